@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// Stylize: videos and webcam feeds turned into moving paintings, on the CPU.
+//
+// The target list is the architecture. C shims sit at the edge; every arrow
+// points toward the engine:
+//
+//   StylizeCLI ─▶ Pipeline ─▶ MediaIO ─▶ CFFmpeg
+//                    │   └──▶ PresetCatalog ─▶ StyleEngine ─▶ COpenBLAS
+//                    └──────────────────────▶ StyleEngine
+import PackageDescription
+
+let package = Package(
+    name: "Stylize",
+    products: [
+        .executable(name: "stylize", targets: ["StylizeCLI"]),
+        .library(name: "StyleEngine", targets: ["StyleEngine"]),
+        .library(name: "MediaIO", targets: ["MediaIO"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libswscale libswresample libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"])]
+        ),
+        .systemLibrary(
+            name: "CV4L2",
+            pkgConfig: "libv4l2",
+            providers: [.apt(["libv4l-dev"])]
+        ),
+        // OpenBLAS is loaded with dlopen, not linked: its CPU detection runs
+        // when the library loads, and we must be able to correct it first.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+
+        // MARK: Swift modules, core first
+        .target(
+            name: "StyleEngine",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        .target(name: "PresetCatalog", dependencies: ["StyleEngine"]),
+        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog"]),
+        .executableTarget(
+            name: "StylizeCLI",
+            dependencies: [
+                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"]),
+        .testTarget(name: "StylizeCLITests", dependencies: []),
+    ]
+)
