@@ -1,0 +1,84 @@
+import Foundation
+import StyleEngine
+
+/// The engine-only bound for the video pipeline: the same network, thread
+/// split and frame size, with no decoding, conversion or encoding. Each worker
+/// runs its own session on its own copy of a fixed test image.
+public struct EngineThroughput: Sendable {
+    public struct Result: Sendable {
+        /// Median wall time of one frame in one worker, milliseconds.
+        public let millisecondsPerFrame: Double
+        /// Frames finished per second by all workers together.
+        public let framesPerSecond: Double
+        public let frames: Int
+        public let plan: ThreadPlan
+    }
+
+    public let modelPath: String
+    public let size: NetworkSize
+    public let plan: ThreadPlan
+
+    public init(modelPath: String, size: NetworkSize, plan: ThreadPlan) {
+        self.modelPath = modelPath
+        self.size = size
+        self.plan = plan
+    }
+
+    /// `warmup` runs per worker are not timed (they plan the graph and fault in memory).
+    public func run(framesPerWorker: Int, warmup: Int = 1) throws(PipelineError) -> Result {
+        let model: StyleModel
+        do {
+            try BLAS.load()
+            model = try StyleModel(contentsOf: modelPath)
+        } catch { throw PipelineError(error) }
+        BLAS.threads = plan.blasThreads
+        let (w, h) = (size.width, size.height)
+        // A smooth gradient with texture: content does not change the cost, only the shape does.
+        var image = [Float](repeating: 0, count: 3 * w * h)
+        for c in 0..<3 { for y in 0..<h { for x in 0..<w {
+            image[(c * h + y) * w + x] = Float((x * (c + 1) + y * 3 + (x ^ y) % 17) % 256)
+        } } }
+        let failure = FirstError()
+        let lock = NSLock()
+        var durations: [Double] = []
+        let warmedUp = DispatchGroup(), go = DispatchSemaphore(value: 0)
+        var started = Date()
+        let workers = (0..<plan.workers).map { index in
+            warmedUp.enter()
+            return Worker(name: "bench.worker\(index)") { [image] in
+                let session = StyleSession(model: model)
+                var local: [Double] = []
+                var ready = false
+                image.withUnsafeBufferPointer { pixels in
+                    do {
+                        for _ in 0..<warmup {
+                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
+                        }
+                        ready = true
+                        warmedUp.leave()
+                        go.wait()
+                        for _ in 0..<framesPerWorker {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
+                            local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                        }
+                    } catch {
+                        failure.record(PipelineError(error))
+                        if !ready { warmedUp.leave() }   // never leave the others waiting
+                    }
+                }
+                lock.withLock { durations += local }
+            }
+        }
+        warmedUp.wait()
+        started = Date()
+        for _ in workers { go.signal() }
+        workers.forEach { $0.join() }
+        let elapsed = Date().timeIntervalSince(started)
+        if let error = failure.value { throw error }
+        durations.sort()
+        let median = durations.isEmpty ? 0 : durations[durations.count / 2]
+        return Result(millisecondsPerFrame: median, framesPerSecond: Double(durations.count) / elapsed,
+                      frames: durations.count, plan: plan)
+    }
+}

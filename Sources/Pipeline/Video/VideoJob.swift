@@ -1,0 +1,75 @@
+import Foundation
+import MediaIO
+import PresetCatalog
+import StyleEngine
+
+/// What to do with one video file. Defaults are what a user gets without flags.
+public struct VideoJobOptions: Sendable {
+    public var inputPath: String
+    public var outputPath: String
+    public var preset: Preset
+    public var variant: Preset.Variant = .quality
+    /// 0 = the original, 1 = fully stylized.
+    public var strength: Float = 1
+    /// Take only the stylized luminance; keep the original colours.
+    public var preserveColors = false
+    /// Longer side, in pixels, of what the network sees. The output keeps the input's size.
+    public var maxSize = VideoJobOptions.defaultMaxSize
+    public var encoder = EncoderSettings()
+    /// CPU threads for stylizing, split into workers × BLAS threads by `ThreadPlan`.
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Overrides the automatic split when set.
+    public var workers: Int?
+    public var overwrite = false
+
+    /// 960 keeps 1080p practical (the network costs ~150 k multiply-adds per pixel)
+    /// and keeps brush strokes the same size whatever the input resolution.
+    public static let defaultMaxSize = 960
+
+    public init(inputPath: String, outputPath: String, preset: Preset) {
+        self.inputPath = inputPath
+        self.outputPath = outputPath
+        self.preset = preset
+    }
+}
+
+/// How the CPU threads are shared between frame-level workers and BLAS
+/// threads inside one frame. Frame-level parallelism wins on this kind of
+/// network (see Benchmarks/pipeline.sh): separate frames share nothing, while
+/// splitting one sgemm leaves cores idle at every small layer.
+public struct ThreadPlan: Sendable, Equatable, CustomStringConvertible {
+    public let workers: Int
+    public let blasThreads: Int
+
+    public init(threads: Int, workers: Int? = nil) {
+        let total = max(1, threads)
+        let w = max(1, min(workers ?? total, total))
+        self.workers = w
+        self.blasThreads = max(1, total / w)
+    }
+
+    public var description: String { "\(workers) worker\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")" }
+}
+
+public struct VideoJobProgress: Sendable {
+    public let framesDone: Int
+    /// From the container; nil when it doesn't say.
+    public let framesTotal: Int?
+    public let elapsed: Double
+    public let outputBytes: Int64
+}
+
+public struct VideoJobSummary: Sendable {
+    public let framesWritten: Int
+    public let framesExpected: Int?
+    public let concealedFrames: Int
+    public let elapsed: Double
+    public let outputBytes: Int64
+    public let outputPath: String
+    /// True when a stop request ended the job early with a valid, shorter file.
+    public let interrupted: Bool
+    public let networkSize: NetworkSize
+    public let threads: ThreadPlan
+
+    public var framesPerSecond: Double { elapsed > 0 ? Double(framesWritten) / elapsed : 0 }
+}

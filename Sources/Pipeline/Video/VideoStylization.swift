@@ -1,0 +1,158 @@
+import Foundation
+import MediaIO
+import PresetCatalog
+import StyleEngine
+
+/// Stylizes one video file: decode → parallel stylize → in-order sequential
+/// stage → encode, each stage on its own thread(s), joined by bounded queues.
+///
+///     reader ──FrameQueue──▶ worker × N ──ReorderBuffer──▶ sequential stage + encoder
+///        └────────────────── audio FrameQueue ──────────────────▶┘
+///
+/// `init` does every check that needs no decoding (input opens, model loads,
+/// output is writable) so bad input fails before any work, with one line.
+public final class VideoStylization {
+    public let options: VideoJobOptions
+    public let info: MediaInfo
+    public let networkSize: NetworkSize
+    public let threads: ThreadPlan
+    private let reader: MediaReader
+    private let model: StyleModel
+    private let output: OutputFile
+
+    public init(options: VideoJobOptions) throws(PipelineError) {
+        guard (0...1).contains(options.strength) else {
+            throw PipelineError(.options, "--strength must be between 0 and 1 (got \(options.strength))")
+        }
+        guard options.maxSize >= 16 else {
+            throw PipelineError(.options, "--max-size must be at least 16 pixels (got \(options.maxSize))")
+        }
+        self.options = options
+        do { reader = try MediaReader(path: options.inputPath) } catch { throw PipelineError(error) }
+        info = reader.info
+        output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
+        do {
+            try BLAS.load()
+            model = try StyleModel(contentsOf: options.preset.modelPath(for: options.variant))
+        } catch { throw PipelineError(error) }
+        networkSize = NetworkSize(fitting: info.video.width, info.video.height, maxSize: options.maxSize)
+        threads = ThreadPlan(threads: options.threads, workers: options.workers)
+    }
+
+    /// Runs the job to the end, or until `stop` says otherwise. On success the
+    /// output file is complete and in place; on any error it is absent.
+    public func run(stop: StopSignal = StopSignal(),
+                    progress: (VideoJobProgress) -> Void = { _ in }) throws(PipelineError) -> VideoJobSummary {
+        let start = Date()
+        let writer: MediaWriter
+        do {
+            writer = try MediaWriter(path: output.temporaryPath, containerFrom: output.finalPath,
+                                     source: info.video, audioFrom: info.audio == nil ? nil : reader,
+                                     settings: options.encoder)
+        } catch {
+            output.discard()
+            throw PipelineError(error)
+        }
+        BLAS.threads = threads.blasThreads
+
+        let failure = FirstError()
+        let work = FrameQueue<(Int, VideoFrame)>(capacity: threads.workers * 2)
+        let audio = FrameQueue<AudioPacket>(capacity: 4096)
+        let finished = ReorderBuffer<StylizedFrame>(window: threads.workers * 3, producers: threads.workers)
+        let recycled = FrameQueue<[Float]>(capacity: threads.workers * 4)
+        let cancelAll: @Sendable () -> Void = { work.cancel(); audio.cancel(); finished.cancel() }
+
+        // Decoder: the only thread touching the reader.
+        let reader = self.reader
+        let readerThread = Worker(name: "stylize.decode") {
+            var sequence = 0
+            defer { work.close(); audio.close() }
+            while stop.state == .running {
+                let item: MediaItem?
+                do { item = try reader.next() } catch {
+                    failure.record(PipelineError(error)); cancelAll(); return
+                }
+                switch item {
+                case nil: return
+                case .video(let frame)?:
+                    guard work.push((sequence, frame)) else { return }
+                    sequence += 1
+                case .audio(let packet)?:
+                    guard audio.push(packet) else { return }
+                }
+            }
+        }
+
+        // Stylizers: one network session each, results delivered by sequence number.
+        let (model, preset, size) = (self.model, options.preset, networkSize)
+        let workers = (0..<threads.workers).map { index in
+            Worker(name: "stylize.worker\(index)") {
+                defer { finished.producerFinished() }
+                let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size)
+                while let (sequence, frame) = work.pop() {
+                    do {
+                        let result = try stylizer.stylize(frame, reusing: recycled.tryPop())
+                        guard finished.deliver(result, sequence: sequence) else { return }
+                    } catch {
+                        failure.record(error); cancelAll(); return
+                    }
+                }
+            }
+        }
+
+        // Sequential stage and encoder, on this thread: frames arrive in order.
+        let composer = FrameConverter()
+        var written = 0
+        var lastReport = Date.distantPast
+        func writeAudio(waiting: Bool) throws(MediaError) {
+            while let packet = waiting ? audio.pop() : audio.tryPop() { try writer.write(packet) }
+        }
+        do {
+            while let frame = finished.next() {
+                if stop.state == .aborted { break }
+                let picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
+                    try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
+                                         original: frame.original, strength: options.strength,
+                                         preserveColors: options.preserveColors)
+                }
+                recycled.push(frame.pixels)
+                try writer.write(picture)
+                try writeAudio(waiting: false)
+                written += 1
+                let now = Date()
+                if now.timeIntervalSince(lastReport) >= 0.1 {
+                    lastReport = now
+                    progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
+                                              elapsed: now.timeIntervalSince(start), outputBytes: writer.bytesWritten))
+                }
+            }
+            if failure.value == nil && stop.state != .aborted { try writeAudio(waiting: true) }
+        } catch {
+            failure.record(PipelineError(error))
+        }
+        if failure.value != nil || stop.state == .aborted { cancelAll() }
+        readerThread.join()
+        workers.forEach { $0.join() }
+        recycled.cancel()
+
+        if stop.state == .aborted || failure.value != nil {
+            writer.close()
+            output.discard()
+            throw failure.value ?? PipelineError(.aborted, "stopped; no output written")
+        }
+        do { try writer.finish() } catch {
+            writer.close()
+            output.discard()
+            throw PipelineError(error)
+        }
+        let bytes = writer.bytesWritten
+        try output.commit()
+        let elapsed = Date().timeIntervalSince(start)
+        progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
+                                  elapsed: elapsed, outputBytes: bytes))
+        return VideoJobSummary(framesWritten: written, framesExpected: info.video.frameCount,
+                               concealedFrames: reader.concealedFrameCount, elapsed: elapsed,
+                               outputBytes: bytes, outputPath: output.finalPath,
+                               interrupted: stop.state == .finishing, networkSize: networkSize, threads: threads)
+    }
+}

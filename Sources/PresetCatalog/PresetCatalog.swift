@@ -1,0 +1,142 @@
+import Foundation
+
+public struct PresetError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Finds presets in the folders a user would expect, first match wins:
+/// `$STYLIZE_PRESETS`, `$XDG_DATA_HOME/stylize/presets` (or `~/.local/share/…`),
+/// `<prefix>/share/stylize/presets` beside an installed binary, and the
+/// repository's `Presets/` (found by walking up from the binary or the
+/// current folder, so a fresh `swift build` works without installing).
+public struct PresetCatalog: Sendable {
+    public let searchPaths: [String]
+
+    public init(searchPaths: [String]) {
+        self.searchPaths = searchPaths
+    }
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                executablePath: String = CommandLine.arguments.first ?? "",
+                currentDirectory: String = FileManager.default.currentDirectoryPath) {
+        var paths: [String] = []
+        if let explicit = environment["STYLIZE_PRESETS"], !explicit.isEmpty {
+            paths += explicit.split(separator: ":").map(String.init)
+        }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
+            paths.append(xdg + "/stylize/presets")
+        } else if let home = environment["HOME"], !home.isEmpty {
+            paths.append(home + "/.local/share/stylize/presets")
+        }
+        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        paths.append(exe.deletingLastPathComponent().appendingPathComponent("share/stylize/presets").path)
+        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+            if let repo = Self.findUpwards("Presets", from: start) { paths.append(repo) }
+        }
+        var seen = Set<String>()
+        self.searchPaths = paths.filter { seen.insert($0).inserted }
+    }
+
+    /// The clip `stylize video` uses when given no input: `SampleClips/city-night.mp4`
+    /// in the repository, or `<prefix>/share/stylize/SampleClips/` when installed.
+    public static func sampleClip(executablePath: String = CommandLine.arguments.first ?? "",
+                                  currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
+        let name = "city-night.mp4"
+        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidates = [exe.deletingLastPathComponent().appendingPathComponent("share/stylize/SampleClips").path]
+        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+            if let folder = findUpwards("SampleClips", from: start) { candidates.append(folder) }
+        }
+        return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    private static func findUpwards(_ name: String, from start: URL) -> String? {
+        var dir = start.standardizedFileURL
+        for _ in 0..<8 {
+            let candidate = dir.appendingPathComponent(name)
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue,
+               FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                return candidate.path
+            }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        return nil
+    }
+
+    /// Every valid preset, one per name (earlier search paths shadow later ones), sorted by name.
+    /// Folders with a broken manifest are skipped here and reported by `preset(named:)`.
+    public func all() -> [Preset] {
+        var byName: [String: Preset] = [:]
+        for root in searchPaths {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { continue }
+            for entry in entries.sorted() where byName[entry] == nil {
+                if let preset = try? Self.load(directory: root + "/" + entry, name: entry) {
+                    byName[entry] = preset
+                }
+            }
+        }
+        return byName.values.sorted { $0.name < $1.name }
+    }
+
+    /// The preset marked `"default": true` (the first by search order), else the first preset.
+    public func defaultPreset() throws(PresetError) -> Preset {
+        let presets = all()
+        if let marked = presets.first(where: \.isDefault) { return marked }
+        if let any = presets.first { return any }
+        throw PresetError(message: "no style presets found (looked in \(searchPaths.joined(separator: ", ")))")
+    }
+
+    /// Resolves what the user typed after `--style`: a preset name, a preset folder, or an `.onnx` file.
+    public func resolve(_ nameOrPath: String?) throws(PresetError) -> Preset {
+        guard let nameOrPath, !nameOrPath.isEmpty else { return try defaultPreset() }
+        let fm = FileManager.default
+        if nameOrPath.lowercased().hasSuffix(".onnx") {
+            guard fm.fileExists(atPath: nameOrPath) else {
+                throw PresetError(message: "\(nameOrPath): model file not found")
+            }
+            return Preset.adHoc(modelPath: nameOrPath)
+        }
+        if nameOrPath.contains("/") {
+            let url = URL(fileURLWithPath: nameOrPath)
+            return try Self.load(directory: url.path, name: url.lastPathComponent)
+        }
+        for root in searchPaths where fm.fileExists(atPath: root + "/" + nameOrPath + "/preset.json") {
+            return try Self.load(directory: root + "/" + nameOrPath, name: nameOrPath)
+        }
+        let known = all().map(\.name)
+        let hint = known.isEmpty ? "no presets are installed" : "known styles: \(known.joined(separator: ", "))"
+        throw PresetError(message: "unknown style '\(nameOrPath)' (\(hint); or pass a .onnx file)")
+    }
+
+    static func load(directory: String, name: String) throws(PresetError) -> Preset {
+        let manifestPath = directory + "/preset.json"
+        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw PresetError(message: "\(directory): not a preset (no preset.json)")
+        }
+        let manifest: PresetManifest
+        do {
+            manifest = try JSONDecoder().decode(PresetManifest.self, from: data)
+        } catch {
+            throw PresetError(message: "\(manifestPath): malformed preset manifest")
+        }
+        var models: [Preset.Variant: String] = [:]
+        for (key, file) in manifest.models {
+            guard let variant = Preset.Variant(rawValue: key) else {
+                throw PresetError(message: "\(manifestPath): unknown variant '\(key)' (use quality or realtime)")
+            }
+            let path = file.hasPrefix("/") ? file : directory + "/" + file
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw PresetError(message: "\(manifestPath): model '\(file)' is missing")
+            }
+            models[variant] = path
+        }
+        guard !models.isEmpty else { throw PresetError(message: "\(manifestPath): lists no models") }
+        return Preset(name: name, title: manifest.title ?? name, artist: manifest.artist,
+                      directory: directory, models: models, inputRange: manifest.inputRange ?? 255,
+                      isPlaceholder: manifest.placeholder ?? false, isDefault: manifest.default ?? false)
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import StyleEngine
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time a style network on this machine (no video decoding or encoding).",
+        discussion: """
+        Prints the steady-state milliseconds per frame and, with several workers, the \
+        frames per second they reach together — the upper bound for `stylize video` \
+        with the same --threads/--workers.
+
+          stylize bench Presets/sketch/model.onnx --size 640x480
+          stylize bench model.onnx --size 1280x720 --threads 2 --workers 1 --runs 5
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The ONNX model to time.", valueName: "model.onnx"))
+    var model: String
+
+    @Option(help: ArgumentHelp("Frame size the network sees.", valueName: "WxH"))
+    var size: String = "640x480"
+
+    @Option(help: ArgumentHelp("Timed frames per worker.", valueName: "n"))
+    var runs: Int = 5
+
+    @Option(help: ArgumentHelp("CPU threads in all (default: all cores).", valueName: "n"))
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Frames run in parallel (default: one per thread).", valueName: "n"))
+    var workers: Int?
+
+    @Flag(name: .shortAndLong, help: "Print the OpenBLAS core in use.")
+    var verbose = false
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 640x480") }
+    }
+
+    static func parseSize(_ text: String) -> NetworkSize? {
+        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
+        return NetworkSize(width: parts[0], height: parts[1])
+    }
+
+    func run() throws {
+        let plan = ThreadPlan(threads: threads, workers: workers)
+        let bench = EngineThroughput(modelPath: model, size: Self.parseSize(size)!, plan: plan)
+        let result: EngineThroughput.Result
+        do { result = try bench.run(framesPerWorker: runs) } catch { throw exitWithError(error) }
+        if verbose, let blas = try? BLAS.load() { print("BLAS core: \(blas.corename)") }
+        let name = URL(fileURLWithPath: model).lastPathComponent
+        print("\(name) \(size) \(plan): " + String(format: "%.1f ms/frame, %.2f fps", result.millisecondsPerFrame,
+                                                      result.framesPerSecond) + " (\(result.frames) frames)")
+    }
+}

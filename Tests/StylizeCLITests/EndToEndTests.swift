@@ -1,0 +1,88 @@
+import Foundation
+import XCTest
+
+/// Stylizes tiny clips through the real binary and checks the file with ffprobe.
+final class EndToEndTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
+        folder = try CLIHarness.makeTemporaryFolder()
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func testClipKeepsFramesSizeRateAndAudio() throws {
+        let clip = folder.appendingPathComponent("clip.mp4")
+        // Audio first, as in opencv's box.mp4: stream order must not matter.
+        try CLIHarness.makeClip(clip, size: "96x64", frames: 30, rate: 25,
+                                extraOutputArguments: ["-map", "1:a", "-map", "0:v", "-c:a", "aac"])
+        let out = folder.appendingPathComponent("styled.mp4")
+        let result = try CLIHarness.run(["video", clip.path, "-o", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Done: 30 frames"), result.stderr)
+
+        let inVideo = try XCTUnwrap(CLIHarness.probe(clip, stream: "v:0"))
+        let outVideo = try XCTUnwrap(CLIHarness.probe(out, stream: "v:0"))
+        XCTAssertEqual(outVideo.frames, inVideo.frames)
+        XCTAssertEqual(outVideo.width, 96)
+        XCTAssertEqual(outVideo.height, 64)
+        XCTAssertEqual(outVideo.frameRate, inVideo.frameRate)
+        let inAudio = try XCTUnwrap(CLIHarness.probe(clip, stream: "a:0"))
+        let outAudio = try XCTUnwrap(CLIHarness.probe(out, stream: "a:0"), "the audio stream was dropped")
+        XCTAssertEqual(try XCTUnwrap(outAudio.duration), try XCTUnwrap(inAudio.duration), accuracy: 1.0 / 25)
+        XCTAssertEqual(CLIHarness.contents(folder).filter { $0.hasPrefix(".") }, [], "temporary file left behind")
+    }
+
+    func testStylizedPicturesDifferFromInputAndStrengthZeroKeepsThem() throws {
+        let clip = folder.appendingPathComponent("clip.mkv")
+        try CLIHarness.makeClip(clip, size: "64x48", frames: 5, audio: false)
+        let styled = folder.appendingPathComponent("styled.mkv")
+        let plain = folder.appendingPathComponent("plain.mkv")
+        XCTAssertEqual(try CLIHarness.run(["video", clip.path, "-o", styled.path, "--quiet"]).status, 0)
+        XCTAssertEqual(try CLIHarness.run(["video", clip.path, "-o", plain.path, "--quiet", "--strength", "0"]).status, 0)
+        let source = try rawFrames(clip), stylized = try rawFrames(styled), unstylized = try rawFrames(plain)
+        XCTAssertEqual(source.count, stylized.count)
+        XCTAssertGreaterThan(meanAbsoluteDifference(source, stylized), 8, "the style did nothing")
+        XCTAssertLessThan(meanAbsoluteDifference(source, unstylized), 3, "strength 0 should return the input")
+    }
+
+    func testWebmOutputGetsVP9AndOpus() throws {
+        let clip = folder.appendingPathComponent("clip.mp4")
+        try CLIHarness.makeClip(clip, size: "64x48", frames: 10, extraOutputArguments: ["-c:a", "aac"])
+        let out = folder.appendingPathComponent("styled.webm")
+        let result = try CLIHarness.run(["video", clip.path, "-o", out.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let codecs = try CLIHarness.tool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name",
+                                                     "-of", "csv=p=0", out.path])
+        XCTAssertEqual(codecs.split(separator: "\n").map(String.init).sorted(), ["opus", "vp9"])
+        XCTAssertEqual(try CLIHarness.probe(out, stream: "v:0")?.frames, 10)
+    }
+
+    func testPresetsListsTheDefault() throws {
+        let result = try CLIHarness.run(["presets"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("(default)"), result.stdout)
+    }
+
+    // MARK: - helpers
+
+    /// All frames as 8-bit RGB, decoded by ffmpeg (an independent decoder).
+    func rawFrames(_ url: URL) throws -> [UInt8] {
+        let raw = folder.appendingPathComponent(url.lastPathComponent + ".rgb")
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", url.path,
+                                       "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path])
+        return [UInt8](try Data(contentsOf: raw))
+    }
+
+    func meanAbsoluteDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        XCTAssertEqual(a.count, b.count)
+        let n = min(a.count, b.count)
+        guard n > 0 else { return 0 }
+        var sum = 0
+        for i in 0..<n { sum += abs(Int(a[i]) - Int(b[i])) }
+        return Double(sum) / Double(n)
+    }
+}
