@@ -47,4 +47,29 @@ static inline int stylize_frame_attach_buffer(AVFrame *f, AVBufferRef *buf, int 
     f->buf[0] = buf;
     return 0;
 }
+/* Copies a picture to/from one tightly packed buffer (av_image_copy_to_buffer layout, align 1). */
+static inline int stylize_frame_copy_to_buffer(const AVFrame *f, uint8_t *dst, int size) {
+    return av_image_copy_to_buffer(dst, size, (const uint8_t * const *)f->data, f->linesize,
+                                   (enum AVPixelFormat)f->format, f->width, f->height, 1);
+}
+static inline int stylize_frame_copy_from_buffer(AVFrame *f, const uint8_t *src, int size) {
+    uint8_t *data[4]; int linesize[4];
+    int need = av_image_fill_arrays(data, linesize, src, (enum AVPixelFormat)f->format, f->width, f->height, 1);
+    if (need < 0) return need;
+    if (need > size) return AVERROR(EINVAL);
+    av_image_copy(f->data, f->linesize, (const uint8_t **)data, linesize,
+                  (enum AVPixelFormat)f->format, f->width, f->height);
+    return 0;
+}
+/* Audio: swr_convert and the FIFO take plane-pointer arrays. */
+static inline int stylize_swr_convert_frames(SwrContext *s, AVFrame *out, int out_capacity, const AVFrame *in) {
+    return swr_convert(s, out->extended_data, out_capacity,
+                       in ? (const uint8_t **)in->extended_data : NULL, in ? in->nb_samples : 0);
+}
+static inline int stylize_fifo_write_frame(AVAudioFifo *fifo, const AVFrame *f, int nb_samples) {
+    return av_audio_fifo_write(fifo, (void **)f->extended_data, nb_samples);
+}
+static inline int stylize_fifo_read_frame(AVAudioFifo *fifo, AVFrame *f, int nb_samples) {
+    return av_audio_fifo_read(fifo, (void **)f->extended_data, nb_samples);
+}
 #endif

@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
         let plan = ThreadPlan(threads: threads, workers: workers)
         let bench = EngineThroughput(modelPath: model, size: Self.parseSize(size)!, plan: plan)
         let result: EngineThroughput.Result
-        do { result = try bench.run(framesPerWorker: runs) } catch { throw exitWithError(error) }
+        do throws(PipelineError) { result = try bench.run(framesPerWorker: runs) } catch { throw exitWithError(error) }
         if verbose, let blas = try? BLAS.load() { print("BLAS core: \(blas.corename)") }
         let name = URL(fileURLWithPath: model).lastPathComponent
         print("\(name) \(size) \(plan): " + String(format: "%.1f ms/frame, %.2f fps", result.millisecondsPerFrame,

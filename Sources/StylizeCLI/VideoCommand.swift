@@ -78,7 +78,7 @@ struct VideoCommand: ParsableCommand {
             throw exitWithError("no input given and the sample clip was not found; try: stylize video IN.mp4 -o OUT.mp4")
         }
         let preset: Preset
-        do { preset = try PresetCatalog().resolve(style) } catch { throw exitWithError(error) }
+        do throws(PresetError) { preset = try PresetCatalog().resolve(style) } catch { throw exitWithError(error) }
 
         var options = VideoJobOptions(inputPath: inputPath,
                                       outputPath: output ?? Self.defaultOutput(for: inputPath, style: preset.name),
@@ -93,7 +93,7 @@ struct VideoCommand: ParsableCommand {
         options.overwrite = force
 
         let job: VideoStylization
-        do { job = try VideoStylization(options: options) } catch { throw exitWithError(error) }
+        do throws(PipelineError) { job = try VideoStylization(options: options) } catch { throw exitWithError(error) }
         if verbose { printDetails(job) }
 
         let stop = StopSignal()
@@ -106,7 +106,7 @@ struct VideoCommand: ParsableCommand {
         }
         let bar = ProgressBar(label: "Stylizing", style: quiet ? .silent : nil)
         let summary: VideoJobSummary
-        do {
+        do throws(PipelineError) {
             summary = try job.run(stop: stop) { p in
                 bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
             }

@@ -27,7 +27,7 @@ public struct EngineThroughput: Sendable {
     /// `warmup` runs per worker are not timed (they plan the graph and fault in memory).
     public func run(framesPerWorker: Int, warmup: Int = 1) throws(PipelineError) -> Result {
         let model: StyleModel
-        do {
+        do throws(EngineError) {
             try BLAS.load()
             model = try StyleModel(contentsOf: modelPath)
         } catch { throw PipelineError(error) }
@@ -50,7 +50,7 @@ public struct EngineThroughput: Sendable {
                 var local: [Double] = []
                 var ready = false
                 image.withUnsafeBufferPointer { pixels in
-                    do {
+                    do throws(EngineError) {
                         for _ in 0..<warmup {
                             _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
                         }

@@ -14,7 +14,8 @@ public final class InterruptHandler: @unchecked Sendable {
         for number in signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned source] in
+            // The handler holds the source until deinit cancels it, which releases both.
+            source.setEventHandler {
                 // Signals that arrive together are coalesced into one event; count each.
                 for _ in 0..<max(1, Int(source.data)) { onEscalate(stop.escalate()) }
             }

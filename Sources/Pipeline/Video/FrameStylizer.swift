@@ -51,14 +51,14 @@ public final class FrameStylizer {
     /// Runs the network on `frame`. `recycled`, when given, is reused for the result's storage.
     public func stylize(_ frame: VideoFrame, reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
-        do {
+        do throws(MediaError) {
             try input.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) in
                 try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
                 if scale != 1 { for i in buffer.indices { buffer[i] *= scale } }
             }
         } catch { throw PipelineError(error) }
         let output: ImageOutput
-        do {
+        do throws(EngineError) {
             output = try input.withUnsafeBufferPointer { (buffer) throws(EngineError) in
                 try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w)
             }

@@ -28,10 +28,10 @@ public final class VideoStylization {
             throw PipelineError(.options, "--max-size must be at least 16 pixels (got \(options.maxSize))")
         }
         self.options = options
-        do { reader = try MediaReader(path: options.inputPath) } catch { throw PipelineError(error) }
+        do throws(MediaError) { reader = try MediaReader(path: options.inputPath) } catch { throw PipelineError(error) }
         info = reader.info
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        do {
+        do throws(EngineError) {
             try BLAS.load()
             model = try StyleModel(contentsOf: options.preset.modelPath(for: options.variant))
         } catch { throw PipelineError(error) }
@@ -45,7 +45,7 @@ public final class VideoStylization {
                     progress: (VideoJobProgress) -> Void = { _ in }) throws(PipelineError) -> VideoJobSummary {
         let start = Date()
         let writer: MediaWriter
-        do {
+        do throws(MediaError) {
             writer = try MediaWriter(path: output.temporaryPath, containerFrom: output.finalPath,
                                      source: info.video, audioFrom: info.audio == nil ? nil : reader,
                                      settings: options.encoder)
@@ -69,7 +69,7 @@ public final class VideoStylization {
             defer { work.close(); audio.close() }
             while stop.state == .running {
                 let item: MediaItem?
-                do { item = try reader.next() } catch {
+                do throws(MediaError) { item = try reader.next() } catch {
                     failure.record(PipelineError(error)); cancelAll(); return
                 }
                 switch item {
@@ -90,7 +90,7 @@ public final class VideoStylization {
                 defer { finished.producerFinished() }
                 let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size)
                 while let (sequence, frame) = work.pop() {
-                    do {
+                    do throws(PipelineError) {
                         let result = try stylizer.stylize(frame, reusing: recycled.tryPop())
                         guard finished.deliver(result, sequence: sequence) else { return }
                     } catch {
@@ -107,7 +107,7 @@ public final class VideoStylization {
         func writeAudio(waiting: Bool) throws(MediaError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() { try writer.write(packet) }
         }
-        do {
+        do throws(MediaError) {
             while let frame = finished.next() {
                 if stop.state == .aborted { break }
                 let picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
@@ -140,7 +140,7 @@ public final class VideoStylization {
             output.discard()
             throw failure.value ?? PipelineError(.aborted, "stopped; no output written")
         }
-        do { try writer.finish() } catch {
+        do throws(MediaError) { try writer.finish() } catch {
             writer.close()
             output.discard()
             throw PipelineError(error)

@@ -88,10 +88,10 @@ func normalizedAxis(_ axis: Int, rank: Int) throws(EngineError) -> Int {
 /// Row-major strides of a shape.
 func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
-    var stride = 1
+    var step = 1
     for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-        strides[axis] = stride
-        stride *= shape[axis]
+        strides[axis] = step
+        step *= shape[axis]
     }
     return strides
 }

@@ -1,0 +1,201 @@
+import CFFmpeg
+
+/// An AVBufferPool handing out picture buffers of one size. Buffers return to the pool when the last
+/// frame using them is freed, on whatever thread; the pool itself goes when the last buffer does.
+final class PicturePool: @unchecked Sendable {
+    let width: Int, height: Int, format: AVPixelFormat
+    private var pool: OpaquePointer?
+    static let align: Int32 = 64
+
+    init(width: Int, height: Int, format: AVPixelFormat) throws(FFError) {
+        self.width = width
+        self.height = height
+        self.format = format
+        let size = try ffCheck(av_image_get_buffer_size(format, Int32(width), Int32(height), PicturePool.align),
+                               "sizing a \(width)×\(height) picture")
+        guard let made = av_buffer_pool_init(Int(size) + Int(PicturePool.align), nil) else {
+            throw FFError(FFCode.noMemory, "allocating a picture pool")
+        }
+        pool = made
+    }
+
+    func frame() throws(FFError) -> FrameRef {
+        guard let buffer = av_buffer_pool_get(pool) else { throw FFError(FFCode.noMemory, "allocating a picture") }
+        let ref = try FrameRef()
+        ref.pointer.pointee.width = Int32(width)
+        ref.pointer.pointee.height = Int32(height)
+        ref.pointer.pointee.format = format.rawValue
+        try ffCheck(stylize_frame_attach_buffer(ref.pointer, buffer, PicturePool.align), "laying out a picture")
+        return ref
+    }
+
+    deinit { av_buffer_pool_uninit(&pool) }
+}
+
+/// Pixel conversion between decoded frames and the planar float RGB the style network takes.
+/// One per thread: it holds SwsContexts and scratch buffers, reused between frames (no per-frame
+/// allocation for a repeated size; output pictures come from a buffer pool). `Sendable` only so it can
+/// be handed to its thread; never use one converter from two threads at once.
+public final class FrameConverter: @unchecked Sendable {
+    private let toRGB = Scaler()
+    private let fromRGB = Scaler()
+    private let toYUV = Scaler()
+    private var rgbScratch: FrameRef?
+    private var styleScratch: FrameRef?
+    private var originalScratch: FrameRef?
+    private var pool: PicturePool?
+
+    public init() {
+        _ = FFmpegRuntime.configured
+    }
+
+    private static func scratch(_ existing: inout FrameRef?, _ width: Int, _ height: Int,
+                                _ format: AVPixelFormat) throws(FFError) -> FrameRef {
+        if let frame = existing, frame.width == width, frame.height == height, frame.format == format { return frame }
+        let frame = try FrameRef(width: width, height: height, format: format)
+        existing = frame
+        return frame
+    }
+
+    /// `frame` (any pixel format/size) → planar RGB floats (CHW: all R, then all G, then all B), values
+    /// 0...255, scaled to width×height (area filter when shrinking, bicubic otherwise).
+    /// `into` holds 3·width·height floats.
+    public func planarRGB(from frame: VideoFrame, width: Int, height: Int, into: UnsafeMutablePointer<Float>) throws(MediaError) {
+        guard width > 0, height > 0 else {
+            throw MediaError(.invalidArgument, "planarRGB: invalid size \(width)×\(height)")
+        }
+        let src = frame.frame
+        do {
+            let rgb = try FrameConverter.scratch(&rgbScratch, width, height, AV_PIX_FMT_GBRP)
+            let shrinking = width < src.width || height < src.height
+            let matrix = ColorMath.matrix(of: src)
+            try toRGB.scale(src, into: rgb, setup: Scaler.Setup(
+                srcWidth: src.width, srcHeight: src.height, srcFormat: src.format.rawValue,
+                dstWidth: width, dstHeight: height, dstFormat: AV_PIX_FMT_GBRP.rawValue,
+                flags: (shrinking ? SWS_AREA : SWS_BICUBIC) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                srcMatrix: matrix, srcFullRange: isRGBFormat(src.format) || src.fullRange,
+                dstMatrix: matrix, dstFullRange: true))
+            // GBRP planes are G, B, R.
+            let count = width * height
+            for (plane, offset) in [(2, 0), (0, count), (1, 2 * count)] {
+                guard let base = rgb.data(plane) else { continue }
+                let stride = rgb.linesize(plane)
+                for y in 0..<height {
+                    let row = base + y * stride
+                    let out = into + offset + y * width
+                    for x in 0..<width { out[x] = Float(row[x]) }
+                }
+            }
+        } catch {
+            throw MediaError(.internalFailure, "converting a \(src.width)×\(src.height) \(frame.pixelFormatName) frame to RGB: \(error.text)")
+        }
+    }
+
+    /// The output picture at the original frame's size in the encoder's format (yuv420p; full range when
+    /// the original was): `stylized` (planar RGB 0...255, any size, clamped) is scaled to the original's
+    /// size (bicubic), then blended: result = original + strength·(stylized − original). With
+    /// `preserveColors` only luminance comes from the stylized picture; chroma stays the original's.
+    /// pts, duration and isConcealed come from `original`.
+    public func compose(stylized: UnsafePointer<Float>, width: Int, height: Int, original: VideoFrame,
+                        strength: Float, preserveColors: Bool) throws(MediaError) -> VideoFrame {
+        guard width > 0, height > 0 else {
+            throw MediaError(.invalidArgument, "compose: invalid stylized size \(width)×\(height)")
+        }
+        guard strength.isFinite else {
+            throw MediaError(.invalidArgument, "compose: strength must be a number, got \(strength)")
+        }
+        let orig = original.frame
+        let outWidth = orig.width, outHeight = orig.height
+        let origIsRGB = isRGBFormat(orig.format)
+        let fullRange = !origIsRGB && orig.fullRange
+        let matrix = ColorMath.matrix(of: orig)
+        do {
+            // 1. Stylized floats → 8-bit planar RGB.
+            let style = try FrameConverter.scratch(&styleScratch, width, height, AV_PIX_FMT_GBRP)
+            let count = width * height
+            for (plane, offset) in [(2, 0), (0, count), (1, 2 * count)] {
+                guard let base = style.data(plane) else { continue }
+                let stride = style.linesize(plane)
+                for y in 0..<height {
+                    let row = base + y * stride
+                    let from = stylized + offset + y * width
+                    for x in 0..<width {
+                        let v = from[x]
+                        row[x] = v >= 255 ? 255 : (v > 0 ? UInt8(v + 0.5) : 0)  // NaN → 0
+                    }
+                }
+            }
+
+            // 2. → yuv420p at the original's size, in the original's matrix and range.
+            if pool == nil || pool!.width != outWidth || pool!.height != outHeight {
+                pool = try PicturePool(width: outWidth, height: outHeight, format: AV_PIX_FMT_YUV420P)
+            }
+            let out = try pool!.frame()
+            let upscaling = outWidth > width || outHeight > height
+            try fromRGB.scale(style, into: out, setup: Scaler.Setup(
+                srcWidth: width, srcHeight: height, srcFormat: AV_PIX_FMT_GBRP.rawValue,
+                dstWidth: outWidth, dstHeight: outHeight, dstFormat: AV_PIX_FMT_YUV420P.rawValue,
+                flags: (upscaling || width == outWidth ? SWS_BICUBIC : SWS_AREA) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
+                srcMatrix: matrix, srcFullRange: true, dstMatrix: matrix, dstFullRange: fullRange))
+
+            // 3. The original as yuv420p (its own planes when it already is).
+            let base: FrameRef
+            if orig.format == AV_PIX_FMT_YUV420P || orig.format == AV_PIX_FMT_YUVJ420P {
+                base = orig
+            } else {
+                base = try FrameConverter.scratch(&originalScratch, outWidth, outHeight, AV_PIX_FMT_YUV420P)
+                try toYUV.scale(orig, into: base, setup: Scaler.Setup(
+                    srcWidth: outWidth, srcHeight: outHeight, srcFormat: orig.format.rawValue,
+                    dstWidth: outWidth, dstHeight: outHeight, dstFormat: AV_PIX_FMT_YUV420P.rawValue,
+                    flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
+                    srcMatrix: matrix, srcFullRange: origIsRGB || orig.fullRange,
+                    dstMatrix: matrix, dstFullRange: fullRange))
+            }
+
+            // 4. Blend, plane by plane.
+            let chromaWidth = (outWidth + 1) / 2, chromaHeight = (outHeight + 1) / 2
+            let planes = [(0, outWidth, outHeight, strength),
+                          (1, chromaWidth, chromaHeight, preserveColors ? 0 : strength),
+                          (2, chromaWidth, chromaHeight, preserveColors ? 0 : strength)]
+            for (plane, planeWidth, planeHeight, weight) in planes {
+                FrameConverter.blend(original: base, into: out, plane: plane, width: planeWidth, height: planeHeight, strength: weight)
+            }
+
+            // 5. Metadata.
+            let o = orig.pointer.pointee
+            let f = out.pointer
+            f.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+            f.pointee.colorspace = origIsRGB ? AVColorSpace(UInt32(matrix)) : o.colorspace
+            f.pointee.color_primaries = o.color_primaries
+            f.pointee.color_trc = o.color_trc
+            f.pointee.chroma_location = o.chroma_location
+            f.pointee.sample_aspect_ratio = o.sample_aspect_ratio
+            f.pointee.pts = o.pts
+            return VideoFrame(frame: out, pts: original.pts, duration: original.duration, isConcealed: original.isConcealed)
+        } catch {
+            throw MediaError(.internalFailure, "composing a \(outWidth)×\(outHeight) frame: \(error.text)")
+        }
+    }
+
+    /// out = original + strength·(out − original) on one 8-bit plane (strength 1 leaves `out`,
+    /// strength 0 copies the original).
+    private static func blend(original: FrameRef, into out: FrameRef, plane: Int, width: Int, height: Int, strength: Float) {
+        guard let src = original.data(plane), let dst = out.data(plane) else { return }
+        let srcStride = original.linesize(plane), dstStride = out.linesize(plane)
+        if strength == 1 { return }
+        if strength == 0 {
+            for y in 0..<height { (dst + y * dstStride).update(from: src + y * srcStride, count: width) }
+            return
+        }
+        let alpha = Int((strength * 65536).rounded())
+        for y in 0..<height {
+            let o = src + y * srcStride
+            let t = dst + y * dstStride
+            for x in 0..<width {
+                let base = Int(o[x])
+                let value = base + ((Int(t[x]) - base) * alpha + 32768) >> 16
+                t[x] = UInt8(clamping: value)
+            }
+        }
+    }
+}

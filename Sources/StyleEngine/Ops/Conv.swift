@@ -1,0 +1,141 @@
+/// Conv (2-D): im2col + sgemm, tiled over output rows; 1×1 stride-1
+/// convolutions multiply the input directly and depthwise ones run a direct loop.
+struct ConvOperator: Operator {
+    let attributes: ConvolutionAttributes
+
+    init(_ attributes: NodeAttributes) throws(EngineError) {
+        self.attributes = try ConvolutionAttributes(attributes)
+    }
+
+    func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
+        let input = try requireImage(inputs.required(0, "X"), "input")
+        let weight = try inputs.required(1, "W")
+        let bias = inputs.optional(2)
+        guard weight.rank == 4 else { throw EngineError("weight must be 4-D, got shape \(weight.shape)") }
+        let (outputChannels, channelsPerGroup, kernelHeight, kernelWidth) =
+            (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        try attributes.checkKernel(height: kernelHeight, width: kernelWidth)
+        let groups = attributes.group
+        guard input.channels == channelsPerGroup * groups else {
+            throw EngineError("weight expects \(channelsPerGroup * groups) input channels, input has \(input.channels)")
+        }
+        guard outputChannels % groups == 0, outputChannels > 0 else {
+            throw EngineError("\(outputChannels) output channels do not split into \(groups) groups")
+        }
+        if let bias, bias.shape != [outputChannels] {
+            throw EngineError("bias has shape \(bias.shape), expected [\(outputChannels)]")
+        }
+        let (padTop, padBottom) = attributes.padding(axis: 0, input: input.height, kernel: kernelHeight)
+        let (padLeft, padRight) = attributes.padding(axis: 1, input: input.width, kernel: kernelWidth)
+        let (strides, dilations) = (attributes.strides, attributes.dilations)
+        let extentH = (kernelHeight - 1) * dilations[0] + 1, extentW = (kernelWidth - 1) * dilations[1] + 1
+        let spanH = input.height + padTop + padBottom - extentH, spanW = input.width + padLeft + padRight - extentW
+        guard spanH >= 0, spanW >= 0 else {
+            throw EngineError("kernel \(kernelHeight)×\(kernelWidth) is larger than the padded \(input.height)×\(input.width) input")
+        }
+        let geometry = PatchGeometry(
+            imageHeight: input.height, imageWidth: input.width,
+            gridHeight: spanH / strides[0] + 1, gridWidth: spanW / strides[1] + 1,
+            kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+            strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
+            padTop: padTop, padLeft: padLeft)
+        let outputShape = [1, outputChannels, geometry.gridHeight, geometry.gridWidth]
+        _ = try elementCount(of: outputShape)
+        _ = try elementCount(of: [channelsPerGroup * kernelHeight * kernelWidth, geometry.gridWidth])  // one column row
+        let kernel = ConvolutionKernel(
+            geometry: geometry, inputChannels: input.channels, outputChannels: outputChannels,
+            groups: groups, hasBias: bias != nil)
+        return .kernel(outputShapes: [outputShape], dataInputs: bias != nil ? [0, 1, 2] : [0, 1], kernel: kernel)
+    }
+}
+
+struct ConvolutionKernel: Kernel {
+    enum Method { case pointwise, depthwise, im2col }
+
+    let geometry: PatchGeometry
+    let inputChannels: Int
+    let outputChannels: Int
+    let groups: Int
+    let hasBias: Bool
+    let method: Method
+    let rowsPerTile: Int
+
+    init(geometry: PatchGeometry, inputChannels: Int, outputChannels: Int, groups: Int, hasBias: Bool) {
+        self.geometry = geometry
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.groups = groups
+        self.hasBias = hasBias
+        let channelsPerGroup = inputChannels / groups
+        if geometry.isPointwise {
+            method = .pointwise
+        } else if channelsPerGroup == 1 && outputChannels == groups {
+            method = .depthwise
+        } else {
+            method = .im2col
+        }
+        rowsPerTile = geometry.rowsPerTile(channels: channelsPerGroup)
+    }
+
+    var scratchCount: Int {
+        method == .im2col ? (inputChannels / groups) * geometry.kernelArea * rowsPerTile * geometry.gridWidth : 0
+    }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
+        let (input, weights, output) = (inputs[0], inputs[1], outputs[0])
+        let g = geometry
+        fillWithBias(output, bias: hasBias ? inputs[2] : nil, channels: outputChannels, area: g.gridArea)
+        if method == .depthwise {
+            runDepthwise(input, weights, output)
+            return
+        }
+        let channelsPerGroup = inputChannels / groups
+        let outputsPerGroup = outputChannels / groups
+        let reduction = channelsPerGroup * g.kernelArea
+        for group in 0..<groups {
+            let groupInput = input + group * channelsPerGroup * g.imageArea
+            let groupWeights = weights + group * outputsPerGroup * reduction
+            let groupOutput = output + group * outputsPerGroup * g.gridArea
+            if method == .pointwise {
+                sgemm(m: outputsPerGroup, n: g.gridArea, k: reduction, a: groupWeights, lda: reduction,
+                      b: groupInput, ldb: g.imageArea, beta: 1, c: groupOutput, ldc: g.gridArea)
+                continue
+            }
+            var firstRow = 0
+            while firstRow < g.gridHeight {
+                let rows = firstRow..<min(firstRow + rowsPerTile, g.gridHeight)
+                let tileWidth = rows.count * g.gridWidth
+                im2col(g, image: groupInput, channels: channelsPerGroup, rows: rows, columns: scratch)
+                sgemm(m: outputsPerGroup, n: tileWidth, k: reduction, a: groupWeights, lda: reduction,
+                      b: scratch, ldb: tileWidth, beta: 1, c: groupOutput + firstRow * g.gridWidth, ldc: g.gridArea)
+                firstRow = rows.upperBound
+            }
+        }
+    }
+
+    /// One input channel per output channel: a direct loop beats sgemm with m = 1.
+    private func runDepthwise(_ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        for channel in 0..<outputChannels {
+            let plane = input + channel * g.imageArea
+            let result = output + channel * g.gridArea
+            for i in 0..<g.kernelHeight {
+                let validY = validGridRange(count: g.gridHeight, stride: g.strideH, offset: i * g.dilationH - g.padTop, limit: g.imageHeight)
+                for j in 0..<g.kernelWidth {
+                    let weight = weights[(channel * g.kernelHeight + i) * g.kernelWidth + j]
+                    let xOffset = j * g.dilationW - g.padLeft
+                    let validX = validGridRange(count: g.gridWidth, stride: g.strideW, offset: xOffset, limit: g.imageWidth)
+                    for gy in validY {
+                        let source = plane + (gy * g.strideH - g.padTop + i * g.dilationH) * g.imageWidth + xOffset
+                        let destination = result + gy * g.gridWidth
+                        if g.strideW == 1 {
+                            for gx in validX { destination[gx] += weight * source[gx] }
+                        } else {
+                            for gx in validX { destination[gx] += weight * source[gx * g.strideW] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+/// ConvTranspose (2-D): sgemm with the transposed weights makes the columns,
+/// col2im scatters them into the output. Tiled over input rows.
+struct ConvTransposeOperator: Operator {
+    let attributes: ConvolutionAttributes
+    let outputPadding: [Int]
+    let outputShape: [Int]?
+
+    init(_ attributes: NodeAttributes) throws(EngineError) {
+        self.attributes = try ConvolutionAttributes(attributes)
+        outputPadding = try attributes.ints("output_padding", in: 0...(1 << 16)) ?? [0, 0]
+        outputShape = try attributes.ints("output_shape", in: 1...(1 << 20))
+        guard outputPadding.count == 2 else { throw EngineError("output_padding must be 2-D") }
+        if let outputShape, outputShape.count != 2 && outputShape.count != 4 {
+            throw EngineError("output_shape must list the 2 spatial sizes")
+        }
+    }
+
+    func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
+        let input = try requireImage(inputs.required(0, "X"), "input")
+        let weight = try inputs.required(1, "W")
+        let bias = inputs.optional(2)
+        guard weight.rank == 4 else { throw EngineError("weight must be 4-D, got shape \(weight.shape)") }
+        let groups = attributes.group
+        let (weightInputs, outputsPerGroup, kernelHeight, kernelWidth) =
+            (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        try attributes.checkKernel(height: kernelHeight, width: kernelWidth)
+        guard weightInputs == input.channels, input.channels % groups == 0, outputsPerGroup > 0 else {
+            throw EngineError("weight expects \(weightInputs) input channels in \(groups) groups, input has \(input.channels)")
+        }
+        let outputChannels = outputsPerGroup * groups
+        if let bias, bias.shape != [outputChannels] {
+            throw EngineError("bias has shape \(bias.shape), expected [\(outputChannels)]")
+        }
+        let inputSize = [input.height, input.width], kernel = [kernelHeight, kernelWidth]
+        var size = [0, 0], padBefore = [0, 0]
+        for axis in 0..<2 {
+            let stride = attributes.strides[axis]
+            let extent = (kernel[axis] - 1) * attributes.dilations[axis] + 1
+            let full = stride * (inputSize[axis] - 1) + outputPadding[axis] + extent
+            if let outputShape {
+                // The spec derives the pads from the requested size.
+                size[axis] = outputShape[outputShape.count - 2 + axis]
+                let total = full - size[axis]
+                padBefore[axis] = attributes.autoPad == .sameUpper ? total / 2 : total - total / 2
+            } else if attributes.autoPad == .sameUpper || attributes.autoPad == .sameLower {
+                size[axis] = inputSize[axis] * stride
+                let total = full - size[axis]
+                padBefore[axis] = attributes.autoPad == .sameUpper ? total / 2 : total - total / 2
+            } else {
+                let (before, after) = attributes.padding(axis: axis, input: inputSize[axis], kernel: kernel[axis])
+                size[axis] = full - before - after
+                padBefore[axis] = before
+            }
+            guard size[axis] >= 1 else { throw EngineError("output size \(size[axis]) is not positive") }
+        }
+        let geometry = PatchGeometry(
+            imageHeight: size[0], imageWidth: size[1], gridHeight: input.height, gridWidth: input.width,
+            kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+            strideH: attributes.strides[0], strideW: attributes.strides[1],
+            dilationH: attributes.dilations[0], dilationW: attributes.dilations[1],
+            padTop: padBefore[0], padLeft: padBefore[1])
+        let shape = [1, outputChannels, size[0], size[1]]
+        _ = try elementCount(of: shape)
+        _ = try elementCount(of: [outputsPerGroup * kernelHeight * kernelWidth, input.width])  // one column row
+        let kernelPlan = TransposedConvolutionKernel(
+            geometry: geometry, inputChannels: input.channels, outputChannels: outputChannels, groups: groups, hasBias: bias != nil)
+        return .kernel(outputShapes: [shape], dataInputs: bias != nil ? [0, 1, 2] : [0, 1], kernel: kernelPlan)
+    }
+}
+
+struct TransposedConvolutionKernel: Kernel {
+    let geometry: PatchGeometry
+    let inputChannels: Int
+    let outputChannels: Int
+    let groups: Int
+    let hasBias: Bool
+    let rowsPerTile: Int
+
+    init(geometry: PatchGeometry, inputChannels: Int, outputChannels: Int, groups: Int, hasBias: Bool) {
+        self.geometry = geometry
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        self.groups = groups
+        self.hasBias = hasBias
+        rowsPerTile = geometry.rowsPerTile(channels: outputChannels / groups)
+    }
+
+    var scratchCount: Int { (outputChannels / groups) * geometry.kernelArea * rowsPerTile * geometry.gridWidth }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
+        let (input, weights, output) = (inputs[0], inputs[1], outputs[0])
+        let g = geometry
+        fillWithBias(output, bias: hasBias ? inputs[2] : nil, channels: outputChannels, area: g.imageArea)
+        let channelsPerGroup = inputChannels / groups
+        let outputsPerGroup = outputChannels / groups
+        let columnRows = outputsPerGroup * g.kernelArea
+        for group in 0..<groups {
+            let groupInput = input + group * channelsPerGroup * g.gridArea
+            // Weights are [inputs, outputs per group, kH, kW]: per group a channelsPerGroup × columnRows matrix.
+            let groupWeights = weights + group * channelsPerGroup * columnRows
+            let groupOutput = output + group * outputsPerGroup * g.imageArea
+            var firstRow = 0
+            while firstRow < g.gridHeight {
+                let rows = firstRow..<min(firstRow + rowsPerTile, g.gridHeight)
+                let tileWidth = rows.count * g.gridWidth
+                sgemm(transposeA: true, m: columnRows, n: tileWidth, k: channelsPerGroup, a: groupWeights, lda: columnRows,
+                      b: groupInput + firstRow * g.gridWidth, ldb: g.gridArea, beta: 0, c: scratch, ldc: tileWidth)
+                col2im(g, columns: scratch, channels: outputsPerGroup, rows: rows, image: groupOutput)
+                firstRow = rows.upperBound
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// Runs a `StyleModel` on images. Not thread-safe: use one session per worker
+/// thread (many sessions may run at once, on the same model).
+///
+/// Plans are made once per input size and kept, with their buffers, so
+/// repeated frames of the same size allocate nothing.
+public final class StyleSession {
+    public let model: StyleModel
+
+    private struct PlanKey: Hashable {
+        let shapes: [[Int]]
+    }
+
+    /// A few sizes are kept (a preview and a full-size render, say); the least
+    /// recently used plan goes first.
+    private static let cachedPlanLimit = 4
+    private var workspaces: [(key: PlanKey, workspace: Workspace)] = []
+    private let blasError: EngineError?
+
+    public init(model: StyleModel) {
+        self.model = model
+        // Loading early keeps dlopen out of the first frame; a failure is reported by run().
+        do throws(EngineError) {
+            try BLAS.load()
+            blasError = nil
+        } catch {
+            blasError = error
+        }
+    }
+
+    /// Runs the network on one planar (CHW, channel-major, batch 1) float image with `channels` channels.
+    /// Returns the first graph output as planar image; the returned buffer stays valid until the next run() on this session.
+    public func run(image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+                    extraInputs: [String: Tensor] = [:]) throws(EngineError) -> ImageOutput {
+        if let blasError { throw blasError }
+        guard channels > 0, height > 0, width > 0 else {
+            throw EngineError("invalid image size \(channels)×\(height)×\(width)")
+        }
+        let imageShape = try imageShape(channels: channels, height: height, width: width)
+        var shapes = [imageShape]
+        var extras: [Tensor] = []
+        for name in model.inputNames.dropFirst() {
+            guard let tensor = extraInputs[name] else { throw EngineError("missing model input '\(name)'") }
+            guard (try? elementCount(of: tensor.shape)) == tensor.data.count else {
+                throw EngineError("input '\(name)' has \(tensor.data.count) values for shape \(tensor.shape)")
+            }
+            shapes.append(tensor.shape)
+            extras.append(tensor)
+        }
+        for name in extraInputs.keys where !model.inputNames.dropFirst().contains(name) {
+            throw EngineError("the model has no input '\(name)' (inputs: \(model.inputNames.joined(separator: ", ")))")
+        }
+
+        let workspace = try workspace(for: PlanKey(shapes: shapes))
+        if let destination = workspace.inputPointer(0) {
+            destination.update(from: image, count: channels * height * width)
+        }
+        for (index, tensor) in extras.enumerated() {
+            guard let destination = workspace.inputPointer(index + 1) else { continue }
+            tensor.data.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { destination.update(from: base, count: source.count) }
+            }
+        }
+        workspace.run()
+        return try imageOutput(workspace)
+    }
+
+    /// The image as the model's first input wants it: [1, C, H, W] (or [C, H, W]),
+    /// checked against the declared channel count.
+    private func imageShape(channels: Int, height: Int, width: Int) throws(EngineError) -> [Int] {
+        guard let declared = model.imageDeclaration else { return [1, channels, height, width] }
+        let channelAxis: Int
+        switch declared.count {
+        case 4: channelAxis = 1
+        case 3: channelAxis = 0
+        default: throw EngineError("the model's image input '\(model.inputNames[0])' has rank \(declared.count); expected 3 or 4")
+        }
+        if case .value(let expected) = declared[channelAxis], expected != Int64(channels) {
+            throw EngineError("the model expects \(expected) input channels, got \(channels)")
+        }
+        return declared.count == 4 ? [1, channels, height, width] : [channels, height, width]
+    }
+
+    private func workspace(for key: PlanKey) throws(EngineError) -> Workspace {
+        if let index = workspaces.firstIndex(where: { $0.key == key }) {
+            let entry = workspaces.remove(at: index)
+            workspaces.append(entry)
+            return entry.workspace
+        }
+        let plan = try Planner.plan(model.graph, inputShapes: key.shapes)
+        let workspace = Workspace(plan: plan)
+        if workspaces.count >= Self.cachedPlanLimit { workspaces.removeFirst() }
+        workspaces.append((key, workspace))
+        return workspace
+    }
+
+    private func imageOutput(_ workspace: Workspace) throws(EngineError) -> ImageOutput {
+        let shape = workspace.plan.outputShape
+        let channels: Int
+        switch shape.count {
+        case 4:
+            guard shape[0] == 1 else { throw EngineError("the model output has batch size \(shape[0])") }
+            channels = shape[1]
+        case 3: channels = shape[0]
+        default: throw EngineError("the model output has shape \(shape); expected an image (N, C, H, W)")
+        }
+        return ImageOutput(pixels: workspace.output, channels: channels, height: shape[shape.count - 2], width: shape[shape.count - 1])
+    }
+
+    /// Number of input sizes with a cached plan (for tests).
+    var cachedPlanCount: Int { workspaces.count }
+}

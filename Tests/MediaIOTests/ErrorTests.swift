@@ -1,0 +1,217 @@
+// Every way opening or writing can fail comes back as the right MediaError kind with a one-line message.
+import Foundation
+import XCTest
+@testable import MediaIO
+
+final class ReaderErrorTests: XCTestCase {
+    private var folder: TemporaryFolder!
+
+    override func setUpWithError() throws {
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() {
+        folder?.remove()
+    }
+
+    private func openError(_ path: String, file: StaticString = #filePath, line: UInt = #line) -> MediaError? {
+        do {
+            _ = try MediaReader(path: path)
+            XCTFail("\(path) opened", file: file, line: line)
+            return nil
+        } catch {
+            XCTAssertFalse(error.message.contains("\n"), "one line: \(error.message)", file: file, line: line)
+            XCTAssertTrue(error.message.hasPrefix(path), "names the file: \(error.message)", file: file, line: line)
+            XCTAssertEqual(error.description, error.message, file: file, line: line)
+            return error
+        }
+    }
+
+    func testMissingFile() {
+        let error = openError(folder.file("nope.mp4"))
+        XCTAssertEqual(error?.kind, .inputNotFound)
+        XCTAssertTrue(error?.message.contains("not found") ?? false, error?.message ?? "")
+    }
+
+    func testZeroByteFile() throws {
+        let path = folder.file("empty.mp4")
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
+        XCTAssertEqual(openError(path)?.kind, .notMedia)
+    }
+
+    func testTextFiles() throws {
+        let text = Data("Shopping list\n- eggs\n- flour\n- paint\n".utf8)
+        for name in ["notes.txt", "notes.mp4", "notes"] {
+            let path = folder.file(name)
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: text))
+            let error = openError(path)
+            XCTAssertEqual(error?.kind, .notMedia, name)
+            XCTAssertEqual(error?.message, "\(path): not a media file FFmpeg can read")
+        }
+    }
+
+    func testGarbageFile() throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let path = folder.file("random.mkv")
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        XCTAssertEqual(openError(path)?.kind, .notMedia)
+    }
+
+    func testFolderIsNotAFile() {
+        XCTAssertEqual(openError(folder.path)?.kind, .inputUnreadable)
+    }
+
+    func testAudioOnlyFile() throws {
+        try Tools.require()
+        for name in ["tone.m4a", "tone.wav", "tone.mkv"] {
+            let path = folder.file(name)
+            try Tools.ffmpeg(["-f", "lavfi", "-i", "sine=d=0.5"], output: path)
+            let error = openError(path)
+            XCTAssertEqual(error?.kind, .noVideoStream, name)
+            XCTAssertEqual(error?.message, "\(path): has no video stream")
+        }
+    }
+
+    func testUnreadableFile() throws {
+        guard getuid() != 0 else { throw XCTSkip("running as root: file permissions do not apply") }
+        try Tools.require()
+        let path = folder.file("locked.mp4")
+        try Tools.ffmpeg(["-f", "lavfi", "-i", "testsrc=d=0.2"], output: path)
+        XCTAssertEqual(chmod(path, 0), 0)
+        XCTAssertEqual(openError(path)?.kind, .inputUnreadable)
+    }
+}
+
+final class WriterErrorTests: XCTestCase {
+    private var folder: TemporaryFolder!
+    private let source = VideoStreamInfo(width: 64, height: 48, pixelFormatName: "yuv420p", codecName: "rawvideo",
+                                         timeBase: Rational(num: 1, den: 25), frameRate: Rational(num: 25, den: 1),
+                                         frameCount: nil, duration: nil)
+
+    override func setUpWithError() throws {
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() {
+        folder?.remove()
+    }
+
+    private func writerError(_ path: String, _ container: String? = nil, settings: EncoderSettings = EncoderSettings(),
+                             file: StaticString = #filePath, line: UInt = #line) -> MediaError? {
+        do {
+            let writer = try MediaWriter(path: path, containerFrom: container ?? path, source: source, audioFrom: nil, settings: settings)
+            writer.close()
+            XCTFail("\(path) opened for writing", file: file, line: line)
+            return nil
+        } catch {
+            XCTAssertFalse(error.message.contains("\n"), "one line: \(error.message)", file: file, line: line)
+            return error
+        }
+    }
+
+    func testMissingOutputFolder() {
+        let path = folder.file("no/such/dir/out.mp4")
+        let error = writerError(path)
+        XCTAssertEqual(error?.kind, .outputUnwritable)
+        XCTAssertEqual(error?.message, "\(path): output folder does not exist")
+    }
+
+    func testMessageNamesTheFinalFileNotTheTemporaryOne() {
+        let dir = folder.file("missing")
+        let error = writerError(dir + "/.out.mp4.part", "out.mp4")
+        XCTAssertEqual(error?.message, "\(dir)/out.mp4: output folder does not exist")
+    }
+
+    func testOutputFolderIsAFile() throws {
+        let blocker = folder.file("blocker")
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+        XCTAssertEqual(writerError(blocker + "/out.mp4")?.kind, .outputUnwritable)
+    }
+
+    func testUnwritableFolder() throws {
+        guard getuid() != 0 else { throw XCTSkip("running as root: folder permissions do not apply") }
+        let locked = folder.file("locked")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+        XCTAssertEqual(chmod(locked, 0o555), 0)
+        defer { chmod(locked, 0o755) }
+        XCTAssertEqual(writerError(locked + "/out.mp4")?.kind, .outputUnwritable)
+    }
+
+    func testUnknownOrVideolessContainer() {
+        XCTAssertEqual(writerError(folder.file("out.xyz"))?.kind, .invalidArgument)
+        XCTAssertEqual(writerError(folder.file("out"))?.kind, .invalidArgument)
+        XCTAssertEqual(writerError(folder.file("out.mp3"))?.kind, .invalidArgument)
+    }
+
+    func testBadSettings() {
+        var settings = EncoderSettings()
+        settings.preset = "warp-speed"
+        XCTAssertEqual(writerError(folder.file("out.mp4"), settings: settings)?.kind, .invalidArgument)
+        settings = EncoderSettings()
+        settings.crf = 99
+        XCTAssertEqual(writerError(folder.file("out.mp4"), settings: settings)?.kind, .invalidArgument)
+    }
+
+    func testDiskFull() throws {
+        // /dev/full takes the file open but fails every write with ENOSPC.
+        guard FileManager.default.isWritableFile(atPath: "/dev/full") else { throw XCTSkip("no writable /dev/full") }
+        do {
+            let writer = try MediaWriter(path: "/dev/full", containerFrom: "out.mkv", source: source, audioFrom: nil,
+                                         settings: EncoderSettings())
+            let frame = solidFrame(width: 64, height: 48, rgb: (10, 200, 30))
+            for i in 0..<50 {
+                try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: Int64(i),
+                                                bytes: frame))
+            }
+            try writer.finish()
+            XCTFail("writing to /dev/full succeeded")
+        } catch {
+            XCTAssertEqual(error.kind, .diskFull, error.message)
+            XCTAssertTrue(error.message.contains("disk full"), error.message)
+            XCTAssertTrue(error.message.hasPrefix("/dev/out.mkv"), error.message)
+        }
+    }
+
+    func testWritingAfterFinishOrClose() throws {
+        let path = folder.file("out.mkv")
+        let writer = try MediaWriter(path: path, containerFrom: path, source: source, audioFrom: nil, settings: EncoderSettings())
+        let pixels = solidFrame(width: 64, height: 48, rgb: (0, 0, 255))
+        try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 0, bytes: pixels))
+        try writer.finish()
+        XCTAssertGreaterThan(writer.bytesWritten, 0)
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        XCTAssertEqual(writer.bytesWritten, size)
+        XCTAssertThrowsError(try writer.finish())
+        do {
+            try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 1, bytes: pixels))
+            XCTFail("wrote after finish")
+        } catch {
+            XCTAssertEqual(error.kind, .invalidArgument)
+        }
+
+        let abandoned = folder.file("abandoned.mp4")
+        let second = try MediaWriter(path: abandoned, containerFrom: abandoned, source: source, audioFrom: nil, settings: EncoderSettings())
+        try second.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 0, bytes: pixels))
+        second.close()
+        second.close()
+        XCTAssertThrowsError(try second.finish())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: abandoned), "close() leaves the file for the caller to delete")
+    }
+
+    func testMediaErrorEquality() {
+        XCTAssertEqual(MediaError(.diskFull, "a"), MediaError(.diskFull, "a"))
+        XCTAssertNotEqual(MediaError(.diskFull, "a"), MediaError(.muxFailed, "a"))
+    }
+}
+
+/// Packed RGB24 pixels of one colour, as the VideoFrame initialiser takes them.
+func solidFrame(width: Int, height: Int, rgb: (UInt8, UInt8, UInt8)) -> UnsafeRawBufferPointer {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: width * height * 3, alignment: 16)
+    for i in 0..<(width * height) {
+        buffer[3 * i] = rgb.0
+        buffer[3 * i + 1] = rgb.1
+        buffer[3 * i + 2] = rgb.2
+    }
+    return UnsafeRawBufferPointer(buffer)  // small and short-lived in tests; not freed
+}

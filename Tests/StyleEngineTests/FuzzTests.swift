@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+import StyleEngine
+
+/// Corrupted files must throw, never crash: every truncation of a small
+/// fixture, and a few thousand seeded byte flips of two others. Whatever still
+/// loads is also planned and run on a small image.
+final class FuzzTests: XCTestCase {
+    private func loadAndRun(_ bytes: [UInt8]) {
+        guard let model = try? StyleModel(bytes: bytes) else { return }
+        let session = StyleSession(model: model)
+        let image = [Float](repeating: 0.5, count: 3 * 6 * 5)
+        _ = try? session.run([3, 6, 5], image)
+    }
+
+    func testEveryTruncationThrowsOrLoads() throws {
+        for name in ["mixed_ops.onnx", "shape_ops.onnx"] {
+            let bytes = try Fixtures.bytes(name)
+            var failures = 0
+            for length in 0..<bytes.count {
+                do {
+                    _ = try StyleModel(bytes: Array(bytes.prefix(length)))
+                } catch {
+                    failures += 1
+                }
+            }
+            // Almost every prefix is broken (some cut exactly between fields and stay valid-but-incomplete).
+            XCTAssertGreaterThan(failures, bytes.count * 9 / 10, name)
+        }
+    }
+
+    /// STYLIZE_FUZZ_SCALE=N runs N times as many rounds (with other seeds) for a longer hunt.
+    func testRandomByteFlipsThrowOrLoad() throws {
+        let scale = Int(ProcessInfo.processInfo.environment["STYLIZE_FUZZ_SCALE"] ?? "") ?? 1
+        var random = SeededGenerator(seed: 2024 &+ UInt64(scale))
+        let fixtures = [("legacy_opset9.onnx", 1500), ("dynamic_upsample.onnx", 1500), ("mixed_ops.onnx", 500),
+                        ("shape_ops.onnx", 500), ("tiny_transformer.onnx", 300)]
+        for (name, rounds) in fixtures {
+            let original = try Fixtures.bytes(name)
+            for _ in 0..<(rounds * max(scale, 1)) {
+                var bytes = original
+                for _ in 0..<Int.random(in: 1...4, using: &random) {
+                    let position = Int.random(in: 0..<bytes.count, using: &random)
+                    bytes[position] = UInt8.random(in: 0...255, using: &random)
+                }
+                loadAndRun(bytes)
+            }
+        }
+    }
+}
