@@ -102,6 +102,16 @@ func codecName(_ id: AVCodecID) -> String {
     return String(cString: name)
 }
 
+/// The codec's name, or for one FFmpeg does not know, its four-character code: `unknown "ZZZZ"`.
+func describeCodec(_ par: UnsafePointer<AVCodecParameters>) -> String {
+    let id = par.pointee.codec_id
+    if id != AV_CODEC_ID_NONE { return codecName(id) }
+    let tag = par.pointee.codec_tag
+    let bytes = (0..<4).map { UInt8(truncatingIfNeeded: tag >> (8 * $0)) }
+    guard tag != 0, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return "unknown" }
+    return "unknown \"\(String(decoding: bytes, as: UTF8.self))\""
+}
+
 func isRGBFormat(_ format: AVPixelFormat) -> Bool {
     guard let desc = av_pix_fmt_desc_get(format) else { return false }
     return desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 || format == AV_PIX_FMT_PAL8

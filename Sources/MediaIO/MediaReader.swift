@@ -83,11 +83,15 @@ public final class MediaReader: @unchecked Sendable {
     /// dts of packets whose picture has not come out yet, while no packet has a pts.
     private var slots: [Int64] = []
     private let slotsAlways: Bool
-    /// Pictures (and stand-ins) waiting to be emitted, sorted by pts: a short reorder window.
+    /// Pictures (and stand-ins) waiting to be emitted, sorted by pts: a short reorder window, used only
+    /// while an earlier packet's picture is still outstanding.
     private var queued: [Queued] = []
     private var lastEmitted: FrameRef?
     private var lastPTS: Int64?
     private var decodedFrames = 0
+    /// Packets noted in `pending`, and stand-ins made for them.
+    private var trackedPackets = 0
+    private var lostStandIns = 0
     /// Decoded pictures whose key matched a packet's: if most do not, keys say nothing about losses.
     private var matchedFrames = 0
     private var keysReliable: Bool { decodedFrames < MediaReader.window || matchedFrames * 2 >= decodedFrames }
@@ -146,8 +150,8 @@ public final class MediaReader: @unchecked Sendable {
         guard let videoIndex = videoCandidates.first(where: {
             avcodec_find_decoder(input.stream($0).pointee.codecpar.pointee.codec_id) != nil
         }) else {
-            let id = input.stream(videoCandidates[0]).pointee.codecpar.pointee.codec_id
-            throw MediaError(.unsupportedCodec, "\(path): no decoder for the \(codecName(id)) video codec")
+            let name = describeCodec(input.stream(videoCandidates[0]).pointee.codecpar)
+            throw MediaError(.unsupportedCodec, "\(path): no decoder for the \(name) video codec")
         }
         let vst = input.stream(videoIndex)
         let vtb = vst.pointee.time_base
@@ -161,12 +165,11 @@ public final class MediaReader: @unchecked Sendable {
             decoder.pointer.pointee.thread_type = FF_THREAD_SLICE
             try decoder.open()
         } catch {
+            let name = describeCodec(vst.pointee.codecpar)
             if error.code == FFCode.decoderNotFound {
-                throw MediaError(.unsupportedCodec,
-                                 "\(path): no decoder for the \(codecName(vst.pointee.codecpar.pointee.codec_id)) video codec")
+                throw MediaError(.unsupportedCodec, "\(path): no decoder for the \(name) video codec")
             }
-            throw MediaError(.unsupportedCodec,
-                             "\(path): cannot decode its \(codecName(vst.pointee.codecpar.pointee.codec_id)) video (\(error.text))")
+            throw MediaError(.unsupportedCodec, "\(path): cannot decode its \(name) video (\(error.text))")
         }
 
         // Audio: the best audio stream (related to the chosen video), if it has a usable format.
@@ -330,10 +333,11 @@ public final class MediaReader: @unchecked Sendable {
     // Every video packet sent to the decoder is noted by key (its pts). A picture coming out of the
     // decoder clears its own key. A key that `window` later pictures have passed without its picture
     // showing up was lost: the decoder rejected the packet, or dropped it silently (damaged data). Such a
-    // packet gets a stand-in: a copy of the picture before it, with the packet's timestamp. Pictures pass
-    // through a reorder window of the same depth, so stand-ins land in presentation order and slightly
-    // out-of-order decoder output is put right. Empty packets (AVI's "repeat the last frame") get a
-    // stand-in straight away.
+    // packet gets a stand-in: a copy of the picture before it, with the packet's timestamp. While an
+    // earlier key is outstanding, pictures wait in a reorder queue (at most `window` deep), so stand-ins
+    // land in presentation order and slightly out-of-order decoder output is put right. At the end, keys
+    // still outstanding get stand-ins too, but never more than the packets that gave no picture. Empty
+    // packets (AVI's "repeat the last frame") get a stand-in straight away.
     //
     // Files without any pts (AVI, raw streams) work by slots instead: every packet's dts is a display slot,
     // the pictures take the slots in order, a rejected packet's stand-in takes its own slot, and slots
@@ -361,6 +365,7 @@ public final class MediaReader: @unchecked Sendable {
             } else {
                 pending.append(Pending(key: key, hasPTS: p.pts != noPTS, failed: false))
                 if pending.count > 32 * MediaReader.window { pending.removeFirst() }
+                trackedPackets += 1
             }
         }
         var status = decoder.send(packet)
@@ -430,7 +435,10 @@ public final class MediaReader: @unchecked Sendable {
             }
             return
         }
-        for entry in lost { enqueue(Queued(pts: entry.key, frame: nil, duration: 0)) }
+        // Never more stand-ins than packets that gave no picture: rejected packets first, then by time.
+        let missing = max(0, trackedPackets - decodedFrames - lostStandIns)
+        let chosen = (lost.filter(\.failed) + lost.filter { !$0.failed }).prefix(missing)
+        for entry in chosen.sorted(by: { $0.key < $1.key }) { enqueue(Queued(pts: entry.key, frame: nil, duration: 0)) }
         for slot in slots { enqueue(Queued(pts: slot, frame: nil, duration: 0)) }
         slots.removeAll()
         for _ in 0..<failedWithoutKey { enqueue(Queued(pts: noPTS, frame: nil, duration: 0)) }
@@ -454,7 +462,10 @@ public final class MediaReader: @unchecked Sendable {
                     pending[index].passed += 1
                     let entry = pending[index]
                     if entry.passed >= MediaReader.window {
-                        if entry.failed || (entry.hasPTS && keysReliable) { enqueue(Queued(pts: entry.key, frame: nil, duration: 0)) }
+                        if entry.failed || (entry.hasPTS && keysReliable) {
+                            enqueue(Queued(pts: entry.key, frame: nil, duration: 0))
+                            lostStandIns += 1
+                        }
                         pending.remove(at: index)
                         continue
                     }
@@ -468,7 +479,17 @@ public final class MediaReader: @unchecked Sendable {
         enqueue(Queued(pts: pts, frame: frame, duration: f.pkt_duration))
         for _ in 0..<failedWithoutKey { enqueue(Queued(pts: noPTS, frame: nil, duration: 0)) }
         failedWithoutKey = 0
-        while queued.count > MediaReader.window { emitFirst() }
+        emitReady()
+    }
+
+    /// Emits queued pictures that nothing can come before any more: no packet with an earlier key is still
+    /// waiting for its picture (or the window is full).
+    private func emitReady() {
+        while let head = queued.first {
+            let waiting = !slotMode && pending.contains { $0.key < head.pts }
+            guard queued.count > MediaReader.window || !waiting else { return }
+            emitFirst()
+        }
     }
 
     /// Puts a picture into the reorder window; one without a timestamp goes after everything so far.

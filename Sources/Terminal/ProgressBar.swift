@@ -12,6 +12,7 @@ public final class ProgressBar {
     private var lastPercentPrinted = -1
     private var drawn = false
     private let output: FileHandle
+    private var lastDraw = 0.0
 
     public init(label: String, style: Style? = nil, step: Int = 10, output: FileHandle = .standardError) {
         self.label = label
@@ -33,6 +34,9 @@ public final class ProgressBar {
             lastPercentPrinted = percent
             write("\(label): \(percent)% (\(done)/\(total) \(unit), \(Self.format(rate: rate)) fps)\n")
         case .bar:
+            // Redraw at most 10 times a second (and always the last frame): terminals are slow.
+            guard elapsed - lastDraw >= 0.1 || (total.map { done >= $0 } ?? false) else { return }
+            lastDraw = elapsed
             let width = Self.terminalColumns(output.fileDescriptor)
             var tail = "\(done)"
             if let total { tail += "/\(total)" }

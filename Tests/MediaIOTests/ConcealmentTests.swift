@@ -96,6 +96,30 @@ final class ConcealmentTests: XCTestCase {
         XCTAssertTrue(frames[6].frame === frames[4].frame, "two stand-ins in a row repeat the last good picture")
     }
 
+    func testBrokenH264PacketInMKVIsConcealed() throws {
+        let good = folder.file("good.mkv")
+        try Tools.ffmpeg(testsrc + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"], output: good)
+        // Turn the 10th picture's slice into an SEI: the packet stays, its picture is gone.
+        let positions = try Tools.run(Tools.ffprobe!, ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pos",
+                                                        "-of", "csv=p=0", good])
+            .split(whereSeparator: \.isNewline).compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ", "))) }
+        XCTAssertEqual(positions.count, 20)
+        var data = try Data(contentsOf: URL(fileURLWithPath: good))
+        // Matroska SimpleBlock: track (1 byte), timecode (2), flags (1); then a 4-byte NAL length and the NAL header.
+        let header = positions[9] + 8
+        XCTAssertEqual(data[header] & 0x1F, 1, "a non-IDR slice")
+        data[header] = 0x06
+        let bad = folder.file("bad.mkv")
+        try data.write(to: URL(fileURLWithPath: bad))
+        XCTAssertEqual(try Probe.videoFrameTimes(bad).count, 19, "FFmpeg itself loses the picture")
+
+        let (frames, reader) = try readAll(bad)
+        XCTAssertEqual(frames.count, 20)
+        XCTAssertEqual(reader.concealedFrameCount, 1)
+        XCTAssertEqual(frames.filter(\.isConcealed).map(\.pts), [frames[9].pts])
+        XCTAssertEqual(frames.map(\.pts), (0..<20).map { Int64($0 * 40) }, "Matroska milliseconds, every frame in place")
+    }
+
     func testDamagedMPEGTSStillDecodes() throws {
         let good = folder.file("good.ts")
         try Tools.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=96x64:rate=25:d=2", "-c:v", "libx264", "-preset", "veryfast",

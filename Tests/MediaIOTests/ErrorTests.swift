@@ -73,6 +73,21 @@ final class ReaderErrorTests: XCTestCase {
         }
     }
 
+    func testUnknownVideoCodec() throws {
+        try Tools.require()
+        let good = folder.file("good.avi")
+        try Tools.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:d=0.2", "-c:v", "mjpeg"], output: good)
+        // Give the stream a four-character code no decoder knows.
+        var data = try Data(contentsOf: URL(fileURLWithPath: good))
+        let from = Data("MJPG".utf8), to = Data("ZZZZ".utf8)
+        while let range = data.range(of: from) { data.replaceSubrange(range, with: to) }
+        let path = folder.file("weird.avi")
+        try data.write(to: URL(fileURLWithPath: path))
+        let error = openError(path)
+        XCTAssertEqual(error?.kind, .unsupportedCodec)
+        XCTAssertEqual(error?.message, "\(path): no decoder for the unknown \"ZZZZ\" video codec")
+    }
+
     func testUnreadableFile() throws {
         guard getuid() != 0 else { throw XCTSkip("running as root: file permissions do not apply") }
         try Tools.require()

@@ -39,8 +39,7 @@ public struct EngineThroughput: Sendable {
             image[(c * h + y) * w + x] = Float((x * (c + 1) + y * 3 + (x ^ y) % 17) % 256)
         } } }
         let failure = FirstError()
-        let lock = NSLock()
-        var durations: [Double] = []
+        let collected = Locked<[Double]>([])
         let warmedUp = DispatchGroup(), go = DispatchSemaphore(value: 0)
         var started = Date()
         let workers = (0..<plan.workers).map { index in
@@ -67,7 +66,7 @@ public struct EngineThroughput: Sendable {
                         if !ready { warmedUp.leave() }   // never leave the others waiting
                     }
                 }
-                lock.withLock { durations += local }
+                collected.withValue { $0 += local }
             }
         }
         warmedUp.wait()
@@ -76,7 +75,7 @@ public struct EngineThroughput: Sendable {
         workers.forEach { $0.join() }
         let elapsed = Date().timeIntervalSince(started)
         if let error = failure.value { throw error }
-        durations.sort()
+        let durations = collected.withValue { $0 }.sorted()
         let median = durations.isEmpty ? 0 : durations[durations.count / 2]
         return Result(millisecondsPerFrame: median, framesPerSecond: Double(durations.count) / elapsed,
                       frames: durations.count, plan: plan)

@@ -29,3 +29,13 @@ final class FirstError: @unchecked Sendable {
 
     var value: PipelineError? { lock.withLock { error } }
 }
+
+/// A value shared between threads, touched only under its lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withValue<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
+}

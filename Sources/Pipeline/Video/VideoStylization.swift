@@ -39,7 +39,8 @@ public final class VideoStylization {
         threads = ThreadPlan(threads: options.threads, workers: options.workers)
     }
 
-    /// Runs the job to the end, or until `stop` says otherwise. On success the
+    /// Runs the job to the end, or until `stop` says otherwise. `progress` is
+    /// called after every frame written, on the calling thread. On success the
     /// output file is complete and in place; on any error it is absent.
     public func run(stop: StopSignal = StopSignal(),
                     progress: (VideoJobProgress) -> Void = { _ in }) throws(PipelineError) -> VideoJobSummary {
@@ -103,7 +104,6 @@ public final class VideoStylization {
         // Sequential stage and encoder, on this thread: frames arrive in order.
         let composer = FrameConverter()
         var written = 0
-        var lastReport = Date.distantPast
         func writeAudio(waiting: Bool) throws(MediaError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() { try writer.write(packet) }
         }
@@ -119,12 +119,8 @@ public final class VideoStylization {
                 try writer.write(picture)
                 try writeAudio(waiting: false)
                 written += 1
-                let now = Date()
-                if now.timeIntervalSince(lastReport) >= 0.1 {
-                    lastReport = now
-                    progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
-                                              elapsed: now.timeIntervalSince(start), outputBytes: writer.bytesWritten))
-                }
+                progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
+                                          elapsed: Date().timeIntervalSince(start), outputBytes: writer.bytesWritten))
             }
             if failure.value == nil && stop.state != .aborted { try writeAudio(waiting: true) }
         } catch {
@@ -148,8 +144,6 @@ public final class VideoStylization {
         let bytes = writer.bytesWritten
         try output.commit()
         let elapsed = Date().timeIntervalSince(start)
-        progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
-                                  elapsed: elapsed, outputBytes: bytes))
         return VideoJobSummary(framesWritten: written, framesExpected: info.video.frameCount,
                                concealedFrames: reader.concealedFrameCount, elapsed: elapsed,
                                outputBytes: bytes, outputPath: output.finalPath,

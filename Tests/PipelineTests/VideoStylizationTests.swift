@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+import MediaIO
+import Pipeline
+import PresetCatalog
+
+/// The video job through the library API, as an embedding developer uses it.
+final class VideoStylizationTests: XCTestCase {
+    var folder: URL!
+    var clip: URL!
+    let frames = 40
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "ffmpeg is not installed; run scripts/install-deps.sh")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylize-job-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        clip = folder.appendingPathComponent("clip.mp4")
+        let ffmpeg = Process()
+        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        ffmpeg.arguments = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=80x60:rate=20",
+                            "-f", "lavfi", "-i", "sine=frequency=300", "-frames:v", "\(frames)", "-t", "2",
+                            "-pix_fmt", "yuv420p", "-c:a", "aac", clip.path]
+        try ffmpeg.run()
+        ffmpeg.waitUntilExit()
+        XCTAssertEqual(ffmpeg.terminationStatus, 0)
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func options(output: String) throws -> VideoJobOptions {
+        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve(nil)
+        var options = VideoJobOptions(inputPath: clip.path, outputPath: output, preset: preset)
+        options.threads = 2
+        return options
+    }
+
+    func countFrames(_ path: String) throws -> Int {
+        let reader = try MediaReader(path: path)
+        var count = 0
+        while let item = try reader.next() { if case .video = item { count += 1 } }
+        return count
+    }
+
+    func testEveryFrameComesOutInOrder() throws {
+        let output = folder.appendingPathComponent("out.mkv").path
+        let job = try VideoStylization(options: try options(output: output))
+        var reported: [Int] = []
+        let summary = try job.run { reported.append($0.framesDone) }
+        XCTAssertEqual(summary.framesWritten, frames)
+        XCTAssertFalse(summary.interrupted)
+        XCTAssertEqual(reported, reported.sorted(), "progress went backwards")
+        XCTAssertEqual(reported.last, frames)
+        XCTAssertEqual(try countFrames(output), frames)
+    }
+
+    func testFinishRequestWritesAValidShorterFile() throws {
+        let output = folder.appendingPathComponent("short.mp4").path
+        var opts = try options(output: output)
+        opts.threads = 1
+        let job = try VideoStylization(options: opts)
+        let stop = StopSignal()
+        let summary = try job.run(stop: stop) { progress in
+            if progress.framesDone >= 5 { stop.finish() }
+        }
+        XCTAssertTrue(summary.interrupted)
+        XCTAssertGreaterThanOrEqual(summary.framesWritten, 5)
+        XCTAssertLessThan(summary.framesWritten, frames)
+        XCTAssertEqual(try countFrames(output), summary.framesWritten, "the file does not hold what the summary says")
+    }
+
+    func testAbortLeavesNothing() throws {
+        let output = folder.appendingPathComponent("aborted.mp4").path
+        let job = try VideoStylization(options: try options(output: output))
+        let stop = StopSignal()
+        XCTAssertThrowsError(try job.run(stop: stop) { _ in stop.abort() }) { error in
+            XCTAssertEqual((error as? PipelineError)?.stage, .aborted)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(left, ["clip.mp4"])
+    }
+
+    func testRejectsBadOptionsBeforeWork() throws {
+        var opts = try options(output: folder.appendingPathComponent("x.mp4").path)
+        opts.strength = 1.5
+        XCTAssertThrowsError(try VideoStylization(options: opts)) { error in
+            XCTAssertEqual((error as? PipelineError)?.stage, .options)
+        }
+    }
+}
