@@ -142,6 +142,10 @@ public final class VideoStylization {
             throw PipelineError(error)
         }
         let bytes = writer.bytesWritten
+        if stop.state == .aborted {   // the second Ctrl-C came while the file was being closed
+            output.discard()
+            throw PipelineError(.aborted, "stopped; no output written")
+        }
         try output.commit()
         let elapsed = Date().timeIntervalSince(start)
         return VideoJobSummary(framesWritten: written, framesExpected: info.video.frameCount,
