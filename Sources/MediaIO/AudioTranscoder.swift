@@ -67,7 +67,7 @@ final class AudioFifo {
 final class AudioTranscoder {
     private let decoder: CodecContext
     let encoder: CodecContext
-    private let output: OutputFile
+    private let output: OutputContainer
     private let streamIndex: Int32
     private let fifo: AudioFifo
     private var resampler: Resampler?
@@ -85,7 +85,7 @@ final class AudioTranscoder {
     private let allowNegative: Bool
 
     init(parameters: CodecParameters, inputTimeBase: AVRational, encoderCodec: UnsafePointer<AVCodec>,
-         output: OutputFile, allowNegative: Bool) throws(FFError) {
+         output: OutputContainer, allowNegative: Bool) throws(FFError) {
         self.allowNegative = allowNegative
         decoder = try CodecContext.decoder(for: parameters.pointer, timeBase: inputTimeBase)
         try decoder.open()

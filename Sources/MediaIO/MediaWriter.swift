@@ -20,7 +20,7 @@ public final class MediaWriter: @unchecked Sendable {
 
     private let displayName: String
     private let path: String
-    private let output: OutputFile
+    private let output: OutputContainer
     private let video: CodecContext
     private let videoStream: Int32
     private let sourceTimeBase: AVRational
@@ -94,7 +94,7 @@ public final class MediaWriter: @unchecked Sendable {
         let codecIsVP9 = String(cString: codec.pointee.name) == "libvpx-vp9"
 
         do {
-            output = try OutputFile(format: format, path: path)
+            output = try OutputContainer(format: format, path: path)
         } catch {
             throw MediaError.writing(display, error, fallback: .muxFailed)
         }

@@ -44,6 +44,14 @@ final class FrameQueueTests: XCTestCase {
         XCTAssertNil(full.pop(), "a cancelled queue still handed out an element")
     }
 
+    func testTryPushNeverWaits() {
+        let queue = FrameQueue<Int>(capacity: 1)
+        XCTAssertTrue(queue.tryPush(1))
+        XCTAssertFalse(queue.tryPush(2), "a full queue took another element")
+        XCTAssertEqual(queue.pop(), 1)
+        XCTAssertNil(queue.tryPop())
+    }
+
     func testCloseLetsConsumersDrain() {
         let queue = FrameQueue<String>(capacity: 4)
         queue.push("a"); queue.push("b")

@@ -61,6 +61,23 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try CLIHarness.probe(out, stream: "v:0")?.frames, 10)
     }
 
+    func testAudioLongAfterTheLastVideoFrameIsKept() throws {
+        // 8 frames of video, two minutes of audio: the audio tail must neither stall
+        // the pipeline (a full audio queue once deadlocked it) nor be cut.
+        let video = folder.appendingPathComponent("video-only.mp4"), clip = folder.appendingPathComponent("tail.mp4")
+        try CLIHarness.makeClip(video, size: "64x48", frames: 8, rate: 8, audio: false)
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", video.path,
+                                       "-f", "lavfi", "-i", "sine=frequency=220:duration=120",
+                                       "-c:v", "copy", "-c:a", "aac", clip.path])
+        XCTAssertEqual(try XCTUnwrap(CLIHarness.probe(clip, stream: "a:0")?.duration), 120, accuracy: 0.2)
+        let out = folder.appendingPathComponent("tail-out.mp4")
+        let result = try CLIHarness.run(["video", clip.path, "-o", out.path, "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try CLIHarness.probe(out, stream: "v:0")?.frames, 8)
+        let audio = try XCTUnwrap(CLIHarness.probe(out, stream: "a:0")?.duration)
+        XCTAssertEqual(audio, 120, accuracy: 0.2)
+    }
+
     func testPresetsListsTheDefault() throws {
         let result = try CLIHarness.run(["presets"])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -6,17 +6,18 @@ import Foundation
 /// frames up.
 public final class FrameQueue<Element>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [Element?]      // ring buffer
+    private var items: [Element?] = []   // items[head...] are queued; the front is compacted as it drains
     private var head = 0
-    private var count = 0
+    private var count: Int { items.count - head }
     private var closed = false
     private var cancelled = false
     public let capacity: Int
 
+    /// `capacity: .max` makes a queue that never blocks its producer (for
+    /// small items that must never hold up the stage feeding it).
     public init(capacity: Int) {
         precondition(capacity > 0, "a queue needs room for one element")
         self.capacity = capacity
-        items = Array(repeating: nil, count: capacity)
     }
 
     /// Blocks while full. Returns false (and drops `element`) once the queue is closed or cancelled.
@@ -25,8 +26,17 @@ public final class FrameQueue<Element>: @unchecked Sendable {
         condition.lock(); defer { condition.unlock() }
         while count == capacity && !closed && !cancelled { condition.wait() }
         guard !closed && !cancelled else { return false }
-        items[(head + count) % capacity] = element
-        count += 1
+        items.append(element)
+        condition.broadcast()
+        return true
+    }
+
+    /// Adds `element` only if there is room right now; never waits.
+    @discardableResult
+    public func tryPush(_ element: Element) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        guard count < capacity && !closed && !cancelled else { return false }
+        items.append(element)
         condition.broadcast()
         return true
     }
@@ -48,8 +58,11 @@ public final class FrameQueue<Element>: @unchecked Sendable {
         guard count > 0 && !cancelled else { return nil }
         let element = items[head]
         items[head] = nil
-        head = (head + 1) % capacity
-        count -= 1
+        head += 1
+        if head >= 64 && head * 2 >= items.count {   // drop the drained front; amortised O(1)
+            items.removeFirst(head)
+            head = 0
+        }
         condition.broadcast()
         return element
     }
@@ -63,8 +76,8 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     public func cancel() {
         condition.lock()
         cancelled = true
-        items = Array(repeating: nil, count: capacity)
-        count = 0
+        items = []
+        head = 0
         condition.broadcast()
         condition.unlock()
     }

@@ -58,7 +58,9 @@ public final class VideoStylization {
 
         let failure = FirstError()
         let work = FrameQueue<(Int, VideoFrame)>(capacity: threads.workers * 2)
-        let audio = FrameQueue<AudioPacket>(capacity: 4096)
+        // Unbounded: audio can run far past the last video frame, and the encoder
+        // stage only drains it between frames. Compressed audio is small.
+        let audio = FrameQueue<AudioPacket>(capacity: .max)
         let finished = ReorderBuffer<StylizedFrame>(window: threads.workers * 3, producers: threads.workers)
         let recycled = FrameQueue<[Float]>(capacity: threads.workers * 4)
         let cancelAll: @Sendable () -> Void = { work.cancel(); audio.cancel(); finished.cancel() }
@@ -115,7 +117,7 @@ public final class VideoStylization {
                                          original: frame.original, strength: options.strength,
                                          preserveColors: options.preserveColors)
                 }
-                recycled.push(frame.pixels)
+                recycled.tryPush(frame.pixels)   // a spare buffer for the workers; dropped when they have enough
                 try writer.write(picture)
                 try writeAudio(waiting: false)
                 written += 1

@@ -1,7 +1,7 @@
 import CFFmpeg
 
 /// Owns an output AVFormatContext and, once opened, its file. Confined to the writer's thread.
-final class OutputFile {
+final class OutputContainer {
     let pointer: UnsafeMutablePointer<AVFormatContext>
     let format: UnsafePointer<AVOutputFormat>
     private(set) var fileOpen = false
