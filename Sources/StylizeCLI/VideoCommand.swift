@@ -16,7 +16,7 @@ struct VideoCommand: ParsableCommand {
         Audio is copied when the container takes it, otherwise re-encoded (AAC, or Opus for .webm).
 
         Examples:
-          stylize video                                  # the bundled sample clip, default style
+          stylize video                    # the bundled sample clip, default style
           stylize video in.mp4 -o out.mp4 --style sketch
           stylize video in.mov -o out.webm --strength 0.7 --preserve-colors
           stylize video in.mkv -o out.mkv --style ~/models/mosaic.onnx --max-size 640
@@ -44,7 +44,7 @@ struct VideoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Longest side, in pixels, that the network paints at; the output keeps the input size. Smaller is faster with bigger strokes.", valueName: "pixels"))
     var maxSize: Int = VideoJobOptions.defaultMaxSize
 
-    @Option(help: ArgumentHelp("Encoder quality: lower is better and bigger (H.264: 0–51; VP9: 0–63).", valueName: "n"))
+    @Option(help: ArgumentHelp("Quality on x264's 0–51 scale, lower is better and bigger (default: 18; mapped to VP9's scale for .webm).", valueName: "n"))
     var crf: Int?
 
     @Option(help: ArgumentHelp("Encoder speed/size trade-off (x264 names: ultrafast … medium … veryslow).", valueName: "name"))
@@ -68,7 +68,7 @@ struct VideoCommand: ParsableCommand {
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
         guard maxSize >= 16 else { throw ValidationError("--max-size must be at least 16") }
-        if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be between 0 and 63") }
+        if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
@@ -152,6 +152,9 @@ struct VideoCommand: ParsableCommand {
         line += " frames in \(ProgressBar.format(duration: s.elapsed)) (\(ProgressBar.format(rate: s.framesPerSecond)) fps)"
         line += " → \(s.outputPath) (\(ProgressBar.format(bytes: s.outputBytes)))"
         printToStderr(line)
+        if let reason = s.inputEndedEarly {
+            printToStderr("Note: the input ended early (\(reason)); everything before that point was stylized.")
+        }
         if s.concealedFrames > 0 {
             printToStderr("Note: \(s.concealedFrames) corrupt frame\(s.concealedFrames == 1 ? " was" : "s were") concealed by repeating the previous picture.")
         }

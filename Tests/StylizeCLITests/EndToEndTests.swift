@@ -78,6 +78,27 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(audio, 120, accuracy: 0.2)
     }
 
+    func testCorruptFramesInTheMiddleAreConcealedAndCounted() throws {
+        let clip = folder.appendingPathComponent("good.avi")
+        try CLIHarness.makeClip(clip, size: "64x48", frames: 20, audio: false, extraOutputArguments: ["-c:v", "mjpeg"])
+        // AVI stores each picture as "00dc" + 32-bit size + JPEG; scramble two of them.
+        var data = [UInt8](try Data(contentsOf: clip))
+        let tag = Array("00dc".utf8)
+        let chunks = (0..<(data.count - 8)).filter { data[$0..<($0 + 4)].elementsEqual(tag) }
+        for n in [7, 11] {   // chunks[0] is in the header list
+            let at = chunks[n + 1]
+            let size = Int(data[at + 4]) | Int(data[at + 5]) << 8 | Int(data[at + 6]) << 16 | Int(data[at + 7]) << 24
+            for j in (at + 8)..<(at + 8 + size) { data[j] = 0x5A }
+        }
+        let bad = folder.appendingPathComponent("bad.avi")
+        try Data(data).write(to: bad)
+        let out = folder.appendingPathComponent("bad-out.mp4")
+        let result = try CLIHarness.run(["video", bad.path, "-o", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("2 corrupt frames were concealed"), result.stderr)
+        XCTAssertEqual(try CLIHarness.probe(out, stream: "v:0")?.frames, 20, "a frame went missing")
+    }
+
     func testPresetsListsTheDefault() throws {
         let result = try CLIHarness.run(["presets"])
         XCTAssertEqual(result.status, 0, result.stderr)

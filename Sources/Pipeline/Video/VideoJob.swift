@@ -63,6 +63,9 @@ public struct VideoJobSummary: Sendable {
     public let framesWritten: Int
     public let framesExpected: Int?
     public let concealedFrames: Int
+    /// Set when the input stopped on a read error (a truncated or damaged file)
+    /// rather than at its end: everything before that point was written.
+    public let inputEndedEarly: String?
     public let elapsed: Double
     public let outputBytes: Int64
     public let outputPath: String

@@ -151,7 +151,8 @@ public final class VideoStylization {
         try output.commit()
         let elapsed = Date().timeIntervalSince(start)
         return VideoJobSummary(framesWritten: written, framesExpected: info.video.frameCount,
-                               concealedFrames: reader.concealedFrameCount, elapsed: elapsed,
+                               concealedFrames: reader.concealedFrameCount,
+                               inputEndedEarly: reader.readError?.message, elapsed: elapsed,
                                outputBytes: bytes, outputPath: output.finalPath,
                                interrupted: stop.state == .finishing, networkSize: networkSize, threads: threads)
     }
