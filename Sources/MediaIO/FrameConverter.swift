@@ -57,6 +57,20 @@ public final class FrameConverter: @unchecked Sendable {
         return frame
     }
 
+    /// Pairs each row of a GBRP picture with the matching row of planar RGB floats (CHW: all R, then
+    /// all G, then all B): calls `body` with the picture row and the row's offset among the floats.
+    /// GBRP stores its planes in the order G, B, R.
+    @inline(__always)
+    private static func forEachPlanarRow(of picture: FrameRef, width: Int, height: Int,
+                                         _ body: (_ row: UnsafeMutablePointer<UInt8>, _ floatOffset: Int) -> Void) {
+        let count = width * height
+        for (plane, offset) in [(2, 0), (0, count), (1, 2 * count)] {
+            guard let base = picture.data(plane) else { continue }
+            let stride = picture.linesize(plane)
+            for y in 0..<height { body(base + y * stride, offset + y * width) }
+        }
+    }
+
     /// `frame` (any pixel format/size) → planar RGB floats (CHW: all R, then all G, then all B), values
     /// 0...255, scaled to width×height (area filter when shrinking, bicubic otherwise).
     /// `into` holds 3·width·height floats.
@@ -75,16 +89,9 @@ public final class FrameConverter: @unchecked Sendable {
                 flags: (shrinking ? SWS_AREA : SWS_BICUBIC) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
                 srcMatrix: matrix, srcFullRange: isRGBFormat(src.format) || src.fullRange,
                 dstMatrix: matrix, dstFullRange: true))
-            // GBRP planes are G, B, R.
-            let count = width * height
-            for (plane, offset) in [(2, 0), (0, count), (1, 2 * count)] {
-                guard let base = rgb.data(plane) else { continue }
-                let stride = rgb.linesize(plane)
-                for y in 0..<height {
-                    let row = base + y * stride
-                    let out = into + offset + y * width
-                    for x in 0..<width { out[x] = Float(row[x]) }
-                }
+            FrameConverter.forEachPlanarRow(of: rgb, width: width, height: height) { row, offset in
+                let out = into + offset
+                for x in 0..<width { out[x] = Float(row[x]) }
             }
         } catch {
             throw MediaError(.internalFailure, "converting a \(src.width)×\(src.height) \(frame.pixelFormatName) frame to RGB: \(error.text)")
@@ -112,17 +119,11 @@ public final class FrameConverter: @unchecked Sendable {
         do {
             // 1. Stylized floats → 8-bit planar RGB.
             let style = try FrameConverter.scratch(&styleScratch, width, height, AV_PIX_FMT_GBRP)
-            let count = width * height
-            for (plane, offset) in [(2, 0), (0, count), (1, 2 * count)] {
-                guard let base = style.data(plane) else { continue }
-                let stride = style.linesize(plane)
-                for y in 0..<height {
-                    let row = base + y * stride
-                    let from = stylized + offset + y * width
-                    for x in 0..<width {
-                        let v = from[x]
-                        row[x] = v >= 255 ? 255 : (v > 0 ? UInt8(v + 0.5) : 0)  // NaN → 0
-                    }
+            FrameConverter.forEachPlanarRow(of: style, width: width, height: height) { row, offset in
+                let from = stylized + offset
+                for x in 0..<width {
+                    let v = from[x]
+                    row[x] = v >= 255 ? 255 : (v > 0 ? UInt8(v + 0.5) : 0)  // NaN → 0
                 }
             }
 

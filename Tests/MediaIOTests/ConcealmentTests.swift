@@ -4,18 +4,7 @@ import Foundation
 import XCTest
 @testable import MediaIO
 
-final class ConcealmentTests: XCTestCase {
-    private var folder: TemporaryFolder!
-
-    override func setUpWithError() throws {
-        try Tools.require()
-        folder = try TemporaryFolder()
-    }
-
-    override func tearDown() {
-        folder?.remove()
-    }
-
+final class ConcealmentTests: FFmpegClipTestCase {
     private let testsrc = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:d=0.8"]  // 20 frames
 
     /// Overwrites the bytes from the `n`-th occurrence of `marker` up to the next one (or `length` bytes).

@@ -3,17 +3,7 @@ import Foundation
 import XCTest
 @testable import MediaIO
 
-final class ReaderErrorTests: XCTestCase {
-    private var folder: TemporaryFolder!
-
-    override func setUpWithError() throws {
-        folder = try TemporaryFolder()
-    }
-
-    override func tearDown() {
-        folder?.remove()
-    }
-
+final class ReaderErrorTests: TemporaryFolderTestCase {
     private func openError(_ path: String, file: StaticString = #filePath, line: UInt = #line) -> MediaError? {
         do {
             _ = try MediaReader(path: path)
@@ -98,19 +88,10 @@ final class ReaderErrorTests: XCTestCase {
     }
 }
 
-final class WriterErrorTests: XCTestCase {
-    private var folder: TemporaryFolder!
+final class WriterErrorTests: TemporaryFolderTestCase {
     private let source = VideoStreamInfo(width: 64, height: 48, pixelFormatName: "yuv420p", codecName: "rawvideo",
                                          timeBase: Rational(num: 1, den: 25), frameRate: Rational(num: 25, den: 1),
                                          frameCount: nil, duration: nil)
-
-    override func setUpWithError() throws {
-        folder = try TemporaryFolder()
-    }
-
-    override func tearDown() {
-        folder?.remove()
-    }
 
     private func writerError(_ path: String, _ container: String? = nil, settings: EncoderSettings = EncoderSettings(),
                              file: StaticString = #filePath, line: UInt = #line) -> MediaError? {

@@ -62,6 +62,17 @@ final class FrameConverterTests: XCTestCase {
         }
     }
 
+    /// Runs `body` with a reader on the clip ffmpeg makes from `arguments`, kept in a temporary folder
+    /// until `body` returns (skips without the ffmpeg tools).
+    private func withClip(_ name: String, made arguments: [String], _ body: (MediaReader) throws -> Void) throws {
+        try Tools.require()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.file(name)
+        try Tools.ffmpeg(arguments, output: path)
+        try body(MediaReader(path: path))
+    }
+
     /// Planes of a packed yuv420p buffer.
     private func planes(_ frame: VideoFrame) -> (y: ArraySlice<UInt8>, u: ArraySlice<UInt8>, v: ArraySlice<UInt8>) {
         let bytes = frame.pixelBytes()
@@ -94,20 +105,16 @@ final class FrameConverterTests: XCTestCase {
     }
 
     func testPlanarRGBOfDecodedClipGivesItsColour() throws {
-        try Tools.require()
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let path = folder.file("orange.mkv")
-        try Tools.ffmpeg(["-f", "lavfi", "-i", "color=c=0xC86432:size=64x48:rate=25:d=0.2", "-pix_fmt", "yuv420p", "-c:v", "ffv1"],
-                         output: path)
-        let reader = try MediaReader(path: path)
-        guard case .video(let frame)? = try reader.next() else { return XCTFail("no frame") }
-        XCTAssertEqual(frame.pixelFormatName, "yuv420p")
-        let out = try planar(FrameConverter(), frame, 32, 24)
-        let n = 32 * 24
-        for (plane, expected) in [(0, Float(200)), (1, 100), (2, 50)] {
-            let mean = out[(plane * n)..<((plane + 1) * n)].reduce(0, +) / Float(n)
-            XCTAssertEqual(mean, expected, accuracy: 3, "plane \(plane)")
+        try withClip("orange.mkv", made: ["-f", "lavfi", "-i", "color=c=0xC86432:size=64x48:rate=25:d=0.2",
+                                           "-pix_fmt", "yuv420p", "-c:v", "ffv1"]) { reader in
+            guard case .video(let frame)? = try reader.next() else { return XCTFail("no frame") }
+            XCTAssertEqual(frame.pixelFormatName, "yuv420p")
+            let out = try planar(FrameConverter(), frame, 32, 24)
+            let n = 32 * 24
+            for (plane, expected) in [(0, Float(200)), (1, 100), (2, 50)] {
+                let mean = out[(plane * n)..<((plane + 1) * n)].reduce(0, +) / Float(n)
+                XCTAssertEqual(mean, expected, accuracy: 3, "plane \(plane)")
+            }
         }
     }
 
@@ -202,34 +209,30 @@ final class FrameConverterTests: XCTestCase {
     }
 
     func testComposeKeepsFullRangeOddSizeAndConcealedFlag() throws {
-        try Tools.require()
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        let path = folder.file("odd.avi")
-        try Tools.ffmpeg(["-f", "lavfi", "-i", "color=c=0xC86432:size=64x48:rate=25:d=0.2,scale=33:25", "-c:v", "mjpeg", "-pix_fmt", "yuvj422p"],
-                         output: path)
-        let reader = try MediaReader(path: path)
-        XCTAssertEqual(reader.info.video.pixelFormatName, "yuvj422p")
-        guard case .video(let frame)? = try reader.next() else { return XCTFail("no frame") }
-        let converter = FrameConverter()
-        let rgb = try planar(converter, frame, 16, 12)
-        let out = try compose(converter, rgb, 16, 12, frame, strength: 0)
-        XCTAssertEqual(out.width, 33)
-        XCTAssertEqual(out.height, 25)
-        XCTAssertEqual(out.pixelFormatName, "yuv420p")
-        XCTAssertTrue(out.color.isFullRange, "full-range input gives full-range output")
-        // Strength 0 of a 4:2:2 original: its picture in 4:2:0, so RGB of both agree closely (a range or
-        // matrix mix-up would shift every pixel).
-        let a = try planar(converter, frame, 33, 25), b = try planar(converter, out, 33, 25)
-        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        let mean = zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Float(a.count)
-        XCTAssertLessThan(mean, 2, "worst \(worst)")
-        XCTAssertEqual(b[0], 200, accuracy: 4)
+        try withClip("odd.avi", made: ["-f", "lavfi", "-i", "color=c=0xC86432:size=64x48:rate=25:d=0.2,scale=33:25",
+                                        "-c:v", "mjpeg", "-pix_fmt", "yuvj422p"]) { reader in
+            XCTAssertEqual(reader.info.video.pixelFormatName, "yuvj422p")
+            guard case .video(let frame)? = try reader.next() else { return XCTFail("no frame") }
+            let converter = FrameConverter()
+            let rgb = try planar(converter, frame, 16, 12)
+            let out = try compose(converter, rgb, 16, 12, frame, strength: 0)
+            XCTAssertEqual(out.width, 33)
+            XCTAssertEqual(out.height, 25)
+            XCTAssertEqual(out.pixelFormatName, "yuv420p")
+            XCTAssertTrue(out.color.isFullRange, "full-range input gives full-range output")
+            // Strength 0 of a 4:2:2 original: its picture in 4:2:0, so RGB of both agree closely (a range or
+            // matrix mix-up would shift every pixel).
+            let a = try planar(converter, frame, 33, 25), b = try planar(converter, out, 33, 25)
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            let mean = zip(a, b).map { abs($0 - $1) }.reduce(0, +) / Float(a.count)
+            XCTAssertLessThan(mean, 2, "worst \(worst)")
+            XCTAssertEqual(b[0], 200, accuracy: 4)
 
-        let concealed = VideoFrame(frame: frame.frame, pts: 99, duration: 1, isConcealed: true)
-        let composed = try compose(converter, rgb, 16, 12, concealed, strength: 1)
-        XCTAssertTrue(composed.isConcealed)
-        XCTAssertEqual(composed.pts, 99)
+            let concealed = VideoFrame(frame: frame.frame, pts: 99, duration: 1, isConcealed: true)
+            let composed = try compose(converter, rgb, 16, 12, concealed, strength: 1)
+            XCTAssertTrue(composed.isConcealed)
+            XCTAssertEqual(composed.pts, 99)
+        }
     }
 
     func testComposeRejectsNonFiniteStrength() throws {

@@ -3,18 +3,7 @@ import Foundation
 import XCTest
 @testable import MediaIO
 
-final class RoundTripTests: XCTestCase {
-    private var folder: TemporaryFolder!
-
-    override func setUpWithError() throws {
-        try Tools.require()
-        folder = try TemporaryFolder()
-    }
-
-    override func tearDown() {
-        folder?.remove()
-    }
-
+final class RoundTripTests: FFmpegClipTestCase {
     // MARK: Helpers
 
     private let testsrc = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:d=1"]

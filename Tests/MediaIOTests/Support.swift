@@ -84,6 +84,30 @@ final class TemporaryFolder {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// A test case with a fresh `TemporaryFolder` for each test, removed afterwards.
+class TemporaryFolderTestCase: XCTestCase {
+    var folder: TemporaryFolder!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        folder = try TemporaryFolder()
+    }
+
+    override func tearDown() {
+        folder?.remove()
+        super.tearDown()
+    }
+}
+
+/// A `TemporaryFolderTestCase` whose tests make clips with the ffmpeg tools:
+/// skipped, every one, where they are not installed.
+class FFmpegClipTestCase: TemporaryFolderTestCase {
+    override func setUpWithError() throws {
+        try Tools.require()
+        try super.setUpWithError()
+    }
+}
+
 /// What ffprobe says about a file.
 struct Probe {
     let format: [String: Any]

@@ -116,12 +116,7 @@ enum Reference {
         let shape = zip(sa, sb).map { max($0, $1) }
         var y = RefTensor(shape: shape, repeating: 0)
         for linear in 0..<y.count {
-            var rest = linear
-            var index = [Int](repeating: 0, count: rank)
-            for axis in stride(from: rank - 1, through: 0, by: -1) {
-                index[axis] = rest % shape[axis]
-                rest /= shape[axis]
-            }
+            let index = y.multiIndex(linear)
             let ia = zip(index, sa).map { $1 == 1 ? 0 : $0 }, ib = zip(index, sb).map { $1 == 1 ? 0 : $0 }
             let va = a.data[RefTensor(shape: sa, repeating: 0).offset(ia)]
             let vb = b.data[RefTensor(shape: sb, repeating: 0).offset(ib)]
@@ -137,12 +132,7 @@ enum Reference {
         let shape = (0..<rank).map { x.shape[$0] + pads[$0] + pads[$0 + rank] }
         var y = RefTensor(shape: shape, repeating: 0)
         for linear in 0..<y.count {
-            var rest = linear
-            var index = [Int](repeating: 0, count: rank)
-            for axis in stride(from: rank - 1, through: 0, by: -1) {
-                index[axis] = rest % shape[axis]
-                rest /= shape[axis]
-            }
+            let index = y.multiIndex(linear)
             var source: [Int] = []
             var inside = true
             for axis in 0..<rank {

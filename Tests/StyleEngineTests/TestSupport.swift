@@ -54,6 +54,17 @@ struct RefTensor {
         return offset
     }
 
+    /// Multi-index of a linear index: the inverse of `offset`.
+    func multiIndex(_ offset: Int) -> [Int] {
+        var rest = offset
+        var index = [Int](repeating: 0, count: shape.count)
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            index[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        return index
+    }
+
     subscript(_ index: Int...) -> Double {
         get { data[offset(index)] }
         set { data[offset(index)] = newValue }

@@ -57,18 +57,20 @@ struct ProtobufReader {
     }
 
     mutating func readFixed32() throws(EngineError) -> UInt32 {
-        guard remaining >= 4 else { throw EngineError("truncated 32-bit field") }
-        var value: UInt32 = 0
-        for k in 0..<4 { value |= UInt32(bytes[position + k]) << (8 * UInt32(k)) }
-        position += 4
-        return value
+        try readLittleEndian()
     }
 
     mutating func readFixed64() throws(EngineError) -> UInt64 {
-        guard remaining >= 8 else { throw EngineError("truncated 64-bit field") }
-        var value: UInt64 = 0
-        for k in 0..<8 { value |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
-        position += 8
+        try readLittleEndian()
+    }
+
+    /// A fixed-width field: T's bytes, least significant first.
+    private mutating func readLittleEndian<T: FixedWidthInteger & UnsignedInteger>() throws(EngineError) -> T {
+        let size = T.bitWidth / 8
+        guard remaining >= size else { throw EngineError("truncated \(T.bitWidth)-bit field") }
+        var value: T = 0
+        for k in 0..<size { value |= T(bytes[position + k]) << (8 * k) }
+        position += size
         return value
     }
 
@@ -142,44 +144,48 @@ struct ProtobufReader {
 
     /// Appends one element, or a packed run of them, of a repeated varint field.
     mutating func readRepeatedVarints(_ wireType: WireType, into values: inout [Int64]) throws(EngineError) {
-        switch wireType {
-        case .varint:
-            values.append(try readInt64())
-        case .lengthDelimited:
-            var packed = try readMessage()
-            // Each varint is at least one byte, so this bounds the reservation by the file size.
-            values.reserveCapacity(values.count + packed.remaining)
-            while !packed.isAtEnd { values.append(try packed.readInt64()) }
-        default:
-            throw EngineError("repeated integer field has wire type \(wireType.rawValue)")
+        try readRepeated(wireType, elementWireType: .varint, typeName: "integer", into: &values) { reader throws(EngineError) in
+            try reader.readInt64()
         }
     }
 
     mutating func readRepeatedFloats(_ wireType: WireType, into values: inout [Float]) throws(EngineError) {
-        switch wireType {
-        case .fixed32:
-            values.append(try readFloat())
-        case .lengthDelimited:
-            var packed = try readMessage()
-            guard packed.remaining % 4 == 0 else { throw EngineError("packed float field is not a multiple of 4 bytes") }
-            values.reserveCapacity(values.count + packed.remaining / 4)
-            while !packed.isAtEnd { values.append(try packed.readFloat()) }
-        default:
-            throw EngineError("repeated float field has wire type \(wireType.rawValue)")
+        try readRepeated(wireType, elementWireType: .fixed32, typeName: "float", into: &values) { reader throws(EngineError) in
+            try reader.readFloat()
         }
     }
 
     mutating func readRepeatedDoubles(_ wireType: WireType, into values: inout [Double]) throws(EngineError) {
+        try readRepeated(wireType, elementWireType: .fixed64, typeName: "double", into: &values) { reader throws(EngineError) in
+            try reader.readDouble()
+        }
+    }
+
+    /// A repeated scalar field comes as single elements of `elementWireType`
+    /// or as packed runs (length-delimited); either way `readElement` reads one element.
+    private mutating func readRepeated<Element>(
+        _ wireType: WireType, elementWireType: WireType, typeName: String, into values: inout [Element],
+        readElement: (inout ProtobufReader) throws(EngineError) -> Element
+    ) throws(EngineError) {
         switch wireType {
-        case .fixed64:
-            values.append(try readDouble())
+        case elementWireType:
+            values.append(try readElement(&self))
         case .lengthDelimited:
             var packed = try readMessage()
-            guard packed.remaining % 8 == 0 else { throw EngineError("packed double field is not a multiple of 8 bytes") }
-            values.reserveCapacity(values.count + packed.remaining / 8)
-            while !packed.isAtEnd { values.append(try packed.readDouble()) }
+            // A varint takes at least one byte, a fixed-width element exactly its width:
+            // either way this bounds the reservation by the file size.
+            let elementSize = switch elementWireType {
+            case .fixed32: 4
+            case .fixed64: 8
+            default: 1
+            }
+            guard packed.remaining % elementSize == 0 else {
+                throw EngineError("packed \(typeName) field is not a multiple of \(elementSize) bytes")
+            }
+            values.reserveCapacity(values.count + packed.remaining / elementSize)
+            while !packed.isAtEnd { values.append(try readElement(&packed)) }
         default:
-            throw EngineError("repeated double field has wire type \(wireType.rawValue)")
+            throw EngineError("repeated \(typeName) field has wire type \(wireType.rawValue)")
         }
     }
 }

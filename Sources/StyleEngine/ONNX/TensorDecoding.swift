@@ -47,6 +47,13 @@ extension ConstantTensor {
             T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
         }
 
+        /// Integers of type `T`: in raw_data at T's own width; in a typed field widened to 64 bits
+        /// (int32_data also carries the 8- and 16-bit types), so narrowed back to T.
+        func integers<T: FixedWidthInteger>(_ typed: [Int64], as: T.Type) throws(EngineError) -> [Int64] {
+            try values(typed, width: MemoryLayout<T>.size,
+                       fromRaw: { Int64(load($0, $1, as: T.self)) }, fromTyped: { Int64(T(truncatingIfNeeded: $0)) })
+        }
+
         switch type {
         case .float:
             return ConstantTensor(shape: shape, floats: try values(proto.floatData, width: 4,
@@ -62,27 +69,15 @@ extension ConstantTensor {
             return ConstantTensor(shape: shape, floats: try values(proto.int32Data, width: 2,
                 fromRaw: { Float(bitPattern: UInt32(load($0, $1, as: UInt16.self)) << 16) },
                 fromTyped: { Float(bitPattern: UInt32(UInt16(truncatingIfNeeded: $0)) << 16) }))
-        case .int8:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 1,
-                fromRaw: { Int64(load($0, $1, as: Int8.self)) }, fromTyped: { Int64(Int8(truncatingIfNeeded: $0)) }))
-        case .uint8:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 1,
-                fromRaw: { Int64(load($0, $1, as: UInt8.self)) }, fromTyped: { Int64(UInt8(truncatingIfNeeded: $0)) }))
+        case .int8: return ConstantTensor(shape: shape, int64s: try integers(proto.int32Data, as: Int8.self))
+        case .uint8: return ConstantTensor(shape: shape, int64s: try integers(proto.int32Data, as: UInt8.self))
         case .bool:
             return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 1,
                 fromRaw: { load($0, $1, as: UInt8.self) != 0 ? 1 : 0 }, fromTyped: { $0 != 0 ? 1 : 0 }))
-        case .int16:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 2,
-                fromRaw: { Int64(load($0, $1, as: Int16.self)) }, fromTyped: { Int64(Int16(truncatingIfNeeded: $0)) }))
-        case .uint16:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 2,
-                fromRaw: { Int64(load($0, $1, as: UInt16.self)) }, fromTyped: { Int64(UInt16(truncatingIfNeeded: $0)) }))
-        case .int32:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int32Data, width: 4,
-                fromRaw: { Int64(load($0, $1, as: Int32.self)) }, fromTyped: { Int64(Int32(truncatingIfNeeded: $0)) }))
-        case .int64:
-            return ConstantTensor(shape: shape, int64s: try values(proto.int64Data, width: 8,
-                fromRaw: { load($0, $1, as: Int64.self) }, fromTyped: { $0 }))
+        case .int16: return ConstantTensor(shape: shape, int64s: try integers(proto.int32Data, as: Int16.self))
+        case .uint16: return ConstantTensor(shape: shape, int64s: try integers(proto.int32Data, as: UInt16.self))
+        case .int32: return ConstantTensor(shape: shape, int64s: try integers(proto.int32Data, as: Int32.self))
+        case .int64: return ConstantTensor(shape: shape, int64s: try integers(proto.int64Data, as: Int64.self))
         case .uint32:
             return ConstantTensor(shape: shape, int64s: try values(proto.uint64Data, width: 4,
                 fromRaw: { Int64(load($0, $1, as: UInt32.self)) }, fromTyped: { $0 }))

@@ -20,29 +20,9 @@ struct BatchNormalizationOperator: Operator {
                 throw EngineError("\(role) has shape \(parameter.shape), expected [\(channels)]")
             }
         }
-        let kernel = BatchNormalizationKernel(
-            batch: input.shape[0], channels: channels, area: input.shape[2...].reduce(1, *), epsilon: epsilon)
+        let kernel = ChannelNormalizationKernel(
+            statistics: .stored, planes: input.shape[0] * channels, channels: channels,
+            area: input.shape[2...].reduce(1, *), epsilon: epsilon)
         return .kernel(outputShapes: [input.shape], dataInputs: [0, 1, 2, 3, 4], kernel: kernel)
-    }
-}
-
-struct BatchNormalizationKernel: Kernel {
-    let batch: Int
-    let channels: Int
-    let area: Int
-    let epsilon: Float
-
-    var canRunInPlace: Bool { true }
-
-    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
-        let (input, scale, bias, mean, variance, output) = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], outputs[0])
-        for channel in 0..<channels {
-            let factor = scale[channel] / (variance[channel] + epsilon).squareRoot()
-            let shift = bias[channel] - mean[channel] * factor
-            for n in 0..<batch {
-                let offset = (n * channels + channel) * area
-                scaleAndShift(input + offset, output + offset, count: area, scale: factor, shift: shift)
-            }
-        }
     }
 }

@@ -8,13 +8,10 @@ struct ConvOperator: Operator {
     }
 
     func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
-        let input = try requireImage(inputs.required(0, "X"), "input")
-        let weight = try inputs.required(1, "W")
-        let bias = inputs.optional(2)
-        guard weight.rank == 4 else { throw EngineError("weight must be 4-D, got shape \(weight.shape)") }
-        let (outputChannels, channelsPerGroup, kernelHeight, kernelWidth) =
-            (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        try attributes.checkKernel(height: kernelHeight, width: kernelWidth)
+        let operands = try ConvolutionOperands(inputs, attributes)
+        let input = operands.input
+        let (outputChannels, channelsPerGroup) = (operands.weightShape[0], operands.weightShape[1])
+        let (kernelHeight, kernelWidth) = (operands.kernelHeight, operands.kernelWidth)
         let groups = attributes.group
         guard input.channels == channelsPerGroup * groups else {
             throw EngineError("weight expects \(channelsPerGroup * groups) input channels, input has \(input.channels)")
@@ -22,9 +19,7 @@ struct ConvOperator: Operator {
         guard outputChannels % groups == 0, outputChannels > 0 else {
             throw EngineError("\(outputChannels) output channels do not split into \(groups) groups")
         }
-        if let bias, bias.shape != [outputChannels] {
-            throw EngineError("bias has shape \(bias.shape), expected [\(outputChannels)]")
-        }
+        try operands.checkBias(outputChannels: outputChannels)
         let (padTop, padBottom) = attributes.padding(axis: 0, input: input.height, kernel: kernelHeight)
         let (padLeft, padRight) = attributes.padding(axis: 1, input: input.width, kernel: kernelWidth)
         let (strides, dilations) = (attributes.strides, attributes.dilations)
@@ -39,60 +34,50 @@ struct ConvOperator: Operator {
             kernelHeight: kernelHeight, kernelWidth: kernelWidth,
             strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
             padTop: padTop, padLeft: padLeft)
-        let outputShape = [1, outputChannels, geometry.gridHeight, geometry.gridWidth]
-        _ = try elementCount(of: outputShape)
-        _ = try elementCount(of: [channelsPerGroup * kernelHeight * kernelWidth, geometry.gridWidth])  // one column row
-        let kernel = ConvolutionKernel(
+        let layout = ConvolutionLayout(
             geometry: geometry, inputChannels: input.channels, outputChannels: outputChannels,
-            groups: groups, hasBias: bias != nil)
-        return .kernel(outputShapes: [outputShape], dataInputs: bias != nil ? [0, 1, 2] : [0, 1], kernel: kernel)
+            groups: groups, hasBias: operands.bias != nil)
+        return try operands.kernelPlan(
+            outputShape: [1, outputChannels, geometry.gridHeight, geometry.gridWidth],
+            columnChannels: channelsPerGroup, gridWidth: geometry.gridWidth, kernel: ConvolutionKernel(layout))
     }
 }
 
 struct ConvolutionKernel: Kernel {
     enum Method { case pointwise, depthwise, im2col }
 
-    let geometry: PatchGeometry
-    let inputChannels: Int
-    let outputChannels: Int
-    let groups: Int
-    let hasBias: Bool
+    let layout: ConvolutionLayout
     let method: Method
     let rowsPerTile: Int
 
-    init(geometry: PatchGeometry, inputChannels: Int, outputChannels: Int, groups: Int, hasBias: Bool) {
-        self.geometry = geometry
-        self.inputChannels = inputChannels
-        self.outputChannels = outputChannels
-        self.groups = groups
-        self.hasBias = hasBias
-        let channelsPerGroup = inputChannels / groups
+    init(_ layout: ConvolutionLayout) {
+        self.layout = layout
+        let geometry = layout.geometry
         if geometry.isPointwise {
             method = .pointwise
-        } else if channelsPerGroup == 1 && outputChannels == groups {
+        } else if layout.inputsPerGroup == 1 && layout.outputChannels == layout.groups {
             method = .depthwise
         } else {
             method = .im2col
         }
-        rowsPerTile = geometry.rowsPerTile(channels: channelsPerGroup)
+        rowsPerTile = geometry.rowsPerTile(channels: layout.inputsPerGroup)
     }
 
     var scratchCount: Int {
-        method == .im2col ? (inputChannels / groups) * geometry.kernelArea * rowsPerTile * geometry.gridWidth : 0
+        method == .im2col ? layout.inputsPerGroup * layout.geometry.kernelArea * rowsPerTile * layout.geometry.gridWidth : 0
     }
 
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
         let (input, weights, output) = (inputs[0], inputs[1], outputs[0])
-        let g = geometry
-        fillWithBias(output, bias: hasBias ? inputs[2] : nil, channels: outputChannels, area: g.gridArea)
+        let g = layout.geometry
+        fillWithBias(output, bias: layout.hasBias ? inputs[2] : nil, channels: layout.outputChannels, area: g.gridArea)
         if method == .depthwise {
             runDepthwise(input, weights, output)
             return
         }
-        let channelsPerGroup = inputChannels / groups
-        let outputsPerGroup = outputChannels / groups
+        let (channelsPerGroup, outputsPerGroup) = (layout.inputsPerGroup, layout.outputsPerGroup)
         let reduction = channelsPerGroup * g.kernelArea
-        for group in 0..<groups {
+        for group in 0..<layout.groups {
             let groupInput = input + group * channelsPerGroup * g.imageArea
             let groupWeights = weights + group * outputsPerGroup * reduction
             let groupOutput = output + group * outputsPerGroup * g.gridArea
@@ -101,22 +86,19 @@ struct ConvolutionKernel: Kernel {
                       b: groupInput, ldb: g.imageArea, beta: 1, c: groupOutput, ldc: g.gridArea)
                 continue
             }
-            var firstRow = 0
-            while firstRow < g.gridHeight {
-                let rows = firstRow..<min(firstRow + rowsPerTile, g.gridHeight)
+            for rows in g.rowTiles(rowsPerTile) {
                 let tileWidth = rows.count * g.gridWidth
                 im2col(g, image: groupInput, channels: channelsPerGroup, rows: rows, columns: scratch)
                 sgemm(m: outputsPerGroup, n: tileWidth, k: reduction, a: groupWeights, lda: reduction,
-                      b: scratch, ldb: tileWidth, beta: 1, c: groupOutput + firstRow * g.gridWidth, ldc: g.gridArea)
-                firstRow = rows.upperBound
+                      b: scratch, ldb: tileWidth, beta: 1, c: groupOutput + rows.lowerBound * g.gridWidth, ldc: g.gridArea)
             }
         }
     }
 
     /// One input channel per output channel: a direct loop beats sgemm with m = 1.
     private func runDepthwise(_ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        for channel in 0..<outputChannels {
+        let g = layout.geometry
+        for channel in 0..<layout.outputChannels {
             let plane = input + channel * g.imageArea
             let result = output + channel * g.gridArea
             for i in 0..<g.kernelHeight {

@@ -16,21 +16,16 @@ struct ConvTransposeOperator: Operator {
     }
 
     func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
-        let input = try requireImage(inputs.required(0, "X"), "input")
-        let weight = try inputs.required(1, "W")
-        let bias = inputs.optional(2)
-        guard weight.rank == 4 else { throw EngineError("weight must be 4-D, got shape \(weight.shape)") }
+        let operands = try ConvolutionOperands(inputs, attributes)
+        let input = operands.input
         let groups = attributes.group
-        let (weightInputs, outputsPerGroup, kernelHeight, kernelWidth) =
-            (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-        try attributes.checkKernel(height: kernelHeight, width: kernelWidth)
+        let (weightInputs, outputsPerGroup) = (operands.weightShape[0], operands.weightShape[1])
+        let (kernelHeight, kernelWidth) = (operands.kernelHeight, operands.kernelWidth)
         guard weightInputs == input.channels, input.channels % groups == 0, outputsPerGroup > 0 else {
             throw EngineError("weight expects \(weightInputs) input channels in \(groups) groups, input has \(input.channels)")
         }
         let outputChannels = outputsPerGroup * groups
-        if let bias, bias.shape != [outputChannels] {
-            throw EngineError("bias has shape \(bias.shape), expected [\(outputChannels)]")
-        }
+        try operands.checkBias(outputChannels: outputChannels)
         let inputSize = [input.height, input.width], kernel = [kernelHeight, kernelWidth]
         var size = [0, 0], padBefore = [0, 0]
         for axis in 0..<2 {
@@ -59,54 +54,42 @@ struct ConvTransposeOperator: Operator {
             strideH: attributes.strides[0], strideW: attributes.strides[1],
             dilationH: attributes.dilations[0], dilationW: attributes.dilations[1],
             padTop: padBefore[0], padLeft: padBefore[1])
-        let shape = [1, outputChannels, size[0], size[1]]
-        _ = try elementCount(of: shape)
-        _ = try elementCount(of: [outputsPerGroup * kernelHeight * kernelWidth, input.width])  // one column row
-        let kernelPlan = TransposedConvolutionKernel(
-            geometry: geometry, inputChannels: input.channels, outputChannels: outputChannels, groups: groups, hasBias: bias != nil)
-        return .kernel(outputShapes: [shape], dataInputs: bias != nil ? [0, 1, 2] : [0, 1], kernel: kernelPlan)
+        let layout = ConvolutionLayout(
+            geometry: geometry, inputChannels: input.channels, outputChannels: outputChannels,
+            groups: groups, hasBias: operands.bias != nil)
+        return try operands.kernelPlan(
+            outputShape: [1, outputChannels, size[0], size[1]],
+            columnChannels: outputsPerGroup, gridWidth: geometry.gridWidth, kernel: TransposedConvolutionKernel(layout))
     }
 }
 
 struct TransposedConvolutionKernel: Kernel {
-    let geometry: PatchGeometry
-    let inputChannels: Int
-    let outputChannels: Int
-    let groups: Int
-    let hasBias: Bool
+    let layout: ConvolutionLayout
     let rowsPerTile: Int
 
-    init(geometry: PatchGeometry, inputChannels: Int, outputChannels: Int, groups: Int, hasBias: Bool) {
-        self.geometry = geometry
-        self.inputChannels = inputChannels
-        self.outputChannels = outputChannels
-        self.groups = groups
-        self.hasBias = hasBias
-        rowsPerTile = geometry.rowsPerTile(channels: outputChannels / groups)
+    init(_ layout: ConvolutionLayout) {
+        self.layout = layout
+        rowsPerTile = layout.geometry.rowsPerTile(channels: layout.outputsPerGroup)
     }
 
-    var scratchCount: Int { (outputChannels / groups) * geometry.kernelArea * rowsPerTile * geometry.gridWidth }
+    var scratchCount: Int { layout.outputsPerGroup * layout.geometry.kernelArea * rowsPerTile * layout.geometry.gridWidth }
 
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
         let (input, weights, output) = (inputs[0], inputs[1], outputs[0])
-        let g = geometry
-        fillWithBias(output, bias: hasBias ? inputs[2] : nil, channels: outputChannels, area: g.imageArea)
-        let channelsPerGroup = inputChannels / groups
-        let outputsPerGroup = outputChannels / groups
+        let g = layout.geometry
+        fillWithBias(output, bias: layout.hasBias ? inputs[2] : nil, channels: layout.outputChannels, area: g.imageArea)
+        let (channelsPerGroup, outputsPerGroup) = (layout.inputsPerGroup, layout.outputsPerGroup)
         let columnRows = outputsPerGroup * g.kernelArea
-        for group in 0..<groups {
+        for group in 0..<layout.groups {
             let groupInput = input + group * channelsPerGroup * g.gridArea
             // Weights are [inputs, outputs per group, kH, kW]: per group a channelsPerGroup × columnRows matrix.
             let groupWeights = weights + group * channelsPerGroup * columnRows
             let groupOutput = output + group * outputsPerGroup * g.imageArea
-            var firstRow = 0
-            while firstRow < g.gridHeight {
-                let rows = firstRow..<min(firstRow + rowsPerTile, g.gridHeight)
+            for rows in g.rowTiles(rowsPerTile) {
                 let tileWidth = rows.count * g.gridWidth
                 sgemm(transposeA: true, m: columnRows, n: tileWidth, k: channelsPerGroup, a: groupWeights, lda: columnRows,
-                      b: groupInput + firstRow * g.gridWidth, ldb: g.gridArea, beta: 0, c: scratch, ldc: tileWidth)
+                      b: groupInput + rows.lowerBound * g.gridWidth, ldb: g.gridArea, beta: 0, c: scratch, ldc: tileWidth)
                 col2im(g, columns: scratch, channels: outputsPerGroup, rows: rows, image: groupOutput)
-                firstRow = rows.upperBound
             }
         }
     }

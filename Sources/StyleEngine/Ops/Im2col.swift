@@ -30,6 +30,11 @@ struct PatchGeometry: Equatable {
         let floatsPerRow = max(1, channels * kernelArea * gridWidth)
         return max(1, min(gridHeight, targetFloats / floatsPerRow))
     }
+
+    /// Consecutive ranges of at most `rowsPerTile` grid rows covering the grid, top to bottom.
+    func rowTiles(_ rowsPerTile: Int) -> some Sequence<Range<Int>> {
+        stride(from: 0, to: gridHeight, by: rowsPerTile).lazy.map { $0..<min($0 + rowsPerTile, gridHeight) }
+    }
 }
 
 /// Grid indices g in 0..<count with 0 <= g·stride + offset < limit.
@@ -42,38 +47,54 @@ func validGridRange(count: Int, stride: Int, offset: Int, limit: Int) -> Range<I
     return lower..<upper
 }
 
-/// Unfolds `channels` image planes into columns: row (c, i, j), column
-/// (gy − rows.lowerBound, gx), zero where the tap falls in the padding.
-func im2col(_ geometry: PatchGeometry, image: UnsafePointer<Float>, channels: Int, rows: Range<Int>,
-            columns: UnsafeMutablePointer<Float>) {
-    let g = geometry
+/// The index walk im2col and col2im share. The column matrix of a tile has one
+/// row per (channel c, kernel tap i, j), each `rows.count`·gridWidth long; for
+/// every such row and grid row gy in `rows` this calls `body` with:
+/// - `columnOffset`: where gy's gridWidth entries start in the column matrix;
+/// - `imageOffset`: where grid column 0 of the tap reads in the image (pixel
+///   gx·strideW is at imageOffset + gx·strideW), nil when the image row is in the padding;
+/// - `validX`: the grid columns whose pixel is inside the image row.
+@inline(__always)
+private func forEachTapRow(_ g: PatchGeometry, channels: Int, rows: Range<Int>,
+                           _ body: (_ columnOffset: Int, _ imageOffset: Int?, _ validX: Range<Int>) -> Void) {
     let tileWidth = rows.count * g.gridWidth
-    var columnRow = columns
+    var columnRow = 0
     for c in 0..<channels {
-        let plane = image + c * g.imageArea
+        let plane = c * g.imageArea
         for i in 0..<g.kernelHeight {
             for j in 0..<g.kernelWidth {
                 let xOffset = j * g.dilationW - g.padLeft
                 let validX = validGridRange(count: g.gridWidth, stride: g.strideW, offset: xOffset, limit: g.imageWidth)
                 for gy in rows {
-                    let destination = columnRow + (gy - rows.lowerBound) * g.gridWidth
                     let y = gy * g.strideH - g.padTop + i * g.dilationH
-                    guard y >= 0, y < g.imageHeight, !validX.isEmpty else {
-                        destination.update(repeating: 0, count: g.gridWidth)
-                        continue
-                    }
-                    let source = plane + y * g.imageWidth + xOffset
-                    destination.update(repeating: 0, count: validX.lowerBound)
-                    if g.strideW == 1 {
-                        (destination + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
-                    } else {
-                        for gx in validX { destination[gx] = source[gx * g.strideW] }
-                    }
-                    (destination + validX.upperBound).update(repeating: 0, count: g.gridWidth - validX.upperBound)
+                    let imageOffset = y >= 0 && y < g.imageHeight ? plane + y * g.imageWidth + xOffset : nil
+                    body(columnRow + (gy - rows.lowerBound) * g.gridWidth, imageOffset, validX)
                 }
                 columnRow += tileWidth
             }
         }
+    }
+}
+
+/// Unfolds `channels` image planes into columns: row (c, i, j), column
+/// (gy − rows.lowerBound, gx), zero where the tap falls in the padding.
+func im2col(_ geometry: PatchGeometry, image: UnsafePointer<Float>, channels: Int, rows: Range<Int>,
+            columns: UnsafeMutablePointer<Float>) {
+    let g = geometry
+    forEachTapRow(g, channels: channels, rows: rows) { columnOffset, imageOffset, validX in
+        let destination = columns + columnOffset
+        guard let imageOffset, !validX.isEmpty else {
+            destination.update(repeating: 0, count: g.gridWidth)
+            return
+        }
+        let source = image + imageOffset
+        destination.update(repeating: 0, count: validX.lowerBound)
+        if g.strideW == 1 {
+            (destination + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
+        } else {
+            for gx in validX { destination[gx] = source[gx * g.strideW] }
+        }
+        (destination + validX.upperBound).update(repeating: 0, count: g.gridWidth - validX.upperBound)
     }
 }
 
@@ -82,24 +103,11 @@ func im2col(_ geometry: PatchGeometry, image: UnsafePointer<Float>, channels: In
 func col2im(_ geometry: PatchGeometry, columns: UnsafePointer<Float>, channels: Int, rows: Range<Int>,
             image: UnsafeMutablePointer<Float>) {
     let g = geometry
-    let tileWidth = rows.count * g.gridWidth
-    var columnRow = columns
-    for c in 0..<channels {
-        let plane = image + c * g.imageArea
-        for i in 0..<g.kernelHeight {
-            for j in 0..<g.kernelWidth {
-                let xOffset = j * g.dilationW - g.padLeft
-                let validX = validGridRange(count: g.gridWidth, stride: g.strideW, offset: xOffset, limit: g.imageWidth)
-                for gy in rows {
-                    let y = gy * g.strideH - g.padTop + i * g.dilationH
-                    guard y >= 0, y < g.imageHeight else { continue }
-                    let source = columnRow + (gy - rows.lowerBound) * g.gridWidth
-                    let destination = plane + y * g.imageWidth + xOffset
-                    for gx in validX { destination[gx * g.strideW] += source[gx] }
-                }
-                columnRow += tileWidth
-            }
-        }
+    forEachTapRow(g, channels: channels, rows: rows) { columnOffset, imageOffset, validX in
+        guard let imageOffset else { return }
+        let source = columns + columnOffset
+        let destination = image + imageOffset
+        for gx in validX { destination[gx * g.strideW] += source[gx] }
     }
 }
 
@@ -170,4 +178,56 @@ struct ConvolutionAttributes: Sendable {
             return autoPad == .sameUpper ? (small, total - small) : (total - small, small)
         }
     }
+}
+
+/// Conv's and ConvTranspose's inputs, checked as far as the two operators
+/// agree: X a batch-1 image, W 4-D with the spatial size kernel_shape names,
+/// B optional.
+struct ConvolutionOperands {
+    let input: (channels: Int, height: Int, width: Int)
+    /// W's shape: [M, C/group, kH, kW] for Conv, [C, M/group, kH, kW] for ConvTranspose.
+    let weightShape: [Int]
+    let bias: PlannedValue?
+
+    init(_ inputs: [PlannedValue?], _ attributes: ConvolutionAttributes) throws(EngineError) {
+        input = try requireImage(inputs.required(0, "X"), "input")
+        let weight = try inputs.required(1, "W")
+        bias = inputs.optional(2)
+        guard weight.rank == 4 else { throw EngineError("weight must be 4-D, got shape \(weight.shape)") }
+        weightShape = weight.shape
+        try attributes.checkKernel(height: kernelHeight, width: kernelWidth)
+    }
+
+    var kernelHeight: Int { weightShape[2] }
+    var kernelWidth: Int { weightShape[3] }
+
+    /// Checks B, when there is one, against the output channel count.
+    func checkBias(outputChannels: Int) throws(EngineError) {
+        if let bias, bias.shape != [outputChannels] {
+            throw EngineError("bias has shape \(bias.shape), expected [\(outputChannels)]")
+        }
+    }
+
+    /// The kernel step. The output and one grid row of the column matrix
+    /// (`columnChannels`·kernel area rows) must fit the element limit first:
+    /// only then is the kernel built, as its tile sizing multiplies those sizes.
+    func kernelPlan(outputShape: [Int], columnChannels: Int, gridWidth: Int,
+                    kernel: @autoclosure () -> any Kernel) throws(EngineError) -> OperatorPlan {
+        _ = try elementCount(of: outputShape)
+        _ = try elementCount(of: [columnChannels * kernelHeight * kernelWidth, gridWidth])
+        return .kernel(outputShapes: [outputShape], dataInputs: bias != nil ? [0, 1, 2] : [0, 1], kernel: kernel())
+    }
+}
+
+/// What the Conv and ConvTranspose kernels are built from: the patch geometry
+/// and the channels, split into groups.
+struct ConvolutionLayout {
+    let geometry: PatchGeometry
+    let inputChannels: Int
+    let outputChannels: Int
+    let groups: Int
+    let hasBias: Bool
+
+    var inputsPerGroup: Int { inputChannels / groups }
+    var outputsPerGroup: Int { outputChannels / groups }
 }

@@ -15,28 +15,9 @@ struct InstanceNormalizationOperator: Operator {
         guard scale.shape == [channels], bias.shape == [channels] else {
             throw EngineError("scale \(scale.shape) and B \(bias.shape) must both be [\(channels)]")
         }
-        let kernel = InstanceNormalizationKernel(
-            planes: input.shape[0] * channels, channels: channels, area: input.shape[2...].reduce(1, *), epsilon: epsilon)
+        let kernel = ChannelNormalizationKernel(
+            statistics: .perPlane, planes: input.shape[0] * channels, channels: channels,
+            area: input.shape[2...].reduce(1, *), epsilon: epsilon)
         return .kernel(outputShapes: [input.shape], dataInputs: [0, 1, 2], kernel: kernel)
-    }
-}
-
-struct InstanceNormalizationKernel: Kernel {
-    let planes: Int
-    let channels: Int
-    let area: Int
-    let epsilon: Float
-
-    var canRunInPlace: Bool { true }
-
-    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
-        let (input, scale, bias, output) = (inputs[0], inputs[1], inputs[2], outputs[0])
-        for plane in 0..<planes {
-            let channel = plane % channels
-            let (mean, variance) = meanAndVariance(input + plane * area, count: area)
-            let factor = scale[channel] / (variance + epsilon).squareRoot()
-            scaleAndShift(input + plane * area, output + plane * area, count: area,
-                          scale: factor, shift: bias[channel] - mean * factor)
-        }
     }
 }
