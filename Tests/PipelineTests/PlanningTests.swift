@@ -29,16 +29,7 @@ final class ThreadPlanTests: XCTestCase {
     }
 }
 
-final class OutputFileTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylize-out-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class OutputFileTests: TemporaryFolderTestCase {
     func testCommitRenamesAndDiscardRemoves() throws {
         let target = folder.appendingPathComponent("a.mp4").path
         let file = try OutputFile(path: target, inputPath: nil, overwrite: false)

@@ -2,15 +2,8 @@ import Foundation
 import XCTest
 import PresetCatalog
 
-final class PresetCatalogTests: XCTestCase {
-    var root: URL!
-
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("stylize-presets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
+final class PresetCatalogTests: TemporaryFolderTestCase {
+    var root: URL { folder }
 
     func makePreset(_ name: String, in folder: URL, manifest: String, models: [String] = ["m.onnx"]) throws {
         let dir = folder.appendingPathComponent(name)

@@ -5,8 +5,7 @@ import Pipeline
 import PresetCatalog
 
 /// The video job through the library API, as an embedding developer uses it.
-final class VideoStylizationTests: XCTestCase {
-    var folder: URL!
+final class VideoStylizationTests: TemporaryFolderTestCase {
     var clip: URL!
     let frames = 40
 
@@ -14,8 +13,7 @@ final class VideoStylizationTests: XCTestCase {
 
     override func setUpWithError() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylize-job-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try super.setUpWithError()
         clip = folder.appendingPathComponent("clip.mp4")
         let ffmpeg = Process()
         ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
@@ -25,10 +23,6 @@ final class VideoStylizationTests: XCTestCase {
         try ffmpeg.run()
         ffmpeg.waitUntilExit()
         XCTAssertEqual(ffmpeg.terminationStatus, 0)
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
     func options(output: String) throws -> VideoJobOptions {
