@@ -36,6 +36,9 @@ final class PicturePool: @unchecked Sendable {
 /// One per thread: it holds SwsContexts and scratch buffers, reused between frames (no per-frame
 /// allocation for a repeated size; output pictures come from a buffer pool). `Sendable` only so it can
 /// be handed to its thread; never use one converter from two threads at once.
+/// How finely the composed picture keeps colour: 4:2:0 for video encoders, full resolution for stills.
+public enum ChromaLayout: Sendable { case subsampled, full }
+
 public final class FrameConverter: @unchecked Sendable {
     private let toRGB = Scaler()
     private let fromRGB = Scaler()
@@ -98,13 +101,14 @@ public final class FrameConverter: @unchecked Sendable {
         }
     }
 
-    /// The output picture at the original frame's size in the encoder's format (yuv420p; full range when
-    /// the original was): `stylized` (planar RGB 0...255, any size, clamped) is scaled to the original's
+    /// The output picture at the original frame's size in the encoder's format (yuv420p, or yuv444p with
+    /// `chroma: .full` for stills; full range when the original was): `stylized` (planar RGB 0...255, any size, clamped) is scaled to the original's
     /// size (bicubic), then blended: result = original + strength·(stylized − original). With
     /// `preserveColors` only luminance comes from the stylized picture; chroma stays the original's.
     /// pts, duration and isConcealed come from `original`.
     public func compose(stylized: UnsafePointer<Float>, width: Int, height: Int, original: VideoFrame,
-                        strength: Float, preserveColors: Bool) throws(MediaError) -> VideoFrame {
+                        strength: Float, preserveColors: Bool,
+                        chroma: ChromaLayout = .subsampled) throws(MediaError) -> VideoFrame {
         guard width > 0, height > 0 else {
             throw MediaError(.invalidArgument, "compose: invalid stylized size \(width)×\(height)")
         }
@@ -116,6 +120,7 @@ public final class FrameConverter: @unchecked Sendable {
         let origIsRGB = isRGBFormat(orig.format)
         let fullRange = !origIsRGB && orig.fullRange
         let matrix = ColorMath.matrix(of: orig)
+        let format = chroma == .full ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
         do {
             // 1. Stylized floats → 8-bit planar RGB.
             let style = try FrameConverter.scratch(&styleScratch, width, height, AV_PIX_FMT_GBRP)
@@ -127,34 +132,38 @@ public final class FrameConverter: @unchecked Sendable {
                 }
             }
 
-            // 2. → yuv420p at the original's size, in the original's matrix and range.
-            if pool == nil || pool!.width != outWidth || pool!.height != outHeight {
-                pool = try PicturePool(width: outWidth, height: outHeight, format: AV_PIX_FMT_YUV420P)
+            // 2. → YUV at the original's size, in the original's matrix and range.
+            if pool == nil || pool!.width != outWidth || pool!.height != outHeight || pool!.format != format {
+                pool = try PicturePool(width: outWidth, height: outHeight, format: format)
             }
             let out = try pool!.frame()
             let upscaling = outWidth > width || outHeight > height
             try fromRGB.scale(style, into: out, setup: Scaler.Setup(
                 srcWidth: width, srcHeight: height, srcFormat: AV_PIX_FMT_GBRP.rawValue,
-                dstWidth: outWidth, dstHeight: outHeight, dstFormat: AV_PIX_FMT_YUV420P.rawValue,
+                dstWidth: outWidth, dstHeight: outHeight, dstFormat: format.rawValue,
                 flags: (upscaling || width == outWidth ? SWS_BICUBIC : SWS_AREA) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                 srcMatrix: matrix, srcFullRange: true, dstMatrix: matrix, dstFullRange: fullRange))
 
-            // 3. The original as yuv420p (its own planes when it already is).
+            // 3. The original in the same layout (its own planes when it already is).
             let base: FrameRef
-            if orig.format == AV_PIX_FMT_YUV420P || orig.format == AV_PIX_FMT_YUVJ420P {
+            let sameLayout = chroma == .full
+                ? (orig.format == AV_PIX_FMT_YUV444P || orig.format == AV_PIX_FMT_YUVJ444P)
+                : (orig.format == AV_PIX_FMT_YUV420P || orig.format == AV_PIX_FMT_YUVJ420P)
+            if sameLayout {
                 base = orig
             } else {
-                base = try FrameConverter.scratch(&originalScratch, outWidth, outHeight, AV_PIX_FMT_YUV420P)
+                base = try FrameConverter.scratch(&originalScratch, outWidth, outHeight, format)
                 try toYUV.scale(orig, into: base, setup: Scaler.Setup(
                     srcWidth: outWidth, srcHeight: outHeight, srcFormat: orig.format.rawValue,
-                    dstWidth: outWidth, dstHeight: outHeight, dstFormat: AV_PIX_FMT_YUV420P.rawValue,
+                    dstWidth: outWidth, dstHeight: outHeight, dstFormat: format.rawValue,
                     flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                     srcMatrix: matrix, srcFullRange: origIsRGB || orig.fullRange,
                     dstMatrix: matrix, dstFullRange: fullRange))
             }
 
             // 4. Blend, plane by plane.
-            let chromaWidth = (outWidth + 1) / 2, chromaHeight = (outHeight + 1) / 2
+            let chromaWidth = chroma == .full ? outWidth : (outWidth + 1) / 2
+            let chromaHeight = chroma == .full ? outHeight : (outHeight + 1) / 2
             let planes = [(0, outWidth, outHeight, strength),
                           (1, chromaWidth, chromaHeight, preserveColors ? 0 : strength),
                           (2, chromaWidth, chromaHeight, preserveColors ? 0 : strength)]

@@ -32,14 +32,7 @@ struct VideoCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the result (default: INPUT-STYLE.mp4 in the current folder).", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("A preset name (see `stylize presets`), a preset folder, or an .onnx file.", valueName: "name|file.onnx"))
-    var style: String?
-
-    @Option(help: ArgumentHelp("How much of the style to apply, 0 (none) to 1 (full).", valueName: "0…1"))
-    var strength: Float = 1
-
-    @Flag(help: "Keep the original colours; take only light and shade from the style.")
-    var preserveColors = false
+    @OptionGroup var look: LookOptions
 
     @Option(help: ArgumentHelp("Longest side, in pixels, that the network paints at; the output keeps the input size. Smaller is faster with bigger strokes.", valueName: "pixels"))
     var maxSize: Int = VideoJobOptions.defaultMaxSize
@@ -66,7 +59,7 @@ struct VideoCommand: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
+        try look.validate()
         guard maxSize >= 16 else { throw ValidationError("--max-size must be at least 16") }
         if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -78,13 +71,13 @@ struct VideoCommand: ParsableCommand {
             throw exitWithError("no input given and the sample clip was not found; try: stylize video IN.mp4 -o OUT.mp4")
         }
         let preset: Preset
-        do throws(PresetError) { preset = try PresetCatalog().resolve(style) } catch { throw exitWithError(error) }
+        do throws(PresetError) { preset = try PresetCatalog().resolve(look.style) } catch { throw exitWithError(error) }
 
         var options = VideoJobOptions(inputPath: inputPath,
                                       outputPath: output ?? Self.defaultOutput(for: inputPath, style: preset.name),
                                       preset: preset)
-        options.strength = strength
-        options.preserveColors = preserveColors
+        options.strength = look.strength
+        options.preserveColors = look.preserveColors
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset

@@ -1,0 +1,96 @@
+import Foundation
+import MediaIO
+import PresetCatalog
+import StyleEngine
+
+/// What to do with one still picture.
+public struct ImageJobOptions: Sendable {
+    public var inputPath: String
+    public var outputPath: String
+    public var preset: Preset
+    public var variant: Preset.Variant = .quality
+    public var strength: Float = 1
+    public var preserveColors = false
+    /// Longer side the network paints at. Stills get more pixels than video by
+    /// default: one frame, and people look at it closely.
+    public var maxSize = ImageJobOptions.defaultMaxSize
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var overwrite = false
+
+    public static let defaultMaxSize = 1600
+
+    public init(inputPath: String, outputPath: String, preset: Preset) {
+        self.inputPath = inputPath
+        self.outputPath = outputPath
+        self.preset = preset
+    }
+}
+
+public struct ImageJobSummary: Sendable {
+    public let outputPath: String
+    public let width: Int
+    public let height: Int
+    public let networkSize: NetworkSize
+    public let elapsed: Double
+}
+
+/// Stylizes one picture (png, jpg, or the first frame of anything FFmpeg reads)
+/// into a PNG or JPEG of the same size. Same contract as the video job: checks
+/// first, output complete or absent.
+public final class ImageStylization {
+    public let options: ImageJobOptions
+    public let networkSize: NetworkSize
+    private let frame: VideoFrame
+    private let model: StyleModel
+    private let output: OutputFile
+    private let format: StillImageWriter.Format
+
+    public init(options: ImageJobOptions) throws(PipelineError) {
+        guard (0...1).contains(options.strength) else {
+            throw PipelineError(.options, "--strength must be between 0 and 1 (got \(options.strength))")
+        }
+        guard let format = StillImageWriter.Format(path: options.outputPath) else {
+            throw PipelineError(.options, "\(options.outputPath): pictures are written as .png or .jpg")
+        }
+        self.options = options
+        self.format = format
+        do throws(MediaError) {
+            let reader = try MediaReader(path: options.inputPath)
+            var picture: VideoFrame?
+            while picture == nil, let item = try reader.next() {
+                if case .video(let first) = item { picture = first }
+            }
+            guard let picture else {
+                throw MediaError(.noVideoStream, "\(options.inputPath): holds no picture")
+            }
+            frame = picture
+        } catch { throw PipelineError(error) }
+        output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
+        do throws(EngineError) {
+            try BLAS.load()
+            model = try StyleModel(contentsOf: options.preset.modelPath(for: options.variant))
+        } catch { throw PipelineError(error) }
+        networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize)
+    }
+
+    public func run() throws(PipelineError) -> ImageJobSummary {
+        let start = Date()
+        BLAS.threads = max(1, options.threads)
+        let stylizer = FrameStylizer(model: model, inputRange: options.preset.inputRange, size: networkSize)
+        let stylized = try stylizer.stylize(frame)
+        do throws(MediaError) {
+            let picture = try stylized.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
+                try FrameConverter().compose(stylized: buffer.baseAddress!, width: stylized.width, height: stylized.height,
+                                             original: frame, strength: options.strength,
+                                             preserveColors: options.preserveColors, chroma: .full)
+            }
+            try StillImageWriter.write(picture, to: output.temporaryPath, format: format)
+        } catch {
+            output.discard()
+            throw PipelineError(error)
+        }
+        try output.commit()
+        return ImageJobSummary(outputPath: output.finalPath, width: frame.width, height: frame.height,
+                               networkSize: networkSize, elapsed: Date().timeIntervalSince(start))
+    }
+}
