@@ -27,14 +27,20 @@ public final class StyleModel: @unchecked Sendable {
         }
     }
 
-    public init(bytes: [UInt8]) throws(EngineError) {
+    public convenience init(bytes: [UInt8]) throws(EngineError) {
+        try self.init(bytes: bytes, fusion: Planner.fusionByDefault)
+    }
+
+    /// `fusion: false` plans every node as its own step (to check the fused kernels against).
+    init(bytes: [UInt8], fusion: Bool) throws(EngineError) {
         let proto: ModelProto
         do throws(EngineError) {
             proto = try ModelProto(bytes: bytes)
         } catch {
             throw error.prefixed("malformed ONNX file")
         }
-        let graph = try Graph(model: proto)
+        var graph = try Graph(model: proto)
+        graph.fusion = fusion
         self.graph = graph
         inputNames = graph.inputs.map { graph.valueNames[$0] }
         outputNames = graph.outputs.map { graph.valueNames[$0] }

@@ -1,10 +1,22 @@
+import COpenBLAS
+
 /// Runs a `StyleModel` on images. Not thread-safe: use one session per worker
 /// thread (many sessions may run at once, on the same model).
+///
+/// A session may itself use several threads (`threads:`): its convolutions
+/// split their work over a small pool of threads it owns, created once and
+/// parked between frames. Frame-level parallelism (several single-threaded
+/// sessions) and session threads compose: each session only ever uses its
+/// own threads. OpenBLAS is kept at one thread (process-wide) when sessions
+/// are created, as they manage threads themselves.
 ///
 /// Plans are made once per input size and kept, with their buffers, so
 /// repeated frames of the same size allocate nothing.
 public final class StyleSession {
     public let model: StyleModel
+    /// Threads one run uses (the calling thread included).
+    public let threads: Int
+    private let pool: WorkerPool?
 
     private struct PlanKey: Hashable {
         let shapes: [[Int]]
@@ -16,12 +28,19 @@ public final class StyleSession {
     private var workspaces: [(key: PlanKey, workspace: Workspace)] = []
     private let blasError: EngineError?
 
-    public init(model: StyleModel) {
+    /// A session whose runs use `threads` threads (at least 1; 1 runs
+    /// everything on the calling thread and starts none).
+    public init(model: StyleModel, threads: Int = 1) {
         self.model = model
+        self.threads = max(1, threads)
+        pool = self.threads > 1 ? WorkerPool(threads: self.threads) : nil
         // Loading early keeps dlopen out of the first frame; a failure is reported by run().
         do throws(EngineError) {
             try BLAS.load()
             blasError = nil
+            // Sessions split work over their own threads; OpenBLAS's pool is
+            // process-wide and would oversubscribe the cores under them.
+            if stylize_blas_get_threads() != 1 { stylize_blas_set_threads(1) }
         } catch {
             blasError = error
         }
@@ -87,7 +106,7 @@ public final class StyleSession {
             return entry.workspace
         }
         let plan = try Planner.plan(model.graph, inputShapes: key.shapes)
-        let workspace = Workspace(plan: plan)
+        let workspace = Workspace(plan: plan, pool: pool)
         if workspaces.count >= Self.cachedPlanLimit { workspaces.removeFirst() }
         workspaces.append((key, workspace))
         return workspace

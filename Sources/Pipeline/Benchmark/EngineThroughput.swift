@@ -31,7 +31,8 @@ public struct EngineThroughput: Sendable {
             try BLAS.load()
             model = try StyleModel(contentsOf: modelPath)
         } catch { throw PipelineError(error) }
-        BLAS.threads = plan.blasThreads
+        // Each session splits its kernels over its own plan.blasThreads
+        // threads; OpenBLAS itself stays single-threaded (sessions set that).
         let (w, h) = (size.width, size.height)
         // A smooth gradient with texture: content does not change the cost, only the shape does.
         var image = [Float](repeating: 0, count: 3 * w * h)
@@ -45,7 +46,7 @@ public struct EngineThroughput: Sendable {
         let workers = (0..<plan.workers).map { index in
             warmedUp.enter()
             return Worker(name: "bench.worker\(index)") { [image] in
-                let session = StyleSession(model: model)
+                let session = StyleSession(model: model, threads: plan.blasThreads)
                 var local: [Double] = []
                 var ready = false
                 image.withUnsafeBufferPointer { pixels in

@@ -69,6 +69,9 @@ struct ConstantTensor: Sendable {
 
     let shape: [Int]
     let elements: Elements
+    /// The ONNX type the data was stored as, for tensors read from the file
+    /// (QuantizeLinear saturates to its zero point's type: int8, uint8, ...).
+    var storedType: TensorProto.DataType?
 
     init(shape: [Int], elements: Elements) {
         self.shape = shape
@@ -99,7 +102,9 @@ struct ConstantTensor: Sendable {
 
     /// The same elements under another shape of the same size.
     func reshaped(_ newShape: [Int]) -> ConstantTensor {
-        ConstantTensor(shape: newShape, elements: elements)
+        var result = ConstantTensor(shape: newShape, elements: elements)
+        result.storedType = storedType
+        return result
     }
 
     /// The elements as floats; integer tensors are converted.

@@ -1,3 +1,4 @@
+import Glibc
 /// Everything needed to run a graph for one set of input shapes: the kernels
 /// in order, where each reads and writes, and how big each buffer is. Built
 /// once per input size by `Planner`; immutable afterwards.
@@ -32,13 +33,15 @@ struct ExecutionPlan {
 
 /// The memory one plan runs in: its buffers, allocated once, and the steps
 /// bound to them. Reused for every frame of that size; owned by one session.
+/// Scratch holds one region of `plan.scratchCount` floats per thread.
 final class Workspace {
     let plan: ExecutionPlan
     private let buffers: [UnsafeMutablePointer<Float>]
     private let scratch: UnsafeMutablePointer<Float>
+    private let parallel: ParallelContext
     private let boundSteps: [(kernel: any Kernel, inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>])]
 
-    init(plan: ExecutionPlan) {
+    init(plan: ExecutionPlan, pool: WorkerPool? = nil) {
         self.plan = plan
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
             // Cache-line aligned, and never empty so every pointer is valid.
@@ -47,7 +50,10 @@ final class Workspace {
         }
         let buffers = plan.bufferCapacities.map(allocate)
         self.buffers = buffers
-        scratch = allocate(plan.scratchCount)
+        // Per-thread regions start on a cache line of their own.
+        let scratchStride = (plan.scratchCount + 15) / 16 * 16
+        parallel = ParallelContext(pool: pool, scratchStride: scratchStride)
+        scratch = allocate(scratchStride * parallel.threadCount)
         boundSteps = plan.steps.map { step in
             let inputs = step.inputs.map { source -> UnsafePointer<Float> in
                 switch source {
@@ -60,6 +66,7 @@ final class Workspace {
     }
 
     deinit {
+        dumpProfile()
         for buffer in buffers { buffer.deallocate() }
         scratch.deallocate()
     }
@@ -69,10 +76,36 @@ final class Workspace {
         plan.inputBuffers[index].map { buffers[$0.buffer] }
     }
 
+    var profile: [Double] = []
+    var runs = 0
+    static let profiling = getenv("STYLIZE_PROFILE") != nil
+    static let clock = String(cString: getenv("STYLIZE_PROFILE") ?? strdup("")) == "cpu" ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
     func run() {
-        for step in boundSteps {
-            step.kernel.run(inputs: step.inputs, outputs: step.outputs, scratch: scratch)
+        if Self.profiling {
+            if profile.isEmpty { profile = [Double](repeating: 1e9, count: boundSteps.count) }
+            runs += 1
+            for (index, step) in boundSteps.enumerated() {
+                var t0 = timespec(); clock_gettime(Self.clock, &t0)
+                step.kernel.run(inputs: step.inputs, outputs: step.outputs, scratch: scratch, parallel: parallel)
+                var t1 = timespec(); clock_gettime(Self.clock, &t1)
+                if runs > 1 { profile[index] = min(profile[index], Double(t1.tv_sec - t0.tv_sec) * 1e3 + Double(t1.tv_nsec - t0.tv_nsec) / 1e6) }
+            }
+            return
         }
+        for step in boundSteps {
+            step.kernel.run(inputs: step.inputs, outputs: step.outputs, scratch: scratch, parallel: parallel)
+        }
+    }
+    func dumpProfile() {
+        guard Self.profiling, runs > 1 else { return }
+        var total = 0.0
+        for (index, step) in plan.steps.enumerated() {
+            let ms = profile[index]
+            total += ms
+            print(String(format: "%8.2f ms  ", ms) + "\(step.label) \(type(of: step.kernel)) -> \(plan.bufferCapacities[step.outputs[0]])")
+        }
+        print(String(format: "%8.2f ms total", total))
+        print("winograd phases (all runs)", winogradPhase)
     }
 
     var output: UnsafeBufferPointer<Float> {

@@ -21,6 +21,8 @@ struct Graph: Sendable {
     let inputDeclarations: [ValueInfoProto]
     let outputs: [Int]
     let opset: Int
+    /// Whether planning fuses steps (Fusion.swift); off only to compare against the unfused kernels.
+    var fusion = Planner.fusionByDefault
 
     init(model: ModelProto) throws(EngineError) {
         opset = try Self.defaultOpset(model)

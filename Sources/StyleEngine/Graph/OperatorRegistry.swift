@@ -24,6 +24,12 @@ enum OperatorRegistry {
         case "Concat": return try ConcatOperator(attributes)
         case "Transpose": return try TransposeOperator(attributes)
         case "Cast": return try CastOperator(attributes)
+        case "QuantizeLinear": return try QuantizeLinearOperator(attributes, opset: opset)
+        case "DequantizeLinear": return try DequantizeLinearOperator(attributes, opset: opset)
+        case "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin": return try ReduceOperator(opType: opType, attributes, opset: opset)
+        case "GlobalAveragePool": return GlobalAveragePoolOperator()
+        case "Pow": return PowOperator()
+        case "Sqrt", "Reciprocal", "Exp", "Log", "Neg", "Abs": return try UnaryOperator(opType: opType)
         default: return nil
         }
     }

@@ -1,37 +1,55 @@
+import Foundation
+
 /// Turns a graph plus concrete input shapes into an `ExecutionPlan`.
 ///
 /// Pass 1 walks the nodes in order with what is known about each value:
 /// anything that does not depend on the image is computed on the spot (this
 /// folds the Shape/Gather/Concat/... subgraphs of dynamic-shape exports),
 /// views become aliases, and the rest become kernel steps.
+/// Then, unless the graph says otherwise, runs of steps that have a faster
+/// exact equivalent are fused (Fusion.swift).
 /// Pass 2 gives every run-time value a buffer, reusing buffers whose values are
 /// dead and letting element-wise kernels overwrite their input in place.
 enum Planner {
     static func plan(_ graph: Graph, inputShapes: [[Int]]) throws(EngineError) -> ExecutionPlan {
         var semantic = SemanticPass(graph: graph)
         try semantic.run(inputShapes: inputShapes)
+        if graph.fusion {
+            semantic.steps = Fusion.apply(semantic.steps, keep: semantic.outputLogical.map { [$0] } ?? [])
+        }
         return try MemoryPass(semantic).plan()
     }
+
+    /// Whether new graphs fuse steps: yes unless the environment sets STYLIZE_FUSION=0
+    /// (to compare against the unfused kernels). Read once.
+    static let fusionByDefault: Bool = ProcessInfo.processInfo.environment["STYLIZE_FUSION"] != "0"
 }
 
 /// A run-time value's data: a logical buffer shared by a value and its views.
-private struct LogicalBuffer {
+struct LogicalBuffer {
     var count: Int
 }
 
-private struct PendingStep {
-    let label: String
-    let kernel: any Kernel
-    let inputs: [PendingSource]
-    let outputs: [Int]  // logical buffers
+struct PendingStep {
+    var label: String
+    var kernel: any Kernel
+    var inputs: [PendingSource]
+    var outputs: [Int]  // logical buffers
+    /// The node the step runs and what planning knew about each of its inputs (for fusion).
+    var node: Graph.Node
+    var plannedInputs: [PlannedValue?]
 }
 
-private enum PendingSource {
+enum PendingSource {
     case logical(Int)
     case constant(TensorStorage<Float>)
+
+    var logical: Int? {
+        if case .logical(let logical) = self { logical } else { nil }
+    }
 }
 
-private struct SemanticPass {
+struct SemanticPass {
     let graph: Graph
     var values: [PlannedValue?]
     var logicalOf: [Int?]           // value id → logical buffer
@@ -141,7 +159,8 @@ private struct SemanticPass {
         for (index, output) in node.outputs.enumerated() where output != nil && index >= counts.count {
             throw EngineError("output \(index) is not supported")
         }
-        steps.append(PendingStep(label: node.label, kernel: kernel, inputs: sources, outputs: outputs))
+        steps.append(PendingStep(label: node.label, kernel: kernel, inputs: sources, outputs: outputs,
+                                 node: node, plannedInputs: inputs))
     }
 
     private mutating func floatStorage(of constant: ConstantTensor, id: Int) -> TensorStorage<Float> {
@@ -150,6 +169,12 @@ private struct SemanticPass {
         let converted = constant.floatStorage
         floatConstants[id] = converted
         return converted
+    }
+
+    /// The graph output's logical buffer; nil when the output is a constant.
+    var outputLogical: Int? {
+        guard let id = graph.outputs.first, values[id]?.constant == nil else { return nil }
+        return logicalOf[id]
     }
 
     private static func fold(

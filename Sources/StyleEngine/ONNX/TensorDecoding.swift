@@ -5,6 +5,7 @@ extension ConstantTensor {
         let label = proto.name.isEmpty ? "tensor" : "tensor '\(proto.name)'"
         do throws(EngineError) {
             self = try Self.decode(proto)
+            storedType = TensorProto.DataType(rawValue: proto.dataType)
         } catch {
             throw error.prefixed(label)
         }

@@ -74,23 +74,55 @@ struct TransposedConvolutionKernel: Kernel {
 
     var scratchCount: Int { layout.outputsPerGroup * layout.geometry.kernelArea * rowsPerTile * layout.geometry.gridWidth }
 
+    /// Output-channel chunks per group: the tasks threads share (col2im scatters
+    /// across rows, so rows cannot be split; channels can).
+    var chunksPerGroup: Int { min(layout.outputsPerGroup, 4) }
+
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
-        let (input, weights, output) = (inputs[0], inputs[1], outputs[0])
+        run(inputs: inputs, outputs: outputs, scratch: scratch, parallel: .serial)
+    }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>,
+             parallel: ParallelContext) {
+        parallel.run(Tasks(kernel: self, input: inputs[0], weights: inputs[1], bias: layout.hasBias ? inputs[2] : nil,
+                           output: outputs[0], scratch: scratch, parallel: parallel))
+    }
+
+    /// Tasks: (group, chunk of the group's output channels).
+    private struct Tasks: ParallelWork {
+        let kernel: TransposedConvolutionKernel
+        let input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+        let output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        let parallel: ParallelContext
+
+        var taskCount: Int { kernel.layout.groups * kernel.chunksPerGroup }
+
+        func run(task: Int, thread: Int) {
+            kernel.runChunk(task, input: input, weights: weights, bias: bias, output: output,
+                            columns: parallel.scratch(scratch, thread: thread))
+        }
+    }
+
+    private func runChunk(_ task: Int, input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          output: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let g = layout.geometry
-        fillWithBias(output, bias: layout.hasBias ? inputs[2] : nil, channels: layout.outputChannels, area: g.imageArea)
         let (channelsPerGroup, outputsPerGroup) = (layout.inputsPerGroup, layout.outputsPerGroup)
         let columnRows = outputsPerGroup * g.kernelArea
-        for group in 0..<layout.groups {
-            let groupInput = input + group * channelsPerGroup * g.gridArea
-            // Weights are [inputs, outputs per group, kH, kW]: per group a channelsPerGroup × columnRows matrix.
-            let groupWeights = weights + group * channelsPerGroup * columnRows
-            let groupOutput = output + group * outputsPerGroup * g.imageArea
-            for rows in g.rowTiles(rowsPerTile) {
-                let tileWidth = rows.count * g.gridWidth
-                sgemm(transposeA: true, m: columnRows, n: tileWidth, k: channelsPerGroup, a: groupWeights, lda: columnRows,
-                      b: groupInput + rows.lowerBound * g.gridWidth, ldb: g.gridArea, beta: 0, c: scratch, ldc: tileWidth)
-                col2im(g, columns: scratch, channels: outputsPerGroup, rows: rows, image: groupOutput)
-            }
+        let chunks = chunksPerGroup
+        let (group, chunk) = task.quotientAndRemainder(dividingBy: chunks)
+        // Output channels [first, first + count) of this group.
+        let first = chunk * outputsPerGroup / chunks, count = (chunk + 1) * outputsPerGroup / chunks - first
+        let groupInput = input + group * channelsPerGroup * g.gridArea
+        // Weights are [inputs, outputs per group, kH, kW]: per group a channelsPerGroup × columnRows matrix.
+        let chunkWeights = weights + group * channelsPerGroup * columnRows + first * g.kernelArea
+        let chunkOutput = output + (group * outputsPerGroup + first) * g.imageArea
+        fillWithBias(chunkOutput, stride: g.imageArea, bias: bias.map { $0 + group * outputsPerGroup + first },
+                     channels: count, count: g.imageArea)
+        for rows in g.rowTiles(rowsPerTile) {
+            let tileWidth = rows.count * g.gridWidth
+            sgemm(transposeA: true, m: count * g.kernelArea, n: tileWidth, k: channelsPerGroup, a: chunkWeights, lda: columnRows,
+                  b: groupInput + rows.lowerBound * g.gridWidth, ldb: g.gridArea, beta: 0, c: columns, ldc: tileWidth)
+            col2im(g, columns: columns, channels: count, rows: rows, image: chunkOutput)
         }
     }
 }

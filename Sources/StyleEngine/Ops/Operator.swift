@@ -51,16 +51,28 @@ protocol Operator: Sendable {
 /// Work done every frame on float buffers. A kernel is built for one set of
 /// input shapes and may precompute anything that depends only on them.
 protocol Kernel {
-    /// Floats of scratch memory `run` needs (shared between the steps of a plan).
+    /// Floats of scratch memory one thread of `run` needs (shared between the
+    /// steps of a plan). A parallel run gives each thread its own region this
+    /// large: see `ParallelContext.scratch(_:thread:)`.
     var scratchCount: Int { get }
     /// True when output 0 may be the same buffer as input 0 (element-wise kernels).
     var canRunInPlace: Bool { get }
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>)
+    /// The same work, optionally split over the session's threads with
+    /// `parallel.forEach`. `scratch` is thread 0's region. Kernels that do not
+    /// split their work need not implement this: the default runs `run(inputs:outputs:scratch:)`.
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>,
+             parallel: ParallelContext)
 }
 
 extension Kernel {
     var scratchCount: Int { 0 }
     var canRunInPlace: Bool { false }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>,
+             parallel: ParallelContext) {
+        run(inputs: inputs, outputs: outputs, scratch: scratch)
+    }
 }
 
 // MARK: Helpers shared by the operators

@@ -59,6 +59,9 @@ struct PadOperator: Operator {
 
 struct Padding: Kernel {
     let outputShape: [Int]
+    /// Begin pads of every axis, then end pads (ONNX order); the mode and fill value.
+    let pads: [Int]
+    let mode: PadOperator.Mode
     let value: Float
     private let inputStrides: [Int]
     private let outputStrides: [Int]
@@ -83,6 +86,8 @@ struct Padding: Kernel {
             (0..<outputShape[axis]).map { Self.source($0 - pads[axis], size: inputShape[axis], mode: mode) }
         }
         self.outputShape = outputShape
+        self.pads = pads
+        self.mode = mode
         self.value = value
         self.sourceIndex = sourceIndex
         inputStrides = contiguousStrides(inputShape)

@@ -1,0 +1,63 @@
+/// InstanceNormalization or BatchNormalization with what follows it folded
+/// into the normalizing pass: a residual Add (Johnson's residual blocks end
+/// in IN → Add) and/or a ReLU (IN → ReLU after every other convolution).
+/// The planner fuses them (see Fusion.swift); the statistics are those of
+/// `ChannelNormalizationKernel`, and each element gets the same float
+/// operations as the separate steps: ((x · factor + shift) + residual), then max(·, 0).
+struct FusedNormalizationKernel: Kernel {
+    let base: ChannelNormalizationKernel
+    /// Input `residualInput` (same shape as the output) is added after normalizing.
+    let residual: Bool
+    let relu: Bool
+
+    var canRunInPlace: Bool { true }
+
+    /// Where the residual comes in: after x, scale, B (and mean, var for stored statistics).
+    var residualInput: Int { base.statistics == .stored ? 5 : 3 }
+
+    func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
+        for plane in 0..<base.planes { normalize(plane: plane, inputs: inputs, output: outputs[0]) }
+    }
+
+    /// One (batch, channel) plane; planes are independent, so they may run in parallel.
+    func normalize(plane: Int, inputs: [UnsafePointer<Float>], output: UnsafeMutablePointer<Float>) {
+        let (input, scale, bias) = (inputs[0], inputs[1], inputs[2])
+        let area = base.area
+        let channel = plane % base.channels
+        let (mean, variance) = switch base.statistics {
+        case .stored: (inputs[3][channel], inputs[4][channel])
+        case .perPlane: meanAndVariance(input + plane * area, count: area)
+        }
+        let factor = scale[channel] / (variance + base.epsilon).squareRoot()
+        Self.normalize(input + plane * area, output + plane * area, residual ? inputs[residualInput] + plane * area : nil,
+                       count: area, scale: factor, shift: bias[channel] - mean * factor, relu: relu)
+    }
+
+    /// y = x · scale + shift (+ r) (then max(·, 0)); x and y may be the same buffer.
+    static func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?,
+                          count: Int, scale: Float, shift: Float, relu: Bool) {
+        let width = FloatVector.scalarCount
+        let vectorEnd = count - count % width
+        switch (r, relu) {
+        case (nil, false):
+            scaleAndShift(x, y, count: count, scale: scale, shift: shift)
+        case (nil, true):
+            for i in stride(from: 0, to: vectorEnd, by: width) {
+                let v = loadVector(x + i) * scale + shift
+                storeVector(v.replacing(with: 0, where: v .< 0), y + i)
+            }
+            for i in vectorEnd..<count { y[i] = max(x[i] * scale + shift, 0) }
+        case (let r?, false):
+            for i in stride(from: 0, to: vectorEnd, by: width) {
+                storeVector(loadVector(x + i) * scale + shift + loadVector(r + i), y + i)
+            }
+            for i in vectorEnd..<count { y[i] = x[i] * scale + shift + r[i] }
+        case (let r?, true):
+            for i in stride(from: 0, to: vectorEnd, by: width) {
+                let v = loadVector(x + i) * scale + shift + loadVector(r + i)
+                storeVector(v.replacing(with: 0, where: v .< 0), y + i)
+            }
+            for i in vectorEnd..<count { y[i] = max(x[i] * scale + shift + r[i], 0) }
+        }
+    }
+}

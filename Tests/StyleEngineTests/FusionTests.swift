@@ -1,0 +1,367 @@
+import Foundation
+import XCTest
+@testable import StyleEngine
+
+/// The planner's fusions (Graph/Fusion.swift): each fused plan against the
+/// same model planned step by step, the cases that must not fuse, and the
+/// buffers the fused plans need.
+final class FusionTests: XCTestCase {
+    var random = SeededGenerator(seed: 2024)
+
+    // MARK: Helpers
+
+    /// Runs `bytes` fused and unfused on the same random image; returns both outputs and both plans.
+    private func runBoth(_ bytes: [UInt8], channels: Int, height: Int, width: Int, range: ClosedRange<Float> = -1...1)
+        throws -> (fused: ImageResult, unfused: ImageResult, fusedPlan: ExecutionPlan, unfusedPlan: ExecutionPlan, x: RefTensor) {
+        let data = random.floats(channels * height * width, in: range)
+        let fusedModel = try StyleModel(bytes: bytes, fusion: true)
+        let unfusedModel = try StyleModel(bytes: bytes, fusion: false)
+        let fused = try StyleSession(model: fusedModel).run([channels, height, width], data)
+        let unfused = try StyleSession(model: unfusedModel).run([channels, height, width], data)
+        let shape = [1, channels, height, width]
+        return (fused, unfused, try Planner.plan(fusedModel.graph, inputShapes: [shape]),
+                try Planner.plan(unfusedModel.graph, inputShapes: [shape]), RefTensor(shape: shape, floats: data))
+    }
+
+    private func count<K>(_ type: K.Type, in plan: ExecutionPlan) -> Int {
+        plan.steps.filter { $0.kernel is K }.count
+    }
+
+    private func assertSame(_ fused: ImageResult, _ unfused: ImageResult, tolerance: Float = 1e-5, _ message: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(fused.shape, unfused.shape, message, file: file, line: line)
+        assertClose(fused.data, unfused.data, tolerance: tolerance, message, file: file, line: line)
+    }
+
+    enum Border: String, CaseIterable { case reflect, edge, constant, convPads, sameUpper }
+
+    /// x → nearest ×2 Resize → (Pad 1 in `border` mode) → 3×3 Conv [k, c] → y.
+    private func upsampleConvModel(c: Int, k: Int, bias: Bool, border: Border, weights: [Float], biasValues: [Float],
+                                   resizeAttributes: [ONNXBuilder.Attribute]? = nil, scales: [Float] = [1, 1, 2, 2],
+                                   pads: [Int] = [0, 0, 1, 1, 0, 0, 1, 1], convAttributes: [ONNXBuilder.Attribute] = [],
+                                   extraNodes: [[UInt8]] = [], convOutput: String = "y", group: Int = 1) -> [UInt8] {
+        var initializers = [ONNXBuilder.floatTensor("scales", [4], scales), ONNXBuilder.floatTensor("w", [k, c / group, 3, 3], weights),
+                            ONNXBuilder.intTensor("pads", [8], pads), ONNXBuilder.floatTensor("fill", [], [0.5])]
+        if bias { initializers.append(ONNXBuilder.floatTensor("b", [k], biasValues)) }
+        var nodes = [ONNXBuilder.node("Resize", ["x", "", "scales"], ["u"], resizeAttributes ?? [
+            .string("mode", "nearest"), .string("coordinate_transformation_mode", "asymmetric"), .string("nearest_mode", "floor"),
+        ])]
+        var convInput = "u", attributes = convAttributes
+        switch border {
+        case .reflect, .edge, .constant:
+            nodes.append(ONNXBuilder.node("Pad", ["u", "pads"] + (border == .constant ? ["fill"] : []), ["p"],
+                                          [.string("mode", border.rawValue)]))
+            convInput = "p"
+        case .convPads: attributes.append(.ints("pads", [1, 1, 1, 1]))
+        case .sameUpper: attributes.append(.string("auto_pad", "SAME_UPPER"))
+        }
+        nodes.append(ONNXBuilder.node("Conv", [convInput, "w"] + (bias ? ["b"] : []), [convOutput],
+                                      [.ints("kernel_shape", [3, 3]), .int("group", group)] + attributes))
+        return ONNXBuilder.model(nodes: nodes + extraNodes, initializers: initializers)
+    }
+
+    // MARK: Upsample → Pad → Conv
+
+    func testUpsampleConvMatchesGenericPathAndReference() throws {
+        struct Case { var c: Int, k: Int, h: Int, w: Int, bias: Bool, border: Border }
+        let cases = [
+            Case(c: 1, k: 1, h: 1, w: 1, bias: false, border: .reflect),
+            Case(c: 3, k: 5, h: 4, w: 6, bias: true, border: .reflect),
+            Case(c: 3, k: 5, h: 5, w: 7, bias: false, border: .reflect),
+            Case(c: 8, k: 4, h: 7, w: 2, bias: true, border: .edge),
+            Case(c: 4, k: 8, h: 6, w: 9, bias: true, border: .constant),
+            Case(c: 5, k: 3, h: 5, w: 4, bias: true, border: .convPads),
+            Case(c: 2, k: 6, h: 3, w: 8, bias: false, border: .sameUpper),
+            Case(c: 16, k: 32, h: 9, w: 13, bias: true, border: .reflect),
+        ]
+        for (index, test) in cases.enumerated() {
+            let weights = random.floats(test.k * test.c * 9), biasValues = random.floats(test.k)
+            let bytes = upsampleConvModel(c: test.c, k: test.k, bias: test.bias, border: test.border,
+                                          weights: weights, biasValues: biasValues)
+            let run = try runBoth(bytes, channels: test.c, height: test.h, width: test.w)
+            let message = "case \(index) (\(test.border), \(test.c)→\(test.k), \(test.h)×\(test.w))"
+            XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 1, message)
+            XCTAssertEqual(run.fusedPlan.steps.count, 1, message)
+            XCTAssertEqual(count(UpsampleConvKernel.self, in: run.unfusedPlan), 0, message)
+            XCTAssertEqual(run.fused.shape, [test.k, 2 * test.h, 2 * test.w], message)
+            // The unfused 3×3 convolution may use Winograd (good to about 1e-5 itself); the
+            // fused kernel is held to 1e-5 against the references in doubles below.
+            assertSame(run.fused, run.unfused, tolerance: 1e-4, message)
+
+            let upsampled = Reference.resize(run.x, outHeight: 2 * test.h, outWidth: 2 * test.w, scales: (2, 2), mode: "nearest",
+                                             transform: "asymmetric", nearestMode: "floor")
+            let w = RefTensor(shape: [test.k, test.c, 3, 3], floats: weights)
+            let b = test.bias ? RefTensor(shape: [test.k], floats: biasValues) : nil
+            let expected = switch test.border {
+            case .reflect, .edge, .constant:
+                Reference.conv(Reference.pad(upsampled, pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: test.border.rawValue, value: 0.5), w, b)
+            case .convPads, .sameUpper:
+                Reference.conv(upsampled, w, b, pads: [1, 1, 1, 1])
+            }
+            assertClose(run.fused.data, expected.floats, tolerance: 1e-5, message + " vs reference")
+        }
+    }
+
+    func testUpsampleConvTilesMatchTheReference() throws {
+        // The kernel on its own with small tiles: one, two and three window rows per tile.
+        for (targetFloats, border) in [(1, UpsampleConvKernel.Border.edge), (500, .constant(0)), (700, .edge)] {
+            let (c, k, h, w) = (3, 5, 7, 6)
+            let kernel = UpsampleConvKernel(channels: c, outputChannels: k, height: h, width: w, border: border, hasBias: true,
+                                            targetFloats: targetFloats)
+            XCTAssertLessThan(kernel.rowsPerTile, 4)
+            let x = random.floats(c * h * w), weights = random.floats(k * c * 9), bias = random.floats(k)
+            let phase = weights.withUnsafeBufferPointer {
+                UpsampleConvKernel.phaseWeights($0.baseAddress!, outputChannels: k, channels: c)
+            }
+            var output = [Float](repeating: .nan, count: k * 4 * h * w)
+            var scratch = [Float](repeating: .nan, count: kernel.scratchCount)
+            x.withUnsafeBufferPointer { xp in
+                bias.withUnsafeBufferPointer { bp in
+                    output.withUnsafeMutableBufferPointer { op in
+                        scratch.withUnsafeMutableBufferPointer { sp in
+                            kernel.run(inputs: [xp.baseAddress!, UnsafePointer(phase.pointer), bp.baseAddress!],
+                                       outputs: [op.baseAddress!], scratch: sp.baseAddress!)
+                        }
+                    }
+                }
+            }
+            let upsampled = Reference.resize(RefTensor(shape: [1, c, h, w], floats: x), outHeight: 2 * h, outWidth: 2 * w,
+                                             scales: (2, 2), mode: "nearest", transform: "asymmetric", nearestMode: "floor")
+            let padded = Reference.pad(upsampled, pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: border == .edge ? "reflect" : "constant")
+            let expected = Reference.conv(padded, RefTensor(shape: [k, c, 3, 3], floats: weights), RefTensor(shape: [k], floats: bias))
+            assertClose(output, expected.floats, tolerance: 1e-5, "\(kernel.rowsPerTile) rows per tile, \(border)")
+        }
+    }
+
+    func testUpsampleConvTilesLargeImages() throws {
+        // Wide enough for several column tiles at the default tile size.
+        let (c, k, h, w) = (48, 40, 23, 181)
+        let kernel = UpsampleConvKernel(channels: c, outputChannels: k, height: h, width: w, border: .edge, hasBias: true)
+        XCTAssertLessThan(kernel.rowsPerTile, h + 1)
+        XCTAssertGreaterThan(kernel.rowsPerTile, 1)
+        let bytes = upsampleConvModel(c: c, k: k, bias: true, border: .reflect, weights: random.floats(k * c * 9, in: -0.2...0.2),
+                                      biasValues: random.floats(k))
+        let run = try runBoth(bytes, channels: c, height: h, width: w)
+        XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 1)
+        // The unfused 3×3 convolution may use Winograd, itself good to about 1e-5 here.
+        assertSame(run.fused, run.unfused, tolerance: 1e-4, "tiled")
+    }
+
+    func testUpsampleOpset9AndDynamicSizesFold() throws {
+        // Opset 9: Upsample with a scales input, Pad with attributes.
+        let (c, k) = (3, 4)
+        let weights = random.floats(k * c * 9)
+        let legacy = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Upsample", ["x", "scales"], ["u"], [.string("mode", "nearest")]),
+                    ONNXBuilder.node("Pad", ["u"], ["p"], [.string("mode", "reflect"), .ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])]),
+                    ONNXBuilder.node("Conv", ["p", "w"], ["y"])],
+            initializers: [ONNXBuilder.floatTensor("scales", [4], [1, 1, 2, 2]), ONNXBuilder.floatTensor("w", [k, c, 3, 3], weights)],
+            opset: 9)
+        var run = try runBoth(legacy, channels: c, height: 5, width: 6)
+        XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 1, "opset 9")
+        assertSame(run.fused, run.unfused, "opset 9")
+
+        // The output size computed at run time from Shape (folded during planning), half_pixel sampling.
+        let dynamic = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Shape", ["x"], ["shape"]),
+                    ONNXBuilder.node("Mul", ["shape", "two"], ["sizes"]),
+                    ONNXBuilder.node("Resize", ["x", "", "", "sizes"], ["u"], [.string("mode", "nearest")]),
+                    ONNXBuilder.node("Pad", ["u", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w"], ["y"])],
+            initializers: [ONNXBuilder.intTensor("two", [4], [1, 1, 2, 2]), ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1]),
+                           ONNXBuilder.floatTensor("w", [k, c, 3, 3], weights)])
+        run = try runBoth(dynamic, channels: c, height: 4, width: 7)
+        XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 1, "sizes from Shape")
+        assertSame(run.fused, run.unfused, "sizes from Shape")
+    }
+
+    func testUpsampleConvIsNotAppliedWhenNotEquivalent() throws {
+        let (c, k) = (3, 3)
+        let weights = random.floats(k * c * 9), biasValues = random.floats(k)
+        func model(_ border: Border = .reflect, resize: [ONNXBuilder.Attribute]? = nil, scales: [Float] = [1, 1, 2, 2],
+                   pads: [Int] = [0, 0, 1, 1, 0, 0, 1, 1], conv: [ONNXBuilder.Attribute] = [], group: Int = 1,
+                   extra: [[UInt8]] = [], convOutput: String = "y") -> [UInt8] {
+            upsampleConvModel(c: c, k: k, bias: group == 1, border: border, weights: Array(weights.prefix(k * c / group * 9)),
+                              biasValues: biasValues, resizeAttributes: resize, scales: scales, pads: pads,
+                              convAttributes: conv, extraNodes: extra, convOutput: convOutput, group: group)
+        }
+        let cases: [(String, [UInt8])] = [
+            // The upsampled image is read twice (Resize output y-added to the result).
+            ("upsampled read twice", model(extra: [ONNXBuilder.node("Add", ["c", "u"], ["y"])], convOutput: "c")),
+            // The padded image has a second reader: another 3×3 Conv of it.
+            ("padded read twice", model(extra: [ONNXBuilder.node("Conv", ["p", "w"], ["d"]),
+                                                ONNXBuilder.node("Add", ["c", "d"], ["y"])], convOutput: "c")),
+            ("scale 3", model(scales: [1, 1, 3, 3])),
+            ("scale 2 × 1", model(scales: [1, 1, 2, 1])),
+            ("linear", model(resize: [.string("mode", "linear")])),
+            ("round_prefer_ceil", model(resize: [.string("mode", "nearest"), .string("coordinate_transformation_mode", "asymmetric"),
+                                                 .string("nearest_mode", "round_prefer_ceil")])),
+            ("asymmetric pads", model(pads: [0, 0, 1, 2, 0, 0, 1, 0])),
+            ("pad 2", model(pads: [0, 0, 2, 2, 0, 0, 2, 2])),
+            ("pad + conv pads", model(conv: [.ints("pads", [1, 1, 1, 1])])),
+            ("conv pads 2", model(.convPads, conv: [.ints("dilations", [2, 2])])),
+            ("stride 2", model(conv: [.ints("strides", [2, 2])])),
+            ("dilation 2", model(conv: [.ints("dilations", [2, 2])])),
+            ("grouped", model(group: 3)),
+        ]
+        for (name, bytes) in cases {
+            let run: (fused: ImageResult, unfused: ImageResult, fusedPlan: ExecutionPlan, unfusedPlan: ExecutionPlan, x: RefTensor)
+            do {
+                run = try runBoth(bytes, channels: c, height: 6, width: 5)
+            } catch {
+                XCTFail("\(name): \(error)")
+                continue
+            }
+            XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 0, name)
+            assertSame(run.fused, run.unfused, name)
+        }
+    }
+
+    func testReLUAfterUpsampleConvGoesIntoItsOutputPass() throws {
+        let (c, k) = (4, 6)
+        let bytes = upsampleConvModel(c: c, k: k, bias: true, border: .reflect, weights: random.floats(k * c * 9),
+                                      biasValues: random.floats(k), extraNodes: [ONNXBuilder.node("Relu", ["c"], ["y"])],
+                                      convOutput: "c")
+        let run = try runBoth(bytes, channels: c, height: 5, width: 6)
+        XCTAssertEqual(run.fusedPlan.steps.count, 1)
+        XCTAssertEqual((run.fusedPlan.steps.first?.kernel as? UpsampleConvKernel)?.relu, true)
+        XCTAssertTrue(run.fused.data.contains(0) && run.fused.data.allSatisfy { $0 >= 0 })
+        assertSame(run.fused, run.unfused, "upsample conv + relu")
+    }
+
+    // MARK: Normalization epilogues
+
+    /// Pad → Conv → normalization (IN or BN) → `tail` nodes reading "n" and writing "y".
+    private func convNormModel(c: Int, batchNorm: Bool = false, tail: [[UInt8]]) -> [UInt8] {
+        var initializers = [ONNXBuilder.floatTensor("w", [c, c, 3, 3], random.floats(c * c * 9, in: -0.5...0.5)),
+                            ONNXBuilder.floatTensor("b", [c], random.floats(c)),
+                            ONNXBuilder.floatTensor("s", [c], random.floats(c, in: 0.5...1.5)),
+                            ONNXBuilder.floatTensor("t", [c], random.floats(c)),
+                            ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])]
+        var norm = ONNXBuilder.node("InstanceNormalization", ["conv", "s", "t"], ["n"], [.float("epsilon", 1e-5)])
+        if batchNorm {
+            initializers += [ONNXBuilder.floatTensor("mean", [c], random.floats(c)),
+                             ONNXBuilder.floatTensor("var", [c], random.floats(c, in: 0.5...2))]
+            norm = ONNXBuilder.node("BatchNormalization", ["conv", "s", "t", "mean", "var"], ["n"])
+        }
+        return ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w", "b"], ["conv"]), norm] + tail,
+            initializers: initializers)
+    }
+
+    func testConvInstanceNormReLUFusesInPlace() throws {
+        let c = 6
+        let bytes = convNormModel(c: c, tail: [ONNXBuilder.node("Relu", ["n"], ["y"])])
+        let run = try runBoth(bytes, channels: c, height: 11, width: 9, range: 3...5)
+        XCTAssertEqual(run.fusedPlan.steps.count, 3)
+        XCTAssertEqual(run.unfusedPlan.steps.count, 4)
+        let fused = try XCTUnwrap(run.fusedPlan.steps.last)
+        let kernel = try XCTUnwrap(fused.kernel as? FusedNormalizationKernel)
+        XCTAssertTrue(kernel.relu)
+        XCTAssertFalse(kernel.residual)
+        // IN + ReLU write over the convolution's output: no buffer of their own.
+        guard case .buffer(let input)? = fused.inputs.first else { return XCTFail("IN reads no buffer") }
+        XCTAssertEqual(fused.outputs, [input])
+        XCTAssertLessThanOrEqual(run.fusedPlan.bufferCapacities.count, run.unfusedPlan.bufferCapacities.count)
+        XCTAssertTrue(run.fused.data.contains(0) && run.fused.data.allSatisfy { $0 >= 0 })
+        assertSame(run.fused, run.unfused, "conv + IN + relu")
+    }
+
+    func testNormalizationResidualAndReLUVariants() throws {
+        let c = 5
+        let cases: [(name: String, batchNorm: Bool, tail: [[UInt8]], residual: Bool, relu: Bool)] = [
+            ("IN + residual", false, [ONNXBuilder.node("Add", ["x", "n"], ["y"])], true, false),
+            ("IN + residual (left)", false, [ONNXBuilder.node("Add", ["n", "x"], ["y"])], true, false),
+            ("IN + residual + relu", false, [ONNXBuilder.node("Add", ["n", "x"], ["a"]), ONNXBuilder.node("Relu", ["a"], ["y"])], true, true),
+            ("BN + relu", true, [ONNXBuilder.node("Relu", ["n"], ["y"])], false, true),
+            ("BN + residual", true, [ONNXBuilder.node("Add", ["n", "x"], ["y"])], true, false),
+        ]
+        for test in cases {
+            let run = try runBoth(convNormModel(c: c, batchNorm: test.batchNorm, tail: test.tail), channels: c, height: 8, width: 13)
+            let kernels = run.fusedPlan.steps.compactMap { $0.kernel as? FusedNormalizationKernel }
+            XCTAssertEqual(kernels.count, 1, test.name)
+            XCTAssertEqual(kernels.first?.residual, test.residual, test.name)
+            XCTAssertEqual(kernels.first?.relu, test.relu, test.name)
+            XCTAssertEqual(run.fusedPlan.steps.count, 3, test.name)
+            assertSame(run.fused, run.unfused, test.name)
+        }
+    }
+
+    func testNormalizationIsNotFusedWhenItsOutputHasAnotherReader() throws {
+        let c = 4
+        // n feeds both the ReLU and the final Add: the ReLU must stay a step of its own.
+        let shared = convNormModel(c: c, tail: [ONNXBuilder.node("Relu", ["n"], ["r"]), ONNXBuilder.node("Add", ["r", "n"], ["y"])])
+        var run = try runBoth(shared, channels: c, height: 7, width: 6)
+        XCTAssertEqual(count(FusedNormalizationKernel.self, in: run.fusedPlan), 0)
+        assertSame(run.fused, run.unfused, "shared IN output")
+        // A broadcasting Add is no residual: IN fuses with nothing.
+        run = try runBoth(broadcastModel(c: c), channels: c, height: 7, width: 6)
+        XCTAssertEqual(count(FusedNormalizationKernel.self, in: run.fusedPlan), 0)
+        assertSame(run.fused, run.unfused, "broadcast add")
+    }
+
+    /// Pad → Conv → IN → Add of a [1, c, 1, 1] constant.
+    private func broadcastModel(c: Int) -> [UInt8] {
+        let initializers = [ONNXBuilder.floatTensor("w", [c, c, 3, 3], random.floats(c * c * 9, in: -0.5...0.5)),
+                            ONNXBuilder.floatTensor("b", [c], random.floats(c)),
+                            ONNXBuilder.floatTensor("s", [c], random.floats(c, in: 0.5...1.5)),
+                            ONNXBuilder.floatTensor("t", [c], random.floats(c)),
+                            ONNXBuilder.floatTensor("col", [1, c, 1, 1], random.floats(c)),
+                            ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])]
+        return ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w", "b"], ["conv"]),
+                    ONNXBuilder.node("InstanceNormalization", ["conv", "s", "t"], ["n"]),
+                    ONNXBuilder.node("Add", ["n", "col"], ["y"])],
+            initializers: initializers)
+    }
+
+    // MARK: Whole networks
+
+    func testTinyTransformerFusedMatchesUnfused() throws {
+        let bytes = try Fixtures.bytes("tiny_transformer.onnx")
+        for (h, w) in [(16, 12), (9, 14), (20, 21)] {
+            let run = try runBoth(bytes, channels: 3, height: h, width: w, range: 0...1)
+            XCTAssertEqual(count(UpsampleConvKernel.self, in: run.fusedPlan), 2, "\(h)×\(w)")
+            // 3 encoder IN+ReLU, 2 blocks × (IN+ReLU, IN+Add), 2 decoder IN+ReLU.
+            XCTAssertEqual(count(FusedNormalizationKernel.self, in: run.fusedPlan), 9, "\(h)×\(w)")
+            XCTAssertEqual(count(ResizeKernel.self, in: run.fusedPlan), 0, "\(h)×\(w)")
+            XCTAssertEqual(count(ActivationKernel.self, in: run.fusedPlan), 0, "\(h)×\(w)")
+            XCTAssertEqual(count(BinaryKernel.self, in: run.fusedPlan), 0, "\(h)×\(w)")
+            // Every fused normalization writes over the convolution output it reads.
+            for step in run.fusedPlan.steps where step.kernel is FusedNormalizationKernel {
+                guard case .buffer(let input)? = step.inputs.first else { return XCTFail("\(step.label) reads no buffer") }
+                XCTAssertEqual(step.outputs, [input], step.label)
+            }
+            XCTAssertLessThanOrEqual(run.fusedPlan.bufferCapacities.count, 4)
+            assertSame(run.fused, run.unfused, tolerance: 2e-5, "tiny transformer \(h)×\(w)")
+        }
+    }
+
+    /// The floats of the largest step's distinct inputs + outputs: no plan can use less.
+    private func largestStep(_ graph: Graph, _ shape: [Int]) throws -> Int {
+        var semantic = SemanticPass(graph: graph)
+        try semantic.run(inputShapes: [shape])
+        let steps = graph.fusion ? Fusion.apply(semantic.steps, keep: semantic.outputLogical.map { [$0] } ?? []) : semantic.steps
+        return steps.map { step in
+            Set(step.inputs.compactMap(\.logical) + step.outputs).map { semantic.logicalBuffers[$0].count }.reduce(0, +)
+        }.max() ?? 0
+    }
+
+    /// The workspace stays within 2× of the largest step, and fusing shrinks both.
+    func testTransformerBuffersStayNearTheLargestStep() throws {
+        let bytes = try Fixtures.bytes("tiny_transformer.onnx")
+        var totals: [Bool: Int] = [:]
+        for shape in [[1, 3, 72, 128], [1, 3, 33, 47]] {
+            for fusion in [true, false] {
+                let graph = try StyleModel(bytes: bytes, fusion: fusion).graph
+                let plan = try Planner.plan(graph, inputShapes: [shape])
+                let total = plan.bufferCapacities.reduce(0, +), bound = try largestStep(graph, shape)
+                XCTAssertLessThanOrEqual(total, 2 * bound, "fusion \(fusion) \(shape): \(plan.bufferCapacities)")
+                totals[fusion] = total
+            }
+            XCTAssertLessThan(totals[true]!, totals[false]!, "\(shape)")
+        }
+    }
+}
