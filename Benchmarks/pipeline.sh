@@ -58,6 +58,6 @@ for cfg in "1 1" "2 1" "2 2"; do
 done
 awk -v a="${e2e[1 1]}" -v b="${e2e[2 2]}" -v c="${e2e[2 1]}" 'BEGIN {
   printf "\nscaling 1 → 2 workers (end to end): %.2f×\n", b / a
-  printf "2 threads as 2 workers × 1 BLAS thread vs 1 worker × 2 BLAS threads: %.2f×\n", b / c }'
+  printf "2 threads as 2 workers × 1 thread vs 1 worker × 2 threads: %.2f×\n", b / c }'
 ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$work/out.mp4" \
   | awk -v n="$n" '{ print ($1 == n ? "output frame count matches (" n ")" : "FRAME COUNT MISMATCH: " $1 " vs " n) }'

@@ -17,13 +17,13 @@ final class NetworkSizeTests: XCTestCase {
 final class ThreadPlanTests: XCTestCase {
     func testDefaultsToOneWorkerPerThread() {
         XCTAssertEqual(ThreadPlan(threads: 2), ThreadPlan(threads: 2, workers: 2))
-        XCTAssertEqual(ThreadPlan(threads: 2).blasThreads, 1)
+        XCTAssertEqual(ThreadPlan(threads: 2).threadsPerWorker, 1)
     }
 
     func testExplicitWorkersShareTheThreads() {
         let plan = ThreadPlan(threads: 8, workers: 2)
         XCTAssertEqual(plan.workers, 2)
-        XCTAssertEqual(plan.blasThreads, 4)
+        XCTAssertEqual(plan.threadsPerWorker, 4)
         XCTAssertEqual(ThreadPlan(threads: 2, workers: 9).workers, 2, "more workers than threads")
         XCTAssertEqual(ThreadPlan(threads: 0).workers, 1)
     }

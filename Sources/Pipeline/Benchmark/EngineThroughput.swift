@@ -31,7 +31,7 @@ public struct EngineThroughput: Sendable {
             try BLAS.load()
             model = try StyleModel(contentsOf: modelPath)
         } catch { throw PipelineError(error) }
-        // Each session splits its kernels over its own plan.blasThreads
+        // Each session splits its kernels over its own plan.threadsPerWorker
         // threads; OpenBLAS itself stays single-threaded (sessions set that).
         let (w, h) = (size.width, size.height)
         // A smooth gradient with texture: content does not change the cost, only the shape does.
@@ -46,7 +46,7 @@ public struct EngineThroughput: Sendable {
         let workers = (0..<plan.workers).map { index in
             warmedUp.enter()
             return Worker(name: "bench.worker\(index)") { [image] in
-                let session = StyleSession(model: model, threads: plan.blasThreads)
+                let session = StyleSession(model: model, threads: plan.threadsPerWorker)
                 var local: [Double] = []
                 var ready = false
                 image.withUnsafeBufferPointer { pixels in

@@ -75,8 +75,8 @@ public final class ImageStylization {
 
     public func run() throws(PipelineError) -> ImageJobSummary {
         let start = Date()
-        BLAS.threads = max(1, options.threads)
-        let stylizer = FrameStylizer(model: model, inputRange: options.preset.inputRange, size: networkSize)
+        let stylizer = FrameStylizer(model: model, inputRange: options.preset.inputRange, size: networkSize,
+                                     threads: max(1, options.threads))
         let stylized = try stylizer.stylize(frame)
         do throws(MediaError) {
             let picture = try stylized.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in

@@ -41,8 +41,9 @@ public final class FrameStylizer {
     private let inputScale: Float
     private var input: [Float]
 
-    public init(model: StyleModel, inputRange: Float, size: NetworkSize) {
-        session = StyleSession(model: model)
+    /// `threads` > 1 splits each frame's convolutions over that many threads.
+    public init(model: StyleModel, inputRange: Float, size: NetworkSize, threads: Int = 1) {
+        session = StyleSession(model: model, threads: threads)
         self.size = size
         inputScale = inputRange / 255
         input = Array(repeating: 0, count: 3 * size.width * size.height)

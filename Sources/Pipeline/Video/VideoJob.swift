@@ -16,7 +16,7 @@ public struct VideoJobOptions: Sendable {
     /// Longer side, in pixels, of what the network sees. The output keeps the input's size.
     public var maxSize = VideoJobOptions.defaultMaxSize
     public var encoder = EncoderSettings()
-    /// CPU threads for stylizing, split into workers × BLAS threads by `ThreadPlan`.
+    /// CPU threads for stylizing, split into workers × threads per worker by `ThreadPlan`.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Overrides the automatic split when set.
     public var workers: Int?
@@ -33,22 +33,25 @@ public struct VideoJobOptions: Sendable {
     }
 }
 
-/// How the CPU threads are shared between frame-level workers and BLAS
-/// threads inside one frame. Frame-level parallelism wins on this kind of
-/// network (see Benchmarks/pipeline.sh): separate frames share nothing, while
-/// splitting one sgemm leaves cores idle at every small layer.
+/// How the CPU threads are shared between frame-level workers (each with its
+/// own network session) and threads inside one frame (a session splitting its
+/// convolutions). One worker per thread wins for throughput — frames share
+/// nothing — so that is the default; fewer workers with more threads each
+/// lower the latency of a single frame (see Benchmarks/pipeline.sh).
 public struct ThreadPlan: Sendable, Equatable, CustomStringConvertible {
     public let workers: Int
-    public let blasThreads: Int
+    public let threadsPerWorker: Int
 
     public init(threads: Int, workers: Int? = nil) {
         let total = max(1, threads)
         let w = max(1, min(workers ?? total, total))
         self.workers = w
-        self.blasThreads = max(1, total / w)
+        self.threadsPerWorker = max(1, total / w)
     }
 
-    public var description: String { "\(workers) worker\(workers == 1 ? "" : "s") × \(blasThreads) BLAS thread\(blasThreads == 1 ? "" : "s")" }
+    public var description: String {
+        "\(workers) worker\(workers == 1 ? "" : "s") × \(threadsPerWorker) thread\(threadsPerWorker == 1 ? "" : "s")"
+    }
 }
 
 public struct VideoJobProgress: Sendable {

@@ -54,7 +54,6 @@ public final class VideoStylization {
             output.discard()
             throw PipelineError(error)
         }
-        BLAS.threads = threads.blasThreads
 
         let failure = FirstError()
         let work = FrameQueue<(Int, VideoFrame)>(capacity: threads.workers * 2)
@@ -87,11 +86,11 @@ public final class VideoStylization {
         }
 
         // Stylizers: one network session each, results delivered by sequence number.
-        let (model, preset, size) = (self.model, options.preset, networkSize)
+        let (model, preset, size, perWorker) = (self.model, options.preset, networkSize, threads.threadsPerWorker)
         let workers = (0..<threads.workers).map { index in
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
-                let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size)
+                let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size, threads: perWorker)
                 while let (sequence, frame) = work.pop() {
                     do throws(PipelineError) {
                         let result = try stylizer.stylize(frame, reusing: recycled.tryPop())

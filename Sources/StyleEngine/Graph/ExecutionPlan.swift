@@ -1,4 +1,3 @@
-import Glibc
 /// Everything needed to run a graph for one set of input shapes: the kernels
 /// in order, where each reads and writes, and how big each buffer is. Built
 /// once per input size by `Planner`; immutable afterwards.
@@ -66,7 +65,6 @@ final class Workspace {
     }
 
     deinit {
-        dumpProfile()
         for buffer in buffers { buffer.deallocate() }
         scratch.deallocate()
     }
@@ -76,36 +74,10 @@ final class Workspace {
         plan.inputBuffers[index].map { buffers[$0.buffer] }
     }
 
-    var profile: [Double] = []
-    var runs = 0
-    static let profiling = getenv("STYLIZE_PROFILE") != nil
-    static let clock = String(cString: getenv("STYLIZE_PROFILE") ?? strdup("")) == "cpu" ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
     func run() {
-        if Self.profiling {
-            if profile.isEmpty { profile = [Double](repeating: 1e9, count: boundSteps.count) }
-            runs += 1
-            for (index, step) in boundSteps.enumerated() {
-                var t0 = timespec(); clock_gettime(Self.clock, &t0)
-                step.kernel.run(inputs: step.inputs, outputs: step.outputs, scratch: scratch, parallel: parallel)
-                var t1 = timespec(); clock_gettime(Self.clock, &t1)
-                if runs > 1 { profile[index] = min(profile[index], Double(t1.tv_sec - t0.tv_sec) * 1e3 + Double(t1.tv_nsec - t0.tv_nsec) / 1e6) }
-            }
-            return
-        }
         for step in boundSteps {
             step.kernel.run(inputs: step.inputs, outputs: step.outputs, scratch: scratch, parallel: parallel)
         }
-    }
-    func dumpProfile() {
-        guard Self.profiling, runs > 1 else { return }
-        var total = 0.0
-        for (index, step) in plan.steps.enumerated() {
-            let ms = profile[index]
-            total += ms
-            print(String(format: "%8.2f ms  ", ms) + "\(step.label) \(type(of: step.kernel)) -> \(plan.bufferCapacities[step.outputs[0]])")
-        }
-        print(String(format: "%8.2f ms total", total))
-        print("winograd phases (all runs)", winogradPhase)
     }
 
     var output: UnsafeBufferPointer<Float> {

@@ -1,7 +1,16 @@
-/// Conv (2-D): im2col + sgemm, tiled over output rows; 1×1 stride-1
-/// convolutions multiply the input directly and depthwise ones run a direct loop.
+import Synchronization
+
+/// Conv (2-D). By shape: 3×3 stride-1 ungrouped convolutions run Winograd
+/// F(4×4, 3×3) (Winograd.swift); 1×1 stride-1 ones multiply the input
+/// directly; depthwise ones run a direct loop; stride-1 ones with fewer
+/// outputs than inputs multiply per tap and sum shifted products; the rest
+/// im2col + sgemm, tiled over output rows. All split their work over the
+/// session's threads.
 struct ConvOperator: Operator {
     let attributes: ConvolutionAttributes
+    /// Winograd-transformed weights, made by the first plan and shared by
+    /// every later plan and session of the model (36/9 times W's size each).
+    private let transformedFilters = FilterCache()
 
     init(_ attributes: NodeAttributes) throws(EngineError) {
         self.attributes = try ConvolutionAttributes(attributes)
@@ -39,14 +48,24 @@ struct ConvOperator: Operator {
             groups: groups, hasBias: operands.bias != nil)
         let outputShape = [1, outputChannels, geometry.gridHeight, geometry.gridWidth]
         if Self.usesWinograd(layout), let weights = inputs[1]?.constant {
-            let storage = weights.floatStorage
+            let transform = {
+                WinogradConvolutionKernel.transformFilters(weights.floatStorage.pointer, outputChannels: outputChannels,
+                                                           inputChannels: input.channels)
+            }
+            // Only an initializer's own float storage identifies the weights across plans.
+            let filters: TensorStorage<Float>
+            if case .float(let storage) = weights.elements {
+                filters = transformedFilters.filters(for: storage, make: transform)
+            } else {
+                filters = transform()
+            }
             return try operands.kernelPlan(
                 outputShape: outputShape, columnChannels: channelsPerGroup, gridWidth: geometry.gridWidth,
                 kernel: WinogradConvolutionKernel(
                     inputChannels: input.channels, outputChannels: outputChannels,
                     inputHeight: input.height, inputWidth: input.width,
                     padTop: padTop, padLeft: padLeft, padBottom: padBottom, padRight: padRight,
-                    weights: storage.pointer, hasBias: layout.hasBias))
+                    filters: filters, hasBias: layout.hasBias))
         }
         return try operands.kernelPlan(
             outputShape: outputShape, columnChannels: channelsPerGroup, gridWidth: geometry.gridWidth,
@@ -58,6 +77,21 @@ struct ConvOperator: Operator {
         let g = layout.geometry
         return g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideH == 1 && g.strideW == 1
             && g.dilationH == 1 && g.dilationW == 1 && layout.groups == 1
+    }
+}
+
+/// One operator's transformed weights, for whichever sessions plan it (on
+/// any thread). Keyed by the weight storage itself, which it keeps alive.
+final class FilterCache: Sendable {
+    private let entry = Mutex<(source: TensorStorage<Float>, filters: TensorStorage<Float>)?>(nil)
+
+    func filters(for source: TensorStorage<Float>, make: () -> TensorStorage<Float>) -> TensorStorage<Float> {
+        entry.withLock { entry in
+            if let entry, entry.source === source { return entry.filters }
+            let filters = make()
+            entry = (source, filters)
+            return filters
+        }
     }
 }
 

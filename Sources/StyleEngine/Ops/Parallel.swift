@@ -10,8 +10,9 @@ import Darwin
 /// A session with `threads: n` owns a `WorkerPool` of n − 1 parked threads;
 /// the thread calling `run` is thread 0 and works too. Kernels cut their work
 /// into tasks that do not depend on the thread count (so results are the same
-/// for any count) and hand them to `forEach`. OpenBLAS itself stays at one
-/// thread: its pool is process-wide and would fight with other sessions.
+/// for any count) and hand them to `run(_:)` (or `forEach`). OpenBLAS itself
+/// stays at one thread: its pool is process-wide and would fight with other
+/// sessions.
 ///
 /// Scratch: a kernel's `scratchCount` is what one thread needs. Thread t
 /// owns `scratch(base, thread: t)`, `scratchStride` floats past thread t − 1's,

@@ -1,6 +1,3 @@
-import Glibc
-nonisolated(unsafe) var winogradPhase = [0.0, 0.0, 0.0]
-@inline(__always) func nowMs() -> Double { var t = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6 }
 /// Winograd F(4×4, 3×3) convolution for 3×3, stride-1, undilated, ungrouped
 /// Conv (any padding).
 ///
@@ -21,8 +18,8 @@ nonisolated(unsafe) var winogradPhase = [0.0, 0.0, 0.0]
 /// turns back into 4×4 pixels (plus bias).
 ///
 /// Tiles are numbered row-major over the output and processed in blocks of
-/// at most `blockTiles`, so V and M (36·(C + K)·blockTiles floats) stay a few
-/// MB per thread. Blocks are independent: they are the tasks that threads
+/// at most `blockTiles`, so V and M (36·(C + K)·blockTiles floats) stay
+/// around 1.6 MB per thread. Blocks are independent: they are the tasks that threads
 /// share, and their size does not depend on the thread count.
 struct WinogradConvolutionKernel: Kernel {
     let inputChannels: Int      // C
@@ -47,8 +44,6 @@ struct WinogradConvolutionKernel: Kernel {
     /// U: [36][K][C].
     let filters: TensorStorage<Float>
 
-    static let alpha = 6, tileSize = 4
-
     /// Floats of V plus M per thread that blocks are sized for (about 1.6 MB).
     static let blockBudget = 400 * 1024
 
@@ -56,6 +51,17 @@ struct WinogradConvolutionKernel: Kernel {
     init(inputChannels: Int, outputChannels: Int, inputHeight: Int, inputWidth: Int,
          padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
          weights: UnsafePointer<Float>, hasBias: Bool, blockBudget: Int = Self.blockBudget) {
+        self.init(inputChannels: inputChannels, outputChannels: outputChannels, inputHeight: inputHeight, inputWidth: inputWidth,
+                  padTop: padTop, padLeft: padLeft, padBottom: padBottom, padRight: padRight,
+                  filters: Self.transformFilters(weights, outputChannels: outputChannels, inputChannels: inputChannels),
+                  hasBias: hasBias, blockBudget: blockBudget)
+    }
+
+    /// `filters` is W already transformed by `transformFilters`.
+    init(inputChannels: Int, outputChannels: Int, inputHeight: Int, inputWidth: Int,
+         padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
+         filters: TensorStorage<Float>, hasBias: Bool, blockBudget: Int = Self.blockBudget) {
+        precondition(filters.count == 36 * outputChannels * inputChannels, "transformed filters of the wrong size")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.inputHeight = inputHeight
@@ -73,13 +79,13 @@ struct WinogradConvolutionKernel: Kernel {
         // 64–72 tiles ≈ 180–200); more only where the channels are few.
         let perTile = 36 * (inputChannels + outputChannels)
         let multiple = max(1, min(4, blockBudget / (perTile * 32)))
-        blockTiles = min(getenv("WT").map { Int(atoi($0)) } ?? 32 * multiple, tileCount)
+        blockTiles = min(32 * multiple, tileCount)
         blockCount = (tileCount + blockTiles - 1) / blockTiles
         rowStride = (blockTiles + 3 + 3) / 4 * 4
         inputXiStride = Self.staggered(inputChannels * rowStride)
         productXiStride = Self.staggered(outputChannels * rowStride)
         segmentCapacity = (min(blockTiles, tilesX) + 3) / 4 * 4
-        filters = Self.transformFilters(weights, outputChannels: outputChannels, inputChannels: inputChannels)
+        self.filters = filters
     }
 
     /// `floats` rounded up to a multiple of 4 KB, plus 64 bytes.
@@ -155,7 +161,7 @@ struct WinogradConvolutionKernel: Kernel {
         var taskCount: Int { kernel.blockCount }
 
         func run(task: Int, thread: Int) {
-            kernel.runBlock(task, input: input, bias: bias, output: output, scratch: scratch)
+            kernel.runBlock(task, input: input, bias: bias, output: output, scratch: parallel.scratch(scratch, thread: thread))
         }
     }
 
@@ -183,7 +189,6 @@ struct WinogradConvolutionKernel: Kernel {
         let outputGroup = columnTransform + columnTransformCount
         let (c, k) = (inputChannels, outputChannels)
 
-        let t0 = nowMs()
         for channel in 0..<c {
             let plane = input + channel * inputHeight * inputWidth
             forEachSegment(first, end) { row, column, count, offset in
@@ -192,14 +197,11 @@ struct WinogradConvolutionKernel: Kernel {
                                rowBuffers: rowBuffers, columnTransform: columnTransform)
             }
         }
-        let t1 = nowMs()
         for xi in 0..<36 {
             sgemm(m: k, n: tileCount, k: c, a: filters.pointer + xi * k * c, lda: c,
                   b: transformed + xi * inputXiStride, ldb: rowStride,
                   beta: 0, c: products + xi * productXiStride, ldc: rowStride)
         }
-        let t2 = nowMs()
-        defer { let t3 = nowMs(); winogradPhase[0] += t1 - t0; winogradPhase[1] += t2 - t1; winogradPhase[2] += t3 - t2 }
         let outputArea = outputHeight * outputWidth
         for channel in 0..<k {
             let shift = bias?[channel] ?? 0
