@@ -46,8 +46,8 @@ struct ImageCommand: ParsableCommand {
         let preset: Preset
         do throws(PresetError) { preset = try PresetCatalog().resolve(look.style) } catch { throw exitWithError(error) }
         var options = ImageJobOptions(inputPath: input, outputPath: output, preset: preset)
-        options.strength = look.strength
-        options.preserveColors = look.preserveColors
+        options.style.strength = look.strength
+        options.style.preserveColors = look.preserveColors
         options.maxSize = maxSize
         if let threads { options.threads = threads }
         options.overwrite = force

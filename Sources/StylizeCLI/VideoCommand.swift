@@ -76,8 +76,8 @@ struct VideoCommand: ParsableCommand {
         var options = VideoJobOptions(inputPath: inputPath,
                                       outputPath: output ?? Self.defaultOutput(for: inputPath, style: preset.name),
                                       preset: preset)
-        options.strength = look.strength
-        options.preserveColors = look.preserveColors
+        options.style.strength = look.strength
+        options.style.preserveColors = look.preserveColors
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset
@@ -130,7 +130,7 @@ struct VideoCommand: ParsableCommand {
         printToStderr("Input: \(job.options.inputPath) — \(v.codecName) \(v.width)×\(v.height) \(v.pixelFormatName)"
                       + (v.frameCount.map { ", \($0) frames" } ?? "")
                       + (job.info.audio.map { ", audio \($0.codecName)" } ?? ", no audio"))
-        printToStderr("Style: \(job.options.preset.name) (\(job.options.preset.modelPath(for: job.options.variant)))")
+        printToStderr("Style: \(job.options.style.preset.name) (\(job.options.style.preset.modelPath(for: job.options.style.variant)))")
         printToStderr("Network size: \(job.networkSize); threads: \(job.threads)")
         if let blas = try? BLAS.load() {
             let how = blas.coreTypeFromUser ? "set by OPENBLAS_CORETYPE"

@@ -79,7 +79,7 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
 
     func testRejectsBadOptionsBeforeWork() throws {
         var opts = try options(output: folder.appendingPathComponent("x.mp4").path)
-        opts.strength = 1.5
+        opts.style.strength = 1.5
         XCTAssertThrowsError(try VideoStylization(options: opts)) { error in
             XCTAssertEqual((error as? PipelineError)?.stage, .options)
         }

@@ -138,3 +138,35 @@ enum CLIHarness {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     }
 }
+
+/// A CLI test with a fresh folder per test; skipped where ffmpeg is missing
+/// (every such test makes its inputs with it).
+class CLITestCase: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
+        folder = try CLIHarness.makeTemporaryFolder()
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// All frames of a video or picture as 8-bit RGB, decoded by ffmpeg (an independent decoder).
+    func rawRGB(_ url: URL) throws -> [UInt8] {
+        let raw = folder.appendingPathComponent(url.lastPathComponent + ".rgb")
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", url.path,
+                                       "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path])
+        return [UInt8](try Data(contentsOf: raw))
+    }
+
+    func meanAbsoluteDifference(_ a: [UInt8], _ b: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> Double {
+        XCTAssertEqual(a.count, b.count, "different sizes", file: file, line: line)
+        let n = min(a.count, b.count)
+        guard n > 0 else { return 0 }
+        var sum = 0
+        for i in 0..<n { sum += abs(Int(a[i]) - Int(b[i])) }
+        return Double(sum) / Double(n)
+    }
+}

@@ -2,18 +2,7 @@ import Foundation
 import XCTest
 
 /// Stylizes tiny clips through the real binary and checks the file with ffprobe.
-final class EndToEndTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = try CLIHarness.makeTemporaryFolder()
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
+final class EndToEndTests: CLITestCase {
     func testClipKeepsFramesSizeRateAndAudio() throws {
         let clip = folder.appendingPathComponent("clip.mp4")
         // Audio first, as in opencv's box.mp4: stream order must not matter.
@@ -43,7 +32,7 @@ final class EndToEndTests: XCTestCase {
         let plain = folder.appendingPathComponent("plain.mkv")
         XCTAssertEqual(try CLIHarness.run(["video", clip.path, "-o", styled.path, "--quiet"]).status, 0)
         XCTAssertEqual(try CLIHarness.run(["video", clip.path, "-o", plain.path, "--quiet", "--strength", "0"]).status, 0)
-        let source = try rawFrames(clip), stylized = try rawFrames(styled), unstylized = try rawFrames(plain)
+        let source = try rawRGB(clip), stylized = try rawRGB(styled), unstylized = try rawRGB(plain)
         XCTAssertEqual(source.count, stylized.count)
         XCTAssertGreaterThan(meanAbsoluteDifference(source, stylized), 8, "the style did nothing")
         XCTAssertLessThan(meanAbsoluteDifference(source, unstylized), 3, "strength 0 should return the input")
@@ -105,22 +94,4 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("(default)"), result.stdout)
     }
 
-    // MARK: - helpers
-
-    /// All frames as 8-bit RGB, decoded by ffmpeg (an independent decoder).
-    func rawFrames(_ url: URL) throws -> [UInt8] {
-        let raw = folder.appendingPathComponent(url.lastPathComponent + ".rgb")
-        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", url.path,
-                                       "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path])
-        return [UInt8](try Data(contentsOf: raw))
-    }
-
-    func meanAbsoluteDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        XCTAssertEqual(a.count, b.count)
-        let n = min(a.count, b.count)
-        guard n > 0 else { return 0 }
-        var sum = 0
-        for i in 0..<n { sum += abs(Int(a[i]) - Int(b[i])) }
-        return Double(sum) / Double(n)
-    }
 }

@@ -1,36 +1,13 @@
 import Foundation
 import XCTest
 
-final class ImageCommandTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = try CLIHarness.makeTemporaryFolder()
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
-
+final class ImageCommandTests: CLITestCase {
     /// testsrc2 rounds odd sizes down, so the picture is scaled to the exact (odd) size afterwards.
     func makePicture(_ name: String, size: String = "77x53") throws -> URL {
         let url = folder.appendingPathComponent(name)
         try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=96x72",
                                        "-vf", "scale=\(size.replacingOccurrences(of: "x", with: ":"))", "-frames:v", "1", url.path])
         return url
-    }
-
-    func rgb(_ url: URL) throws -> [UInt8] {
-        let raw = folder.appendingPathComponent(url.lastPathComponent + ".rgb")
-        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", url.path,
-                                       "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path])
-        return [UInt8](try Data(contentsOf: raw))
-    }
-
-    func meanDifference(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        XCTAssertEqual(a.count, b.count)
-        return zip(a, b).reduce(0.0) { $0 + Double(abs(Int($1.0) - Int($1.1))) } / Double(max(1, min(a.count, b.count)))
     }
 
     func testPNGInPNGOutKeepsSizeAndChangesPixels() throws {
@@ -41,7 +18,7 @@ final class ImageCommandTests: XCTestCase {
         let facts = try XCTUnwrap(CLIHarness.probe(output, stream: "v:0"))
         XCTAssertEqual(facts.width, 77)
         XCTAssertEqual(facts.height, 53)
-        XCTAssertGreaterThan(meanDifference(try rgb(input), try rgb(output)), 8)
+        XCTAssertGreaterThan(meanAbsoluteDifference(try rawRGB(input), try rawRGB(output)), 8)
     }
 
     func testJPEGAtStrengthZeroIsTheInput() throws {
@@ -50,7 +27,7 @@ final class ImageCommandTests: XCTestCase {
         XCTAssertEqual(try CLIHarness.run(["image", input.path, "-o", output.path, "--strength", "0"]).status, 0)
         XCTAssertEqual(try CLIHarness.tool("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name",
                                                       "-of", "csv=p=0", output.path]), "mjpeg\n")
-        XCTAssertLessThan(meanDifference(try rgb(input), try rgb(output)), 4, "JPEG of the unchanged picture drifted")
+        XCTAssertLessThan(meanAbsoluteDifference(try rawRGB(input), try rawRGB(output)), 4, "JPEG of the unchanged picture drifted")
     }
 
     func testUnsupportedOutputFormatIsRefusedBeforeWork() throws {

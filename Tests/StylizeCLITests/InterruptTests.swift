@@ -2,20 +2,14 @@ import Foundation
 import XCTest
 
 /// Ctrl-C once: a valid, shorter file. Twice: nothing left behind.
-final class InterruptTests: XCTestCase {
-    var folder: URL!
+final class InterruptTests: CLITestCase {
     var clip: URL!
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = try CLIHarness.makeTemporaryFolder()
+        try super.setUpWithError()
         clip = folder.appendingPathComponent("long.mp4")
         // Long enough that the job is still running when the signal lands.
         try CLIHarness.makeClip(clip, size: "640x480", frames: 500, rate: 25, extraOutputArguments: ["-c:a", "aac"])
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
     /// Starts a job and returns once it has reported some progress.

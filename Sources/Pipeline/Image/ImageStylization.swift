@@ -7,10 +7,7 @@ import StyleEngine
 public struct ImageJobOptions: Sendable {
     public var inputPath: String
     public var outputPath: String
-    public var preset: Preset
-    public var variant: Preset.Variant = .quality
-    public var strength: Float = 1
-    public var preserveColors = false
+    public var style: StyleSettings
     /// Longer side the network paints at. Stills get more pixels than video by
     /// default: one frame, and people look at it closely.
     public var maxSize = ImageJobOptions.defaultMaxSize
@@ -22,7 +19,7 @@ public struct ImageJobOptions: Sendable {
     public init(inputPath: String, outputPath: String, preset: Preset) {
         self.inputPath = inputPath
         self.outputPath = outputPath
-        self.preset = preset
+        self.style = StyleSettings(preset: preset)
     }
 }
 
@@ -46,9 +43,7 @@ public final class ImageStylization {
     private let format: StillImageWriter.Format
 
     public init(options: ImageJobOptions) throws(PipelineError) {
-        guard (0...1).contains(options.strength) else {
-            throw PipelineError(.options, "--strength must be between 0 and 1 (got \(options.strength))")
-        }
+        try options.style.validate()
         guard let format = StillImageWriter.Format(path: options.outputPath) else {
             throw PipelineError(.options, "\(options.outputPath): pictures are written as .png or .jpg")
         }
@@ -66,23 +61,20 @@ public final class ImageStylization {
             frame = picture
         } catch { throw PipelineError(error) }
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        do throws(EngineError) {
-            try BLAS.load()
-            model = try StyleModel(contentsOf: options.preset.modelPath(for: options.variant))
-        } catch { throw PipelineError(error) }
+        model = try options.style.loadModel()
         networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize)
     }
 
     public func run() throws(PipelineError) -> ImageJobSummary {
         let start = Date()
-        let stylizer = FrameStylizer(model: model, inputRange: options.preset.inputRange, size: networkSize,
+        let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
                                      threads: max(1, options.threads))
         let stylized = try stylizer.stylize(frame)
         do throws(MediaError) {
             let picture = try stylized.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
                 try FrameConverter().compose(stylized: buffer.baseAddress!, width: stylized.width, height: stylized.height,
-                                             original: frame, strength: options.strength,
-                                             preserveColors: options.preserveColors, chroma: .full)
+                                             original: frame, strength: options.style.strength,
+                                             preserveColors: options.style.preserveColors, chroma: .full)
             }
             try StillImageWriter.write(picture, to: output.temporaryPath, format: format)
         } catch {

@@ -7,12 +7,7 @@ import StyleEngine
 public struct VideoJobOptions: Sendable {
     public var inputPath: String
     public var outputPath: String
-    public var preset: Preset
-    public var variant: Preset.Variant = .quality
-    /// 0 = the original, 1 = fully stylized.
-    public var strength: Float = 1
-    /// Take only the stylized luminance; keep the original colours.
-    public var preserveColors = false
+    public var style: StyleSettings
     /// Longer side, in pixels, of what the network sees. The output keeps the input's size.
     public var maxSize = VideoJobOptions.defaultMaxSize
     public var encoder = EncoderSettings()
@@ -29,7 +24,7 @@ public struct VideoJobOptions: Sendable {
     public init(inputPath: String, outputPath: String, preset: Preset) {
         self.inputPath = inputPath
         self.outputPath = outputPath
-        self.preset = preset
+        self.style = StyleSettings(preset: preset)
     }
 }
 

@@ -21,9 +21,7 @@ public final class VideoStylization {
     private let output: OutputFile
 
     public init(options: VideoJobOptions) throws(PipelineError) {
-        guard (0...1).contains(options.strength) else {
-            throw PipelineError(.options, "--strength must be between 0 and 1 (got \(options.strength))")
-        }
+        try options.style.validate()
         guard options.maxSize >= 16 else {
             throw PipelineError(.options, "--max-size must be at least 16 pixels (got \(options.maxSize))")
         }
@@ -31,10 +29,7 @@ public final class VideoStylization {
         do throws(MediaError) { reader = try MediaReader(path: options.inputPath) } catch { throw PipelineError(error) }
         info = reader.info
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        do throws(EngineError) {
-            try BLAS.load()
-            model = try StyleModel(contentsOf: options.preset.modelPath(for: options.variant))
-        } catch { throw PipelineError(error) }
+        model = try options.style.loadModel()
         networkSize = NetworkSize(fitting: info.video.width, info.video.height, maxSize: options.maxSize)
         threads = ThreadPlan(threads: options.threads, workers: options.workers)
     }
@@ -86,7 +81,7 @@ public final class VideoStylization {
         }
 
         // Stylizers: one network session each, results delivered by sequence number.
-        let (model, preset, size, perWorker) = (self.model, options.preset, networkSize, threads.threadsPerWorker)
+        let (model, preset, size, perWorker) = (self.model, options.style.preset, networkSize, threads.threadsPerWorker)
         let workers = (0..<threads.workers).map { index in
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
@@ -113,8 +108,8 @@ public final class VideoStylization {
                 if stop.state == .aborted { break }
                 let picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
                     try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
-                                         original: frame.original, strength: options.strength,
-                                         preserveColors: options.preserveColors)
+                                         original: frame.original, strength: options.style.strength,
+                                         preserveColors: options.style.preserveColors)
                 }
                 recycled.tryPush(frame.pixels)   // a spare buffer for the workers; dropped when they have enough
                 try writer.write(picture)
