@@ -3,19 +3,14 @@
 /// so their dequantization folds during planning; activations (the output of a
 /// QuantizeLinear, integers held as floats) run as a kernel.
 struct DequantizeLinearOperator: Operator {
-    let axis: Int
-    let perAxisAllowed: Bool
+    let quantization: QuantizationAxis
 
     init(_ attributes: NodeAttributes, opset: Int) throws(EngineError) {
-        axis = try attributes.int("axis", default: 1)
-        perAxisAllowed = opset >= 13
+        quantization = try QuantizationAxis(attributes, opset: opset)
     }
 
     func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
-        let x = try inputs.required(0, "x")
-        let parameters = try QuantizationParameters(
-            data: x, scale: inputs.required(1, "x_scale"), zeroPoint: inputs.optional(2),
-            axis: axis, perAxisAllowed: perAxisAllowed, role: "x")
+        let (x, parameters) = try quantization.resolve(inputs, role: "x")
         for scale in parameters.scales where !scale.isFinite {
             throw EngineError("x_scale \(scale) must be finite")
         }

@@ -247,12 +247,7 @@ struct WinogradConvolutionKernel: Kernel {
         var x = 0
         while x < span {
             let t = inputTransform(load4(r0 + x), load4(r1 + x), load4(r2 + x), load4(r3 + x), load4(r4 + x), load4(r5 + x))
-            store4(t.0, columnTransform + x)
-            store4(t.1, columnTransform + capacity + x)
-            store4(t.2, columnTransform + 2 * capacity + x)
-            store4(t.3, columnTransform + 3 * capacity + x)
-            store4(t.4, columnTransform + 4 * capacity + x)
-            store4(t.5, columnTransform + 5 * capacity + x)
+            store6(t, columnTransform + x, stride: capacity)
             x += 4
         }
         // Along x, 4 tiles at once (lane = tile): (Bᵀd)B.
@@ -267,12 +262,7 @@ struct WinogradConvolutionKernel: Kernel {
                 let (d4, d5) = firstTwoTransposed(b, c, d, e)
                 let t = inputTransform(d0, d1, d2, d3, d4, d5)
                 let j = 4 * group
-                store4(t.0, out + j)
-                store4(t.1, out + xiStride + j)
-                store4(t.2, out + 2 * xiStride + j)
-                store4(t.3, out + 3 * xiStride + j)
-                store4(t.4, out + 4 * xiStride + j)
-                store4(t.5, out + 5 * xiStride + j)
+                store6(t, out + j, stride: xiStride)
             }
         }
     }
@@ -363,6 +353,18 @@ private func firstTwoTransposed(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4
     let ab = SIMD8(lowHalf: a, highHalf: b), cd = SIMD8(lowHalf: c, highHalf: d)
     return (SIMD8(lowHalf: ab.evenHalf, highHalf: cd.evenHalf).evenHalf,
             SIMD8(lowHalf: ab.oddHalf, highHalf: cd.oddHalf).evenHalf)
+}
+
+/// Stores v.0…v.5 at pointer, pointer + stride, …, pointer + 5·stride.
+@inline(__always)
+private func store6(_ v: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>),
+                    _ pointer: UnsafeMutablePointer<Float>, stride: Int) {
+    store4(v.0, pointer)
+    store4(v.1, pointer + stride)
+    store4(v.2, pointer + 2 * stride)
+    store4(v.3, pointer + 3 * stride)
+    store4(v.4, pointer + 4 * stride)
+    store4(v.5, pointer + 5 * stride)
 }
 
 /// Stores the 4×4 matrix whose columns are v.0…v.3 row by row (16 floats).
