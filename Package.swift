@@ -6,6 +6,7 @@
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels)
 //       │                   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
+//       │                   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │                   └─▶ PresetCatalog              (finding styles on disk)
 //       └─▶ Terminal                                       (progress bar; later the preview)
 import PackageDescription
@@ -44,9 +45,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "OpticalFlow",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .target(name: "PresetCatalog"),
         .target(name: "Terminal"),
-        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog"]),
+        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow"]),
         .executableTarget(
             name: "StylizeCLI",
             dependencies: [
@@ -58,6 +63,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
+        .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"]),
         // Runs the built `stylize` binary as a user would.
         .testTarget(name: "StylizeCLITests", dependencies: ["StylizeCLI"]),
