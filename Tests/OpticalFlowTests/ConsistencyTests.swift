@@ -1,0 +1,145 @@
+import XCTest
+@testable import OpticalFlow
+
+final class ConsistencyTests: XCTestCase {
+    private func constantFlow(_ w: Int, _ h: Int, _ u: Float, _ v: Float) -> FlowField {
+        FlowField(width: w, height: h, u: [Float](repeating: u, count: w * h), v: [Float](repeating: v, count: w * h))
+    }
+
+    func testPureTranslationHasNoInteriorOcclusionNorBoundaries() {
+        let (w, h) = (40, 30)
+        for (du, dv) in [(Float(3), Float(-2)), (1.5, 0.5), (-7.25, 4.75)] {
+            let fw = constantFlow(w, h, du, dv), bw = constantFlow(w, h, -du, -dv)
+            let m = Consistency.masks(flow: bw, reverse: fw)
+            XCTAssertFalse(m.motionBoundary.contains(true), "uniform flow has no motion boundary")
+            let c = Consistency.confidenceInNextFrame(forward: fw, backward: bw)
+            let mx = Int(abs(du).rounded(.up)) + 1, my = Int(abs(dv).rounded(.up)) + 1
+            for y in my..<(h - my) {
+                for x in mx..<(w - mx) {
+                    XCTAssertFalse(m.occluded[y * w + x], "interior \(x),\(y) for d=(\(du),\(dv))")
+                    XCTAssertEqual(c.mask[y * w + x], 1)
+                }
+            }
+            // Content entering the frame (its source x − d lies outside frame t) is flagged.
+            if du > 0 { XCTAssertTrue(m.occluded[h / 2 * w + 0]) } else { XCTAssertTrue(m.occluded[h / 2 * w + w - 1]) }
+        }
+    }
+
+    /// A square sprite moves by d over a static background. Frame t: sprite at
+    /// [x0, x0+s) × [y0, y0+s); frame t+1: shifted by (dx, 0).
+    private struct Sprite {
+        let w = 64, h = 48, x0 = 20, y0 = 14, s = 16, dx = 6
+        func inSprite(_ x: Int, _ y: Int, frame: Int) -> Bool {
+            let ox = x0 + frame * dx
+            return x >= ox && x < ox + s && y >= y0 && y < y0 + s
+        }
+        /// Forward flow t→t+1 on frame t's grid: d on the sprite, 0 on the background.
+        var forward: FlowField {
+            var f = FlowField(zeroWidth: w, height: h)
+            for y in 0..<h { for x in 0..<w where inSprite(x, y, frame: 0) { f.u[y * w + x] = Float(dx) } }
+            return f
+        }
+        /// Backward flow t+1→t on frame t+1's grid: −d on the sprite, 0 on the background
+        /// (including the uncovered strip, whose background did not move).
+        var backward: FlowField {
+            var f = FlowField(zeroWidth: w, height: h)
+            for y in 0..<h { for x in 0..<w where inSprite(x, y, frame: 1) { f.u[y * w + x] = -Float(dx) } }
+            return f
+        }
+    }
+
+    func testSpriteUncoveredRegionIsOccludedInNextFrame() {
+        let sp = Sprite()
+        let (w, h) = (sp.w, sp.h)
+        let m = Consistency.masks(flow: sp.backward, reverse: sp.forward)
+        var uncovered = 0, uncoveredFlagged = 0, otherFlagged = 0, other = 0
+        for y in 0..<h {
+            for x in 0..<w {
+                // Visible background in t+1 that was under the sprite in t.
+                let isUncovered = sp.inSprite(x, y, frame: 0) && !sp.inSprite(x, y, frame: 1)
+                if isUncovered {
+                    uncovered += 1
+                    if m.occluded[y * w + x] { uncoveredFlagged += 1 }
+                } else {
+                    other += 1
+                    if m.occluded[y * w + x] { otherFlagged += 1 }
+                }
+            }
+        }
+        XCTAssertEqual(uncovered, sp.dx * sp.s)
+        XCTAssertEqual(uncoveredFlagged, uncovered, "every disoccluded pixel is marked")
+        XCTAssertLessThan(Double(otherFlagged), 0.01 * Double(other), "the rest is mostly consistent")
+        XCTAssertEqual(otherFlagged, 0, "exact fields: nothing else is occluded")
+
+        let c = Consistency.confidenceInNextFrame(forward: sp.forward, backward: sp.backward)
+        let inside = (sp.y0 + sp.s / 2) * w + sp.x0 + sp.dx + sp.s / 2
+        XCTAssertEqual(c.mask[inside], 1, "sprite interior is reliable")
+        XCTAssertEqual(c.mask[(sp.y0 + 3) * w + sp.x0 + 2], 0, "uncovered strip is unreliable")
+        XCTAssertEqual(c.mask[5 * w + 5], 1, "far background is reliable")
+    }
+
+    func testSpriteMotionBoundariesFollowItsEdges() {
+        let sp = Sprite()
+        let (w, h) = (sp.w, sp.h)
+        let m = Consistency.masks(flow: sp.backward, reverse: sp.forward)
+        let left = sp.x0 + sp.dx, right = left + sp.s - 1, top = sp.y0, bottom = sp.y0 + sp.s - 1
+        for y in top...bottom {
+            XCTAssertTrue(m.motionBoundary[y * w + left], "left edge row \(y)")
+            XCTAssertTrue(m.motionBoundary[y * w + left - 1], "just outside left edge row \(y)")
+            XCTAssertTrue(m.motionBoundary[y * w + right], "right edge row \(y)")
+        }
+        for x in left...right {
+            XCTAssertTrue(m.motionBoundary[top * w + x], "top edge col \(x)")
+            XCTAssertTrue(m.motionBoundary[bottom * w + x], "bottom edge col \(x)")
+        }
+        // Nothing further than one pixel from an edge.
+        for y in 0..<h {
+            for x in 0..<w where m.motionBoundary[y * w + x] {
+                let nearX = x >= left - 1 && x <= right + 1, nearY = y >= top - 1 && y <= bottom + 1
+                XCTAssertTrue(nearX && nearY, "boundary at \(x),\(y) is far from the sprite")
+                let interior = x > left + 1 && x < right - 1 && y > top + 1 && y < bottom - 1
+                XCTAssertFalse(interior, "boundary inside the sprite at \(x),\(y)")
+            }
+        }
+        // The confidence drops motion boundaries unless told not to.
+        let withB = Consistency.confidenceInNextFrame(forward: sp.forward, backward: sp.backward)
+        let without = Consistency.confidenceInNextFrame(forward: sp.forward, backward: sp.backward,
+                                                        includeMotionBoundaries: false)
+        XCTAssertEqual(withB.mask[(top + 5) * w + right], 0)
+        XCTAssertEqual(without.mask[(top + 5) * w + right], 1)
+    }
+
+    func testSpriteCoveredRegionIsOccludedInCurrentFrame() {
+        // Swapped roles: on frame t's grid, the background the sprite will cover is occluded.
+        let sp = Sprite()
+        let (w, h) = (sp.w, sp.h)
+        let c = Consistency.confidenceInCurrentFrame(forward: sp.forward, backward: sp.backward)
+        for y in 0..<h {
+            for x in 0..<w {
+                let willBeCovered = !sp.inSprite(x, y, frame: 0) && sp.inSprite(x, y, frame: 1)
+                XCTAssertEqual(c.mask[y * w + x], willBeCovered ? 0 : 1, "at \(x),\(y)")
+            }
+        }
+    }
+
+    func testFeatheredConfidenceKeepsOccludedAtZero() {
+        let sp = Sprite()
+        let w = sp.w
+        let hard = Consistency.confidenceInNextFrame(forward: sp.forward, backward: sp.backward)
+        let soft = Consistency.confidenceInNextFrame(forward: sp.forward, backward: sp.backward, feather: 2)
+        XCTAssertEqual(soft, hard.feathered(radius: 2))
+        for i in 0..<hard.mask.count {
+            XCTAssertGreaterThanOrEqual(soft.mask[i], 0)
+            XCTAssertLessThanOrEqual(soft.mask[i], 1)
+            if hard.mask[i] == 0 { XCTAssertEqual(soft.mask[i], 0) }
+            XCTAssertLessThanOrEqual(soft.mask[i], hard.mask[i] + 1e-6)
+        }
+        XCTAssertEqual(soft.mask[5 * w + 5], 1, accuracy: 1e-6, "far from any unreliable pixel")
+        // Two pixels left of the uncovered strip (reliable background): partially trusted.
+        let near = soft.mask[(sp.y0 + 8) * w + sp.x0 - 2]
+        XCTAssertEqual(hard.mask[(sp.y0 + 8) * w + sp.x0 - 2], 1)
+        XCTAssertGreaterThan(near, 0)
+        XCTAssertLessThan(near, 1)
+        XCTAssertEqual(hard.feathered(radius: 0), hard)
+    }
+}

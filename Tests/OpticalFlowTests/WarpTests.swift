@@ -1,0 +1,131 @@
+import XCTest
+@testable import OpticalFlow
+
+final class WarpTests: XCTestCase {
+    private func constantFlow(_ w: Int, _ h: Int, _ u: Float, _ v: Float) -> FlowField {
+        FlowField(width: w, height: h, u: [Float](repeating: u, count: w * h), v: [Float](repeating: v, count: w * h))
+    }
+
+    /// A deterministic "random" planar image.
+    private func pattern(_ c: Int, _ w: Int, _ h: Int) -> [Float] {
+        (0..<(c * w * h)).map { i in Float((i &* 2654435761) % 1000) / 1000 }
+    }
+
+    func testZeroFlowIsIdentityOnAllChannels() {
+        let (w, h, c) = (13, 9, 3)
+        let img = pattern(c, w, h)
+        let r = Warp.backward(planar: img, channels: c, width: w, height: h, flow: FlowField(zeroWidth: w, height: h))
+        XCTAssertEqual(r.image, img)
+        XCTAssertEqual(r.valid, [Float](repeating: 1, count: w * h))
+    }
+
+    func testIntegerTranslationIsExactAndFlagsOutside() {
+        let (w, h, c) = (16, 12, 3)
+        let img = pattern(c, w, h)
+        let (du, dv) = (2, -1)
+        let r = Warp.backward(planar: img, channels: c, width: w, height: h,
+                              flow: constantFlow(w, h, Float(du), Float(dv)))
+        for y in 0..<h {
+            for x in 0..<w {
+                let sx = x + du, sy = y + dv
+                let inside = sx >= 0 && sx < w && sy >= 0 && sy < h
+                XCTAssertEqual(r.valid[y * w + x], inside ? 1 : 0, "validity at \(x),\(y)")
+                for ch in 0..<c {
+                    // Border clamped: outside samples replicate the nearest edge pixel.
+                    let cx = min(max(sx, 0), w - 1), cy = min(max(sy, 0), h - 1)
+                    XCTAssertEqual(r.image[ch * w * h + y * w + x], img[ch * w * h + cy * w + cx],
+                                   accuracy: 1e-6, "ch \(ch) at \(x),\(y)")
+                }
+            }
+        }
+    }
+
+    func testSubpixelTranslationOfLinearRampIsExact() {
+        // Bilinear interpolation reproduces affine images exactly.
+        let (w, h) = (20, 15)
+        let img = (0..<(w * h)).map { i in Float(3 * (i % w) + 2 * (i / w)) + 1 }
+        let (du, dv): (Float, Float) = (0.5, 0.25)
+        let r = Warp.backward(planar: img, channels: 1, width: w, height: h, flow: constantFlow(w, h, du, dv))
+        for y in 0..<(h - 1) {
+            for x in 0..<(w - 1) {
+                let expected = 3 * (Float(x) + du) + 2 * (Float(y) + dv) + 1
+                XCTAssertEqual(r.image[y * w + x], expected, accuracy: 1e-4)
+                XCTAssertEqual(r.valid[y * w + x], 1)
+            }
+        }
+        // The last column samples x = w − 0.5: outside.
+        XCTAssertEqual(r.valid[w - 1], 0)
+        XCTAssertEqual(r.valid[(h - 1) * w], 0)
+    }
+
+    func testSubpixelTranslationOfSmoothImageIsWithinBilinearError() {
+        let (w, h) = (48, 40)
+        func f(_ x: Float, _ y: Float) -> Float { sin(0.3 * x) * cos(0.2 * y) }
+        var img = [Float](repeating: 0, count: w * h)
+        for y in 0..<h { for x in 0..<w { img[y * w + x] = f(Float(x), Float(y)) } }
+        let (du, dv): (Float, Float) = (-1.3, 2.6)
+        let r = Warp.backward(planar: img, channels: 1, width: w, height: h, flow: constantFlow(w, h, du, dv))
+        // Bilinear error ≤ (1/8)(f_xx + f_yy) ≤ (0.09 + 0.04)/8 ≈ 0.017.
+        var maxErr: Float = 0
+        for y in 2..<(h - 3) {
+            for x in 2..<(w - 2) {
+                maxErr = max(maxErr, abs(r.image[y * w + x] - f(Float(x) + du, Float(y) + dv)))
+            }
+        }
+        XCTAssertLessThan(maxErr, 0.017)
+        XCTAssertGreaterThan(maxErr, 0, "a subpixel shift should not be exact on a curved image")
+    }
+
+    func testPointerVariantWritesCallerBufferAndNaNFlowIsInvalid() {
+        let (w, h, c) = (5, 4, 2)
+        let img = pattern(c, w, h)
+        var flow = FlowField(zeroWidth: w, height: h)
+        flow.u[7] = .nan
+        flow.v[8] = -100
+        var out = [Float](repeating: -1, count: c * w * h)
+        var valid = [Float](repeating: -1, count: w * h)
+        img.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                valid.withUnsafeMutableBufferPointer { val in
+                    Warp.backward(planar: src.baseAddress!, channels: c, width: w, height: h,
+                                  flow: flow, into: dst.baseAddress!, valid: val.baseAddress!)
+                }
+            }
+        }
+        XCTAssertEqual(valid[7], 0)
+        XCTAssertEqual(valid[8], 0)
+        XCTAssertEqual(valid.filter { $0 == 1 }.count, w * h - 2)
+        XCTAssertFalse(out.contains { $0.isNaN })
+        XCTAssertEqual(out[7], img[7], "NaN flow falls back to the pixel itself")
+        XCTAssertEqual(out[w * h + 8], img[w * h + 3], "v = −100 clamps to row 0")
+    }
+
+    func testReusingVariantResizesAndReusesBuffers() {
+        let (w, h, c) = (7, 6, 3)
+        let img = pattern(c, w, h)
+        let flow = constantFlow(w, h, 1, 0)
+        var out: [Float] = [], valid: [Float] = []
+        Warp.backward(planar: img, channels: c, width: w, height: h, flow: flow, reusing: &out, valid: &valid)
+        let expected = Warp.backward(planar: img, channels: c, width: w, height: h, flow: flow)
+        XCTAssertEqual(out, expected.image)
+        XCTAssertEqual(valid, expected.valid)
+        out = out.map { _ in -1 }
+        Warp.backward(planar: img, channels: c, width: w, height: h, flow: flow, reusing: &out, valid: &valid)
+        XCTAssertEqual(out, expected.image)
+    }
+
+    func testWarpingAFlowFieldAndOneWideImages() {
+        let (w, h) = (6, 5)
+        var field = FlowField(zeroWidth: w, height: h)
+        for i in 0..<(w * h) { field.u[i] = Float(i % w); field.v[i] = Float(i / w) }
+        let r = Warp.backward(field: field, along: constantFlow(w, h, 1, 1))
+        XCTAssertEqual(r.field.u[0], 1)
+        XCTAssertEqual(r.field.v[0], 1)
+        XCTAssertEqual(r.field.u[2 * w + 3], 4)
+        XCTAssertEqual(r.field.v[2 * w + 3], 3)
+        // Degenerate sizes do not read out of bounds.
+        let one = Warp.backward(planar: [1, 2, 3], channels: 1, width: 1, height: 3, flow: constantFlow(1, 3, 0, 0.5))
+        XCTAssertEqual(one.image[0], 1.5, accuracy: 1e-6)
+        XCTAssertEqual(one.valid, [1, 1, 0])
+    }
+}
