@@ -1,0 +1,173 @@
+import Foundation
+import XCTest
+@testable import OpticalFlow
+
+final class DISTests: XCTestCase {
+    static let presets: [(String, DISSettings)] = [("ultrafast", .ultrafast), ("fast", .fast), ("medium", .medium)]
+    static let w = 320, h = 240
+
+    func testPresetsMatchOpenCV() {
+        XCTAssertEqual([DISSettings.ultrafast.finestScale, DISSettings.fast.finestScale, DISSettings.medium.finestScale], [2, 2, 1])
+        XCTAssertEqual([DISSettings.ultrafast.patchSize, DISSettings.fast.patchSize, DISSettings.medium.patchSize], [8, 8, 8])
+        XCTAssertEqual([DISSettings.ultrafast.patchStride, DISSettings.fast.patchStride, DISSettings.medium.patchStride], [4, 4, 3])
+        XCTAssertEqual([DISSettings.ultrafast.gradientDescentIterations, DISSettings.fast.gradientDescentIterations,
+                        DISSettings.medium.gradientDescentIterations], [12, 16, 25])
+        XCTAssertEqual([DISSettings.ultrafast.variationalRefinementIterations, DISSettings.fast.variationalRefinementIterations,
+                        DISSettings.medium.variationalRefinementIterations], [0, 5, 5])
+    }
+
+    func testLevelsNeeded() {
+        // OpenCV: coarsest = round(log2(max(w,h) / (4·patch))): 640 / 32 = 20 → 4, so 5 levels.
+        XCTAssertEqual(FlowFrame.levelsNeeded(width: 640, height: 480, patchSize: 8), 5)
+        XCTAssertEqual(FlowFrame.levelsNeeded(width: 320, height: 240, patchSize: 8), 4)
+        XCTAssertEqual(FlowFrame.levelsNeeded(width: 16, height: 16, patchSize: 8), 1)
+        let f = FlowFrame(GrayImage(width: 640, height: 480, pixels: [Float](repeating: 0, count: 640 * 480)), levels: 5)
+        XCTAssertEqual(f.levelCount, 5)
+        XCTAssertEqual(f.levels[4].width, 40)
+        XCTAssertEqual(f.levels[4].height, 30)
+    }
+
+    func testZeroMotionGivesZeroFlow() {
+        let pair = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 0, dy: 0)
+        for (name, s) in Self.presets {
+            let f = SyntheticMotion.flow(pair, s)
+            let e = SyntheticMotion.epe(f, pair.truth, border: 0)
+            print("DIS zero motion \(name): EPE \(e)")
+            XCTAssertLessThan(e, 0.02, name)
+        }
+    }
+
+    func testSubpixelTranslation() {
+        let pair = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 3.4, dy: -1.7)
+        var errors: [String: Float] = [:]
+        for (name, s) in Self.presets {
+            let e = SyntheticMotion.epe(SyntheticMotion.flow(pair, s), pair.truth)
+            errors[name] = e
+            print("DIS translation (3.4, -1.7) \(name): EPE \(e)")
+        }
+        XCTAssertLessThan(errors["ultrafast"]!, 0.5)
+        XCTAssertLessThan(errors["fast"]!, 0.4)
+        XCTAssertLessThan(errors["medium"]!, 0.3)
+    }
+
+    func testLargeTranslationAcrossLevels() {
+        let pair = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: -14.6, dy: 9.3, seed: 5)
+        for (name, s) in Self.presets {
+            let e = SyntheticMotion.epe(SyntheticMotion.flow(pair, s), pair.truth, border: 20)
+            print("DIS translation (-14.6, 9.3) \(name): EPE \(e)")
+            XCTAssertLessThan(e, 1.0, name)
+        }
+    }
+
+    func testAffineRotationScale() {
+        let pair = SyntheticMotion.affine(width: Self.w, height: Self.h, degrees: 3, scale: 1.04, dx: 1.5, dy: -0.8)
+        var sum: [String: Float] = [:]
+        for (name, s) in Self.presets {
+            let e = SyntheticMotion.epe(SyntheticMotion.flow(pair, s), pair.truth, border: 12)
+            sum[name] = e
+            print("DIS affine (3°, ×1.04) \(name): EPE \(e)")
+            XCTAssertLessThan(e, 1.0, name)
+        }
+        XCTAssertLessThanOrEqual(min(sum["fast"]!, sum["medium"]!), sum["ultrafast"]! * 1.05)
+    }
+
+    func testSpriteOverMovingBackground() {
+        let origin: (Float, Float) = (110, 70), side = 100
+        let d: (Float, Float) = (-4.3, 2.6), b: (Float, Float) = (1.0, 0.5)
+        let pair = SyntheticMotion.sprite(width: Self.w, height: Self.h, side: side, at: origin, sprite: d, background: b)
+        let w = Self.w, margin: Float = 10
+        // Inside: sprite pixels ≥ margin from its edge. Outside: background ≥ margin + |d| from the sprite.
+        func inside(_ i: Int) -> Bool {
+            let x = Float(i % w), y = Float(i / w)
+            return x >= origin.0 + margin && x < origin.0 + Float(side) - margin
+                && y >= origin.1 + margin && y < origin.1 + Float(side) - margin
+        }
+        func outside(_ i: Int) -> Bool {
+            let x = Float(i % w), y = Float(i / w), m = margin + 5
+            return x < origin.0 - m || x >= origin.0 + Float(side) + m || y < origin.1 - m || y >= origin.1 + Float(side) + m
+        }
+        for (name, s) in Self.presets {
+            let f = SyntheticMotion.flow(pair, s)
+            let ein = SyntheticMotion.epe(f, pair.truth, include: inside)
+            let eout = SyntheticMotion.epe(f, pair.truth, include: outside)
+            let all = SyntheticMotion.epe(f, pair.truth)
+            print("DIS sprite \(name): EPE inside \(ein), outside \(eout), all \(all)")
+            XCTAssertLessThan(ein, 1.0, name)
+            XCTAssertLessThan(eout, 0.5, name)
+        }
+    }
+
+    func testFinerPresetsNotWorseThanUltrafastOnAverage() {
+        let pairs = [
+            SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 3.4, dy: -1.7),
+            SyntheticMotion.affine(width: Self.w, height: Self.h, degrees: -2, scale: 0.97, dx: -2.2, dy: 1.1, seed: 7),
+        ]
+        var mean: [String: Float] = [:]
+        for (name, s) in Self.presets {
+            mean[name] = pairs.map { SyntheticMotion.epe(SyntheticMotion.flow($0, s), $0.truth) }.reduce(0, +) / Float(pairs.count)
+        }
+        print("DIS mean EPE over cases: \(mean)")
+        XCTAssertLessThanOrEqual(mean["fast"]!, mean["ultrafast"]! * 1.05)
+        XCTAssertLessThanOrEqual(mean["medium"]!, mean["ultrafast"]! * 1.05)
+    }
+
+    func testGroundTruthInitialDoesNotHurt() {
+        let pair = SyntheticMotion.affine(width: Self.w, height: Self.h, degrees: 2, scale: 1.02, dx: 6, dy: -3, seed: 9)
+        for (name, s) in Self.presets {
+            let plain = SyntheticMotion.epe(SyntheticMotion.flow(pair, s), pair.truth)
+            let seeded = SyntheticMotion.epe(SyntheticMotion.flow(pair, s, initial: pair.truth), pair.truth)
+            print("DIS initial=truth \(name): EPE \(seeded) (without: \(plain))")
+            XCTAssertLessThanOrEqual(seeded, plain * 1.1 + 0.02, name)
+        }
+    }
+
+    func testVariationalRefinementHelpsOnSmoothMotion() {
+        let pair = SyntheticMotion.affine(width: Self.w, height: Self.h, degrees: 3, scale: 1.04, dx: 1.5, dy: -0.8)
+        var off = DISSettings.fast
+        off.variationalRefinementIterations = 0
+        let eOff = SyntheticMotion.epe(SyntheticMotion.flow(pair, off), pair.truth, border: 12)
+        let eOn = SyntheticMotion.epe(SyntheticMotion.flow(pair, .fast), pair.truth, border: 12)
+        print("DIS affine fast: EPE \(eOn) with variational refinement, \(eOff) without")
+        XCTAssertLessThan(eOn, eOff)
+    }
+
+    func testBrightnessChangeIsTolerated() {
+        // Mean normalization: a global +20 brightness offset in the second frame.
+        var pair = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 2.3, dy: 1.2)
+        pair.to.pixels = pair.to.pixels.map { $0 + 20 }
+        let e = SyntheticMotion.epe(SyntheticMotion.flow(pair, .ultrafast), pair.truth)
+        print("DIS translation with +20 brightness ultrafast: EPE \(e)")
+        XCTAssertLessThan(e, 0.6)
+    }
+
+    func testTinyImageDoesNotCrash() {
+        let g = GrayImage(width: 5, height: 4, pixels: [Float](repeating: 1, count: 20))
+        let f = OpticalFlow.dis(from: FlowFrame(g), to: FlowFrame(g))
+        XCTAssertEqual(f, FlowField(zeroWidth: 5, height: 4))
+        let g2 = GrayImage(width: 13, height: 9, pixels: (0..<117).map { Float($0 % 7) * 10 })
+        let f2 = OpticalFlow.dis(from: FlowFrame(g2), to: FlowFrame(g2), settings: .medium)
+        XCTAssertEqual(f2.width, 13)
+        XCTAssertTrue(f2.u.allSatisfy { $0.isFinite })
+    }
+
+    /// Speed print only (meaningful in a release build).
+    func testSpeed640x480() {
+        #if DEBUG
+        print("DIS speed: skipped in debug builds")
+        #else
+        let pair = SyntheticMotion.translation(width: 640, height: 480, dx: 3.4, dy: -1.7)
+        let a = FlowFrame(pair.from), b = FlowFrame(pair.to)
+        for (name, s) in Self.presets {
+            _ = OpticalFlow.dis(from: a, to: b, settings: s)
+            let reps = 5
+            let t0 = Date()
+            for _ in 0..<reps { _ = OpticalFlow.dis(from: a, to: b, settings: s) }
+            let ms = Date().timeIntervalSince(t0) * 1000 / Double(reps)
+            print(String(format: "DIS speed 640x480 %@: %.1f ms per pair (frames prepared once)", name, ms))
+        }
+        let t0 = Date()
+        for _ in 0..<5 { _ = FlowFrame(pair.from) }
+        print(String(format: "DIS speed 640x480 FlowFrame preparation: %.1f ms", Date().timeIntervalSince(t0) * 200))
+        #endif
+    }
+}
