@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "StylizeCLI",
             dependencies: [
-                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Terminal",
+                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Terminal", "OpticalFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes .venv-bench (gitignored) with the pinned peer software of
-# Benchmarks/requirements.txt: ONNX Runtime (CPU), onnx, numpy and torch.
+# Benchmarks/requirements.txt: ONNX Runtime (CPU), onnx, numpy, OpenCV
+# (headless, for the optical-flow benchmark) and torch.
 # Idempotent: a venv whose recorded requirements match is left as it is.
 #
 # Usage: Benchmarks/setup-venv.sh [--no-torch]
-#   --no-torch   ONNX Runtime, onnx and numpy only (all the benchmark needs;
+#   --no-torch   everything but torch (all the benchmarks need;
 #                torch is for Tools/parity/export_models.py).
 # Prints the venv's python path on the last line.
 set -euo pipefail
@@ -65,7 +66,7 @@ fi
 
 "$venv/bin/python" - <<'PY' >&2
 import importlib
-for name in ("numpy", "onnx", "onnxruntime", "torch"):
+for name in ("numpy", "onnx", "onnxruntime", "cv2", "torch"):
     try:
         module = importlib.import_module(name)
         print("  %-12s %s" % (name, module.__version__))
