@@ -14,7 +14,7 @@ summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?" "$log" | tail -1 || true
 if [ -n "$summary" ]; then
   executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
   skipped=$(grep -oE "[0-9]+ tests? skipped" <<<"$summary" | grep -oE "^[0-9]+" || echo 0)
-  failed=$(sed -E 's/.* with ([0-9]+) failures?.*/\1/' <<<"$summary")
+  failed=$(grep -oE "[0-9]+ failures?" <<<"$summary" | grep -oE "^[0-9]+" || echo 0)
   echo "$((executed - skipped - failed)) passed, $failed failed, $skipped skipped"
 fi
 exit $status

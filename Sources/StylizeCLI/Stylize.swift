@@ -17,7 +17,7 @@ struct Stylize: ParsableCommand {
           stylize presets            # the styles you can pick
         """,
         version: "0.1.0",
-        subcommands: [VideoCommand.self, ImageCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self],
+        subcommands: [VideoCommand.self, ImageCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -21,6 +21,10 @@ struct VideoCommand: ParsableCommand {
           stylize video in.mov -o out.webm --strength 0.7 --preserve-colors
           stylize video in.mkv -o out.mkv --style ~/models/mosaic.onnx --max-size 640
 
+        Strokes are kept steady across frames by default: each frame is blended with the \
+        previous result moved along the video's optical flow (--stability sets how much; \
+        --no-temporal turns it off). `stylize measure IN OUT` reports the flicker left.
+
         Press Ctrl-C once to stop early and keep a valid, shorter file; twice to abort \
         and remove it. Exit status: 0 done, 1 error, 130 stopped by Ctrl-C.
         """
@@ -49,6 +53,18 @@ struct VideoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Frames stylized in parallel (default: chosen from --threads).", valueName: "n"))
     var workers: Int?
 
+    @Option(help: ArgumentHelp("""
+        How steady strokes stay from frame to frame, 0–1 (default: \(TemporalSettings.defaultStability)). \
+        Each frame keeps this share of the previous result, carried along the video's motion, \
+        wherever that motion is reliable; occlusions, fast motion and scene cuts start fresh. \
+        Lower lets more new detail through (livelier, more flicker); higher is calmer but can \
+        smear on fast or complex motion. 0 is the same as --no-temporal.
+        """, valueName: "0..1"))
+    var stability: Float = TemporalSettings.defaultStability
+
+    @Flag(name: .customLong("no-temporal"), help: "Stylize every frame on its own (no optical flow, no blending; a little faster, flickers).")
+    var noTemporal = false
+
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
@@ -64,6 +80,7 @@ struct VideoCommand: ParsableCommand {
         if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard stability.isFinite, (0...1).contains(stability) else { throw ValidationError("--stability must be between 0 and 1") }
     }
 
     func run() throws {
@@ -84,6 +101,8 @@ struct VideoCommand: ParsableCommand {
         if let threads { options.threads = threads }
         options.workers = workers
         options.overwrite = force
+        options.temporal = !noTemporal
+        options.stability = stability
 
         let job: VideoStylization
         do throws(PipelineError) { job = try VideoStylization(options: options) } catch { throw exitWithError(error) }
@@ -113,7 +132,8 @@ struct VideoCommand: ParsableCommand {
         if !quiet { printSummary(summary) }
         if verbose {
             printToStderr("Stats: frames=\(summary.framesWritten) elapsed=\(String(format: "%.3f", summary.elapsed))"
-                          + " fps=\(String(format: "%.3f", summary.framesPerSecond)) concealed=\(summary.concealedFrames)")
+                          + " fps=\(String(format: "%.3f", summary.framesPerSecond)) concealed=\(summary.concealedFrames)"
+                          + (summary.temporalResets.map { " temporal-resets=\($0)" } ?? " temporal=off"))
         }
         if summary.interrupted { throw ExitCode(130) }
     }
@@ -132,6 +152,9 @@ struct VideoCommand: ParsableCommand {
                       + (job.info.audio.map { ", audio \($0.codecName)" } ?? ", no audio"))
         printToStderr("Style: \(job.options.style.preset.name) (\(job.options.style.preset.modelPath(for: job.options.style.variant)))")
         printToStderr("Network size: \(job.networkSize); threads: \(job.threads)")
+        printToStderr(job.options.temporal && job.options.stability > 0
+                      ? "Temporal blending: stability \(job.options.stability) (optical flow: DIS fast, in the workers)"
+                      : "Temporal blending: off")
         if let blas = try? BLAS.load() {
             let how = blas.coreTypeFromUser ? "set by OPENBLAS_CORETYPE"
                 : (blas.requestedCore.map { "chosen by Stylize's CPU check, asked for \($0)" } ?? "OpenBLAS's own detection")

@@ -1,4 +1,5 @@
 import MediaIO
+import OpticalFlow
 import PresetCatalog
 import StyleEngine
 
@@ -30,6 +31,9 @@ public struct StylizedFrame: @unchecked Sendable {
     public var pixels: [Float]
     public let width: Int
     public let height: Int
+    /// How to carry the previous output into this frame (temporal blending); nil for the
+    /// first frame or when temporal blending is off.
+    public var link: TemporalLink? = nil
 }
 
 /// One worker's kit: a session of the network and a pixel converter, with
@@ -40,6 +44,8 @@ public final class FrameStylizer {
     private let size: NetworkSize
     private let inputScale: Float
     private var input: [Float]
+    private var previousInput: [Float] = []
+    private let previousConverter = FrameConverter()
 
     /// `threads` > 1 splits each frame's convolutions over that many threads.
     public init(model: StyleModel, inputRange: Float, size: NetworkSize, threads: Int = 1) {
@@ -50,11 +56,24 @@ public final class FrameStylizer {
     }
 
     /// Runs the network on `frame`. `recycled`, when given, is reused for the result's storage.
-    public func stylize(_ frame: VideoFrame, reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
+    /// With `temporal` and the input frame just before this one (`previous`), also computes
+    /// the flow link between them (`StylizedFrame.link`) for the sequential stage.
+    public func stylize(_ frame: VideoFrame, previous: VideoFrame? = nil, temporal: TemporalSettings? = nil,
+                        reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
+        var link: TemporalLink? = nil
         do throws(MediaError) {
             try input.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) in
                 try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
+                if let temporal, let previous {
+                    let current = Temporal.gray(planar: buffer.baseAddress!, width: w, height: h)
+                    if previousInput.count != 3 * w * h { previousInput = Array(repeating: 0, count: 3 * w * h) }
+                    let before = try previousInput.withUnsafeMutableBufferPointer { (prev) throws(MediaError) -> GrayImage in
+                        try previousConverter.planarRGB(from: previous, width: w, height: h, into: prev.baseAddress!)
+                        return Temporal.gray(planar: prev.baseAddress!, width: w, height: h)
+                    }
+                    link = Temporal.link(previous: before, current: current, settings: temporal)
+                }
                 if scale != 1 { for i in buffer.indices { buffer[i] *= scale } }
             }
         } catch { throw PipelineError(error) }
@@ -74,6 +93,6 @@ public final class FrameStylizer {
         pixels.withUnsafeMutableBufferPointer { dst in
             for i in 0..<count { dst[i] = output.pixels[i] * unscale }
         }
-        return StylizedFrame(original: frame, pixels: pixels, width: output.width, height: output.height)
+        return StylizedFrame(original: frame, pixels: pixels, width: output.width, height: output.height, link: link)
     }
 }

@@ -16,6 +16,11 @@ public struct VideoJobOptions: Sendable {
     /// Overrides the automatic split when set.
     public var workers: Int?
     public var overwrite = false
+    /// Temporal blending: carry the previous output along the input's motion so strokes
+    /// stay put instead of flickering (see `TemporalSettings`). Off = every frame on its own.
+    public var temporal = true
+    /// 0…1: how much of the carried previous output each frame keeps where the motion is trusted.
+    public var stability: Float = TemporalSettings.defaultStability
 
     /// 960 keeps 1080p practical (the network costs ~150 k multiply-adds per pixel)
     /// and keeps brush strokes the same size whatever the input resolution.
@@ -71,6 +76,9 @@ public struct VideoJobSummary: Sendable {
     public let interrupted: Bool
     public let networkSize: NetworkSize
     public let threads: ThreadPlan
+    /// With temporal blending: frames that started a fresh history (the first one and
+    /// every scene cut detected); nil when temporal blending was off.
+    public var temporalResets: Int? = nil
 
     public var framesPerSecond: Double { elapsed > 0 ? Double(framesWritten) / elapsed : 0 }
 }

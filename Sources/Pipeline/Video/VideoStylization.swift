@@ -22,6 +22,9 @@ public final class VideoStylization {
 
     public init(options: VideoJobOptions) throws(PipelineError) {
         try options.style.validate()
+        guard options.stability.isFinite, (0...1).contains(options.stability) else {
+            throw PipelineError(.options, "--stability must be between 0 and 1 (got \(options.stability))")
+        }
         guard options.maxSize >= 16 else {
             throw PipelineError(.options, "--max-size must be at least 16 pixels (got \(options.maxSize))")
         }
@@ -51,7 +54,10 @@ public final class VideoStylization {
         }
 
         let failure = FirstError()
-        let work = FrameQueue<(Int, VideoFrame)>(capacity: threads.workers * 2)
+        // Each frame travels with the one before it: a worker computes the flow between them.
+        let work = FrameQueue<(Int, VideoFrame, VideoFrame?)>(capacity: threads.workers * 2)
+        let temporal: TemporalSettings? = options.temporal && options.stability > 0
+            ? TemporalSettings(stability: options.stability) : nil
         // Unbounded: audio can run far past the last video frame, and the encoder
         // stage only drains it between frames. Compressed audio is small.
         let audio = FrameQueue<AudioPacket>(capacity: .max)
@@ -63,6 +69,7 @@ public final class VideoStylization {
         let reader = self.reader
         let readerThread = Worker(name: "stylize.decode") {
             var sequence = 0
+            var previous: VideoFrame? = nil
             defer { work.close(); audio.close() }
             while stop.state == .running {
                 let item: MediaItem?
@@ -72,8 +79,9 @@ public final class VideoStylization {
                 switch item {
                 case nil: return
                 case .video(let frame)?:
-                    guard work.push((sequence, frame)) else { return }
+                    guard work.push((sequence, frame, temporal == nil ? nil : previous)) else { return }
                     sequence += 1
+                    previous = frame
                 case .audio(let packet)?:
                     guard audio.push(packet) else { return }
                 }
@@ -86,9 +94,10 @@ public final class VideoStylization {
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
                 let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size, threads: perWorker)
-                while let (sequence, frame) = work.pop() {
+                while let (sequence, frame, previous) = work.pop() {
                     do throws(PipelineError) {
-                        let result = try stylizer.stylize(frame, reusing: recycled.tryPop())
+                        let result = try stylizer.stylize(frame, previous: previous, temporal: temporal,
+                                                          reusing: recycled.tryPop())
                         guard finished.deliver(result, sequence: sequence) else { return }
                     } catch {
                         failure.record(error); cancelAll(); return
@@ -99,13 +108,15 @@ public final class VideoStylization {
 
         // Sequential stage and encoder, on this thread: frames arrive in order.
         let composer = FrameConverter()
+        let blender = temporal.map { TemporalBlender(stability: $0.stability) }
         var written = 0
         func writeAudio(waiting: Bool) throws(MediaError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() { try writer.write(packet) }
         }
         do throws(MediaError) {
-            while let frame = finished.next() {
+            while var frame = finished.next() {
                 if stop.state == .aborted { break }
+                blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
                 let picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
                     try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
                                          original: frame.original, strength: options.style.strength,
@@ -148,6 +159,7 @@ public final class VideoStylization {
                                concealedFrames: reader.concealedFrameCount,
                                inputEndedEarly: reader.readError?.message, elapsed: elapsed,
                                outputBytes: bytes, outputPath: output.finalPath,
-                               interrupted: stop.state == .finishing, networkSize: networkSize, threads: threads)
+                               interrupted: stop.state == .finishing, networkSize: networkSize, threads: threads,
+                               temporalResets: blender?.resets)
     }
 }
