@@ -27,7 +27,7 @@ public struct FlowConfidence: Sendable, Equatable {
         return s / Double(mask.count)
     }
 
-    /// A softened confidence: `hard × boxBlur(hard, radius)`.
+    /// A softened confidence: `hard × BoxBlur.apply(hard, radius)`.
     ///
     /// Choice: the blur alone would *raise* unreliable pixels next to reliable ones
     /// above 0 and let ghosts of the warped frame bleed into disoccluded areas.
@@ -40,37 +40,10 @@ public struct FlowConfidence: Sendable, Equatable {
     public func feathered(radius: Int) -> FlowConfidence {
         precondition(radius >= 0, "radius must be non-negative")
         if radius == 0 || mask.isEmpty { return self }
-        let blurred = Self.boxBlur(mask, width: width, height: height, radius: radius)
+        let blurred = BoxBlur.apply(mask, width: width, height: height, radius: radius)
         var out = [Float](repeating: 0, count: mask.count)
         for i in 0..<mask.count { out[i] = min(max(mask[i] * blurred[i], 0), 1) }
         return FlowConfidence(width: width, height: height, mask: out)
-    }
-
-    /// Separable box blur with clamped (replicated) borders.
-    static func boxBlur(_ src: [Float], width: Int, height: Int, radius r: Int) -> [Float] {
-        let norm = 1 / Float(2 * r + 1)
-        var tmp = [Float](repeating: 0, count: src.count)
-        var dst = [Float](repeating: 0, count: src.count)
-        // Horizontal pass.
-        for y in 0..<height {
-            let row = y * width
-            var sum: Float = 0
-            for k in -r...r { sum += src[row + min(max(k, 0), width - 1)] }
-            for x in 0..<width {
-                tmp[row + x] = sum * norm
-                sum += src[row + min(x + r + 1, width - 1)] - src[row + max(x - r, 0)]
-            }
-        }
-        // Vertical pass.
-        for x in 0..<width {
-            var sum: Float = 0
-            for k in -r...r { sum += tmp[min(max(k, 0), height - 1) * width + x] }
-            for y in 0..<height {
-                dst[y * width + x] = sum * norm
-                sum += tmp[min(y + r + 1, height - 1) * width + x] - tmp[max(y - r, 0) * width + x]
-            }
-        }
-        return dst
     }
 }
 

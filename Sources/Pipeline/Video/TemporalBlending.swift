@@ -115,39 +115,13 @@ enum Temporal {
         // where none are near, the global mean change.
         let global = weight > 0 ? Float(sum / weight) : Float(meanDiff)
         let r = settings.brightnessRadius
-        var brightness = boxBlur(weighted, width: w, height: h, radius: r)
-        let support = boxBlur(hard.mask, width: w, height: h, radius: r)
+        var brightness = BoxBlur.apply(weighted, width: w, height: h, radius: r)
+        let support = BoxBlur.apply(hard.mask, width: w, height: h, radius: r)
         for i in 0..<n {
             brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global
         }
         return TemporalLink(flow: backward, confidence: soft.mask, brightness: brightness, isCut: isCut,
                             difference: difference, meanConfidence: meanConfidence)
-    }
-
-    /// Separable box blur with clamped borders, O(pixels) for any radius.
-    static func boxBlur(_ src: [Float], width: Int, height: Int, radius r: Int) -> [Float] {
-        if r <= 0 { return src }
-        let norm = 1 / Float(2 * r + 1)
-        var tmp = [Float](repeating: 0, count: src.count)
-        var dst = [Float](repeating: 0, count: src.count)
-        for y in 0..<height {
-            let row = y * width
-            var s: Float = 0
-            for k in -r...r { s += src[row + min(max(k, 0), width - 1)] }
-            for x in 0..<width {
-                tmp[row + x] = s * norm
-                s += src[row + min(x + r + 1, width - 1)] - src[row + max(x - r, 0)]
-            }
-        }
-        for x in 0..<width {
-            var s: Float = 0
-            for k in -r...r { s += tmp[min(max(k, 0), height - 1) * width + x] }
-            for y in 0..<height {
-                dst[y * width + x] = s * norm
-                s += tmp[min(y + r + 1, height - 1) * width + x] - tmp[max(y - r, 0) * width + x]
-            }
-        }
-        return dst
     }
 }
 
