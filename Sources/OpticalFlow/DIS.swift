@@ -1,7 +1,8 @@
 // Dense Inverse Search optical flow (Kroeger, Timofte, Dai, Van Gool, ECCV 2016).
 //
 // Per pyramid level, coarse to fine: a grid of patches, each aligned by inverse
-// compositional Gauss–Newton (translation only, mean-normalized SSD), then
+// compositional Gauss–Newton (translation only, mean-normalized SSD) in two sweeps
+// (forward, backward) with spatial propagation of the neighbours' flows as in OpenCV, then
 // densified by a photometric-error-weighted average of the overlapping patches,
 // then (optionally) a few iterations of variational refinement.
 
@@ -137,15 +138,107 @@ enum DISLevel {
         return (0..<n).map { min($0 * stride, span) }
     }
 
+    /// One evaluation of a patch at a displacement: Σ gx·I1w, Σ gy·I1w, Σ I1w and the mean-normalized
+    /// SSD per pixel (`msd`). Where part of the displaced window leaves the frame, only the samples
+    /// inside count (`masked`), and the template statistics of those samples come along (`n`, `h..`, `s..`),
+    /// so the Gauss–Newton step is solved on the visible part only instead of on replicated edge pixels.
+    struct PatchEval {
+        var sgx: Float = 0, sgy: Float = 0, sw: Float = 0, msd: Float = .infinity
+        var masked = false
+        var n: Float = 0, sxx: Float = 0, sxy: Float = 0, syy: Float = 0, sx: Float = 0, sy: Float = 0
+        var st: Float = 0, sgxt: Float = 0, sgyt: Float = 0
+    }
+
+    @inline(__always)
+    static func patchSums(_ i0: UnsafePointer<Float>, _ i1: UnsafePointer<Float>, _ gx: UnsafePointer<Float>,
+                          _ gy: UnsafePointer<Float>, w: Int, h: Int, P: Int, px: Int, py: Int,
+                          du: Float, dv: Float, invN: Float) -> PatchEval {
+        var e = PatchEval()
+        let fxp = Float(px) + du, fyp = Float(py) + dv
+        let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
+        let ix = Int(fxf), iy = Int(fyf)
+        let fx = fxp - fxf, fy = fyp - fyf
+        if ix >= 0 && iy >= 0 && ix + P < w && iy + P < h {
+            let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+            if P == 8 {
+                // Vectorized: one row of the patch per SIMD8.
+                typealias V8 = SIMD8<Float>
+                var agx = V8(), agy = V8(), aw = V8(), ad = V8(), add = V8()
+                @inline(__always) func load(_ q: UnsafePointer<Float>) -> V8 {
+                    UnsafeRawPointer(q).loadUnaligned(as: V8.self)
+                }
+                for j in 0..<8 {
+                    let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
+                    let a = i1 + r1, b = a + w
+                    let sv = w00 * load(a) + w01 * load(a + 1) + w10 * load(b) + w11 * load(b + 1)
+                    let d = sv - load(i0 + r0)
+                    agx += load(gx + r0) * sv; agy += load(gy + r0) * sv; aw += sv; ad += d; add += d * d
+                }
+                let sdv = ad.sum()
+                e.sgx = agx.sum(); e.sgy = agy.sum(); e.sw = aw.sum()
+                e.msd = (add.sum() - sdv * sdv * invN) * invN
+                return e
+            }
+            var sgw: Float = 0, sgyw: Float = 0, sw: Float = 0, sd: Float = 0, sdd: Float = 0
+            for j in 0..<P {
+                let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
+                let a = i1 + r1, b = a + w
+                for i in 0..<P {
+                    let s = w00 * a[i] + w01 * a[i + 1] + w10 * b[i] + w11 * b[i + 1]
+                    let d = s - i0[r0 + i]
+                    sgw += gx[r0 + i] * s; sgyw += gy[r0 + i] * s; sw += s; sd += d; sdd += d * d
+                }
+            }
+            e.sgx = sgw; e.sgy = sgyw; e.sw = sw; e.msd = (sdd - sd * sd * invN) * invN
+            return e
+        }
+        // Partly (or wholly) outside: only samples within the frame count, i.e. i in i0..<i1, j in j0..<j1
+        // with 0 ≤ fxp + i ≤ w − 1 and 0 ≤ fyp + j ≤ h − 1 (bilinear taps clamped at the last row/column).
+        var sd: Float = 0, sdd: Float = 0
+        e.masked = true
+        let iLo = max(0, Int((-fxp).rounded(.up))), iHi = min(P, Int((Float(w - 1) - fxp).rounded(.down)) + 1)
+        let jLo = max(0, Int((-fyp).rounded(.up))), jHi = min(P, Int((Float(h - 1) - fyp).rounded(.down)) + 1)
+        if iLo < iHi && jLo < jHi {
+            for j in jLo..<jHi {
+                let y0 = iy + j, y1 = min(y0 + 1, h - 1)
+                let r0 = (py + j) * w + px
+                for i in iLo..<iHi {
+                    let x0 = ix + i, x1 = min(x0 + 1, w - 1)
+                    let p00 = i1[y0 * w + x0], p01 = i1[y0 * w + x1], p10 = i1[y1 * w + x0], p11 = i1[y1 * w + x1]
+                    let top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx
+                    let s = top + (bot - top) * fy
+                    let a = gx[r0 + i], b = gy[r0 + i], t = i0[r0 + i]
+                    let d = s - t
+                    e.sgx += a * s; e.sgy += b * s; e.sw += s; sd += d; sdd += d * d
+                    e.sxx += a * a; e.sxy += a * b; e.syy += b * b; e.sx += a; e.sy += b
+                    e.st += t; e.sgxt += a * t; e.sgyt += b * t
+                }
+            }
+            e.n = Float((iHi - iLo) * (jHi - jLo))
+        }
+        // Too little of the patch visible to judge it.
+        if e.n >= Float(P * P) * 0.25 { e.msd = (sdd - sd * sd / e.n) / e.n }
+        return e
+    }
+
     static func run(_ l0: PyramidLevel, _ l1: PyramidLevel, u: inout [Float], v: inout [Float], settings: DISSettings) {
         let w = l0.width, h = l0.height, P = settings.patchSize
         let xs = origins(size: w, patch: P, stride: settings.patchStride)
         let ys = origins(size: h, patch: P, stride: settings.patchStride)
-        let np = xs.count * ys.count
+        let nx = xs.count, ny = ys.count
+        let np = nx * ny
         var pu = [Float](repeating: 0, count: np), pv = [Float](repeating: 0, count: np)
-        let iters = settings.gradientDescentIterations
+        // Two passes (forward, then backward) as in OpenCV, sharing the Gauss–Newton iterations;
+        // before each patch's descent, the flow of the previous patch in the row and in the column
+        // (in the pass's direction) is tried, and the candidate of lowest SSD kept (spatial propagation).
+        let passes = 2
+        let totalIters = settings.gradientDescentIterations
         let n = Float(P * P), invN = 1 / n
         let maxMove = Float(P)
+
+        // Template statistics (the inverse compositional part: once per patch).
+        var stats = [Float](repeating: 0, count: np * 8)   // hxx hxy hyy sx sy tMean sgxt sgyt
+        var ok = [Bool](repeating: false, count: np)
 
         l0.pixels.withUnsafeBufferPointer { i0b in
         l1.pixels.withUnsafeBufferPointer { i1b in
@@ -153,12 +246,14 @@ enum DISLevel {
         l0.gy.withUnsafeBufferPointer { gyb in
         u.withUnsafeBufferPointer { ub in
         v.withUnsafeBufferPointer { vb in
+        stats.withUnsafeMutableBufferPointer { stb in
+        pu.withUnsafeMutableBufferPointer { pub in
+        pv.withUnsafeMutableBufferPointer { pvb in
             let i0 = i0b.baseAddress!, i1 = i1b.baseAddress!, gx = gxb.baseAddress!, gy = gyb.baseAddress!
-            var k = 0
-            for py in ys {
-                for px in xs {
-                    defer { k += 1 }
-                    // Template statistics (the inverse compositional part: computed once per patch).
+            let st8 = stb.baseAddress!
+            for (iy, py) in ys.enumerated() {
+                for (ixp, px) in xs.enumerated() {
+                    let k = iy * nx + ixp
                     var sxx: Float = 0, sxy: Float = 0, syy: Float = 0, sx: Float = 0, sy: Float = 0
                     var st: Float = 0, sgxt: Float = 0, sgyt: Float = 0
                     for j in 0..<P {
@@ -173,54 +268,83 @@ enum DISLevel {
                     // Hessian of the mean-normalized template: Σ (g − ḡ)(g − ḡ)ᵀ.
                     let hxx = sxx - sx * sx * invN, hxy = sxy - sx * sy * invN, hyy = syy - sy * sy * invN
                     let det = hxx * hyy - hxy * hxy
+                    ok[k] = det > 1e-6 * (hxx + hyy) * (hxx + hyy) + 1e-9
+                    let o = st8 + 8 * k
+                    o[0] = hxx; o[1] = hxy; o[2] = hyy; o[3] = sx; o[4] = sy; o[5] = st * invN; o[6] = sgxt; o[7] = sgyt
                     let cxi = (py + P / 2) * w + (px + P / 2)
-                    let u0 = ub[cxi], v0 = vb[cxi]
-                    var cu = u0, cv = v0
-                    if det > 1e-6 * (hxx + hyy) * (hxx + hyy) + 1e-9 && iters > 0 {
-                        let invDet = 1 / det
-                        let tMean = st * invN
-                        for _ in 0..<iters {
-                            // Σ g·I1w and Σ I1w over the patch displaced by (cu, cv).
-                            var sgw: Float = 0, sgyw: Float = 0, sw: Float = 0
-                            let fxp = Float(px) + cu, fyp = Float(py) + cv
-                            let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
-                            let ix = Int(fxf), iy = Int(fyf)
-                            let fx = fxp - fxf, fy = fyp - fyf
-                            if ix >= 0 && iy >= 0 && ix + P < w && iy + P < h {
-                                let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
-                                for j in 0..<P {
-                                    let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
-                                    let a = i1 + r1, b = a + w
-                                    for i in 0..<P {
-                                        let s = w00 * a[i] + w01 * a[i + 1] + w10 * b[i] + w11 * b[i + 1]
-                                        sgw += gx[r0 + i] * s; sgyw += gy[r0 + i] * s; sw += s
-                                    }
-                                }
-                            } else {
-                                for j in 0..<P {
-                                    let r0 = (py + j) * w + px
-                                    for i in 0..<P {
-                                        let s = Pyramid.sampleClamped(i1, w, h, fxp + Float(i), fyp + Float(j))
-                                        sgw += gx[r0 + i] * s; sgyw += gy[r0 + i] * s; sw += s
-                                    }
-                                }
-                            }
-                            // b = Σ (g)(r), r = (I1w − mean I1w) − (T − mean T).
-                            let dm = sw * invN - tMean
-                            let bx = sgw - sgxt - dm * sx, by = sgyw - sgyt - dm * sy
-                            let du = (hyy * bx - hxy * by) * invDet
-                            let dv = (hxx * by - hxy * bx) * invDet
-                            cu -= du; cv -= dv
-                            if abs(cu - u0) > maxMove || abs(cv - v0) > maxMove || !(cu.isFinite && cv.isFinite) {
-                                cu = u0; cv = v0; break   // diverged: keep the initial guess
-                            }
-                            if du * du + dv * dv < 1e-4 { break }
-                        }
-                    }
-                    pu[k] = cu; pv[k] = cv
+                    pub[k] = ub[cxi]; pvb[k] = vb[cxi]
                 }
             }
-        }}}}}}
+
+            for pass in 0..<passes {
+                let dir = pass % 2 == 0 ? 1 : -1
+                let iters = (totalIters + passes - 1 - pass) / passes
+                for r in 0..<ny {
+                    let iy = dir > 0 ? r : ny - 1 - r
+                    let py = ys[iy]
+                    for c in 0..<nx {
+                        let ixp = dir > 0 ? c : nx - 1 - c
+                        let px = xs[ixp]
+                        let k = iy * nx + ixp
+                        var cu = pub[k], cv = pvb[k]
+                        // Spatial propagation.
+                        var best = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN)
+                        if c > 0 {
+                            let kn = k - dir
+                            let qu = pub[kn], qv = pvb[kn]
+                            if qu != cu || qv != cv {
+                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN)
+                                if cand.msd < best.msd { best = cand; cu = qu; cv = qv }
+                            }
+                        }
+                        if r > 0 {
+                            let kn = k - dir * nx
+                            let qu = pub[kn], qv = pvb[kn]
+                            if qu != cu || qv != cv {
+                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN)
+                                if cand.msd < best.msd { best = cand; cu = qu; cv = qv }
+                            }
+                        }
+                        let u0 = cu, v0 = cv
+                        if ok[k] && iters > 0 {
+                            let o = st8 + 8 * k
+                            var cur = best
+                            var prevSSD = Float.infinity
+                            var t = 0
+                            while true {
+                                // b = Σ g·r, r = (I1w − mean I1w) − (T − mean T).
+                                var hxx = o[0], hxy = o[1], hyy = o[2], sx = o[3], sy = o[4]
+                                var tMean = o[5], sgxt = o[6], sgyt = o[7], inv = invN
+                                if cur.masked {
+                                    if !cur.msd.isFinite { break }
+                                    inv = 1 / cur.n
+                                    sx = cur.sx; sy = cur.sy; sgxt = cur.sgxt; sgyt = cur.sgyt; tMean = cur.st * inv
+                                    hxx = cur.sxx - sx * sx * inv; hxy = cur.sxy - sx * sy * inv; hyy = cur.syy - sy * sy * inv
+                                    let det = hxx * hyy - hxy * hxy
+                                    if !(det > 1e-6 * (hxx + hyy) * (hxx + hyy) + 1e-9) { break }
+                                }
+                                let invDet = 1 / (hxx * hyy - hxy * hxy)
+                                let dm = cur.sw * inv - tMean
+                                let bx = cur.sgx - sgxt - dm * sx, by = cur.sgy - sgyt - dm * sy
+                                let du = (hyy * bx - hxy * by) * invDet
+                                let dv = (hxx * by - hxy * bx) * invDet
+                                cu -= du; cv -= dv
+                                if !(cu.isFinite && cv.isFinite) { cu = u0; cv = v0; break }
+                                // Stop when the patch distance stops decreasing, or the update is tiny.
+                                if cur.msd >= prevSSD || du * du + dv * dv < 1e-4 { break }
+                                prevSSD = cur.msd
+                                t += 1
+                                if t >= iters { break }
+                                cur = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN)
+                            }
+                            // Converged far from the starting point: keep the starting point.
+                            if (cu - u0) * (cu - u0) + (cv - v0) * (cv - v0) > maxMove * maxMove { cu = u0; cv = v0 }
+                        }
+                        pub[k] = cu; pvb[k] = cv
+                    }
+                }
+            }
+        }}}}}}}}}
 
         // Densification: per pixel, average of the covering patches' flows weighted by
         // 1 / max(1, |I1(x + u_i) − I0(x)|).
@@ -242,6 +366,28 @@ enum DISLevel {
                     let fx = fxp - fxf, fy = fyp - fyf
                     let inside = ix >= 0 && iy >= 0 && ix + P < w && iy + P < h
                     let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+                    if inside && P == 8 {
+                        typealias V8 = SIMD8<Float>
+                        @inline(__always) func load(_ q: UnsafePointer<Float>) -> V8 {
+                            UnsafeRawPointer(q).loadUnaligned(as: V8.self)
+                        }
+                        @inline(__always) func store(_ x: V8, _ q: UnsafeMutablePointer<Float>) {
+                            UnsafeMutableRawPointer(q).storeBytes(of: x, as: V8.self)
+                        }
+                        let one = V8(repeating: 1)
+                        for j in 0..<8 {
+                            let r0 = (py + j) * w + px
+                            let a = i1 + (iy + j) * w + ix, b = a + w
+                            let sv = w00 * load(a) + w01 * load(a + 1) + w10 * load(b) + w11 * load(b + 1)
+                            let dd = sv - load(i0 + r0)
+                            var ad = dd.replacing(with: -dd, where: dd .< 0)
+                            ad.replace(with: one, where: ad .< one)
+                            let wt = one / ad
+                            let pu = sub.baseAddress! + r0, pv = svb.baseAddress! + r0, pw = swb.baseAddress! + r0
+                            store(load(pu) + wt * cu, pu); store(load(pv) + wt * cv, pv); store(load(pw) + wt, pw)
+                        }
+                        continue
+                    }
                     for j in 0..<P {
                         let r0 = (py + j) * w + px
                         for i in 0..<P {

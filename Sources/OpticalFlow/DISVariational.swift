@@ -1,19 +1,36 @@
 /// Variational refinement of a level's flow (the last stage of DIS, as in OpenCV):
 /// minimises  Σ δ·Ψ(r²/(|∇I|²+ζ²)) + α·Ψ(|∇u|²+|∇v|²)  with Ψ(s²) = √(s²+ε²) (Charbonnier),
-/// r the linearised brightness-constancy residual, by lagged fixed-point iterations of SOR.
+/// r the linearised brightness-constancy residual, by lagged fixed-point iterations of red-black SOR.
 /// (The gradient-constancy term γ of OpenCV is not implemented.)
+///
+/// Layout: everything lives on a grid padded by one pixel on each side, where the smoothness
+/// weights of edges leaving the frame are 0, so the SOR sweeps need no clamping or branches.
 enum VariationalRefinement {
     static let sorIterations = 5
     static let sorOmega: Float = 1.6
     static let zetaSquared: Float = 0.01
     static let epsilonSquared: Float = 1e-6
 
+    @inline(__always) static func ld16(_ q: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(q).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) static func ld16(_ q: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(q).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) static func st16(_ x: SIMD16<Float>, _ q: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(q).storeBytes(of: x, as: SIMD16<Float>.self)
+    }
+
     static func run(_ l0: PyramidLevel, _ l1: PyramidLevel, u: inout [Float], v: inout [Float], settings: DISSettings) {
-        let w = l0.width, h = l0.height, n = w * h
+        let w = l0.width, h = l0.height
         if w < 2 || h < 2 { return }
         let alpha = settings.variationalRefinementAlpha, delta = settings.variationalRefinementDelta
-        var ix = [Float](repeating: 0, count: n), iy = ix, it = ix, norm = ix
-        var du = ix, dv = ix, psiD = ix, psiS = ix
+        let W = w + 2, n2 = W * (h + 2)
+        let zero = [Float](repeating: 0, count: n2)
+        // Padded: base flow, current flow (base + increment), warped data, weights.
+        var U0 = zero, V0 = zero, U = zero, V = zero
+        var ix = zero, iy = zero, it = zero, norm = zero
+        var cH = zero, cV = zero, sW = zero, a11 = zero, a12 = zero, a22 = zero, b1 = zero, b2 = zero
 
         // Warp I1 (and its gradients) by the current flow once; average gradients with I0's.
         l1.pixels.withUnsafeBufferPointer { p1b in
@@ -22,81 +39,132 @@ enum VariationalRefinement {
             let p1 = p1b.baseAddress!, g1x = g1xb.baseAddress!, g1y = g1yb.baseAddress!
             for y in 0..<h {
                 for x in 0..<w {
-                    let i = y * w + x
-                    let sx = Float(x) + u[i], sy = Float(y) + v[i]
+                    let i = y * w + x, p = (y + 1) * W + x + 1
+                    let fu = u[i], fv = v[i]
+                    U0[p] = fu; V0[p] = fv; U[p] = fu; V[p] = fv
+                    let sx = Float(x) + fu, sy = Float(y) + fv
                     let inside = sx >= 0 && sy >= 0 && sx <= Float(w - 1) && sy <= Float(h - 1)
                     let a = Pyramid.sampleClamped(p1, w, h, sx, sy)
                     let gxw = Pyramid.sampleClamped(g1x, w, h, sx, sy)
                     let gyw = Pyramid.sampleClamped(g1y, w, h, sx, sy)
-                    ix[i] = 0.5 * (l0.gx[i] + gxw)
-                    iy[i] = 0.5 * (l0.gy[i] + gyw)
-                    it[i] = a - l0.pixels[i]
+                    let gx = 0.5 * (l0.gx[i] + gxw), gy = 0.5 * (l0.gy[i] + gyw)
+                    ix[p] = gx; iy[p] = gy
+                    it[p] = a - l0.pixels[i]
                     // Out-of-frame targets carry no data term.
-                    norm[i] = inside ? delta / (ix[i] * ix[i] + iy[i] * iy[i] + zetaSquared) : 0
+                    norm[p] = inside ? delta / (gx * gx + gy * gy + zetaSquared) : 0
                 }
             }
         }}}
 
-        u.withUnsafeMutableBufferPointer { ub in
-        v.withUnsafeMutableBufferPointer { vb in
-        du.withUnsafeMutableBufferPointer { dub in
-        dv.withUnsafeMutableBufferPointer { dvb in
-        psiD.withUnsafeMutableBufferPointer { pd in
-        psiS.withUnsafeMutableBufferPointer { ps in
-            let u = ub.baseAddress!, v = vb.baseAddress!, du = dub.baseAddress!, dv = dvb.baseAddress!
-            let pd = pd.baseAddress!, ps = ps.baseAddress!
+        U.withUnsafeMutableBufferPointer { Ub in
+        V.withUnsafeMutableBufferPointer { Vb in
+        cH.withUnsafeMutableBufferPointer { cHb in
+        cV.withUnsafeMutableBufferPointer { cVb in
+        sW.withUnsafeMutableBufferPointer { sWb in
+        a11.withUnsafeMutableBufferPointer { a11b in
+        a12.withUnsafeMutableBufferPointer { a12b in
+        a22.withUnsafeMutableBufferPointer { a22b in
+        b1.withUnsafeMutableBufferPointer { b1b in
+        b2.withUnsafeMutableBufferPointer { b2b in
+        U0.withUnsafeBufferPointer { U0b in
+        V0.withUnsafeBufferPointer { V0b in
+        ix.withUnsafeBufferPointer { ixb in
+        iy.withUnsafeBufferPointer { iyb in
+        it.withUnsafeBufferPointer { itb in
+        norm.withUnsafeBufferPointer { nb in
+            let U = Ub.baseAddress!, V = Vb.baseAddress!, cH = cHb.baseAddress!, cV = cVb.baseAddress!
+            let sW = sWb.baseAddress!, A11 = a11b.baseAddress!, A12 = a12b.baseAddress!, A22 = a22b.baseAddress!
+            let B1 = b1b.baseAddress!, B2 = b2b.baseAddress!
+            let U0 = U0b.baseAddress!, V0 = V0b.baseAddress!
+            let IX = ixb.baseAddress!, IY = iyb.baseAddress!, IT = itb.baseAddress!, NZ = nb.baseAddress!
+            let invDelta = 1 / delta
             for _ in 0..<settings.variationalRefinementIterations {
-                // Lagged robust weights.
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let i = y * w + x
-                        let r = it[i] + ix[i] * du[i] + iy[i] * dv[i]
-                        let nz = norm[i]
-                        pd[i] = nz == 0 ? 0 : nz / (2 * (r * r * nz / delta + epsilonSquared).squareRoot())
-                        let xr = x < w - 1 ? i + 1 : i, yd = y < h - 1 ? i + w : i
-                        let ux = (u[xr] + du[xr]) - (u[i] + du[i]), uy = (u[yd] + du[yd]) - (u[i] + du[i])
-                        let vx = (v[xr] + dv[xr]) - (v[i] + dv[i]), vy = (v[yd] + dv[yd]) - (v[i] + dv[i])
-                        ps[i] = alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + epsilonSquared).squareRoot())
+                // Lagged robust weights: data term folded into the 2×2 systems, smoothness on the edges.
+                for y in 1...h {
+                    let row = y * W
+                    let lastRow = y == h
+                    for p in (row + 1)...(row + w) {
+                        let du = U[p] - U0[p], dv = V[p] - V0[p]
+                        let gx = IX[p], gy = IY[p], t = IT[p], nz = NZ[p]
+                        let r = t + gx * du + gy * dv
+                        let d = nz / (2 * (r * r * nz * invDelta + epsilonSquared).squareRoot())
+                        A11[p] = d * gx * gx; A12[p] = d * gx * gy; A22[p] = d * gy * gy
+                        B1[p] = d * gx * t; B2[p] = d * gy * t
+                        let ux = U[p + 1] - U[p], vx = V[p + 1] - V[p]
+                        let uy = U[p + W] - U[p], vy = V[p + W] - V[p]
+                        // Differences across the frame edge (into the padding) count as 0.
+                        let mx: Float = p == row + w ? 0 : 1, my: Float = lastRow ? 0 : 1
+                        let s2 = mx * (ux * ux + vx * vx) + my * (uy * uy + vy * vy)
+                        sW[p] = alpha / (2 * (s2 + epsilonSquared).squareRoot())   // ψ_s, temporarily
                     }
                 }
-                // SOR (Gauss–Seidel with over-relaxation) on the increments.
+                for y in 1...h {
+                    let row = y * W
+                    for p in (row + 1)..<(row + w) { cH[p] = 0.5 * (sW[p] + sW[p + 1]) }
+                    cH[row + w] = 0
+                    if y < h {
+                        for p in (row + 1)...(row + w) { cV[p] = 0.5 * (sW[p] + sW[p + W]) }
+                    } else {
+                        for p in (row + 1)...(row + w) { cV[p] = 0 }
+                    }
+                }
+                for y in 1...h {
+                    let row = y * W
+                    for p in (row + 1)...(row + w) {
+                        let sw = cH[p - 1] + cH[p] + cV[p - W] + cV[p]
+                        sW[p] = sw
+                        // Constant parts of the right-hand sides, for solving in the total flow U = U0 + du.
+                        B1[p] = A12[p] * V0[p] + A11[p] * U0[p] - B1[p]
+                        B2[p] = A12[p] * U0[p] + A22[p] * V0[p] - B2[p]
+                        // Diagonals of the 2×2 systems, inverted once (constant during the SOR sweeps).
+                        A11[p] = 1 / (A11[p] + sw + 1e-12); A22[p] = 1 / (A22[p] + sw + 1e-12)
+                    }
+                }
+                // Red-black SOR (each colour's pixels depend only on the other colour).
                 for _ in 0..<sorIterations {
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            let i = y * w + x
-                            var sumW: Float = 0, sumU: Float = 0, sumV: Float = 0
-                            let bu = u[i], bv = v[i], psi = ps[i]
-                            if x > 0 {
-                                let j = i - 1, c = 0.5 * (psi + ps[j])
-                                sumW += c; sumU += c * (u[j] + du[j] - bu); sumV += c * (v[j] + dv[j] - bv)
+                    for color in 0..<2 {
+                        for y in 1...h {
+                            let row = y * W
+                            var p = row + 1 + ((y + color) & 1)
+                            let end = row + w
+                            // 8 pixels of this colour at a time: even/odd lanes of 16 consecutive floats.
+                            while p + 14 <= end {
+                                let l = ld16(cH + p - 1), vd = ld16(cV + p - W)
+                                let cl = l.evenHalf, cr = l.oddHalf, cu = vd.evenHalf, cd = ld16(cV + p).evenHalf
+                                var uc = ld16(U + p - 1), vc = ld16(V + p - 1)
+                                let su = cl * uc.evenHalf + cr * ld16(U + p + 1).evenHalf
+                                    + cu * ld16(U + p - W).evenHalf + cd * ld16(U + p + W).evenHalf
+                                let sv = cl * vc.evenHalf + cr * ld16(V + p + 1).evenHalf
+                                    + cu * ld16(V + p - W).evenHalf + cd * ld16(V + p + W).evenHalf
+                                let a12 = ld16(A12 + p).evenHalf, u = uc.oddHalf, v = vc.oddHalf
+                                let un = u + sorOmega * ((su - a12 * v + ld16(B1 + p).evenHalf) * ld16(A11 + p).evenHalf - u)
+                                let vn = v + sorOmega * ((sv - a12 * un + ld16(B2 + p).evenHalf) * ld16(A22 + p).evenHalf - v)
+                                uc.oddHalf = un; vc.oddHalf = vn
+                                st16(uc, U + p - 1); st16(vc, V + p - 1)
+                                p += 16
                             }
-                            if x < w - 1 {
-                                let j = i + 1, c = 0.5 * (psi + ps[j])
-                                sumW += c; sumU += c * (u[j] + du[j] - bu); sumV += c * (v[j] + dv[j] - bv)
-                            }
-                            if y > 0 {
-                                let j = i - w, c = 0.5 * (psi + ps[j])
-                                sumW += c; sumU += c * (u[j] + du[j] - bu); sumV += c * (v[j] + dv[j] - bv)
-                            }
-                            if y < h - 1 {
-                                let j = i + w, c = 0.5 * (psi + ps[j])
-                                sumW += c; sumU += c * (u[j] + du[j] - bu); sumV += c * (v[j] + dv[j] - bv)
-                            }
-                            let d = pd[i], gx = ix[i], gy = iy[i], t = it[i]
-                            let a11 = d * gx * gx + sumW, a22 = d * gy * gy + sumW, a12 = d * gx * gy
-                            if a11 > 0 {
-                                let nu = (sumU - d * gx * t - a12 * dv[i]) / a11
-                                du[i] += sorOmega * (nu - du[i])
-                            }
-                            if a22 > 0 {
-                                let nv = (sumV - d * gy * t - a12 * du[i]) / a22
-                                dv[i] += sorOmega * (nv - dv[i])
+                            while p <= end {
+                                let cl = cH[p - 1], cr = cH[p], cu = cV[p - W], cd = cV[p]
+                                let su = cl * U[p - 1] + cr * U[p + 1] + cu * U[p - W] + cd * U[p + W]
+                                let sv = cl * V[p - 1] + cr * V[p + 1] + cu * V[p - W] + cd * V[p + W]
+                                let a12 = A12[p], u = U[p], v = V[p]
+                                // Gauss–Seidel targets for the total flow, over-relaxed.
+                                let un = u + sorOmega * ((su - a12 * v + B1[p]) * A11[p] - u)
+                                let vn = v + sorOmega * ((sv - a12 * un + B2[p]) * A22[p] - v)
+                                U[p] = un; V[p] = vn
+                                p += 2
                             }
                         }
                     }
                 }
             }
-            for i in 0..<n { u[i] += du[i]; v[i] += dv[i] }
-        }}}}}}
+        }}}}}}}}}}}}}}}}
+
+        for y in 0..<h {
+            for x in 0..<w {
+                let p = (y + 1) * W + x + 1
+                u[y * w + x] = U[p]; v[y * w + x] = V[p]
+            }
+        }
     }
 }

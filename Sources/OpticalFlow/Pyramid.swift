@@ -96,26 +96,40 @@ enum Pyramid {
         var ou = [Float](repeating: 0, count: W * H)
         var ov = [Float](repeating: 0, count: W * H)
         let inv = 1 / Float(factor), f = Float(factor)
+        // Separable: per output row, blend the two source rows (length w), then expand horizontally with tables.
+        var x0s = [Int](repeating: 0, count: W), x1s = x0s, fxs = [Float](repeating: 0, count: W)
+        for x in 0..<W {
+            let sx = min(Float(x) * inv, Float(w - 1))
+            let x0 = Int(sx)
+            x0s[x] = x0; x1s[x] = min(x0 + 1, w - 1); fxs[x] = sx - Float(x0)
+        }
+        var tu = [Float](repeating: 0, count: w), tv = tu
         u.withUnsafeBufferPointer { su in
-            v.withUnsafeBufferPointer { sv in
-                ou.withUnsafeMutableBufferPointer { du in
-                    ov.withUnsafeMutableBufferPointer { dv in
-                        for y in 0..<H {
-                            let sy = min(Float(y) * inv, Float(h - 1))
-                            let y0 = Int(sy), y1 = min(y0 + 1, h - 1), fy = sy - Float(y0)
-                            for x in 0..<W {
-                                let sx = min(Float(x) * inv, Float(w - 1))
-                                let x0 = Int(sx), x1 = min(x0 + 1, w - 1), fx = sx - Float(x0)
-                                let i00 = y0 * w + x0, i01 = y0 * w + x1, i10 = y1 * w + x0, i11 = y1 * w + x1
-                                let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
-                                du[y * W + x] = f * (su[i00] * w00 + su[i01] * w01 + su[i10] * w10 + su[i11] * w11)
-                                dv[y * W + x] = f * (sv[i00] * w00 + sv[i01] * w01 + sv[i10] * w10 + sv[i11] * w11)
-                            }
-                        }
-                    }
+        v.withUnsafeBufferPointer { sv in
+        ou.withUnsafeMutableBufferPointer { du in
+        ov.withUnsafeMutableBufferPointer { dv in
+        tu.withUnsafeMutableBufferPointer { tub in
+        tv.withUnsafeMutableBufferPointer { tvb in
+        x0s.withUnsafeBufferPointer { x0b in
+        x1s.withUnsafeBufferPointer { x1b in
+        fxs.withUnsafeBufferPointer { fxb in
+            for y in 0..<H {
+                let sy = min(Float(y) * inv, Float(h - 1))
+                let y0 = Int(sy), y1 = min(y0 + 1, h - 1), fy = sy - Float(y0)
+                let a = y0 * w, b = y1 * w
+                let g0 = f * (1 - fy), g1 = f * fy
+                for x in 0..<w {
+                    tub[x] = g0 * su[a + x] + g1 * su[b + x]
+                    tvb[x] = g0 * sv[a + x] + g1 * sv[b + x]
+                }
+                let row = y * W
+                for x in 0..<W {
+                    let i0 = x0b[x], i1 = x1b[x], fx = fxb[x]
+                    du[row + x] = tub[i0] + (tub[i1] - tub[i0]) * fx
+                    dv[row + x] = tvb[i0] + (tvb[i1] - tvb[i0]) * fx
                 }
             }
-        }
+        }}}}}}}}}
         return (ou, ov)
     }
 
