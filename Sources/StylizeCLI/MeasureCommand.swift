@@ -35,10 +35,9 @@ struct MeasureCommand: ParsableCommand {
     func run() throws {
         do throws(PipelineError) {
             let m = try TemporalMeasure.measure(output: output, input: input, maxSize: maxSize)
-            let floor = try TemporalMeasure.measure(output: input, input: input, maxSize: maxSize)
             print("size: \(m.size), pairs: \(m.pairs)")
-            print(String(format: "warping error: %.6f   (input's own floor: %.6f)", m.warpingError, floor.warpingError))
-            print(String(format: "mean gradient: %.3f   (input: %.3f)", m.meanGradient, floor.meanGradient))
+            print(String(format: "warping error: %.6f   (input's own floor: %.6f)", m.warpingError, m.inputWarpingError))
+            print(String(format: "mean gradient: %.3f   (input: %.3f)", m.meanGradient, m.inputMeanGradient))
         } catch {
             throw exitWithError(error)
         }

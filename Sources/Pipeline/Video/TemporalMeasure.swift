@@ -9,6 +9,10 @@ public struct TemporalMeasurement: Sendable {
     /// Mean gradient magnitude of the output's luminance (0…255 per pixel): a steadier
     /// result that is also much blurrier or flatter shows here.
     public let meanGradient: Double
+    /// The same two figures for the input itself, with the same flows and masks: the floor
+    /// (flow and interpolation error alone) and the input's own detail.
+    public let inputWarpingError: Double
+    public let inputMeanGradient: Double
     /// Consecutive pairs measured.
     public let pairs: Int
     /// Size the frames were compared at.
@@ -17,15 +21,20 @@ public struct TemporalMeasurement: Sendable {
 
 public enum TemporalMeasure {
     /// Measures `outputPath` with the motion and occlusion masks computed on `inputPath`
-    /// (both decoded, scaled to `maxSize`). The pair count is the shorter video's.
-    /// `measure(output: input, input: input)` gives the input's own floor (flow and
-    /// interpolation error).
+    /// (both decoded, scaled to `maxSize`), and the input itself with the same flows, in one
+    /// pass. The pair count is the shorter video's (an output stopped early is still measured);
+    /// an output of another size than the input is not its stylization and is refused.
     public static func measure(output outputPath: String, input inputPath: String, maxSize: Int = 480,
                                flow settings: DISSettings = .fast) throws(PipelineError) -> TemporalMeasurement {
         do throws(MediaError) {
             let input = try MediaReader(path: inputPath)
             let output = try MediaReader(path: outputPath)
-            let size = NetworkSize(fitting: input.info.video.width, input.info.video.height, maxSize: maxSize)
+            let (iv, ov) = (input.info.video, output.info.video)
+            guard iv.width == ov.width, iv.height == ov.height else {
+                throw MediaError(.invalidArgument, "\(outputPath) is \(ov.width)×\(ov.height) but \(inputPath) is "
+                                 + "\(iv.width)×\(iv.height): not a stylization of it")
+            }
+            let size = NetworkSize(fitting: iv.width, iv.height, maxSize: maxSize)
             let (w, h) = (size.width, size.height)
             let inConv = FrameConverter(), outConv = FrameConverter()
             var rgb = [Float](repeating: 0, count: 3 * w * h)
@@ -34,36 +43,38 @@ public enum TemporalMeasure {
                 while let item = try reader.next() { if case .video(let f) = item { return f } }
                 return nil
             }
-            func load(_ frame: VideoFrame, _ conv: FrameConverter) throws(MediaError) {
+            /// The frame at measuring size: 0…1 RGB for the warping error, and its luminance.
+            func load(_ frame: VideoFrame, _ conv: FrameConverter) throws(MediaError) -> (rgb: [Float], gray: GrayImage) {
                 try rgb.withUnsafeMutableBufferPointer { (b) throws(MediaError) in
                     try conv.planarRGB(from: frame, width: w, height: h, into: b.baseAddress!)
                 }
+                let gray = rgb.withUnsafeBufferPointer { Temporal.gray(planar: $0.baseAddress!, width: w, height: h) }
+                return (rgb.map { $0 / 255 }, gray)
             }
 
-            var accumulator = WarpingError.Accumulator()
-            var gradient = 0.0, frames = 0
-            var previousFlow: FlowFrame? = nil
-            var previousOut: [Float] = []
+            var outputError = WarpingError.Accumulator(), inputError = WarpingError.Accumulator()
+            var outputGradient = 0.0, inputGradient = 0.0, frames = 0
+            var previous: (flow: FlowFrame, input: [Float], output: [Float])? = nil
             while let inFrame = try nextFrame(input), let outFrame = try nextFrame(output) {
-                try load(inFrame, inConv)
-                let gray = rgb.withUnsafeBufferPointer { Temporal.gray(planar: $0.baseAddress!, width: w, height: h) }
-                let flowFrame = FlowFrame(gray, patchSize: settings.patchSize)
-                try load(outFrame, outConv)
-                let out = rgb.map { $0 / 255 }
-                let outGray = rgb.withUnsafeBufferPointer { Temporal.gray(planar: $0.baseAddress!, width: w, height: h) }
-                gradient += meanGradient(outGray)
+                let (inRGB, inGray) = try load(inFrame, inConv)
+                let (outRGB, outGray) = try load(outFrame, outConv)
+                let flowFrame = FlowFrame(inGray, patchSize: settings.patchSize)
+                outputGradient += meanGradient(outGray)
+                inputGradient += meanGradient(inGray)
                 frames += 1
-                if let prev = previousFlow {
-                    let forward = OpticalFlow.dis(from: prev, to: flowFrame, settings: settings)
-                    let backward = OpticalFlow.dis(from: flowFrame, to: prev, settings: settings)
+                if let previous {
+                    let forward = OpticalFlow.dis(from: previous.flow, to: flowFrame, settings: settings)
+                    let backward = OpticalFlow.dis(from: flowFrame, to: previous.flow, settings: settings)
                     let mask = Consistency.confidenceInCurrentFrame(forward: forward, backward: backward)
-                    accumulator.add(outputT: previousOut, outputT1: out, flowForward: forward, mask: mask)
+                    outputError.add(outputT: previous.output, outputT1: outRGB, flowForward: forward, mask: mask)
+                    inputError.add(outputT: previous.input, outputT1: inRGB, flowForward: forward, mask: mask)
                 }
-                previousFlow = flowFrame
-                previousOut = out
+                previous = (flowFrame, inRGB, outRGB)
             }
-            return TemporalMeasurement(warpingError: accumulator.mean, meanGradient: frames > 0 ? gradient / Double(frames) : 0,
-                                       pairs: accumulator.count, size: size)
+            let perFrame = { (sum: Double) in frames > 0 ? sum / Double(frames) : 0 }
+            return TemporalMeasurement(warpingError: outputError.mean, meanGradient: perFrame(outputGradient),
+                                       inputWarpingError: inputError.mean, inputMeanGradient: perFrame(inputGradient),
+                                       pairs: outputError.count, size: size)
         } catch {
             throw PipelineError(error)
         }
