@@ -274,6 +274,13 @@ public final class MediaReader: @unchecked Sendable {
                          duration: (total != noPTS && total > 0) ? Double(total) / Double(AV_TIME_BASE) : duration)
     }
 
+    /// The next decoded picture, skipping (and dropping) audio packets; nil at the end.
+    /// For readers that want pictures only (stills, measuring).
+    public func nextVideoFrame() throws(MediaError) -> VideoFrame? {
+        while let item = try next() { if case .video(let frame) = item { return frame } }
+        return nil
+    }
+
     /// Next item in demux order; nil at end of input (decoder flushed). Decode errors of a single packet
     /// do not throw: the reader emits a copy of the last good frame with that packet's timestamp and
     /// `isConcealed` set, and counts it in `concealedFrameCount`.

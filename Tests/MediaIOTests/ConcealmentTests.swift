@@ -25,9 +25,7 @@ final class ConcealmentTests: FFmpegClipTestCase {
     private func readAll(_ path: String) throws -> (frames: [VideoFrame], reader: MediaReader) {
         let reader = try MediaReader(path: path)
         var frames: [VideoFrame] = []
-        while let item = try reader.next() {
-            if case .video(let frame) = item { frames.append(frame) }
-        }
+        while let frame = try reader.nextVideoFrame() { frames.append(frame) }
         return (frames, reader)
     }
 

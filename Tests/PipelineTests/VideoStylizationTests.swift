@@ -35,7 +35,7 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
     func countFrames(_ path: String) throws -> Int {
         let reader = try MediaReader(path: path)
         var count = 0
-        while let item = try reader.next() { if case .video = item { count += 1 } }
+        while try reader.nextVideoFrame() != nil { count += 1 }
         return count
     }
 

@@ -50,12 +50,7 @@ public final class ImageStylization {
         self.options = options
         self.format = format
         do throws(MediaError) {
-            let reader = try MediaReader(path: options.inputPath)
-            var picture: VideoFrame?
-            while picture == nil, let item = try reader.next() {
-                if case .video(let first) = item { picture = first }
-            }
-            guard let picture else {
+            guard let picture = try MediaReader(path: options.inputPath).nextVideoFrame() else {
                 throw MediaError(.noVideoStream, "\(options.inputPath): holds no picture")
             }
             frame = picture

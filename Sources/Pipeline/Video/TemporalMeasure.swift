@@ -39,10 +39,6 @@ public enum TemporalMeasure {
             let inConv = FrameConverter(), outConv = FrameConverter()
             var rgb = [Float](repeating: 0, count: 3 * w * h)
 
-            func nextFrame(_ reader: MediaReader) throws(MediaError) -> VideoFrame? {
-                while let item = try reader.next() { if case .video(let f) = item { return f } }
-                return nil
-            }
             /// The frame at measuring size: 0…1 RGB for the warping error, and its luminance.
             func load(_ frame: VideoFrame, _ conv: FrameConverter) throws(MediaError) -> (rgb: [Float], gray: GrayImage) {
                 try rgb.withUnsafeMutableBufferPointer { (b) throws(MediaError) in
@@ -55,7 +51,7 @@ public enum TemporalMeasure {
             var outputError = WarpingError.Accumulator(), inputError = WarpingError.Accumulator()
             var outputGradient = 0.0, inputGradient = 0.0, frames = 0
             var previous: (flow: FlowFrame, input: [Float], output: [Float])? = nil
-            while let inFrame = try nextFrame(input), let outFrame = try nextFrame(output) {
+            while let inFrame = try input.nextVideoFrame(), let outFrame = try output.nextVideoFrame() {
                 let (inRGB, inGray) = try load(inFrame, inConv)
                 let (outRGB, outGray) = try load(outFrame, outConv)
                 let flowFrame = FlowFrame(inGray, patchSize: settings.patchSize)
