@@ -20,14 +20,9 @@ cd "$(dirname "$0")/.."
 # This machine's shell may export a core type; the point is our own CPU detection.
 unset OPENBLAS_CORETYPE
 runs=${1:-3}
-scratch=${STYLIZE_SCRATCH:-.build}
 work=.work/bench-ort
 mkdir -p "$work"
-
-echo "building stylize (release, $scratch)..." >&2
-swift build -c release --product stylize --scratch-path "$scratch" >&2
-bin=$scratch/release/stylize
-python=$(Benchmarks/setup-venv.sh --no-torch | tail -1)
+source Benchmarks/common.sh
 tool=Tools/parity/ort_bench.py
 
 full=$work/transformer_full.onnx half=$work/transformer_half.onnx probe=$work/sgemm_probe.onnx

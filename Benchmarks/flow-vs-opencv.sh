@@ -18,14 +18,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-scratch=${STYLIZE_SCRATCH:-.build}
 work=.work/bench-flow
 mkdir -p "$work"
-
-echo "building stylize (release, $scratch)..." >&2
-swift build -c release --product stylize --scratch-path "$scratch" >&2
-bin=$scratch/release/stylize
-python=$(Benchmarks/setup-venv.sh --no-torch | tail -1)
+source Benchmarks/common.sh
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(lscpu | sed -nE 's/^Model name: +//p')," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
