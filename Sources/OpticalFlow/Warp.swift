@@ -73,6 +73,55 @@ public enum Warp {
         }
     }
 
+    /// Catmull-Rom (bicubic, a = −0.5) backward warp of planar images: sharper than bilinear,
+    /// so an image warped again and again (a carried history) does not blur away. Border
+    /// samples are clamped; `output` must not overlap `image`.
+    public static func backwardCubic(planar image: UnsafePointer<Float>, channels: Int, width: Int, height: Int,
+                                     flow: FlowField, into output: UnsafeMutablePointer<Float>) {
+        precondition(channels >= 1 && width >= 1 && height >= 1, "image must be non-empty")
+        precondition(flow.width == width && flow.height == height, "flow must match the image size")
+        let plane = width * height
+        let maxX = Float(width - 1), maxY = Float(height - 1)
+        @inline(__always) func weights(_ t: Float) -> (Float, Float, Float, Float) {
+            let t2 = t * t, t3 = t2 * t
+            return (-0.5 * t3 + t2 - 0.5 * t,
+                    1.5 * t3 - 2.5 * t2 + 1,
+                    -1.5 * t3 + 2 * t2 + 0.5 * t,
+                    0.5 * t3 - 0.5 * t2)
+        }
+        flow.u.withUnsafeBufferPointer { ub in
+            flow.v.withUnsafeBufferPointer { vb in
+                let u = ub.baseAddress!, v = vb.baseAddress!
+                for y in 0..<height {
+                    let row = y * width
+                    for x in 0..<width {
+                        let i = row + x
+                        var sx = Float(x) + u[i], sy = Float(y) + v[i]
+                        sx = sx.isNaN ? Float(x) : min(max(sx, 0), maxX)
+                        sy = sy.isNaN ? Float(y) : min(max(sy, 0), maxY)
+                        let fx = sx.rounded(.down), fy = sy.rounded(.down)
+                        let ix = Int(fx), iy = Int(fy)
+                        let (wx0, wx1, wx2, wx3) = weights(sx - fx)
+                        let (wy0, wy1, wy2, wy3) = weights(sy - fy)
+                        let c0 = max(ix - 1, 0), c1 = ix, c2 = min(ix + 1, width - 1), c3 = min(ix + 2, width - 1)
+                        let r0 = max(iy - 1, 0) * width, r1 = iy * width
+                        let r2 = min(iy + 1, height - 1) * width, r3 = min(iy + 2, height - 1) * width
+                        var src = image
+                        var dst = output + i
+                        for _ in 0..<channels {
+                            @inline(__always) func rowAt(_ r: Int) -> Float {
+                                wx0 * src[r + c0] + wx1 * src[r + c1] + wx2 * src[r + c2] + wx3 * src[r + c3]
+                            }
+                            dst.pointee = wy0 * rowAt(r0) + wy1 * rowAt(r1) + wy2 * rowAt(r2) + wy3 * rowAt(r3)
+                            src += plane
+                            dst += plane
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Array convenience: warps a planar image and returns the result and its validity mask.
     public static func backward(planar image: [Float], channels: Int, width: Int, height: Int,
                                 flow: FlowField) -> (image: [Float], valid: [Float]) {
@@ -105,6 +154,19 @@ public enum Warp {
                     backward(planar: src.baseAddress!, channels: channels, width: width, height: height,
                              flow: flow, into: dst.baseAddress!, valid: val.baseAddress!)
                 }
+            }
+        }
+    }
+
+    /// Array convenience for `backwardCubic`, writing into a caller-owned buffer (resized if needed).
+    public static func backwardCubic(planar image: [Float], channels: Int, width: Int, height: Int,
+                                     flow: FlowField, reusing output: inout [Float]) {
+        precondition(image.count == channels * width * height, "image must hold channels×width×height floats")
+        if output.count != image.count { output = [Float](repeating: 0, count: image.count) }
+        image.withUnsafeBufferPointer { src in
+            output.withUnsafeMutableBufferPointer { dst in
+                backwardCubic(planar: src.baseAddress!, channels: channels, width: width, height: height,
+                              flow: flow, into: dst.baseAddress!)
             }
         }
     }

@@ -128,4 +128,75 @@ final class WarpTests: XCTestCase {
         XCTAssertEqual(one.image[0], 1.5, accuracy: 1e-6)
         XCTAssertEqual(one.valid, [1, 1, 0])
     }
+
+    // MARK: Catmull-Rom warp (the temporal blender's history)
+
+    func testCubicIntegerShiftIsExactAndZeroFlowIsIdentity() {
+        let (w, h, c) = (16, 12, 3)
+        let img = pattern(c, w, h)
+        var out: [Float] = []
+        Warp.backwardCubic(planar: img, channels: c, width: w, height: h, flow: FlowField(zeroWidth: w, height: h),
+                           reusing: &out)
+        XCTAssertEqual(out, img)
+        Warp.backwardCubic(planar: img, channels: c, width: w, height: h, flow: constantFlow(w, h, 2, -1),
+                           reusing: &out)
+        let bilinear = Warp.backward(planar: img, channels: c, width: w, height: h, flow: constantFlow(w, h, 2, -1))
+        for i in 0..<out.count { XCTAssertEqual(out[i], bilinear.image[i], accuracy: 1e-5, "at \(i)") }
+    }
+
+    func testCubicIsExactOnAQuadraticAwayFromBorders() {
+        // Catmull-Rom reproduces polynomials up to degree 2 (bilinear only degree 1).
+        let (w, h) = (24, 20)
+        func f(_ x: Float, _ y: Float) -> Float { 0.05 * x * x - 0.03 * y * y + 0.02 * x * y + x - 2 * y + 7 }
+        var img = [Float](repeating: 0, count: w * h)
+        for y in 0..<h { for x in 0..<w { img[y * w + x] = f(Float(x), Float(y)) } }
+        let (du, dv): (Float, Float) = (0.37, -1.61)
+        var out: [Float] = []
+        Warp.backwardCubic(planar: img, channels: 1, width: w, height: h, flow: constantFlow(w, h, du, dv), reusing: &out)
+        let bilinear = Warp.backward(planar: img, channels: 1, width: w, height: h, flow: constantFlow(w, h, du, dv))
+        var cubicErr: Float = 0, bilinearErr: Float = 0
+        for y in 4..<(h - 2) {
+            for x in 2..<(w - 3) {
+                let truth = f(Float(x) + du, Float(y) + dv)
+                cubicErr = max(cubicErr, abs(out[y * w + x] - truth))
+                bilinearErr = max(bilinearErr, abs(bilinear.image[y * w + x] - truth))
+            }
+        }
+        XCTAssertLessThan(cubicErr, 2e-4)
+        XCTAssertGreaterThan(bilinearErr, 3e-3, "the quadratic should defeat bilinear interpolation")
+    }
+
+    func testRepeatedCubicWarpsKeepDetailThatBilinearLoses() {
+        // A carried history is warped every frame: half a pixel right, then back, ten times.
+        let (w, h) = (32, 32)
+        let img = pattern(1, w, h).map { $0 * 255 }
+        var cubic = img, bilinear = img, scratch: [Float] = []
+        for k in 0..<20 {
+            let flow = constantFlow(w, h, k % 2 == 0 ? 0.5 : -0.5, 0)
+            Warp.backwardCubic(planar: cubic, channels: 1, width: w, height: h, flow: flow, reusing: &scratch)
+            swap(&cubic, &scratch)
+            bilinear = Warp.backward(planar: bilinear, channels: 1, width: w, height: h, flow: flow).image
+        }
+        func deviation(_ a: [Float]) -> Float {   // interior standard deviation: the surviving detail
+            var values: [Float] = []
+            for y in 4..<(h - 4) { for x in 4..<(w - 4) { values.append(a[y * w + x]) } }
+            let mean = values.reduce(0, +) / Float(values.count)
+            return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(values.count)).squareRoot()
+        }
+        let original = deviation(img)
+        XCTAssertGreaterThan(deviation(cubic), 1.5 * deviation(bilinear))
+        XCTAssertLessThan(deviation(bilinear), 0.5 * original, "bilinear blurs the pattern away")
+    }
+
+    func testCubicClampsOutsideAndNaNFlowsToTheBorder() {
+        let (w, h) = (5, 4)
+        let img = (0..<(w * h)).map(Float.init)
+        var flow = constantFlow(w, h, 100, -100)
+        flow.u[7] = .nan; flow.v[7] = .nan
+        var out: [Float] = []
+        Warp.backwardCubic(planar: img, channels: 1, width: w, height: h, flow: flow, reusing: &out)
+        XCTAssertEqual(out[0], img[w - 1], accuracy: 1e-5, "far right of the top row")
+        XCTAssertEqual(out[7], img[7], accuracy: 1e-5, "NaN flow samples in place")
+        XCTAssertTrue(out.allSatisfy { $0.isFinite })
+    }
 }
