@@ -10,7 +10,8 @@
 # with the ratios; rows beyond the targets (EPE > 1.1×, time > 1.5× OpenCV's)
 # are flagged. Details: Benchmarks/flow_bench.py.
 #
-# Usage: Benchmarks/flow-vs-opencv.sh [RUNS]      (default 5; well under a minute on 2 cores)
+# Usage: Benchmarks/flow-vs-opencv.sh [RUNS] [--cases sprite,...] [--presets ultrafast,...]
+#   RUNS defaults to 5; the full table takes well under a minute on 2 cores
 #   STYLIZE_SCRATCH=DIR  build folder (default .build), e.g. a private one
 #   FLOW_PHOTO=FILE      the photo to render the sequences from (default: one of
 #                        OpenCV's sample images if installed, else a frame of
@@ -18,11 +19,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
+shift || true   # further arguments go to flow_bench.py (--cases, --presets)
 work=.work/bench-flow
 mkdir -p "$work"
 source Benchmarks/common.sh
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(lscpu | sed -nE 's/^Model name: +//p')," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-"$python" Benchmarks/flow_bench.py --stylize "$bin" --runs "$runs" --work "$work"
+"$python" Benchmarks/flow_bench.py --stylize "$bin" --runs "$runs" --work "$work" "$@"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

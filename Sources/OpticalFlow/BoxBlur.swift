@@ -16,13 +16,27 @@ public enum BoxBlur {
                 sum += src[row + min(x + r + 1, width - 1)] - src[row + max(x - r, 0)]
             }
         }
-        // Vertical pass.
-        for x in 0..<width {
-            var sum: Float = 0
-            for k in -r...r { sum += tmp[min(max(k, 0), height - 1) * width + x] }
-            for y in 0..<height {
-                dst[y * width + x] = sum * norm
-                sum += tmp[min(y + r + 1, height - 1) * width + x] - tmp[max(y - r, 0) * width + x]
+        // Vertical pass, a whole row at a time (a running sum per column, updated with
+        // the row entering and the row leaving the window): contiguous, vectorizable
+        // loops instead of strided column walks.
+        tmp.withUnsafeBufferPointer { t in
+            dst.withUnsafeMutableBufferPointer { d in
+                var sum = [Float](repeating: 0, count: width)
+                sum.withUnsafeMutableBufferPointer { acc in
+                    for k in -r...r {
+                        let src = t.baseAddress! + min(max(k, 0), height - 1) * width
+                        for x in 0..<width { acc[x] += src[x] }
+                    }
+                    for y in 0..<height {
+                        let out = d.baseAddress! + y * width
+                        let entering = t.baseAddress! + min(y + r + 1, height - 1) * width
+                        let leaving = t.baseAddress! + max(y - r, 0) * width
+                        for x in 0..<width {
+                            out[x] = acc[x] * norm
+                            acc[x] += entering[x] - leaving[x]
+                        }
+                    }
+                }
             }
         }
         return dst

@@ -52,25 +52,43 @@ public final class FlowFrame: @unchecked Sendable {
     public let height: Int
     /// Pyramid levels actually built (level 0 is the image itself).
     public var levelCount: Int { levels.count }
+    /// The full-resolution image the frame was built from.
+    public var image: GrayImage { GrayImage(width: width, height: height, pixels: levels[0].pixels) }
     let levels: [PyramidLevel]
 
-    /// Builds `levels` pyramid levels (fewer if the image gets smaller than 2×2 first).
-    public init(_ image: GrayImage, levels: Int) {
+    /// The finest level that has image gradients; flows whose `finestScale` is finer cannot use this frame.
+    public let finestGradientLevel: Int
+
+    /// Builds `levels` pyramid levels (fewer if the image gets smaller than 2×2 first), with
+    /// gradients from level `gradientsFrom` up (finer levels are only a step on the way down).
+    public init(_ image: GrayImage, levels: Int, gradientsFrom: Int = 0) {
         width = image.width
         height = image.height
-        var built = [PyramidLevel(width: image.width, height: image.height, pixels: image.pixels)]
-        var cur = image.pixels, w = image.width, h = image.height
-        while built.count < max(levels, 1) && w >= 4 && h >= 4 {
-            let d = Pyramid.down(cur, width: w, height: h)
-            cur = d.pixels; w = d.width; h = d.height
-            built.append(PyramidLevel(width: w, height: h, pixels: cur))
+        var images = [(pixels: image.pixels, width: image.width, height: image.height)]
+        while images.count < max(levels, 1) && images[images.count - 1].width >= 4 && images[images.count - 1].height >= 4 {
+            let last = images[images.count - 1]
+            images.append(Pyramid.down(last.pixels, width: last.width, height: last.height))
         }
-        self.levels = built
+        // A small image may stop above `gradientsFrom`; DIS then ends at its coarsest level, which needs them.
+        let first = min(max(gradientsFrom, 0), images.count - 1)
+        self.levels = images.enumerated().map { index, level in
+            PyramidLevel(width: level.width, height: level.height, pixels: level.pixels, gradients: index >= first)
+        }
+        finestGradientLevel = first
     }
 
-    /// Builds as many levels as DIS uses for this size with the given patch size.
+    /// Builds as many levels as DIS uses for this size with the given patch size, all with gradients.
     public convenience init(_ image: GrayImage, patchSize: Int = 8) {
         self.init(image, levels: FlowFrame.levelsNeeded(width: image.width, height: image.height, patchSize: patchSize))
+    }
+
+    /// Builds just what flows with `settings` use: their levels, and gradients only from
+    /// their finest scale up (the fast presets stop at ¼ resolution, so the full-resolution
+    /// gradients, the costliest part, are never needed).
+    public convenience init(_ image: GrayImage, for settings: DISSettings) {
+        self.init(image, levels: FlowFrame.levelsNeeded(width: image.width, height: image.height,
+                                                        patchSize: settings.patchSize),
+                  gradientsFrom: settings.finestScale)
     }
 
     /// Levels DIS uses: the coarsest has its larger side about 4 patches (OpenCV's rule), plus level 0.
@@ -95,6 +113,8 @@ public enum OpticalFlow {
         while coarsest > 0 && (from.levels[coarsest].width < P || from.levels[coarsest].height < P) { coarsest -= 1 }
         if W < P || H < P { return initial ?? FlowField(zeroWidth: W, height: H) }
         let finest = min(settings.finestScale, coarsest)
+        precondition(from.levels[finest].hasGradients && to.levels[finest].hasGradients,
+                     "these FlowFrames were built without gradients at level \(finest); build them for these settings")
 
         // Seed the coarsest level.
         let c = from.levels[coarsest]
@@ -347,7 +367,10 @@ enum DISLevel {
         }}}}}}}}}
 
         // Densification: per pixel, average of the covering patches' flows weighted by
-        // 1 / max(1, |I1(x + u_i) − I0(x)|).
+        // 1 / max(1, |I1(x + u_i) − I0(x)|)². The paper (and OpenCV) use the first power; squaring
+        // lets the patch that actually matches win more clearly where patches straddle a motion
+        // boundary. Measured on the sprite sequences (Benchmarks/flow-vs-opencv.sh): ultrafast EPE
+        // 0.718 → 0.683 at 640×480 and 0.890 → 0.853 at 1280×720, no preset or case worse.
         var su = [Float](repeating: 0, count: w * h), sv = su, sw = su
         l0.pixels.withUnsafeBufferPointer { i0b in
         l1.pixels.withUnsafeBufferPointer { i1b in
@@ -382,7 +405,7 @@ enum DISLevel {
                             let dd = sv - load(i0 + r0)
                             var ad = dd.replacing(with: -dd, where: dd .< 0)
                             ad.replace(with: one, where: ad .< one)
-                            let wt = one / ad
+                            let wt = one / (ad * ad)
                             let pu = sub.baseAddress! + r0, pv = svb.baseAddress! + r0, pw = swb.baseAddress! + r0
                             store(load(pu) + wt * cu, pu); store(load(pv) + wt * cv, pv); store(load(pw) + wt, pw)
                         }
@@ -398,7 +421,7 @@ enum DISLevel {
                             } else {
                                 s = Pyramid.sampleClamped(i1, w, h, fxp + Float(i), fyp + Float(j))
                             }
-                            let wt = 1 / max(1, abs(s - i0[r0 + i]))
+                            let e = max(1, abs(s - i0[r0 + i])), wt = 1 / (e * e)
                             sub[r0 + i] += wt * cu; svb[r0 + i] += wt * cv; swb[r0 + i] += wt
                         }
                     }

@@ -1,4 +1,5 @@
-/// One level of an image pyramid: the image and its central-difference gradients.
+/// One level of an image pyramid: the image and its central-difference gradients
+/// (empty on levels finer than any flow will use: see `FlowFrame.init(_:for:)`).
 /// Level l has pixel x ↔ pixel 2x of level l−1 (the `pyrDown` convention), and size ⌈w/2⌉ × ⌈h/2⌉.
 struct PyramidLevel {
     let width: Int
@@ -7,12 +8,18 @@ struct PyramidLevel {
     let gx: [Float]
     let gy: [Float]
 
-    init(width: Int, height: Int, pixels: [Float]) {
+    init(width: Int, height: Int, pixels: [Float], gradients: Bool = true) {
         self.width = width
         self.height = height
         self.pixels = pixels
-        (gx, gy) = Pyramid.gradients(pixels, width: width, height: height)
+        if gradients {
+            (gx, gy) = Pyramid.gradients(pixels, width: width, height: height)
+        } else {
+            (gx, gy) = ([], [])
+        }
     }
+
+    var hasGradients: Bool { gx.count == width * height }
 }
 
 enum Pyramid {

@@ -11,8 +11,8 @@ struct FlowCommand: ParsableCommand {
         discussion: """
         The frames are raw, headerless, row-major: 8-bit gray (W×H bytes, e.g. a `.gray` \
         file) or little-endian float32 (4·W×H bytes, values 0…255); the size of the file \
-        tells which. Both frames are prepared once (pyramids); the flow itself is timed \
-        over --runs runs after one warm-up, single-threaded, and the median is printed. \
+        tells which. Both frames' preparation (pyramids, gradients) and the flow are each timed \
+        over --runs runs after one warm-up, single-threaded, and the medians are printed. \
         --output writes the flow as raw float32: all of u, then all of v.
 
           stylize flow a.gray b.gray --size 640x480 --preset medium --runs 5 --output flow.bin
@@ -96,15 +96,20 @@ struct FlowCommand: ParsableCommand {
         let b = try Self.readGray(second, width: w, height: h)
         let settings = preset.settings
 
-        var f0: FlowFrame?, f1: FlowFrame?
-        let prepMs = Self.milliseconds {
-            f0 = FlowFrame(a, patchSize: settings.patchSize)
-            f1 = FlowFrame(b, patchSize: settings.patchSize)
+        // Preparation (pyramids and gradients of both frames) timed like the flow: median of the runs.
+        var f0 = FlowFrame(a, for: settings), f1 = FlowFrame(b, for: settings)
+        var prepTimes: [Double] = []
+        for _ in 0..<runs {
+            prepTimes.append(Self.milliseconds {
+                f0 = FlowFrame(a, for: settings)
+                f1 = FlowFrame(b, for: settings)
+            })
         }
-        var flow = OpticalFlow.dis(from: f0!, to: f1!, settings: settings)  // warm-up
+        let prepMs = Self.median(prepTimes)
+        var flow = OpticalFlow.dis(from: f0, to: f1, settings: settings)  // warm-up
         var times: [Double] = []
         for _ in 0..<runs {
-            times.append(Self.milliseconds { flow = OpticalFlow.dis(from: f0!, to: f1!, settings: settings) })
+            times.append(Self.milliseconds { flow = OpticalFlow.dis(from: f0, to: f1, settings: settings) })
         }
         let ms = Self.median(times)
         print("flow \(w)x\(h) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",

@@ -36,50 +36,83 @@ public struct StylizedFrame: @unchecked Sendable {
     public var link: TemporalLink? = nil
 }
 
-/// One worker's kit: a session of the network and a pixel converter, with
-/// buffers reused from frame to frame. Not thread-safe; one per worker.
-public final class FrameStylizer {
-    private let session: StyleSession
+/// A decoded frame made ready once, on the decode thread: its pixels at network size
+/// (planar RGB 0…255) and, when temporal blending is on, its gray pyramid and gradients
+/// for the flow — shared by the two pairs the frame belongs to (with the frame before
+/// it and the frame after it), so they are computed once per frame, not once per pair.
+public struct PreparedFrame: @unchecked Sendable {
+    public let original: VideoFrame
+    public var pixels: [Float]
+    public let flow: FlowFrame?
+}
+
+/// Makes `PreparedFrame`s. Not thread-safe; one per decode thread.
+public final class FramePreparer {
     private let converter = FrameConverter()
     private let size: NetworkSize
+    private let flowSettings: DISSettings?
+
+    /// `flow`: the DIS settings of temporal blending, or nil when it is off (no pyramid is built).
+    public init(size: NetworkSize, flow: DISSettings?) {
+        self.size = size
+        flowSettings = flow
+    }
+
+    /// `recycled`, when given, is reused for the pixels' storage.
+    public func prepare(_ frame: VideoFrame, reusing recycled: [Float]? = nil) throws(MediaError) -> PreparedFrame {
+        let (w, h) = (size.width, size.height)
+        var pixels = recycled ?? []
+        if pixels.count != 3 * w * h { pixels = Array(repeating: 0, count: 3 * w * h) }
+        let flow = try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) -> FlowFrame? in
+            try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
+            guard let flowSettings else { return nil }
+            return FlowFrame(Temporal.gray(planar: buffer.baseAddress!, width: w, height: h), for: flowSettings)
+        }
+        return PreparedFrame(original: frame, pixels: pixels, flow: flow)
+    }
+}
+
+/// One worker's kit: a session of the network, with buffers reused from frame
+/// to frame. Not thread-safe; one per worker.
+public final class FrameStylizer {
+    private let session: StyleSession
+    private let size: NetworkSize
     private let inputScale: Float
-    private var input: [Float]
-    private var previousInput: [Float] = []
-    private let previousConverter = FrameConverter()
+    private lazy var preparer = FramePreparer(size: size, flow: nil)
 
     /// `threads` > 1 splits each frame's convolutions over that many threads.
     public init(model: StyleModel, inputRange: Float, size: NetworkSize, threads: Int = 1) {
         session = StyleSession(model: model, threads: threads)
         self.size = size
         inputScale = inputRange / 255
-        input = Array(repeating: 0, count: 3 * size.width * size.height)
     }
 
-    /// Runs the network on `frame`. `recycled`, when given, is reused for the result's storage.
-    /// With `temporal` and the input frame just before this one (`previous`), also computes
-    /// the flow link between them (`StylizedFrame.link`) for the sequential stage.
-    public func stylize(_ frame: VideoFrame, previous: VideoFrame? = nil, temporal: TemporalSettings? = nil,
+    /// Runs the network on one frame (converting it here; the still-image path).
+    public func stylize(_ frame: VideoFrame) throws(PipelineError) -> StylizedFrame {
+        var prepared: PreparedFrame
+        do throws(MediaError) { prepared = try preparer.prepare(frame) } catch { throw PipelineError(error) }
+        return try stylize(&prepared)
+    }
+
+    /// Runs the network on a prepared frame. With `temporal` and the flow frame of the
+    /// input frame just before this one (`previous`), also computes the flow link between
+    /// them (`StylizedFrame.link`) for the sequential stage. `frame.pixels` is used as
+    /// scratch (scaled to the network's input range); `recycled`, when given, is reused
+    /// for the result's storage.
+    public func stylize(_ frame: inout PreparedFrame, previous: FlowFrame? = nil, temporal: TemporalSettings? = nil,
                         reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
+        guard frame.pixels.count == 3 * w * h else {
+            throw PipelineError(.engine, "a frame was prepared at another size than the network's \(size)")
+        }
         var link: TemporalLink? = nil
-        do throws(MediaError) {
-            try input.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) in
-                try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
-                if let temporal, let previous {
-                    let current = Temporal.gray(planar: buffer.baseAddress!, width: w, height: h)
-                    if previousInput.count != 3 * w * h { previousInput = Array(repeating: 0, count: 3 * w * h) }
-                    let before = try previousInput.withUnsafeMutableBufferPointer { (prev) throws(MediaError) -> GrayImage in
-                        try previousConverter.planarRGB(from: previous, width: w, height: h, into: prev.baseAddress!)
-                        return Temporal.gray(planar: prev.baseAddress!, width: w, height: h)
-                    }
-                    link = Temporal.link(previous: before, current: current, settings: temporal)
-                }
-                if scale != 1 { for i in buffer.indices { buffer[i] *= scale } }
-            }
-        } catch { throw PipelineError(error) }
+        if let temporal, let previous, let current = frame.flow {
+            link = Temporal.link(previous: previous, current: current, settings: temporal)
+        }
+        if scale != 1 { frame.pixels.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= scale } } }
         let output: ImageOutput
         do throws(EngineError) {
-            output = try input.withUnsafeBufferPointer { (buffer) throws(EngineError) in
+            output = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(EngineError) in
                 try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w)
             }
         } catch { throw PipelineError(error) }
@@ -93,6 +126,7 @@ public final class FrameStylizer {
         pixels.withUnsafeMutableBufferPointer { dst in
             for i in 0..<count { dst[i] = output.pixels[i] * unscale }
         }
-        return StylizedFrame(original: frame, pixels: pixels, width: output.width, height: output.height, link: link)
+        return StylizedFrame(original: frame.original, pixels: pixels, width: output.width, height: output.height,
+                             link: link)
     }
 }

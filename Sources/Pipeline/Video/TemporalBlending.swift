@@ -72,11 +72,10 @@ enum Temporal {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 
-    /// Flows both ways between the gray frames t−1 and t, and everything derived from them.
-    static func link(previous: GrayImage, current: GrayImage, settings: TemporalSettings) -> TemporalLink {
-        let w = current.width, h = current.height, n = w * h
-        let a = FlowFrame(previous, patchSize: settings.flow.patchSize)
-        let b = FlowFrame(current, patchSize: settings.flow.patchSize)
+    /// Flows both ways between the frames t−1 and t, and everything derived from them.
+    static func link(previous a: FlowFrame, current b: FlowFrame, settings: TemporalSettings) -> TemporalLink {
+        let w = b.width, h = b.height, n = w * h
+        let previous = a.image, current = b.image
         let forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
         let backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
         // Occlusions (the flows disagree, or point outside the frame) decide what can be carried;

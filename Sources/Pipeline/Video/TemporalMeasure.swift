@@ -54,7 +54,7 @@ public enum TemporalMeasure {
             while let inFrame = try input.nextVideoFrame(), let outFrame = try output.nextVideoFrame() {
                 let (inRGB, inGray) = try load(inFrame, inConv)
                 let (outRGB, outGray) = try load(outFrame, outConv)
-                let flowFrame = FlowFrame(inGray, patchSize: settings.patchSize)
+                let flowFrame = FlowFrame(inGray, for: settings)
                 outputGradient += meanGradient(outGray)
                 inputGradient += meanGradient(inGray)
                 frames += 1

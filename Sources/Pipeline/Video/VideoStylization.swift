@@ -1,5 +1,6 @@
 import Foundation
 import MediaIO
+import OpticalFlow
 import PresetCatalog
 import StyleEngine
 
@@ -54,10 +55,12 @@ public final class VideoStylization {
         }
 
         let failure = FirstError()
-        // Each frame travels with the one before it: a worker computes the flow between them.
-        let work = FrameQueue<(Int, VideoFrame, VideoFrame?)>(capacity: threads.workers * 2)
+        // Each frame travels with the flow frame of the one before it: a worker computes the flow between them.
+        let work = FrameQueue<(Int, PreparedFrame, FlowFrame?)>(capacity: threads.workers * 2)
         let temporal: TemporalSettings? = options.temporal && options.stability > 0
             ? TemporalSettings(stability: options.stability) : nil
+        // Spare network-size input buffers, handed back by the workers to the decoder.
+        let inputBuffers = FrameQueue<[Float]>(capacity: threads.workers * 4)
         // Unbounded: audio can run far past the last video frame, and the encoder
         // stage only drains it between frames. Compressed audio is small.
         let audio = FrameQueue<AudioPacket>(capacity: .max)
@@ -65,11 +68,13 @@ public final class VideoStylization {
         let recycled = FrameQueue<[Float]>(capacity: threads.workers * 4)
         let cancelAll: @Sendable () -> Void = { work.cancel(); audio.cancel(); finished.cancel() }
 
-        // Decoder: the only thread touching the reader.
-        let reader = self.reader
+        // Decoder: the only thread touching the reader. It also converts each frame to the
+        // network's size and builds its flow pyramid, once per frame.
+        let (reader, size) = (self.reader, networkSize)
         let readerThread = Worker(name: "stylize.decode") {
+            let preparer = FramePreparer(size: size, flow: temporal?.flow)
             var sequence = 0
-            var previous: VideoFrame? = nil
+            var previous: FlowFrame? = nil
             defer { work.close(); audio.close() }
             while stop.state == .running {
                 let item: MediaItem?
@@ -79,9 +84,13 @@ public final class VideoStylization {
                 switch item {
                 case nil: return
                 case .video(let frame)?:
-                    guard work.push((sequence, frame, temporal == nil ? nil : previous)) else { return }
+                    let prepared: PreparedFrame
+                    do throws(MediaError) { prepared = try preparer.prepare(frame, reusing: inputBuffers.tryPop()) } catch {
+                        failure.record(PipelineError(error)); cancelAll(); return
+                    }
+                    guard work.push((sequence, prepared, previous)) else { return }
                     sequence += 1
-                    previous = frame
+                    previous = prepared.flow
                 case .audio(let packet)?:
                     guard audio.push(packet) else { return }
                 }
@@ -89,15 +98,17 @@ public final class VideoStylization {
         }
 
         // Stylizers: one network session each, results delivered by sequence number.
-        let (model, preset, size, perWorker) = (self.model, options.style.preset, networkSize, threads.threadsPerWorker)
+        let (model, preset, perWorker) = (self.model, options.style.preset, threads.threadsPerWorker)
         let workers = (0..<threads.workers).map { index in
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
                 let stylizer = FrameStylizer(model: model, inputRange: preset.inputRange, size: size, threads: perWorker)
-                while let (sequence, frame, previous) = work.pop() {
+                while let (sequence, prepared, previous) = work.pop() {
+                    var frame = prepared
                     do throws(PipelineError) {
-                        let result = try stylizer.stylize(frame, previous: previous, temporal: temporal,
+                        let result = try stylizer.stylize(&frame, previous: previous, temporal: temporal,
                                                           reusing: recycled.tryPop())
+                        inputBuffers.tryPush(frame.pixels)
                         guard finished.deliver(result, sequence: sequence) else { return }
                     } catch {
                         failure.record(error); cancelAll(); return
@@ -137,6 +148,7 @@ public final class VideoStylization {
         readerThread.join()
         workers.forEach { $0.join() }
         recycled.cancel()
+        inputBuffers.cancel()
 
         if stop.state == .aborted || failure.value != nil {
             writer.close()

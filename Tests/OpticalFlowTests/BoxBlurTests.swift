@@ -1,0 +1,39 @@
+import XCTest
+@testable import OpticalFlow
+
+final class BoxBlurTests: XCTestCase {
+    /// The definition: the mean over the (2r+1)² window, indices clamped to the image.
+    private func reference(_ src: [Float], _ w: Int, _ h: Int, _ r: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w {
+                var s: Float = 0
+                for dy in -r...r {
+                    for dx in -r...r {
+                        s += src[min(max(y + dy, 0), h - 1) * w + min(max(x + dx, 0), w - 1)]
+                    }
+                }
+                out[y * w + x] = s / Float((2 * r + 1) * (2 * r + 1))
+            }
+        }
+        return out
+    }
+
+    func testMatchesTheClampedWindowMeanForSeveralSizesAndRadii() {
+        for (w, h) in [(17, 11), (1, 9), (8, 1), (40, 23)] {
+            let src = (0..<(w * h)).map { Float(($0 &* 2654435761) % 977) / 97 }
+            for r in [0, 1, 2, 4, 30] {
+                let got = BoxBlur.apply(src, width: w, height: h, radius: r)
+                let want = reference(src, w, h, r)
+                for i in 0..<(w * h) {
+                    XCTAssertEqual(got[i], want[i], accuracy: 2e-4 * max(1, abs(want[i])), "\(w)×\(h) r=\(r) at \(i)")
+                }
+            }
+        }
+    }
+
+    func testConstantImageStaysConstant() {
+        let got = BoxBlur.apply([Float](repeating: 3.5, count: 30 * 20), width: 30, height: 20, radius: 3)
+        XCTAssertTrue(got.allSatisfy { abs($0 - 3.5) < 1e-5 })
+    }
+}
