@@ -330,6 +330,11 @@ enum DISLevel {
                             let o = st8 + 8 * k
                             var cur = best
                             var prevSSD = Float.infinity
+                            // The lowest patch distance evaluated so far, and where: Gauss–Newton can
+                            // overshoot (it stops only after a step made things worse), and on patches
+                            // with no true match (occluded) it wanders; ending on the best point seen
+                            // keeps those from leaving outliers behind.
+                            var bestSSD = best.msd, bestU = cu, bestV = cv
                             var t = 0
                             while true {
                                 // b = Σ g·r, r = (I1w − mean I1w) − (T − mean T).
@@ -349,13 +354,22 @@ enum DISLevel {
                                 let du = (hyy * bx - hxy * by) * invDet
                                 let dv = (hxx * by - hxy * bx) * invDet
                                 cu -= du; cv -= dv
-                                if !(cu.isFinite && cv.isFinite) { cu = u0; cv = v0; break }
-                                // Stop when the patch distance stops decreasing, or the update is tiny.
-                                if cur.msd >= prevSSD || du * du + dv * dv < 1e-4 { break }
+                                if !(cu.isFinite && cv.isFinite) { cu = bestU; cv = bestV; break }
+                                // Converged: the last (tiny) step is kept.
+                                if du * du + dv * dv < 1e-4 { break }
+                                // The distance stopped decreasing: the step from there may still land
+                                // well (an overshoot corrected); keep it only if it beats the best point.
+                                if cur.msd >= prevSSD {
+                                    let last = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py,
+                                                         du: cu, dv: cv, invN: invN)
+                                    if !(last.msd < bestSSD) { cu = bestU; cv = bestV }
+                                    break
+                                }
                                 prevSSD = cur.msd
                                 t += 1
-                                if t >= iters { break }
                                 cur = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN)
+                                if cur.msd < bestSSD { bestSSD = cur.msd; bestU = cu; bestV = cv }
+                                if t >= iters { cu = bestU; cv = bestV; break }
                             }
                             // Converged far from the starting point: keep the starting point.
                             if (cu - u0) * (cu - u0) + (cv - v0) * (cv - v0) > maxMove * maxMove { cu = u0; cv = v0 }

@@ -97,6 +97,32 @@ final class DISTests: XCTestCase {
         }
     }
 
+    /// A sprite moving 20 px a frame over a slowly moving background (a wide band of covered
+    /// background has no match): the sprite and the background away from it still track.
+    func testFastSpriteOverMovingBackground() {
+        let origin: (Float, Float) = (90, 60), side = 120
+        let d: (Float, Float) = (18, 10), b: (Float, Float) = (1.0, 0.5)
+        let pair = SyntheticMotion.sprite(width: Self.w, height: Self.h, side: side, at: origin, sprite: d, background: b)
+        let w = Self.w, margin: Float = 12
+        func inside(_ i: Int) -> Bool {
+            let x = Float(i % w), y = Float(i / w)
+            return x >= origin.0 + margin && x < origin.0 + Float(side) - margin
+                && y >= origin.1 + margin && y < origin.1 + Float(side) - margin
+        }
+        func away(_ i: Int) -> Bool {   // background farther from the sprite than its motion
+            let x = Float(i % w), y = Float(i / w), m = margin + 24
+            return x < origin.0 - m || x >= origin.0 + Float(side) + m || y < origin.1 - m || y >= origin.1 + Float(side) + m
+        }
+        for (name, s) in Self.presets {
+            let f = SyntheticMotion.flow(pair, s)
+            let ein = SyntheticMotion.epe(f, pair.truth, include: inside)
+            let eaway = SyntheticMotion.epe(f, pair.truth, include: away)
+            print("DIS fast sprite \(name): EPE inside \(ein), background away from it \(eaway)")
+            XCTAssertLessThan(ein, 1.0, name)
+            XCTAssertLessThan(eaway, 0.5, name)
+        }
+    }
+
     /// Patches near the frame edge whose displaced window leaves the frame: only the visible samples
     /// count, so the outer band tracks as well as (nearly) the rest instead of sticking to replicated edges.
     func testOuterBandWithContentLeavingTheFrame() {
@@ -188,3 +214,4 @@ final class DISTests: XCTestCase {
         #endif
     }
 }
+
