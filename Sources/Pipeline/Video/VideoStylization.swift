@@ -55,10 +55,10 @@ public final class VideoStylization {
         }
 
         let failure = FirstError()
-        // Each frame travels with the flow frame of the one before it: a worker computes the flow between them.
-        let work = FrameQueue<(Int, PreparedFrame, FlowFrame?)>(capacity: threads.workers * 2)
+        // Each frame travels with the motion frame of the one before it: a worker computes the flow between them.
+        let work = FrameQueue<(Int, PreparedFrame, MotionFrame?)>(capacity: threads.workers * 2)
         let temporal: TemporalSettings? = options.temporal && options.stability > 0
-            ? TemporalSettings(stability: options.stability) : nil
+            ? TemporalSettings(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height) : nil
         // Spare network-size input buffers, handed back by the workers to the decoder.
         let inputBuffers = FrameQueue<[Float]>(capacity: threads.workers * 4)
         // Unbounded: audio can run far past the last video frame, and the encoder
@@ -74,7 +74,7 @@ public final class VideoStylization {
         let readerThread = Worker(name: "stylize.decode") {
             let preparer = FramePreparer(size: size, flow: temporal?.flow)
             var sequence = 0
-            var previous: FlowFrame? = nil
+            var previous: MotionFrame? = nil
             defer { work.close(); audio.close() }
             while stop.state == .running {
                 let item: MediaItem?
@@ -90,7 +90,7 @@ public final class VideoStylization {
                     }
                     guard work.push((sequence, prepared, previous)) else { return }
                     sequence += 1
-                    previous = prepared.flow
+                    previous = prepared.motion
                 case .audio(let packet)?:
                     guard audio.push(packet) else { return }
                 }

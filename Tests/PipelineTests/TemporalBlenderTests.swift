@@ -1,0 +1,103 @@
+import XCTest
+import OpticalFlow
+@testable import Pipeline
+
+/// The blending itself, on synthetic "stylizations" whose flicker is known: a textured
+/// scene panning by a known sub-pixel motion, and a per-frame look that is the scene plus
+/// fresh noise every frame (what a style network's brush strokes do to a video).
+final class TemporalBlenderTests: XCTestCase {
+    let (w, h) = (192, 144)
+
+    /// Smooth colour texture seen through a window moving by (1.5, 0.75) px a frame.
+    func scene(_ t: Int) -> [Float] {
+        let n = w * h
+        var rgb = [Float](repeating: 0, count: 3 * n)
+        let (ox, oy) = (1.5 * Float(t), 0.75 * Float(t))
+        for y in 0..<h {
+            for x in 0..<w {
+                let (u, v) = (Float(x) + ox, Float(y) + oy)
+                let a = sin(0.21 * u) * cos(0.17 * v), b = sin(0.07 * u + 0.11 * v), c = cos(0.13 * u - 0.05 * v)
+                rgb[y * w + x] = 128 + 60 * a + 30 * b
+                rgb[n + y * w + x] = 128 + 50 * b - 30 * c
+                rgb[2 * n + y * w + x] = 128 + 55 * c + 25 * a
+            }
+        }
+        return rgb
+    }
+
+    /// Built for the temporal settings at this size (gradients on every level their flow uses,
+    /// which covers the `.fast` flows of the measurement too).
+    func motion(_ rgb: [Float]) -> MotionFrame {
+        let settings = TemporalSettings(frameWidth: w, height: h)
+        return rgb.withUnsafeBufferPointer { MotionFrame(planar: $0.baseAddress!, width: w, height: h, settings: settings.flow) }
+    }
+
+    /// Deterministic noise in ±amplitude.
+    func flicker(_ rgb: [Float], seed: Int, amplitude: Float) -> [Float] {
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+        return rgb.map { value in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return value + amplitude * (Float(state % 2001) / 1000 - 1)
+        }
+    }
+
+    func testBlendingRemovesMostFlickerAndKeepsBrightness() {
+        let frames = 12
+        let scenes = (0..<frames).map(scene)
+        let motions = scenes.map(motion)
+        let stylized = scenes.enumerated().map { flicker($1, seed: $0 + 1, amplitude: 24) }
+        let settings = TemporalSettings(stability: TemporalSettings.defaultStability, frameWidth: w, height: h)
+        let blender = TemporalBlender(stability: settings.stability)
+        var blended: [[Float]] = []
+        for t in 0..<frames {
+            var pixels = stylized[t]
+            let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+            if let link { XCTAssertFalse(link.isCut, "a smooth pan taken for a cut at frame \(t)") }
+            blender.blend(&pixels, width: w, height: h, link: link)
+            blended.append(pixels)
+        }
+        XCTAssertEqual(blender.resets, 1)
+
+        // Lai et al.'s warping error with the scene's own flows, as `stylize measure` does it.
+        var perFrame = WarpingError.Accumulator(), ours = WarpingError.Accumulator(), floor = WarpingError.Accumulator()
+        for t in 1..<frames {
+            let forward = OpticalFlow.dis(from: motions[t - 1].flow, to: motions[t].flow, settings: .fast)
+            let backward = OpticalFlow.dis(from: motions[t].flow, to: motions[t - 1].flow, settings: .fast)
+            let mask = Consistency.confidenceInCurrentFrame(forward: forward, backward: backward)
+            let unit = { (x: [Float]) in x.map { $0 / 255 } }
+            perFrame.add(outputT: unit(stylized[t - 1]), outputT1: unit(stylized[t]), flowForward: forward, mask: mask)
+            ours.add(outputT: unit(blended[t - 1]), outputT1: unit(blended[t]), flowForward: forward, mask: mask)
+            floor.add(outputT: unit(scenes[t - 1]), outputT1: unit(scenes[t]), flowForward: forward, mask: mask)
+        }
+        let closed = (perFrame.mean - ours.mean) / (perFrame.mean - floor.mean)
+        print("synthetic flicker: warping error per-frame \(perFrame.mean), blended \(ours.mean), floor \(floor.mean); closed \(closed)")
+        XCTAssertGreaterThan(closed, 0.6, "blending closed only \(closed) of the gap to the floor")
+
+        // No drift: the blended frames keep the scene's brightness (noise averages to zero).
+        let last = blended[frames - 1], truth = scenes[frames - 1]
+        let meanDifference = zip(last, truth).reduce(0.0) { $0 + Double($1.0 - $1.1) } / Double(last.count)
+        XCTAssertEqual(meanDifference, 0, accuracy: 1.0)
+    }
+
+    func testAFadeIsFollowedNotFrozen() {
+        // A still scene fading to half brightness over 10 frames: the input's own change,
+        // which the blend must follow (Δ), not hold back.
+        let base = scene(0)
+        let frames = (0..<10).map { t in base.map { $0 * (1 - 0.05 * Float(t)) } }
+        let motions = frames.map(motion)
+        let settings = TemporalSettings(stability: 0.9, frameWidth: w, height: h)
+        let blender = TemporalBlender(stability: settings.stability)
+        var out: [Float] = []
+        for t in 0..<frames.count {
+            out = frames[t]
+            let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+            blender.blend(&out, width: w, height: h, link: link)
+        }
+        let mean = { (x: [Float]) in x.reduce(0.0) { $0 + Double($1) } / Double(x.count) }
+        let lag = mean(out) - mean(frames[frames.count - 1])
+        print("fade: blended mean lags the input by \(lag) (of \(mean(frames[frames.count - 1])))")
+        // Without the brightness term the history would hold the fade back by about
+        // s/(1−s) frames of change: 9 × 7 ≈ 60 levels here.
+        XCTAssertLessThan(abs(lag), 3, "the blend froze the fade")
+    }
+}
