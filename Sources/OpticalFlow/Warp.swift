@@ -80,8 +80,12 @@ public enum Warp {
     /// Written for speed (it runs on the video pipeline's sequential stage every frame):
     /// where the 4×4 footprint lies inside the image, each channel is four unaligned
     /// 4-wide loads, a vertical mix of the rows and one horizontal dot product.
+    ///
+    /// `needed`, when given (`width × height` weights), skips the pixels whose weight is 0:
+    /// their output is left as it was (a caller blending by that weight never reads it).
     public static func backwardCubic(planar image: UnsafePointer<Float>, channels: Int, width: Int, height: Int,
-                                     flow: FlowField, into output: UnsafeMutablePointer<Float>) {
+                                     flow: FlowField, into output: UnsafeMutablePointer<Float>,
+                                     needed: UnsafePointer<Float>? = nil) {
         precondition(channels >= 1 && width >= 1 && height >= 1, "image must be non-empty")
         precondition(flow.width == width && flow.height == height, "flow must match the image size")
         let plane = width * height
@@ -104,6 +108,7 @@ public enum Warp {
                     let row = y * width
                     for x in 0..<width {
                         let i = row + x
+                        if let needed, needed[i] == 0 { continue }
                         var sx = Float(x) + u[i], sy = Float(y) + v[i]
                         sx = sx.isNaN ? Float(x) : min(max(sx, 0), maxX)
                         sy = sy.isNaN ? Float(y) : min(max(sy, 0), maxY)
@@ -182,15 +187,24 @@ public enum Warp {
         }
     }
 
-    /// Array convenience for `backwardCubic`, writing into a caller-owned buffer (resized if needed).
+    /// Array convenience for `backwardCubic`, writing into a caller-owned buffer (resized — and
+    /// zeroed — if needed, reused otherwise). `needed`, when given, skips the zero-weight pixels.
     public static func backwardCubic(planar image: [Float], channels: Int, width: Int, height: Int,
-                                     flow: FlowField, reusing output: inout [Float]) {
+                                     flow: FlowField, reusing output: inout [Float], needed: [Float]? = nil) {
         precondition(image.count == channels * width * height, "image must hold channels×width×height floats")
+        precondition(needed == nil || needed!.count == width * height, "needed must hold width×height weights")
         if output.count != image.count { output = [Float](repeating: 0, count: image.count) }
         image.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
-                backwardCubic(planar: src.baseAddress!, channels: channels, width: width, height: height,
-                              flow: flow, into: dst.baseAddress!)
+                if let needed {
+                    needed.withUnsafeBufferPointer { weights in
+                        backwardCubic(planar: src.baseAddress!, channels: channels, width: width, height: height,
+                                      flow: flow, into: dst.baseAddress!, needed: weights.baseAddress!)
+                    }
+                } else {
+                    backwardCubic(planar: src.baseAddress!, channels: channels, width: width, height: height,
+                                  flow: flow, into: dst.baseAddress!)
+                }
             }
         }
     }

@@ -47,31 +47,29 @@ public struct PreparedFrame: @unchecked Sendable {
 }
 
 /// One input frame as temporal blending sees it: the gray pyramid and gradients for the
-/// optical flow, and the two colour-difference planes (BT.601 Cb, Cr; ±128) for the
-/// check that the flow really explains the frame — a gray-only check is blind to an
+/// optical flow, and the frame as Y, Cb, Cr planes (BT.601; Y 0…255, Cb/Cr ±128) for the
+/// check that the flow really explains the next frame — a gray-only check is blind to an
 /// object whose colour differs from the background but whose brightness does not.
 public struct MotionFrame: @unchecked Sendable {
     public let flow: FlowFrame
-    public let chroma: [Float]
+    /// Y, then Cb, then Cr, each width × height.
+    public let planes: [Float]
 
     /// From planar RGB 0…255 at network size.
     init(planar rgb: UnsafePointer<Float>, width: Int, height: Int, settings: DISSettings) {
         let n = width * height
-        var luma = [Float](repeating: 0, count: n)
-        var chroma = [Float](repeating: 0, count: 2 * n)
-        luma.withUnsafeMutableBufferPointer { y in
-            chroma.withUnsafeMutableBufferPointer { c in
-                for i in 0..<n {
-                    let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]
-                    let l = 0.299 * r + 0.587 * g + 0.114 * b
-                    y[i] = l
-                    c[i] = 0.564 * (b - l)
-                    c[n + i] = 0.713 * (r - l)
-                }
+        var planes = [Float](repeating: 0, count: 3 * n)
+        planes.withUnsafeMutableBufferPointer { p in
+            for i in 0..<n {
+                let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]
+                let y = 0.299 * r + 0.587 * g + 0.114 * b
+                p[i] = y
+                p[n + i] = 0.564 * (b - y)
+                p[2 * n + i] = 0.713 * (r - y)
             }
         }
-        flow = FlowFrame(GrayImage(width: width, height: height, pixels: luma), for: settings)
-        self.chroma = chroma
+        flow = FlowFrame(GrayImage(width: width, height: height, pixels: Array(planes[0..<n])), for: settings)
+        self.planes = planes
     }
 }
 

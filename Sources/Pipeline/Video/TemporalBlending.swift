@@ -110,7 +110,7 @@ enum Temporal {
     static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
         let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
-        let previous = a.image, current = b.image
+        let current = cm.planes   // Y, Cb, Cr planes of frame t
         let forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
         let backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
         // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
@@ -123,12 +123,13 @@ enum Temporal {
         let soft = hard.feathered(radius: settings.featherRadius)
 
         // Input change along the flow, measured where the flow is trusted.
-        let (warped, _) = Warp.backward(previous, flow: backward)
+        // Frame t−1's Y, Cb, Cr carried to frame t along the flow, in one pass.
+        let (warped, _) = Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward)
         var diff = [Float](repeating: 0, count: n)
         var weighted = [Float](repeating: 0, count: n)
         var sum = 0.0, weight = 0.0
         for i in 0..<n {
-            let d = current.pixels[i] - warped.pixels[i]
+            let d = current[i] - warped[i]
             diff[i] = d
             let m = hard.mask[i]
             weighted[i] = m * d
@@ -161,11 +162,10 @@ enum Temporal {
             var luma = diff
             for i in 0..<n { luma[i] = diff[i] - brightness[i] }
             luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
-            let (warpedChroma, _) = Warp.backward(planar: pm.chroma, channels: 2, width: w, height: h, flow: backward)
             var cb = [Float](repeating: 0, count: n), cr = cb
             for i in 0..<n {
-                cb[i] = cm.chroma[i] - warpedChroma[i]
-                cr[i] = cm.chroma[n + i] - warpedChroma[n + i]
+                cb[i] = current[n + i] - warped[n + i]
+                cr[i] = current[2 * n + i] - warped[2 * n + i]
             }
             cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
             cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
@@ -211,8 +211,10 @@ public final class TemporalBlender {
         // Catmull-Rom, not bilinear: the history is warped again every frame, and bilinear
         // resampling at sub-pixel offsets blurs it a little more each time (on a panning
         // shot the carried strokes soften visibly; measured: mean gradient −13% vs −5.5%).
+        // Only where the history is used (confidence > 0); elsewhere `warped` keeps finite
+        // values from earlier frames, which the blend multiplies by 0.
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
-                           reusing: &warped)
+                           reusing: &warped, needed: link.confidence)
         let s = stability
         warped.withUnsafeMutableBufferPointer { wp in
             pixels.withUnsafeMutableBufferPointer { px in
