@@ -1,0 +1,118 @@
+"""The style networks we train: both map an RGB image in 0..255 to an RGB image in 0..255.
+
+quality   Johnson et al. 2016's TransformerNet (the pytorch/examples layout): 9×9 conv 32,
+          two stride-2 convs to 64 and 128, 5 residual blocks, two nearest-upsample convs,
+          9×9 conv to 3; instance norm, reflection padding. ≈ 47 GMAC at 640×480.
+realtime  The same idea at an eighth of the resolution inside: three stride-2 3×3 convs
+          (16, 32, 64 channels), 4 residual blocks at 1/8 size, three nearest-upsample 3×3
+          convs back to full size. ≈ 2.4 GMAC at 640×480 (1/19 of quality), for the live
+          webcam; trained by distilling the quality network plus the perceptual losses.
+
+`macs(model, h, w)` counts multiply-accumulates of the convolutions (what dominates).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvLayer(nn.Module):
+    """Reflection padding then a convolution (no border artefacts from zero padding)."""
+
+    def __init__(self, c_in, c_out, kernel, stride=1):
+        super().__init__()
+        self.pad = nn.ReflectionPad2d(kernel // 2)
+        self.conv = nn.Conv2d(c_in, c_out, kernel, stride)
+
+    def forward(self, x):
+        return self.conv(self.pad(x))
+
+
+class UpsampleConvLayer(nn.Module):
+    """Nearest-neighbour ×2, then a convolution: no checkerboard, unlike a transposed conv."""
+
+    def __init__(self, c_in, c_out, kernel):
+        super().__init__()
+        self.conv = ConvLayer(c_in, c_out, kernel)
+
+    def forward(self, x):
+        return self.conv(F.interpolate(x, mode="nearest", scale_factor=2))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1, self.in1 = ConvLayer(channels, channels, 3), nn.InstanceNorm2d(channels, affine=True)
+        self.conv2, self.in2 = ConvLayer(channels, channels, 3), nn.InstanceNorm2d(channels, affine=True)
+
+    def forward(self, x):
+        y = F.relu(self.in1(self.conv1(x)))
+        return x + self.in2(self.conv2(y))
+
+
+def _block(layer, channels):
+    return nn.Sequential(layer, nn.InstanceNorm2d(channels, affine=True), nn.ReLU())
+
+
+class TransformerNet(nn.Module):
+    """The quality network."""
+
+    def __init__(self, widths=(32, 64, 128), blocks=5):
+        super().__init__()
+        c1, c2, c3 = widths
+        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 9), c1),
+                                    _block(ConvLayer(c1, c2, 3, 2), c2),
+                                    _block(ConvLayer(c2, c3, 3, 2), c3))
+        self.residual = nn.Sequential(*[ResidualBlock(c3) for _ in range(blocks)])
+        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2),
+                                    _block(UpsampleConvLayer(c2, c1, 3), c1),
+                                    ConvLayer(c1, 3, 9))
+
+    def forward(self, x):
+        return self.decode(self.residual(self.encode(x)))
+
+
+class RealtimeNet(nn.Module):
+    """The realtime network: works at 1/8 resolution inside. Inputs should be multiples of 8."""
+
+    def __init__(self, widths=(16, 32, 64), blocks=4):
+        super().__init__()
+        c1, c2, c3 = widths
+        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 3, 2), c1),
+                                    _block(ConvLayer(c1, c2, 3, 2), c2),
+                                    _block(ConvLayer(c2, c3, 3, 2), c3))
+        self.residual = nn.Sequential(*[ResidualBlock(c3) for _ in range(blocks)])
+        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2),
+                                    _block(UpsampleConvLayer(c2, c1, 3), c1),
+                                    UpsampleConvLayer(c1, 3, 3))
+
+    def forward(self, x):
+        return self.decode(self.residual(self.encode(x)))
+
+
+VARIANTS = {"quality": TransformerNet, "realtime": RealtimeNet}
+# Input sides must be multiples of this for the output to match the input size.
+SIZE_MULTIPLE = {"quality": 4, "realtime": 8}
+
+
+def macs(model, height, width):
+    """Multiply-accumulates of every convolution for one height×width image."""
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        k = module.kernel_size[0] * module.kernel_size[1] * module.in_channels // module.groups
+        total += k * output.shape[1] * output.shape[2] * output.shape[3]
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        model(torch.zeros(1, 3, height, width))
+    for h in handles:
+        h.remove()
+    return total
+
+
+if __name__ == "__main__":
+    for name, cls in VARIANTS.items():
+        m = cls()
+        n = sum(p.numel() for p in m.parameters())
+        print(f"{name}: {macs(m, 480, 640) / 1e9:.2f} GMAC at 640×480, {n / 1e6:.2f} M parameters")
