@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Evaluate trained style networks: how much they flicker under motion, and their losses.
+
+For each held-out photo it renders a synthetic-motion clip — the photo under a slow, known
+affine motion (rotation, zoom and pan, exactly sampled from a larger view), with slight
+noise like a camera's — runs the network on every frame on its own, and computes the
+warping error of Lai et al. 2018 with the *exact* flow: per pair, the per-channel mean
+squared difference (0..1 RGB) between output t and output t+1 moved back along the known
+motion, over the pixels that stay in the frame, averaged over pairs. It also reports the
+held-out content and style losses of train.py, and checks that the exported ONNX file
+gives the same output in ONNX Runtime as the PyTorch weights.
+
+  python Training/evaluate.py --style painting.jpg MODEL.pt [MODEL2.pt ...] [--variant quality]
+
+Used for the closing figures: the shipped model (trained with the stability term) against
+the same recipe trained with --temporal-weight 0.
+"""
+import argparse
+import glob
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+import train  # noqa: E402
+import vgg  # noqa: E402
+
+
+def motion_clip(photo, frames=8, size=(320, 240), seed=0):
+    """Frames of `photo` (1×3×H×W, 0..255) seen through a window that rotates, zooms and pans
+    slowly; returns the frames (N×3×h×w) and, per pair, the sampling grid that moves frame
+    t+1 back onto frame t (for warping outputs) and its in-frame mask."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    _, _, H, W = photo.shape
+    # Window of the photo for frame k: centre, scale (photo px per frame px) and angle.
+    scale0 = 0.8 * min(W / w, H / h)
+    d_angle, d_zoom = math.radians(rng.uniform(0.4, 0.8)), rng.uniform(0.005, 0.01)
+    d_pan = rng.uniform(-1.5, 1.5, 2)
+    windows = []
+    for k in range(frames):
+        windows.append((W / 2 + d_pan[0] * k * scale0, H / 2 + d_pan[1] * k * scale0,
+                        scale0 * (1 - d_zoom * k), d_angle * k))
+
+    def frame_to_photo(win):
+        """Affine map from frame pixel (x, y, 1) to photo pixel."""
+        cx, cy, s, a = win
+        c, si = math.cos(a), math.sin(a)
+        return np.array([[s * c, -s * si, cx - s * (c * w / 2 - si * h / 2)],
+                         [s * si, s * c, cy - s * (si * w / 2 + c * h / 2)], [0, 0, 1]])
+
+    def grid_for(M, src_w, src_h):
+        """grid_sample grid sampling a src_w×src_h image at M·(x, y, 1) for each frame pixel."""
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+        px = M[0, 0] * xs + M[0, 1] * ys + M[0, 2]
+        py = M[1, 0] * xs + M[1, 1] * ys + M[1, 2]
+        gx, gy = (px + 0.5) / src_w * 2 - 1, (py + 0.5) / src_h * 2 - 1
+        return torch.from_numpy(np.stack([gx, gy], -1)).float().unsqueeze(0)
+
+    clip, pairs = [], []
+    for k, win in enumerate(windows):
+        g = grid_for(frame_to_photo(win), W, H)
+        f = F.grid_sample(photo, g, mode="bicubic", padding_mode="border", align_corners=False)
+        f = (f + torch.from_numpy(rng.normal(0, 2, f.shape)).float()).clamp(0, 255)
+        clip.append(f)
+        if k > 0:
+            # Frame t pixel → photo → frame t+1 pixel.
+            M = np.linalg.inv(frame_to_photo(win)) @ frame_to_photo(windows[k - 1])
+            back = grid_for(M, w, h)
+            inside = ((back[..., 0].abs() <= 1) & (back[..., 1].abs() <= 1)).unsqueeze(1)
+            pairs.append((back, inside))
+    return torch.cat(clip), pairs
+
+
+def warping_error(outputs, pairs):
+    """Lai et al.'s warping error with exact flow; outputs N×3×h×w in 0..255."""
+    o = outputs.clamp(0, 255) / 255
+    errors = []
+    for t, (back, inside) in enumerate(pairs):
+        moved = F.grid_sample(o[t + 1:t + 2], back, mode="bilinear", padding_mode="border", align_corners=False)
+        m = inside.float()
+        errors.append(float(((moved - o[t:t + 1]) ** 2 * m).sum() / (3 * m.sum())))
+    return sum(errors) / len(errors)
+
+
+def onnx_check(net, onnx_path, x):
+    """Largest |ONNX Runtime − PyTorch| on x, relative to the output range."""
+    import onnxruntime as ort
+    session = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    ours = session.run(None, {"input": x.numpy()})[0]
+    with torch.no_grad():
+        ref = net(x).numpy()
+    return float(np.abs(ours - ref).max() / max(np.ptp(ref), 1e-6))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("models", nargs="+", help="PyTorch state dicts (.pt) written by train.py")
+    p.add_argument("--style", required=True, help="the painting the models were trained on")
+    p.add_argument("--variant", choices=models.VARIANTS, default="quality")
+    p.add_argument("--test-photos", default=os.path.join(train.DATA, "photos", "test"))
+    p.add_argument("--frames", type=int, default=8)
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    photos = sorted(glob.glob(os.path.join(args.test_photos, "*.jpg")))
+    if not photos:
+        sys.exit(f"evaluate: error: no photos in {args.test_photos}")
+    clips = [motion_clip(train.load_rgb(path).unsqueeze(0).float(), args.frames, seed=i)
+             for i, path in enumerate(photos)]
+    loss_net = vgg.VGG16Features(os.path.join(train.DATA, "vgg"))
+    painting = train.load_rgb(args.style, 384).unsqueeze(0).float()
+    with torch.no_grad():
+        style_grams = {k: train.gram(v) for k, v in loss_net(painting).items()}
+    inputs = [warping_error(frames, pairs) for frames, pairs in clips]
+    print(f"input clips: warping error {sum(inputs) / len(inputs):.6f} (the floor: noise and resampling)")
+    for path in args.models:
+        net = models.VARIANTS[args.variant]()
+        net.load_state_dict(torch.load(path))
+        net.eval()
+        errors, content, style = [], 0.0, 0.0
+        with torch.no_grad():
+            for frames, pairs in clips:
+                outputs = torch.cat([net(f.unsqueeze(0)) for f in frames])
+                errors.append(warping_error(outputs, pairs))
+                f_out, f_in = loss_net(outputs), loss_net(frames)
+                content += float(F.mse_loss(f_out["relu2_2"], f_in["relu2_2"])) * train.CONTENT_SCALE / len(clips)
+                style += sum(float(F.mse_loss(train.gram(f_out[k]), style_grams[k].expand(len(frames), -1, -1)))
+                             for k in train.STYLE_LAYERS) * train.STYLE_SCALE / len(clips)
+        line = (f"{path}: warping error {sum(errors) / len(errors):.6f}, held-out content {content:.4g}, "
+                f"style {style:.4g}")
+        onnx_path = os.path.join(os.path.dirname(path), f"{args.variant}.onnx")
+        if os.path.exists(onnx_path):
+            line += f", ONNX Runtime vs PyTorch max diff {onnx_check(net, onnx_path, clips[0][0][:1]):.2e} of range"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
