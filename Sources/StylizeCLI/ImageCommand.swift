@@ -46,8 +46,7 @@ struct ImageCommand: ParsableCommand {
         let preset: Preset
         do throws(PresetError) { preset = try PresetCatalog().resolve(look.style) } catch { throw exitWithError(error) }
         var options = ImageJobOptions(inputPath: input, outputPath: output, preset: preset)
-        options.style.strength = look.strength
-        options.style.preserveColors = look.preserveColors
+        options.style = look.settings(preset: preset)
         options.maxSize = maxSize
         if let threads { options.threads = threads }
         options.overwrite = force
@@ -73,7 +72,22 @@ struct LookOptions: ParsableArguments {
     @Flag(help: "Keep the original colours; take only light and shade from the style.")
     var preserveColors = false
 
+    @Option(help: ArgumentHelp("Which network of the preset: quality (the full one) or realtime (about 1/19 of "
+                               + "the work, coarser strokes; what the live camera uses).", valueName: "variant"))
+    var variant: Preset.Variant = .quality
+
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
     }
+
+    /// The look these options ask for, with `preset`.
+    func settings(preset: Preset) -> StyleSettings {
+        var settings = StyleSettings(preset: preset)
+        settings.strength = strength
+        settings.preserveColors = preserveColors
+        settings.variant = variant
+        return settings
+    }
 }
+
+extension Preset.Variant: ExpressibleByArgument {}

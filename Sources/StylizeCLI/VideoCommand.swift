@@ -93,8 +93,7 @@ struct VideoCommand: ParsableCommand {
         var options = VideoJobOptions(inputPath: inputPath,
                                       outputPath: output ?? Self.defaultOutput(for: inputPath, style: preset.name),
                                       preset: preset)
-        options.style.strength = look.strength
-        options.style.preserveColors = look.preserveColors
+        options.style = look.settings(preset: preset)
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset
