@@ -10,11 +10,16 @@ public struct PresetError: Error, CustomStringConvertible, Equatable {
 /// `<prefix>/share/stylize/presets` beside an installed binary, and the
 /// repository's `Presets/` (found by walking up from the binary or the
 /// current folder, so a fresh `swift build` works without installing).
+/// With no style given, `$STYLIZE_STYLE` if set, else the preset marked default.
 public struct PresetCatalog: Sendable {
     public let searchPaths: [String]
+    /// The style used when none is given, overriding the presets' own `"default"` mark
+    /// (`$STYLIZE_STYLE`: a preset name, folder or .onnx file).
+    public let defaultStyle: String?
 
-    public init(searchPaths: [String]) {
+    public init(searchPaths: [String], defaultStyle: String? = nil) {
         self.searchPaths = searchPaths
+        self.defaultStyle = defaultStyle
     }
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -36,6 +41,7 @@ public struct PresetCatalog: Sendable {
         }
         var seen = Set<String>()
         self.searchPaths = paths.filter { seen.insert($0).inserted }
+        self.defaultStyle = environment["STYLIZE_STYLE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The clip `stylize video` uses when given no input: `SampleClips/city-night.mp4`
@@ -92,7 +98,10 @@ public struct PresetCatalog: Sendable {
 
     /// Resolves what the user typed after `--style`: a preset name, a preset folder, or an `.onnx` file.
     public func resolve(_ nameOrPath: String?) throws(PresetError) -> Preset {
-        guard let nameOrPath, !nameOrPath.isEmpty else { return try defaultPreset() }
+        guard let nameOrPath, !nameOrPath.isEmpty else {
+            if let defaultStyle { return try resolve(defaultStyle) }
+            return try defaultPreset()
+        }
         let fm = FileManager.default
         if nameOrPath.lowercased().hasSuffix(".onnx") {
             guard fm.fileExists(atPath: nameOrPath) else {

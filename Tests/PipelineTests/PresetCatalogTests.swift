@@ -23,6 +23,11 @@ final class PresetCatalogTests: TemporaryFolderTestCase {
         XCTAssertEqual(try catalog.resolve(nil).name, "ink")
         let wave = try catalog.resolve("wave")
         XCTAssertEqual(wave.modelPath(for: .quality), wave.modelPath(for: .realtime), "falls back to the variant it has")
+        // $STYLIZE_STYLE picks the default; an explicit --style still wins.
+        let chosen = PresetCatalog(environment: ["STYLIZE_PRESETS": "\(user.path):\(shipped.path)", "STYLIZE_STYLE": "wave",
+                                                 "HOME": root.path])
+        XCTAssertEqual(try chosen.resolve(nil).title, "My Wave")
+        XCTAssertEqual(try chosen.resolve("ink").name, "ink")
     }
 
     func testErrorsNameTheProblem() throws {

@@ -33,7 +33,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
 
     func run(input: String, output name: String, temporal: Bool, stability: Float? = nil) throws -> (String, VideoJobSummary) {
         let output = folder.appendingPathComponent(name).path
-        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve(nil)
+        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
         var options = VideoJobOptions(inputPath: input, outputPath: output, preset: preset)
         options.threads = 2
         options.temporal = temporal
@@ -163,7 +163,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
     }
 
     func testRejectsStabilityOutOfRange() throws {
-        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve(nil)
+        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
         var options = VideoJobOptions(inputPath: try panningNoisyClip(frames: 2),
                                       outputPath: folder.appendingPathComponent("x.mp4").path, preset: preset)
         options.stability = 1.5

@@ -26,7 +26,7 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
     }
 
     func options(output: String) throws -> VideoJobOptions {
-        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve(nil)
+        let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
         var options = VideoJobOptions(inputPath: clip.path, outputPath: output, preset: preset)
         options.threads = 2
         return options

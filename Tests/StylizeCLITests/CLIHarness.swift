@@ -48,6 +48,9 @@ enum CLIHarness {
         if let folder { process.currentDirectoryURL = folder }
         var environment = ProcessInfo.processInfo.environment
         environment["STYLIZE_PRESETS"] = repositoryRoot.appendingPathComponent("Presets").path
+        // The tests exercise the pipeline, not a look: the tiny placeholder network keeps them fast
+        // in debug builds whatever the shipped default is (a test may still pass --style).
+        environment["STYLIZE_STYLE"] = "sketch"
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
