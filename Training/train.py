@@ -355,7 +355,8 @@ class Trainer:
         meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
         meta.update({"title": a.title or meta.get("title") or a.name.replace("-", " ").title(),
                      "artist": a.artist or meta.get("artist"), "year": a.year or meta.get("year"),
-                     "inputRange": 255})
+                     "inputRange": 255,
+                     "sizeMultiple": max(meta.get("sizeMultiple", 4), models.SIZE_MULTIPLE[a.variant])})
         if a.source:
             meta["source"] = a.source
         if a.licence:

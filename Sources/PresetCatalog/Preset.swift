@@ -25,6 +25,9 @@ public struct Preset: Sendable, Equatable {
     /// True for stand-ins that are not trained from a painting.
     public let isPlaceholder: Bool
     public let isDefault: Bool
+    /// The networks' input sides must be multiples of this for the output to match the input
+    /// size (4 for two stride-2 stages, 8 for the realtime networks' three).
+    public var sizeMultiple: Int = 4
 
     /// The model for `variant`, or the other variant when this preset has only one.
     public func modelPath(for variant: Variant) -> String {
@@ -51,4 +54,5 @@ struct PresetManifest: Decodable {
     var inputRange: Float?
     var placeholder: Bool?
     var `default`: Bool?
+    var sizeMultiple: Int?
 }

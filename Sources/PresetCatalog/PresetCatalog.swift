@@ -144,8 +144,14 @@ public struct PresetCatalog: Sendable {
             models[variant] = path
         }
         guard !models.isEmpty else { throw PresetError(message: "\(manifestPath): lists no models") }
-        return Preset(name: name, title: manifest.title ?? name, artist: manifest.artist,
-                      directory: directory, models: models, inputRange: manifest.inputRange ?? 255,
-                      isPlaceholder: manifest.placeholder ?? false, isDefault: manifest.default ?? false)
+        let multiple = manifest.sizeMultiple ?? 4
+        guard (1...64).contains(multiple) else {
+            throw PresetError(message: "\(manifestPath): sizeMultiple must be between 1 and 64 (got \(multiple))")
+        }
+        var preset = Preset(name: name, title: manifest.title ?? name, artist: manifest.artist,
+                            directory: directory, models: models, inputRange: manifest.inputRange ?? 255,
+                            isPlaceholder: manifest.placeholder ?? false, isDefault: manifest.default ?? false)
+        preset.sizeMultiple = multiple
+        return preset
     }
 }

@@ -12,6 +12,13 @@ final class NetworkSizeTests: XCTestCase {
         XCTAssertEqual(odd, NetworkSize(width: 320, height: 240), "small frames are not upscaled, only rounded")
         XCTAssertEqual(NetworkSize(fitting: 2, 2, maxSize: 960), NetworkSize(width: 4, height: 4))
     }
+
+    func testRealtimeNetworksRoundToMultiplesOfEight() {
+        // Three stride-2 stages: 540 rows would come back as 544.
+        XCTAssertEqual(NetworkSize(fitting: 1920, 1080, maxSize: 960, multiple: 8), NetworkSize(width: 960, height: 544))
+        XCTAssertEqual(NetworkSize(fitting: 640, 360, maxSize: 960, multiple: 8), NetworkSize(width: 640, height: 360))
+        XCTAssertEqual(NetworkSize(fitting: 3, 3, maxSize: 960, multiple: 8), NetworkSize(width: 8, height: 8))
+    }
 }
 
 final class ThreadPlanTests: XCTestCase {

@@ -30,6 +30,16 @@ final class PresetCatalogTests: TemporaryFolderTestCase {
         XCTAssertEqual(try chosen.resolve("ink").name, "ink")
     }
 
+    func testSizeMultipleComesFromTheManifest() throws {
+        try makePreset("rt", in: root, manifest: #"{"models": {"realtime": "m.onnx"}, "sizeMultiple": 8}"#)
+        try makePreset("plain", in: root, manifest: #"{"models": {"quality": "m.onnx"}}"#)
+        try makePreset("silly", in: root, manifest: #"{"models": {"quality": "m.onnx"}, "sizeMultiple": 0}"#)
+        let catalog = PresetCatalog(searchPaths: [root.path])
+        XCTAssertEqual(try catalog.resolve("rt").sizeMultiple, 8)
+        XCTAssertEqual(try catalog.resolve("plain").sizeMultiple, 4)
+        XCTAssertThrowsError(try catalog.resolve("silly")) { XCTAssertTrue("\($0)".contains("sizeMultiple")) }
+    }
+
     func testErrorsNameTheProblem() throws {
         try makePreset("broken", in: root, manifest: "{ not json")
         try makePreset("nomodel", in: root, manifest: #"{"models": {"quality": "missing.onnx"}}"#, models: [])

@@ -57,7 +57,8 @@ public final class ImageStylization {
         } catch { throw PipelineError(error) }
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
         model = try options.style.loadModel()
-        networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize)
+        networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize,
+                                  multiple: options.style.preset.sizeMultiple)
     }
 
     public func run() throws(PipelineError) -> ImageJobSummary {

@@ -4,8 +4,9 @@ import PresetCatalog
 import StyleEngine
 
 /// The size the network sees: the frame scaled so its longer side is at most
-/// `maxSize`, rounded to multiples of 4 so the two stride-2 stages of a
-/// Johnson network divide evenly (the output is scaled back to the frame's size).
+/// `maxSize`, rounded to multiples of `multiple` (4 for a Johnson network's two
+/// stride-2 stages, 8 for the realtime networks' three) so the stages divide evenly
+/// (the output is scaled back to the frame's size).
 public struct NetworkSize: Sendable, Equatable, CustomStringConvertible {
     public let width: Int
     public let height: Int
@@ -15,11 +16,12 @@ public struct NetworkSize: Sendable, Equatable, CustomStringConvertible {
         self.height = height
     }
 
-    public init(fitting frameWidth: Int, _ frameHeight: Int, maxSize: Int) {
+    public init(fitting frameWidth: Int, _ frameHeight: Int, maxSize: Int, multiple: Int = 4) {
         let longer = max(frameWidth, frameHeight)
         let scale = longer > maxSize ? Double(maxSize) / Double(longer) : 1
-        func round4(_ v: Double) -> Int { max(4, Int((v / 4).rounded()) * 4) }
-        self.init(width: round4(Double(frameWidth) * scale), height: round4(Double(frameHeight) * scale))
+        let m = Double(max(multiple, 1))
+        func round(_ v: Double) -> Int { max(Int(m), Int((v / m).rounded()) * Int(m)) }
+        self.init(width: round(Double(frameWidth) * scale), height: round(Double(frameHeight) * scale))
     }
 
     public var description: String { "\(width)×\(height)" }

@@ -34,7 +34,8 @@ public final class VideoStylization {
         info = reader.info
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
         model = try options.style.loadModel()
-        networkSize = NetworkSize(fitting: info.video.width, info.video.height, maxSize: options.maxSize)
+        networkSize = NetworkSize(fitting: info.video.width, info.video.height, maxSize: options.maxSize,
+                                  multiple: options.style.preset.sizeMultiple)
         threads = ThreadPlan(threads: options.threads, workers: options.workers)
     }
 
