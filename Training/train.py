@@ -67,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--test-photos", default=os.path.join(DATA, "photos", "test"), help="held-out photos")
     p.add_argument("--out", help="preset folder (default Presets/NAME)")
     p.add_argument("--work", help="checkpoints and logs (default .work/training/NAME-VARIANT)")
-    p.add_argument("--teacher", help="realtime: the quality model to distil (default: OUT/quality.pt)")
+    p.add_argument("--teacher", help="realtime: the quality model to distil, .onnx or .pt (default: OUT/quality.onnx)")
     p.add_argument("--iterations", type=int, default=2000)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--size", type=int, default=192, help="training crop side")
@@ -166,6 +166,28 @@ def random_motion(x, rng):
     return moved, move, valid
 
 
+def load_quality(path):
+    """The trained quality network, from train.py's state dict (.pt) or from the exported ONNX
+    file (its initializers keep the PyTorch parameter names), so a realtime variant can be
+    distilled from a shipped preset on any machine."""
+    if not os.path.exists(path):
+        fail(f"the realtime variant is distilled from the quality one: {path} not found "
+             f"(train --variant quality first, or pass --teacher)")
+    net = models.TransformerNet()
+    if path.endswith(".onnx"):
+        import onnx
+        from onnx import numpy_helper
+        tensors = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
+                   for t in onnx.load(path).graph.initializer}
+        state = {k: tensors[k] for k in net.state_dict() if k in tensors}
+        if len(state) != len(net.state_dict()):
+            fail(f"{path} is not a quality network exported by train.py")
+        net.load_state_dict(state)
+    else:
+        net.load_state_dict(torch.load(path))
+    return net
+
+
 # --- the run ------------------------------------------------------------------------------
 
 def cpu_has_bf16():
@@ -197,12 +219,7 @@ class Trainer:
         self.history = []         # (iteration, losses) every 50 iterations
         self.teacher = None
         if args.variant == "realtime":
-            path = args.teacher or os.path.join(self.out, "quality.pt")
-            if not os.path.exists(path):
-                fail(f"the realtime variant is distilled from the quality one: {path} not found "
-                     f"(train --variant quality first, or pass --teacher)")
-            self.teacher = models.TransformerNet()
-            self.teacher.load_state_dict(torch.load(path))
+            self.teacher = load_quality(args.teacher or os.path.join(self.out, "quality.onnx"))
             self.teacher.requires_grad_(False).eval()
             if self.bf16:
                 self.teacher = self.teacher.to(memory_format=torch.channels_last)
@@ -329,7 +346,7 @@ class Trainer:
         os.makedirs(self.out, exist_ok=True)
         net = self.net.float().to(memory_format=torch.contiguous_format).eval()
         name = a.variant
-        torch.save(net.state_dict(), os.path.join(self.out if a.variant == "quality" else self.work, f"{name}.pt"))
+        torch.save(net.state_dict(), os.path.join(self.work, f"{name}.pt"))   # for evaluate.py
         onnx_path = os.path.join(self.out, f"{name}.onnx")
         import warnings
         with warnings.catch_warnings():
