@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
         frames per second they reach together — the upper bound for `stylize video` \
         with the same --threads/--workers.
 
-          stylize bench Presets/sketch/model.onnx --size 640x480
+          stylize bench Presets/starry-night/quality.onnx --size 640x480
           stylize bench model.onnx --size 1280x720 --threads 2 --workers 1 --runs 5
         """
     )

@@ -11,7 +11,7 @@ struct ImageCommand: ParsableCommand {
         discussion: """
         Examples:
           stylize image photo.jpg -o painted.jpg
-          stylize image photo.png -o painted.png --style sketch --strength 0.8
+          stylize image photo.png -o painted.png --style starry-night --strength 0.8
           stylize image frame.png -o big.png --max-size 2400     # finer strokes, slower
         """
     )

@@ -41,7 +41,7 @@ struct Stylize: ParsableCommand {
         Try it on the bundled sample clip with the default style:
           stylize video
         Then on your own clip:
-          stylize video holiday.mp4 -o holiday-painted.mp4 --style sketch
+          stylize video holiday.mp4 -o holiday-painted.mp4 --style starry-night
           stylize presets            # the styles you can pick
         """,
         version: "0.1.0",

@@ -17,7 +17,7 @@ struct VideoCommand: ParsableCommand {
 
         Examples:
           stylize video                    # the bundled sample clip, default style
-          stylize video in.mp4 -o out.mp4 --style sketch
+          stylize video in.mp4 -o out.mp4 --style starry-night
           stylize video in.mov -o out.webm --strength 0.7 --preserve-colors
           stylize video in.mkv -o out.mkv --style ~/models/mosaic.onnx --max-size 640
 
