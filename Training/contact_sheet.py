@@ -17,7 +17,10 @@ from PIL import Image, ImageDraw
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
-PHOTOS = os.path.join(REPO, ".work", "training-data", "photos", "test")
+sys.path.insert(0, HERE)
+import paths  # noqa: E402
+
+PHOTOS = os.path.join(paths.DATA, "photos", "test")
 
 
 def fit(img, height, multiple=8):

@@ -3,7 +3,8 @@
 
 Everything comes from Debian packages that this script downloads itself with
 ``apt-get download`` (no root, no ``apt-get update``) and unpacks with
-``dpkg-deb -x`` under the output folder (default ``.work/training-data/``):
+``dpkg-deb -x`` under the output folder (default ``~/.cache/stylize/training-data/``,
+see ``paths.py``: outside the checkout, so it survives a fresh clone):
 
 * Style images (``OUT/styles/``) are scans of public-domain artworks that
   Debian happens to ship:
@@ -53,7 +54,10 @@ except ImportError:  # pragma: no cover - reported as a clear error in main()
     Image = None
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO_ROOT / ".work" / "training-data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import paths  # noqa: E402
+
+DEFAULT_OUT = Path(paths.DATA)
 
 GCOMPRIS_RCC = "usr/share/gcompris-qt/rcc"
 SKIMAGE_DATA = "usr/lib/python3/dist-packages/skimage/data"

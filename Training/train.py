@@ -37,10 +37,11 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
+import paths  # noqa: E402
 import vgg  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(REPO, ".work", "training-data")
+DATA = paths.DATA
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 # Loss scales: VGG features of 0..255 Caffe input are large; these bring content and style
 # losses to order 1 at the start so the weights below read as plain ratios.
@@ -66,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--photos", default=os.path.join(DATA, "photos", "train"), help="folder of content photos")
     p.add_argument("--test-photos", default=os.path.join(DATA, "photos", "test"), help="held-out photos")
     p.add_argument("--out", help="preset folder (default Presets/NAME)")
-    p.add_argument("--work", help="checkpoints and logs (default .work/training/NAME-VARIANT)")
+    p.add_argument("--work", help="checkpoints (default ~/.cache/stylize/training/NAME-VARIANT, see paths.py)")
     p.add_argument("--teacher", help="realtime: the quality model to distil, .onnx or .pt (default: OUT/quality.onnx)")
     p.add_argument("--iterations", type=int, default=2000)
     p.add_argument("--batch", type=int, default=4)
@@ -202,7 +203,7 @@ class Trainer:
     def __init__(self, args):
         self.args = args
         self.out = args.out or os.path.join(REPO, "Presets", args.name)
-        self.work = args.work or os.path.join(REPO, ".work", "training", f"{args.name}-{args.variant}")
+        self.work = args.work or os.path.join(paths.RUNS, f"{args.name}-{args.variant}")
         os.makedirs(self.work, exist_ok=True)
         torch.set_num_threads(args.threads)
         self.bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())

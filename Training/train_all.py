@@ -13,9 +13,12 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import paths  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-DATA = os.path.join(REPO, ".work", "training-data")
+DATA = paths.DATA
 ORDER = ["starry-night", "great-wave", "the-scream", "the-kiss", "composition-viii", "cafe-terrace"]
 
 
@@ -46,7 +49,7 @@ def main():
             if done(name, variant, args.iterations):
                 print(f"train_all: {name} {variant} already trained", flush=True)
                 continue
-            work = os.path.join(REPO, ".work", "training", f"{name}-{variant}")
+            work = os.path.join(paths.RUNS, f"{name}-{variant}")
             command = [sys.executable, os.path.join(HERE, "train.py"),
                        "--style", os.path.join(DATA, "styles", info["file"]), "--name", name,
                        "--variant", variant, "--iterations", str(args.iterations),
