@@ -4,8 +4,12 @@ last run stopped: for each painting in the fetched styles manifest (Training/fet
 the quality variant, then the realtime variant distilled from it. A variant already exported
 with the wanted number of iterations is skipped; one with a checkpoint is resumed.
 
-  python Training/train_all.py [--only starry-night,great-wave] [--variants quality,realtime]
-                               [-- extra train.py options…]
+The pseudo-variant `ablation` trains the quality network once more with the temporal
+stability term off (`--temporal-weight 0`, same iterations and seed) into
+CACHE/ablation/NAME, outside Presets/: evaluate.py compares the two to show what the term buys.
+
+  python Training/train_all.py [--only starry-night,great-wave] [--variants quality,realtime,ablation]
+                               [--iterations N] [--realtime-iterations N] [-- extra train.py options…]
 """
 import argparse
 import json
@@ -22,19 +26,32 @@ DATA = paths.DATA
 ORDER = ["starry-night", "great-wave", "the-scream", "the-kiss", "composition-viii", "cafe-terrace"]
 
 
-def done(name, variant, iterations):
-    meta = os.path.join(REPO, "Presets", name, "preset.json")
-    if not os.path.exists(meta) or not os.path.exists(os.path.join(REPO, "Presets", name, f"{variant}.onnx")):
+ABLATION = os.path.join(paths.CACHE, "ablation")
+
+
+def done(folder, model, iterations):
+    meta = os.path.join(folder, "preset.json")
+    if not os.path.exists(meta) or not os.path.exists(os.path.join(folder, f"{model}.onnx")):
         return False
-    info = json.load(open(meta)).get("training", {}).get(variant, {})
+    info = json.load(open(meta)).get("training", {}).get(model, {})
     return info.get("iterations", 0) >= iterations
+
+
+def plan(name, variant, args):
+    """(model variant, preset folder, work folder, iterations, extra train.py options) of one run."""
+    if variant == "ablation":
+        return ("quality", os.path.join(ABLATION, name), os.path.join(paths.RUNS, f"{name}-quality-notemporal"),
+                args.iterations, ["--temporal-weight", "0", "--out", os.path.join(ABLATION, name)])
+    iterations = args.realtime_iterations if variant == "realtime" and args.realtime_iterations else args.iterations
+    return variant, os.path.join(REPO, "Presets", name), os.path.join(paths.RUNS, f"{name}-{variant}"), iterations, []
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", default=",".join(ORDER))
     p.add_argument("--variants", default="quality,realtime")
-    p.add_argument("--iterations", type=int, default=2000)
+    p.add_argument("--iterations", type=int, default=2000, help="quality (and ablation) iterations")
+    p.add_argument("--realtime-iterations", type=int, default=None, help="default: --iterations")
     p.add_argument("extra", nargs="*", help="passed to train.py (after --)")
     args = p.parse_args()
     manifest_path = os.path.join(DATA, "styles", "manifest.json")
@@ -46,16 +63,18 @@ def main():
             sys.exit(f"train_all: error: {name} is not in {manifest_path}")
         info = manifest[name]
         for variant in [v for v in args.variants.split(",") if v]:
-            if done(name, variant, args.iterations):
+            if variant not in ("quality", "realtime", "ablation"):
+                sys.exit(f"train_all: error: unknown variant {variant} (quality, realtime, ablation)")
+            model, folder, work, iterations, extra = plan(name, variant, args)
+            if done(folder, model, iterations):
                 print(f"train_all: {name} {variant} already trained", flush=True)
                 continue
-            work = os.path.join(paths.RUNS, f"{name}-{variant}")
             command = [sys.executable, os.path.join(HERE, "train.py"),
                        "--style", os.path.join(DATA, "styles", info["file"]), "--name", name,
-                       "--variant", variant, "--iterations", str(args.iterations),
+                       "--variant", model, "--iterations", str(iterations), "--work", work,
                        "--title", info["title"], "--artist", info["artist"], "--year", str(info["year"]),
                        "--source", f"Debian package {info['source_package']}: {info['source_path']}",
-                       "--licence", info["licence"]] + args.extra
+                       "--licence", info["licence"]] + extra + args.extra
             if os.path.exists(os.path.join(work, "checkpoint.pt")):
                 command.append("--resume")
             print("train_all: " + " ".join(command[1:6]) + " …", flush=True)
