@@ -37,3 +37,38 @@ final class BoxBlurTests: XCTestCase {
         XCTAssertTrue(got.allSatisfy { abs($0 - 3.5) < 1e-5 })
     }
 }
+
+final class LocalMomentsTests: XCTestCase {
+    func testMeanAndVarianceMatchTheWindowDefinition() {
+        let (w, h, r) = (23, 14, 3)
+        let src = (0..<(w * h)).map { Float(($0 &* 2654435761) % 256) }
+        var mean = [Float](repeating: 0, count: w * h), variance = mean, workspace = [Float]()
+        src.withUnsafeBufferPointer { s in
+            BoxBlur.localMoments(s.baseAddress!, mean: &mean, variance: &variance, width: w, height: h, radius: r,
+                                 workspace: &workspace)
+        }
+        for y in 0..<h {
+            for x in 0..<w {
+                var values = [Float]()
+                for dy in -r...r {
+                    for dx in -r...r { values.append(src[min(max(y + dy, 0), h - 1) * w + min(max(x + dx, 0), w - 1)]) }
+                }
+                let m = values.reduce(0, +) / Float(values.count)
+                let v = values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Float(values.count)
+                XCTAssertEqual(mean[y * w + x], m, accuracy: 1e-3)
+                XCTAssertEqual(variance[y * w + x], v, accuracy: 0.05 + 1e-4 * v, "at \(x),\(y)")
+            }
+        }
+    }
+
+    func testInPlaceBlurEqualsOutOfPlace() {
+        let (w, h) = (31, 9)
+        var src = (0..<(w * h)).map { Float($0 % 17) }
+        let expected = BoxBlur.apply(src, width: w, height: h, radius: 2)
+        var workspace = [Float]()
+        src.withUnsafeMutableBufferPointer { s in
+            BoxBlur.apply(s.baseAddress!, into: s.baseAddress!, width: w, height: h, radius: 2, workspace: &workspace)
+        }
+        XCTAssertEqual(src, expected)
+    }
+}

@@ -120,7 +120,7 @@ public final class VideoStylization {
 
         // Sequential stage and encoder, on this thread: frames arrive in order.
         let composer = FrameConverter()
-        let blender = temporal.map { TemporalBlender(stability: $0.stability) }
+        let blender = temporal.map { TemporalBlender(settings: $0) }
         var written = 0
         func writeAudio(waiting: Bool) throws(MediaError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() { try writer.write(packet) }
