@@ -72,20 +72,20 @@ struct LookOptions: ParsableArguments {
     @Flag(help: "Keep the original colours; take only light and shade from the style.")
     var preserveColors = false
 
-    @Option(help: ArgumentHelp("Which network of the preset: quality (the full one) or realtime (about 1/19 of "
-                               + "the work, coarser strokes; what the live camera uses).", valueName: "variant"))
-    var variant: Preset.Variant = .quality
+    @Option(help: ArgumentHelp("Which network of the preset: quality (the full one; the default for files) or realtime "
+                               + "(about 1/19 of the work, coarser strokes; the default for the camera).", valueName: "variant"))
+    var variant: Preset.Variant?
 
     func validate() throws {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
     }
 
-    /// The look these options ask for, with `preset`.
-    func settings(preset: Preset) -> StyleSettings {
+    /// The look these options ask for, with `preset` (and `defaultVariant` unless --variant says).
+    func settings(preset: Preset, defaultVariant: Preset.Variant = .quality) -> StyleSettings {
         var settings = StyleSettings(preset: preset)
         settings.strength = strength
         settings.preserveColors = preserveColors
-        settings.variant = variant
+        settings.variant = variant ?? defaultVariant
         return settings
     }
 }

@@ -1,0 +1,52 @@
+/// Frame rate and capture-to-output latency of a live run: a rolling view for the status
+/// line and the totals for the summary. Used from the output thread only.
+public struct LiveStats: Sendable {
+    public private(set) var framesIn = 0
+    public private(set) var framesOut = 0
+    /// Frames never shown: skipped by the source or refused because the workers were busy.
+    public private(set) var dropped = 0
+    private var latencies: [Double] = []
+    private var recentOutputs: [Double] = []   // output times within the last second
+    private var firstOutput: Double?
+    private var lastOutput: Double?
+
+    public init() {}
+
+    /// The capture side's running totals: frames the source produced, skipped and refused.
+    mutating func record(capturedFrames: Int, skipped: Int, refused: Int) {
+        framesIn = capturedFrames
+        dropped = skipped + refused
+    }
+
+    mutating func output(captured: Double, at now: Double) {
+        framesOut += 1
+        latencies.append(now - captured)
+        if firstOutput == nil { firstOutput = now }
+        lastOutput = now
+        recentOutputs.append(now)
+        while let first = recentOutputs.first, now - first > 1 { recentOutputs.removeFirst() }
+    }
+
+    /// Frames out per second over the last second.
+    public var currentFPS: Double {
+        guard let first = recentOutputs.first, let last = recentOutputs.last, last > first else { return 0 }
+        return Double(recentOutputs.count - 1) / (last - first)
+    }
+
+    /// Frames out per second from the first output to the last.
+    public var meanFPS: Double {
+        guard let first = firstOutput, let last = lastOutput, last > first, framesOut > 1 else { return 0 }
+        return Double(framesOut - 1) / (last - first)
+    }
+
+    /// Latency (seconds) below which `fraction` of the frames came out, e.g. 0.5, 0.95.
+    public func latency(percentile fraction: Double) -> Double {
+        guard !latencies.isEmpty else { return 0 }
+        let sorted = latencies.sorted()
+        let rank = min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[rank]
+    }
+
+    /// The latest frame's latency.
+    public var lastLatency: Double { latencies.last ?? 0 }
+}

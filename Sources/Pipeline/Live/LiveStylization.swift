@@ -1,0 +1,235 @@
+import Foundation
+import MediaIO
+import OpticalFlow
+import StyleEngine
+
+/// How a live run is set up. The look can change while it runs (`LiveControls`).
+public struct LiveOptions: Sendable {
+    /// The styles the hotkeys cycle through; the run starts with the first.
+    public var styles: [StyleSettings]
+    /// Longer side of what the network sees; nil chooses it to hold the source's frame rate.
+    public var maxSize: Int?
+    /// Temporal blending at the start (the `t` hotkey toggles it).
+    public var temporal = true
+    public var stability: Float = TemporalSettings.defaultStability
+    /// CPU threads for stylizing: one worker per thread (frames in flight in parallel).
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Stop after this many frames out (benchmarks, tests); nil runs until the source ends or Ctrl-C.
+    public var frameLimit: Int?
+
+    public init(styles: [StyleSettings]) {
+        self.styles = styles
+    }
+}
+
+/// What a live run did.
+public struct LiveSummary: Sendable {
+    public let stats: LiveStats
+    public let networkSize: NetworkSize
+    public let workers: Int
+    public let elapsed: Double
+}
+
+/// Stylizes a live source into live outputs, keeping up with the source by dropping
+/// frames rather than falling behind:
+///
+///     source ─▶ capture thread ──FrameQueue (1 per worker; full → frame dropped)──▶ worker × N
+///                (scale, flow pyramid)                                                  │ network + flow link
+///     outputs ◀── output thread (the caller's): blend, compose, write ◀── ReorderBuffer ─┘
+///
+/// A frame that finds every worker busy is dropped at once instead of waiting, so the
+/// picture that goes out is never more than about one frame older than the camera's. The
+/// flow link of each frame is to the previous frame that was *kept*, so dropping frames
+/// never breaks temporal blending.
+public final class LiveStylization {
+    public let options: LiveOptions
+    public let networkSize: NetworkSize
+    private let models: [StyleModel]
+    private let source: LiveSource
+
+    /// Loads every style (so a bad one fails now, with one line) and chooses the network size.
+    public init(source: LiveSource, options: LiveOptions) throws(PipelineError) {
+        guard !options.styles.isEmpty else { throw PipelineError(.options, "no style to show") }
+        for style in options.styles { try style.validate() }
+        guard options.stability.isFinite, (0...1).contains(options.stability) else {
+            throw PipelineError(.options, "--stability must be between 0 and 1 (got \(options.stability))")
+        }
+        self.options = options
+        self.source = source
+        models = try options.styles.map { (style) throws(PipelineError) in try style.loadModel() }
+        // One size suits every preset: 8 divides the realtime networks' and the quality networks' strides.
+        if let maxSize = options.maxSize {
+            guard maxSize >= 16 else { throw PipelineError(.options, "--max-size must be at least 16 pixels (got \(maxSize))") }
+            networkSize = NetworkSize(fitting: source.width, source.height, maxSize: maxSize, multiple: 8)
+        } else {
+            networkSize = try Self.sizeHoldingRate(model: models[0], style: options.styles[0], source: source,
+                                                   workers: max(1, options.threads))
+        }
+    }
+
+    /// The largest network size at which one frame's network time stays within the share of
+    /// a frame interval the workers can give it (timed here, on a blank frame, after a warm-up):
+    /// N workers have N/fps seconds of CPU per frame; the network gets 60% of it, the rest is
+    /// for the flow, the blend and the conversions.
+    static func sizeHoldingRate(model: StyleModel, style: StyleSettings, source: LiveSource,
+                                workers: Int) throws(PipelineError) -> NetworkSize {
+        let full = NetworkSize(fitting: source.width, source.height, maxSize: max(source.width, source.height), multiple: 8)
+        let session = StyleSession(model: model, threads: 1)
+        let input = [Float](repeating: 128 * style.preset.inputRange / 255, count: 3 * full.width * full.height)
+        var seconds = 0.0
+        do throws(EngineError) {
+            for run in 0..<2 {
+                let start = monotonicSeconds()
+                _ = try input.withUnsafeBufferPointer { (b) throws(EngineError) in
+                    try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width)
+                }
+                if run == 1 { seconds = monotonicSeconds() - start }
+            }
+        } catch { throw PipelineError(error) }
+        let budget = 0.6 * Double(workers) / source.frameRate
+        guard seconds > budget else { return full }
+        let scale = (budget / seconds).squareRoot()
+        let longer = max(16, Int(Double(max(full.width, full.height)) * scale))
+        return NetworkSize(fitting: source.width, source.height, maxSize: longer, multiple: 8)
+    }
+
+    /// Runs until the source ends, `stop` is set, or `options.frameLimit` frames went out.
+    /// `status` is called on this thread after each frame written. Errors from the source
+    /// (a camera unplugged) or an output end the run with that error.
+    public func run(outputs: [LiveOutput], controls: LiveControls, stop: StopSignal = StopSignal(),
+                    status: (LiveStats, LiveControls.State) -> Void = { _, _ in }) throws(PipelineError) -> LiveSummary {
+        let start = monotonicSeconds()
+        let workers = max(1, options.threads)
+        let size = networkSize
+        let temporalSettings = TemporalSettings(stability: options.stability, frameWidth: size.width, height: size.height)
+        let failure = FirstError()
+
+        struct Job { let sequence: Int; var prepared: PreparedFrame; let previous: MotionFrame?; let input: LiveInput; let look: LiveControls.State }
+        struct Done { let stylized: StylizedFrame?; let input: LiveInput; let look: LiveControls.State }
+        let work = FrameQueue<Job>(capacity: 1)   // one frame waits for the next free worker; more would only age
+        let finished = ReorderBuffer<Done>(window: workers * 2, producers: workers)
+        let counters = CaptureCounters()
+        let cancelAll: @Sendable () -> Void = { work.cancel(); finished.cancel() }
+
+        // Capture: reads the source at its pace, prepares each kept frame once (network size,
+        // flow pyramid), and hands it to a free worker — or drops it if none is free.
+        let source = self.source
+        let captureThread = Worker(name: "stylize.capture") {
+            let preparer = FramePreparer(size: size, flow: temporalSettings.flow)
+            var sequence = 0
+            var previous: MotionFrame? = nil
+            var previousStyle = -1
+            defer { work.close() }
+            while stop.state == .running {
+                let input: LiveInput?
+                do throws(PipelineError) { input = try source.next() } catch {
+                    failure.record(error); cancelAll(); return
+                }
+                guard let input else { return }
+                counters.captured(skipped: input.dropped)
+                let look = controls.current
+                if look.bypass {
+                    // Nothing to stylize: straight to the output, in order.
+                    guard work.push(Job(sequence: sequence, prepared: PreparedFrame(original: input.frame, pixels: [], motion: nil),
+                                        previous: nil, input: input, look: look)) else { return }
+                    sequence += 1
+                    previous = nil
+                    continue
+                }
+                let prepared: PreparedFrame
+                do throws(MediaError) { prepared = try preparer.prepare(input.frame) } catch {
+                    failure.record(PipelineError(error)); cancelAll(); return
+                }
+                // A new style starts a fresh history: link nothing to a frame of the old look.
+                let linkTo = (look.temporal && look.style == previousStyle) ? previous : nil
+                guard work.tryPush(Job(sequence: sequence, prepared: prepared, previous: linkTo, input: input, look: look)) else {
+                    if work.isCancelled { return }
+                    counters.refused()
+                    continue
+                }
+                sequence += 1
+                previous = prepared.motion
+                previousStyle = look.style
+            }
+        }
+
+        // Workers: the network (the style the frame was captured with) and the flow link.
+        let (models, styles) = (self.models, options.styles)
+        let workerThreads = (0..<workers).map { index in
+            Worker(name: "stylize.live\(index)") {
+                defer { finished.producerFinished() }
+                var stylizers: [Int: FrameStylizer] = [:]
+                while var job = work.pop() {
+                    if job.look.bypass {
+                        guard finished.deliver(Done(stylized: nil, input: job.input, look: job.look), sequence: job.sequence) else { return }
+                        continue
+                    }
+                    let style = job.look.style
+                    let stylizer = stylizers[style] ?? FrameStylizer(model: models[style], inputRange: styles[style].preset.inputRange,
+                                                                     size: size, threads: 1)
+                    stylizers[style] = stylizer
+                    do throws(PipelineError) {
+                        let result = try stylizer.stylize(&job.prepared, previous: job.previous,
+                                                          temporal: job.look.temporal ? temporalSettings : nil)
+                        guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
+                    } catch {
+                        failure.record(error); cancelAll(); return
+                    }
+                }
+            }
+        }
+
+        // Output, on this thread: blend with the history, mix with the camera picture, write.
+        let composer = FrameConverter()
+        let blender = TemporalBlender(settings: temporalSettings)
+        var stats = LiveStats()
+        do throws(PipelineError) {
+            while let done = finished.next() {
+                if stop.state == .aborted { break }
+                let picture: VideoFrame
+                if var frame = done.stylized {
+                    if done.look.temporal {
+                        blender.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
+                    }
+                    do throws(MediaError) {
+                        picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
+                            try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
+                                                 original: frame.original, strength: done.look.strength,
+                                                 preserveColors: styles[done.look.style].preserveColors)
+                        }
+                    } catch { throw PipelineError(error) }
+                } else {
+                    picture = done.input.frame
+                }
+                for output in outputs { try output.write(picture) }
+                let now = monotonicSeconds()
+                let captured = counters.totals
+                stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
+                stats.output(captured: done.input.captured, at: now)
+                status(stats, done.look)
+                if let limit = options.frameLimit, stats.framesOut >= limit { stop.finish() }
+                if stop.state != .running && stats.framesOut > 0 { break }
+            }
+        } catch {
+            failure.record(error)
+        }
+        stop.finish()
+        cancelAll()
+        captureThread.join()
+        workerThreads.forEach { $0.join() }
+        source.close()
+        for output in outputs { output.close() }
+        if let error = failure.value { throw error }
+        return LiveSummary(stats: stats, networkSize: size, workers: workers, elapsed: monotonicSeconds() - start)
+    }
+}
+
+/// The capture thread's counts, read by the output thread.
+private final class CaptureCounters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var frames = 0, skipped = 0, refusedFrames = 0
+
+    func captured(skipped count: Int) { lock.withLock { frames += 1 + count; skipped += count } }
+    func refused() { lock.withLock { refusedFrames += 1 } }
+    var totals: (frames: Int, skipped: Int, refused: Int) { lock.withLock { (frames, skipped, refusedFrames) } }
+}
