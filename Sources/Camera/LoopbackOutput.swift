@@ -44,6 +44,12 @@ public final class LoopbackOutput: VideoSink {
         let handle = try mapError(fail("opening")) { try V4L2Handle.open(path, flags: O_RDWR, driver: driver) }
         do throws(CameraError) {
             let capabilities = try mapError(fail("querying capabilities")) { try handle.queryCapabilities() }
+            // exclusive_caps=1: once another program writes to the node, it
+            // presents itself as a capture device to everyone else.
+            if capabilities.driverName == "v4l2 loopback", !capabilities.has(V4L2_CAP_VIDEO_OUTPUT),
+               capabilities.has(V4L2_CAP_VIDEO_CAPTURE) {
+                throw CameraError.busy(path: path)
+            }
             guard capabilities.has(V4L2_CAP_VIDEO_OUTPUT), capabilities.has(V4L2_CAP_READWRITE) else {
                 throw CameraError.notAnOutputDevice(path: path, card: capabilities.cardName)
             }

@@ -36,17 +36,9 @@ public enum PixelConversion {
                                  into rgb: UnsafeMutablePointer<UInt8>) {
         let chromaPlane = source + bytesPerLine * height
         for y in 0..<height {
-            let lumaRow = source + y * bytesPerLine
             let chromaRow = chromaPlane + (y / 2) * bytesPerLine
-            var output = rgb + y * width * 3
-            for x in 0..<width {
-                let chroma = chromaRow + (x & ~1)
-                let (redTerm, greenTerm, blueTerm) = chromaTerms(u: Int(chroma[0]) - 128, v: Int(chroma[1]) - 128)
-                let luma = 298 * (Int(lumaRow[x]) - 16) + 128
-                output[0] = clampShift(luma + redTerm)
-                output[1] = clampShift(luma + greenTerm)
-                output[2] = clampShift(luma + blueTerm)
-                output += 3
+            convertRow(luma: source + y * bytesPerLine, width: width, output: rgb + y * width * 3) { pair in
+                (Int(chromaRow[2 * pair]) - 128, Int(chromaRow[2 * pair + 1]) - 128)
             }
         }
     }
@@ -58,15 +50,28 @@ public enum PixelConversion {
         let uPlane = source + width * height
         let vPlane = uPlane + chromaWidth * chromaHeight
         for y in 0..<height {
-            let lumaRow = source + y * width
             let uRow = uPlane + (y / 2) * chromaWidth, vRow = vPlane + (y / 2) * chromaWidth
-            var output = rgb + y * width * 3
-            for x in 0..<width {
-                let (redTerm, greenTerm, blueTerm) = chromaTerms(u: Int(uRow[x / 2]) - 128, v: Int(vRow[x / 2]) - 128)
-                let luma = 298 * (Int(lumaRow[x]) - 16) + 128
-                output[0] = clampShift(luma + redTerm)
-                output[1] = clampShift(luma + greenTerm)
-                output[2] = clampShift(luma + blueTerm)
+            convertRow(luma: source + y * width, width: width, output: rgb + y * width * 3) { pair in
+                (Int(uRow[pair]) - 128, Int(vRow[pair]) - 128)
+            }
+        }
+    }
+
+    /// One row of 4:2:0 luma, two pixels per chroma sample (the last one
+    /// alone when the width is odd). `chroma(pair)` gives U−128, V−128.
+    @inline(__always)
+    private static func convertRow(luma: UnsafePointer<UInt8>, width: Int, output: UnsafeMutablePointer<UInt8>,
+                                   chroma: (Int) -> (Int, Int)) {
+        var output = output
+        for pair in 0..<((width + 1) / 2) {
+            let (u, v) = chroma(pair)
+            let (redTerm, greenTerm, blueTerm) = chromaTerms(u: u, v: v)
+            let x = 2 * pair
+            for column in x..<min(x + 2, width) {
+                let base = 298 * (Int(luma[column]) - 16) + 128
+                output[0] = clampShift(base + redTerm)
+                output[1] = clampShift(base + greenTerm)
+                output[2] = clampShift(base + blueTerm)
                 output += 3
             }
         }

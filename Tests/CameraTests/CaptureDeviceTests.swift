@@ -145,6 +145,27 @@ final class CaptureDeviceTests: XCTestCase {
         XCTAssertEqual(next.dropped, 3)
     }
 
+    /// The RGB buffer is reused, but never under a frame the caller still holds.
+    func testHeldFramesAreNotOverwritten() throws {
+        let kernel = makeKernel()
+        let camera = try CaptureDevice(width: 320, height: 240, driver: kernel.driver)
+        kernel.produceFrames(1)
+        let held = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
+        kernel.produceFrames(1)
+        _ = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
+        XCTAssertEqual(FakeTestPattern.frameNumber(inRGB: held.rgb, width: 320, height: 240), 0)
+    }
+
+    /// poll can report readiness that DQBUF then does not find (another
+    /// thread took it, a spurious wake-up): nil, not an error.
+    func testReadyButNothingToDequeueReturnsNil() throws {
+        let kernel = makeKernel()
+        var driver = kernel.driver
+        driver.poll = { _, events, _ in events }
+        let camera = try CaptureDevice(width: 320, height: 240, driver: driver)
+        XCTAssertNil(try camera.nextFrame(timeout: 0.1))
+    }
+
     func testTimeoutWithoutFramesReturnsNil() throws {
         let kernel = makeKernel()
         let camera = try CaptureDevice(width: 320, height: 240, driver: kernel.driver)

@@ -54,7 +54,7 @@ final class LoopbackOutputTests: XCTestCase {
             try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, driver: kernel.driver)
         }
         // With exclusive_caps=1 a node with a writer presents itself as a capture device.
-        XCTAssertEqual(error, .notAnOutputDevice(path: "/dev/video10", card: "Stylize"))
+        XCTAssertEqual(error, .busy(path: "/dev/video10"))
         first.close()
         XCTAssertNoThrow(try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, driver: kernel.driver))
     }
@@ -86,5 +86,15 @@ final class LoopbackOutputTests: XCTestCase {
         XCTAssertEqual(try bytes.withUnsafeBytes { try driver.write(handle.fd, $0) }, frameSize)   // short: extra bytes left
         XCTAssertThrowsError(try bytes.withUnsafeBytes { try driver.write(handle.fd, UnsafeRawBufferPointer(rebasing: $0[..<10])) })
         XCTAssertEqual(kernel.writtenFrames().count, 1)
+
+        // A second descriptor may not change the format or write while this one is the writer.
+        let other = try V4L2Handle.open("/dev/video10", flags: O_RDWR, driver: driver)
+        defer { other.close() }
+        XCTAssertThrowsError(try other.setFormat(type: outputBufferType, pixelFormat: .yuyv, width: 16, height: 8)) {
+            XCTAssertEqual($0 as? SystemErrno, .busy)
+        }
+        XCTAssertThrowsError(try bytes.withUnsafeBytes { try driver.write(other.fd, $0) }) {
+            XCTAssertEqual($0 as? SystemErrno, .busy)
+        }
     }
 }
