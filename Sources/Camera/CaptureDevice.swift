@@ -142,12 +142,13 @@ public final class CaptureDevice {
     deinit { close() }
 
     /// Waits up to `timeout` seconds for a frame and returns the newest one,
-    /// or nil when none arrived in time.
+    /// or nil when none arrived in time. A negative or infinite timeout waits
+    /// until a frame arrives; 0 only looks.
     public func nextFrame(timeout: Double) throws(CameraError) -> CapturedFrame? {
         guard isOpen else { throw CameraError.systemError(path: path, operation: "reading a frame after close", errno: EBADF) }
         let fail = { (operation: String) in { (error: SystemErrno) in CameraError(error, path: self.path, operation: operation) } }
         let revents = try mapError(fail("waiting for a frame")) {
-            try handle.driver.poll(handle.fd, Int16(POLLIN), Int32(max(0, (timeout * 1000).rounded(.up))))
+            try handle.driver.poll(handle.fd, Int16(POLLIN), Self.pollMilliseconds(timeout))
         }
         if revents == 0 { return nil }
         // POLLERR alone does not say why; DQBUF's errno does (ENODEV on unplug).
@@ -194,6 +195,12 @@ public final class CaptureDevice {
         }
         return CapturedFrame(width: width, height: height, rgb: rgbBuffer, sequence: buffer.sequence,
                              timestamp: buffer.timestampSeconds, dropped: dropped)
+    }
+
+    /// poll(2)'s timeout: milliseconds rounded up, -1 for "no limit".
+    static func pollMilliseconds(_ seconds: Double) -> Int32 {
+        guard seconds >= 0, seconds.isFinite else { return -1 }
+        return Int32(min(Double(Int32.max), (seconds * 1000).rounded(.up)))
     }
 
     /// Stops streaming, unmaps the buffers and closes the device. Safe to

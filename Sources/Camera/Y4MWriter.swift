@@ -23,6 +23,7 @@ public final class Y4MWriter: VideoSink {
     private var headerWritten = false
     private var isOpen = true
     private var frame: [UInt8]
+    private static let frameMarker = Array("FRAME\n".utf8)
 
     /// - Parameters:
     ///   - fileDescriptor: where to write, e.g. `STDOUT_FILENO` for `--output -`.
@@ -41,7 +42,9 @@ public final class Y4MWriter: VideoSink {
         self.frameRate = frameRate
         self.closesDescriptor = closesDescriptor
         writeFunction = write
-        frame = [UInt8](repeating: 0, count: PixelFormat.yuv420.packedLayout(width: width, height: height)!.frameSize)
+        // "FRAME\n" and the planes in one buffer: one write per frame.
+        frame = Self.frameMarker
+            + [UInt8](repeating: 0, count: PixelFormat.yuv420.packedLayout(width: width, height: height)!.frameSize)
     }
 
     deinit { close() }
@@ -62,9 +65,11 @@ public final class Y4MWriter: VideoSink {
             headerWritten = true
         }
         rgb.withUnsafeBufferPointer { source in
-            frame.withUnsafeMutableBufferPointer { PixelConversion.rgbToI420(source.baseAddress!, width: width, height: height, into: $0.baseAddress!) }
+            frame.withUnsafeMutableBufferPointer {
+                PixelConversion.rgbToI420(source.baseAddress!, width: width, height: height,
+                                          into: $0.baseAddress! + Self.frameMarker.count)
+            }
         }
-        try writeAll(Array("FRAME\n".utf8))
         try writeAll(frame)
     }
 

@@ -171,6 +171,10 @@ final class CaptureDeviceTests: XCTestCase {
         let camera = try CaptureDevice(width: 320, height: 240, driver: kernel.driver)
         XCTAssertNil(try camera.nextFrame(timeout: 0.01))
         XCTAssertNil(try camera.nextFrame(timeout: 0))
+        XCTAssertEqual(CaptureDevice.pollMilliseconds(0.0101), 11)
+        XCTAssertEqual(CaptureDevice.pollMilliseconds(-1), -1)
+        XCTAssertEqual(CaptureDevice.pollMilliseconds(.infinity), -1)
+        XCTAssertEqual(CaptureDevice.pollMilliseconds(1e10), Int32.max)
     }
 
     func testUnplugMidStreamIsAnErrorAndLeaksNothing() throws {
