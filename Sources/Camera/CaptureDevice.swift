@@ -83,12 +83,10 @@ public final class CaptureDevice {
             { CameraError($0, path: path, operation: operation) }
         }
         // Non-blocking: nextFrame waits in poll, with a timeout, never in DQBUF.
-        var session = Session(handle: try mapError(fail("opening")) {
-            try V4L2Handle.open(path, flags: O_RDWR | O_NONBLOCK, driver: driver)
-        })
+        var session = Session(handle: try openNode(path, flags: O_RDWR | O_NONBLOCK, driver: driver))
         let handle = session.handle
         do throws(CameraError) {
-            let capabilities = try mapError(fail("querying capabilities")) { try handle.queryCapabilities() }
+            let capabilities = try queryCapabilities(handle, path: path)
             guard capabilities.has(V4L2_CAP_VIDEO_CAPTURE), capabilities.has(V4L2_CAP_STREAMING) else {
                 throw CameraError.notACaptureDevice(path: path, card: capabilities.cardName)
             }
@@ -215,6 +213,23 @@ public final class CaptureDevice {
         // drivers that count REQBUFS(0) (and the fake) in step.
         _ = try? handle.requestBuffers(type: captureBufferType, count: 0)
         handle.close()
+    }
+
+    /// open(); ENOTTY here comes from libv4l2, whose open issues QUERYCAP:
+    /// the node is not a V4L2 device at all.
+    static func openNode(_ path: String, flags: Int32, driver: V4L2Driver) throws(CameraError) -> V4L2Handle {
+        do throws(SystemErrno) { return try V4L2Handle.open(path, flags: flags, driver: driver) } catch {
+            if error == .notATTY { throw CameraError.notACaptureDevice(path: path, card: "not a V4L2 device") }
+            throw CameraError(error, path: path, operation: "opening")
+        }
+    }
+
+    /// QUERYCAP; ENOTTY means the node is not a V4L2 device at all.
+    static func queryCapabilities(_ handle: V4L2Handle, path: String) throws(CameraError) -> DeviceCapabilities {
+        do throws(SystemErrno) { return try handle.queryCapabilities() } catch {
+            if error == .notATTY { throw CameraError.notACaptureDevice(path: path, card: "not a V4L2 device") }
+            throw CameraError(error, path: path, operation: "querying capabilities")
+        }
     }
 
     // MARK: Format negotiation

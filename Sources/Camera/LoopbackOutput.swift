@@ -35,15 +35,25 @@ public final class LoopbackOutput: VideoSink {
     public init(path: String, width: Int, height: Int, framesPerSecond: Int = 30, format: Format = .yuyv,
                 driver: V4L2Driver = .system) throws(CameraError) {
         func fail(_ operation: String) -> (SystemErrno) -> CameraError {
-            { error in
-                // Missing node: say how to make one, not just that it is missing.
-                if error == .noEntry { return .notAnOutputDevice(path: path, card: "no such device") }
-                return CameraError(error, path: path, operation: operation)
+            { CameraError($0, path: path, operation: operation) }
+        }
+        /// Missing or not V4L2 at all: say how to make a loopback node.
+        func explained(_ error: CameraError) -> CameraError {
+            switch error {
+            case .notFound: return .notAnOutputDevice(path: path, card: "no such device")
+            case .notACaptureDevice(_, let card): return .notAnOutputDevice(path: path, card: card)
+            default: return error
             }
         }
-        let handle = try mapError(fail("opening")) { try V4L2Handle.open(path, flags: O_RDWR, driver: driver) }
+        let handle: V4L2Handle
+        do throws(CameraError) { handle = try CaptureDevice.openNode(path, flags: O_RDWR, driver: driver) } catch {
+            throw explained(error)
+        }
         do throws(CameraError) {
-            let capabilities = try mapError(fail("querying capabilities")) { try handle.queryCapabilities() }
+            let capabilities: DeviceCapabilities
+            do throws(CameraError) { capabilities = try CaptureDevice.queryCapabilities(handle, path: path) } catch {
+                throw explained(error)
+            }
             // exclusive_caps=1: once another program writes to the node, it
             // presents itself as a capture device to everyone else.
             if capabilities.driverName == "v4l2 loopback", !capabilities.has(V4L2_CAP_VIDEO_OUTPUT),
