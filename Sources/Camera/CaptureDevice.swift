@@ -141,7 +141,9 @@ public final class CaptureDevice {
 
     /// Waits up to `timeout` seconds for a frame and returns the newest one,
     /// or nil when none arrived in time. A negative or infinite timeout waits
-    /// until a frame arrives; 0 only looks.
+    /// until a frame arrives; 0 only looks. A frame the driver flagged as
+    /// damaged (or delivered short) is skipped, counted as dropped, and nil
+    /// is returned: call again.
     public func nextFrame(timeout: Double) throws(CameraError) -> CapturedFrame? {
         guard isOpen else { throw CameraError.systemError(path: path, operation: "reading a frame after close", errno: EBADF) }
         let fail = { (operation: String) in { (error: SystemErrno) in CameraError(error, path: self.path, operation: operation) } }

@@ -133,6 +133,18 @@ final class CaptureDeviceTests: XCTestCase {
         XCTAssertEqual(camera.droppedFrames, 5)
     }
 
+    func testDamagedFramesAreSkippedAndCounted() throws {
+        let kernel = makeKernel()
+        let camera = try CaptureDevice(width: 320, height: 240, driver: kernel.driver)
+        kernel.produceFrames(1, damaged: true)
+        XCTAssertNil(try camera.nextFrame(timeout: 0.1))
+        XCTAssertEqual(camera.droppedFrames, 1)
+        kernel.produceFrames(1)
+        let frame = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
+        XCTAssertEqual(frame.sequence, 1)
+        XCTAssertEqual(frame.dropped, 0)
+    }
+
     func testFramesLostForWantOfBuffersShowAsGaps() throws {
         let kernel = makeKernel()
         let camera = try CaptureDevice(width: 320, height: 240, bufferCount: 2, driver: kernel.driver)

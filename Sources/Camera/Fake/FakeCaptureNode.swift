@@ -182,8 +182,8 @@ final class FakeCaptureNode: FakeNode {
 
     // MARK: Frames
 
-    func produceFrames(_ count: Int) {
-        for _ in 0..<count { captureOneFrame() }
+    func produceFrames(_ count: Int, damaged: Bool = false) {
+        for _ in 0..<count { captureOneFrame(damaged: damaged) }
     }
 
     func loseFrames(_ count: Int) {
@@ -194,7 +194,7 @@ final class FakeCaptureNode: FakeNode {
 
     private var frameDuration: Int64 { 1_000_000 / Int64(framesPerSecond) }
 
-    private func captureOneFrame() {
+    private func captureOneFrame(damaged: Bool = false) {
         guard isStreaming else { return }
         let sequence = nextSequence
         nextSequence &+= 1
@@ -206,6 +206,7 @@ final class FakeCaptureNode: FakeNode {
         buffer.bytesUsed = FakeTestPattern.render(
             into: buffer.memory!, capacity: buffer.length, pixelFormat: format.pixelFormat,
             width: size.width, height: size.height, bytesPerLine: Int(pix.bytesperline), frameNumber: Int(sequence))
+        buffer.isDamaged = damaged
         buffer.sequence = sequence
         buffer.timestamp = timeval(tv_sec: Int(clock / 1_000_000), tv_usec: Int(clock % 1_000_000))
         buffer.state = .done
@@ -263,6 +264,7 @@ final class FakeCaptureNode: FakeNode {
         if buffer.mapCount > 0 { flags |= UInt32(V4L2_BUF_FLAG_MAPPED) }
         if buffer.state == .queued { flags |= UInt32(V4L2_BUF_FLAG_QUEUED) }
         if buffer.state == .done { flags |= UInt32(V4L2_BUF_FLAG_DONE) }
+        if buffer.isDamaged { flags |= UInt32(V4L2_BUF_FLAG_ERROR) }
         var described = v4l2_buffer()
         described.index = UInt32(buffer.index)
         described.type = UInt32(V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue)

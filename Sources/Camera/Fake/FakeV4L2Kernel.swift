@@ -45,8 +45,10 @@ public final class FakeV4L2Kernel: @unchecked Sendable {
     /// The camera at `path` captures `count` frames. Each takes the oldest
     /// queued buffer; with none queued the frame is lost (a sequence gap),
     /// as on real hardware. Nothing happens while the camera is not streaming.
-    public func produceFrames(_ count: Int, on path: String = "/dev/video0") {
-        withLock { (nodes[path] as? FakeCaptureNode)?.produceFrames(count) }
+    /// `damaged` frames carry V4L2_BUF_FLAG_ERROR, as uvcvideo marks frames
+    /// with missing USB packets.
+    public func produceFrames(_ count: Int, on path: String = "/dev/video0", damaged: Bool = false) {
+        withLock { (nodes[path] as? FakeCaptureNode)?.produceFrames(count, damaged: damaged) }
     }
 
     /// The camera at `path` loses `count` frames before they reach a buffer
@@ -278,6 +280,7 @@ final class FakeBuffer {
     enum State { case dequeued, queued, done }
     var state = State.dequeued
     var bytesUsed = 0
+    var isDamaged = false
     var sequence: UInt32 = 0
     var timestamp = timeval()
 
