@@ -132,3 +132,12 @@ final class FakeLoopbackNode: FakeNode {
         return pix
     }
 }
+
+/// A frame an application wrote to a loopback node.
+public struct FakeWrittenFrame: Sendable {
+    public let pixelFormat: PixelFormat
+    public let width: Int
+    public let height: Int
+    public let bytesPerLine: Int
+    public let bytes: [UInt8]
+}
