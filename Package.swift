@@ -8,7 +8,8 @@
 //       │                   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
 //       │                   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │                   └─▶ PresetCatalog              (finding styles on disk)
-//       └─▶ Terminal                                       (progress bar; later the preview)
+//       ├─▶ Terminal                                       (progress bar; later the preview)
+//       └─▶ Camera ──────▶ CV4L2        (webcams in; v4l2loopback and YUV4MPEG2 out)
 import PackageDescription
 
 let package = Package(
@@ -51,6 +52,8 @@ let package = Package(
         ),
         .target(name: "PresetCatalog"),
         .target(name: "Terminal"),
+        // V4L2 capture and virtual-camera output, plus the fake kernel its tests run against.
+        .target(name: "Camera", dependencies: ["CV4L2"]),
         .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow"]),
         .executableTarget(
             name: "StylizeCLI",
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
+        .testTarget(name: "CameraTests", dependencies: ["Camera"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.

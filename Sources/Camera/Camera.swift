@@ -1,0 +1,23 @@
+// Camera: webcams in, virtual cameras and YUV4MPEG2 streams out.
+//
+// Layering, from the bottom up:
+//
+//   CV4L2 (C shim)        request codes, fourccs and fixed-arity wrappers
+//        │
+//   V4L2Driver            the one boundary every device call crosses:
+//        │                open, close, ioctl, mmap, munmap, poll, read, write.
+//        │                `.system` is libv4l2 + poll(2); `FakeV4L2Kernel`
+//        │                is a kernel-like stand-in for tests and demos.
+//   V4L2Handle            builds the C structs, issues the ioctls, reads the
+//        │                replies: the only place (besides the fake) that
+//        │                touches V4L2 structs through pointers.
+//   CaptureDevice,        what callers use: typed values in, `CameraError` out.
+//   LoopbackOutput,
+//   Y4MWriter
+//
+// Because the fake sits *below* our ioctl code (it receives the same request
+// codes and struct pointers the kernel would), tests exercise the real
+// negotiation, buffer and streaming logic, not a mock of it.
+//
+// Buffer memory (mmap) is read only by CaptureDevice, through PixelConversion,
+// whose loops are the hot path: one pass per frame, no allocation.

@@ -1,0 +1,30 @@
+@testable import Camera
+import XCTest
+
+/// The largest per-channel difference between two RGB24 pictures.
+func maximumDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    precondition(a.count == b.count)
+    var worst = 0
+    for index in a.indices { worst = max(worst, abs(Int(a[index]) - Int(b[index]))) }
+    return worst
+}
+
+/// A kernel with one typical webcam at /dev/video0 (metadata node at
+/// /dev/video1) and a loopback node at /dev/video10.
+func makeKernel(formats: [FakeCameraFormat] = FakeCameraFormat.typicalWebcam) -> FakeV4L2Kernel {
+    let kernel = FakeV4L2Kernel()
+    kernel.addCamera(path: "/dev/video0", formats: formats, metadataPath: "/dev/video1")
+    kernel.addLoopback(path: "/dev/video10")
+    return kernel
+}
+
+/// Runs `body` and returns the CameraError it threw, failing if it did not throw one.
+func cameraError<Value>(_ body: () throws(CameraError) -> Value, file: StaticString = #filePath, line: UInt = #line) -> CameraError? {
+    do {
+        _ = try body()
+        XCTFail("expected a CameraError", file: file, line: line)
+        return nil
+    } catch {
+        return error
+    }
+}
