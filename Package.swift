@@ -54,11 +54,11 @@ let package = Package(
         .target(name: "Terminal"),
         // V4L2 capture and virtual-camera output, plus the fake kernel its tests run against.
         .target(name: "Camera", dependencies: ["CV4L2"]),
-        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow"]),
+        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera"]),
         .executableTarget(
             name: "StylizeCLI",
             dependencies: [
-                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Terminal", "OpticalFlow",
+                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Terminal", "OpticalFlow", "Camera",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

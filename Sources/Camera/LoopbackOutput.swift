@@ -10,7 +10,7 @@ import Glibc
 /// the simplest I/O v4l2loopback offers and all a 30 fps stream needs.
 public final class LoopbackOutput: VideoSink {
     /// What we send to the loopback device.
-    public enum Format: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
         /// Packed 4:2:2: understood by every consumer (browsers included).
         case yuyv
         /// Planar 4:2:0: smaller, fine for most consumers.
@@ -94,10 +94,7 @@ public final class LoopbackOutput: VideoSink {
     deinit { close() }
 
     public func write(rgb: [UInt8], width: Int, height: Int) throws(CameraError) {
-        guard isOpen else { throw CameraError.systemError(path: path, operation: "writing after close", errno: EBADF) }
-        guard width == self.width, height == self.height, rgb.count >= width * height * 3 else {
-            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
-        }
+        try checkFrame(width: width, height: height, bytes: rgb.count, needed: width * height * 3)
         let format = self.format
         rgb.withUnsafeBufferPointer { source in
             converted.withUnsafeMutableBufferPointer { destination in
@@ -107,6 +104,32 @@ public final class LoopbackOutput: VideoSink {
                 }
             }
         }
+        try send()
+    }
+
+    public func write(i420: UnsafeRawBufferPointer, width: Int, height: Int) throws(CameraError) {
+        let chroma = ((width + 1) / 2) * ((height + 1) / 2)
+        try checkFrame(width: width, height: height, bytes: i420.count, needed: width * height + 2 * chroma)
+        let format = self.format
+        converted.withUnsafeMutableBufferPointer { destination in
+            let source = i420.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            switch format {
+            case .yuyv: PixelConversion.i420ToYUYV(source, width: width, height: height, into: destination.baseAddress!)
+            case .i420: destination.baseAddress!.update(from: source, count: width * height + 2 * chroma)
+            }
+        }
+        try send()
+    }
+
+    private func checkFrame(width: Int, height: Int, bytes: Int, needed: Int) throws(CameraError) {
+        guard isOpen else { throw CameraError.systemError(path: path, operation: "writing after close", errno: EBADF) }
+        guard width == self.width, height == self.height, bytes >= needed else {
+            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
+        }
+    }
+
+    /// Writes `converted`, the frame in the device's format.
+    private func send() throws(CameraError) {
         let (driver, fd, path) = (handle.driver, handle.fd, self.path)
         // One write per frame: v4l2loopback takes a frame per write() call, so
         // a short write cannot be completed by a second one.
@@ -128,5 +151,19 @@ public final class LoopbackOutput: VideoSink {
         guard isOpen else { return }
         isOpen = false
         handle.close()
+    }
+
+    /// The first v4l2loopback node among `candidates` that takes output now (a loopback
+    /// another program already writes to presents itself as a capture device and is
+    /// skipped). nil when there is none: the caller says how to create one.
+    public static func findDevice(driver: V4L2Driver = .system,
+                                  candidates: [String] = (0..<64).map { "/dev/video\($0)" }) -> String? {
+        for path in candidates {
+            guard let handle = try? V4L2Handle.open(path, flags: O_RDWR, driver: driver) else { continue }
+            defer { handle.close() }
+            guard let capabilities = try? handle.queryCapabilities() else { continue }
+            if capabilities.driverName == "v4l2 loopback", capabilities.has(V4L2_CAP_VIDEO_OUTPUT) { return path }
+        }
+        return nil
     }
 }

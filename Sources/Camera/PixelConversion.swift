@@ -136,6 +136,25 @@ public enum PixelConversion {
         }
     }
 
+    /// Planar I420 → packed YUYV (4:2:0 → 4:2:2: each chroma row serves two picture rows).
+    /// `width` must be even.
+    public static func i420ToYUYV(_ i420: UnsafePointer<UInt8>, width: Int, height: Int,
+                                  into destination: UnsafeMutablePointer<UInt8>) {
+        let chromaWidth = (width + 1) / 2, chromaHeight = (height + 1) / 2
+        let uPlane = i420 + width * height, vPlane = uPlane + chromaWidth * chromaHeight
+        for y in 0..<height {
+            let luma = i420 + y * width
+            let u = uPlane + (y / 2) * chromaWidth, v = vPlane + (y / 2) * chromaWidth
+            let out = destination + y * width * 2
+            for pair in 0..<(width / 2) {
+                out[4 * pair] = luma[2 * pair]
+                out[4 * pair + 1] = u[pair]
+                out[4 * pair + 2] = luma[2 * pair + 1]
+                out[4 * pair + 3] = v[pair]
+            }
+        }
+    }
+
     // MARK: Array conveniences (tests, one-off frames)
 
     public static func yuyvToRGB(_ yuyv: [UInt8], width: Int, height: Int) -> [UInt8] {

@@ -56,19 +56,36 @@ public final class Y4MWriter: VideoSink {
     }
 
     public func write(rgb: [UInt8], width: Int, height: Int) throws(CameraError) {
-        guard isOpen else { throw CameraError.systemError(path: "fd \(fileDescriptor)", operation: "writing after close", errno: EBADF) }
-        guard width == self.width, height == self.height, rgb.count >= width * height * 3 else {
-            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
-        }
-        if !headerWritten {
-            try writeAll(Array(header.utf8))
-            headerWritten = true
-        }
+        try checkFrame(width: width, height: height, bytes: rgb.count, needed: width * height * 3)
         rgb.withUnsafeBufferPointer { source in
             frame.withUnsafeMutableBufferPointer {
                 PixelConversion.rgbToI420(source.baseAddress!, width: width, height: height,
                                           into: $0.baseAddress! + Self.frameMarker.count)
             }
+        }
+        try writeFrame()
+    }
+
+    public func write(i420: UnsafeRawBufferPointer, width: Int, height: Int) throws(CameraError) {
+        let planes = frame.count - Self.frameMarker.count
+        try checkFrame(width: width, height: height, bytes: i420.count, needed: planes)
+        frame.withUnsafeMutableBufferPointer {
+            UnsafeMutableRawPointer($0.baseAddress! + Self.frameMarker.count).copyMemory(from: i420.baseAddress!, byteCount: planes)
+        }
+        try writeFrame()
+    }
+
+    private func checkFrame(width: Int, height: Int, bytes: Int, needed: Int) throws(CameraError) {
+        guard isOpen else { throw CameraError.systemError(path: "fd \(fileDescriptor)", operation: "writing after close", errno: EBADF) }
+        guard width == self.width, height == self.height, bytes >= needed else {
+            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
+        }
+    }
+
+    private func writeFrame() throws(CameraError) {
+        if !headerWritten {
+            try writeAll(Array(header.utf8))
+            headerWritten = true
         }
         try writeAll(frame)
     }

@@ -35,6 +35,32 @@ final class LoopbackOutputTests: XCTestCase {
         XCTAssertLessThanOrEqual(maximumDifference(PixelConversion.i420ToRGB(frame.bytes, width: 320, height: 240), pattern), 3)
     }
 
+    /// The pipeline hands over I420 planes: the YUYV sent must match the one made from RGB
+    /// (same chroma rows for both lines of a pair), and I420 goes out untouched.
+    func testWritesFramesGivenAsI420() throws {
+        let i420 = PixelConversion.rgbToI420(pattern, width: 320, height: 240)
+        let kernel = makeKernel()
+        let yuyv = try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, driver: kernel.driver)
+        try i420.withUnsafeBytes { try yuyv.write(i420: $0, width: 320, height: 240) }
+        let sent = try XCTUnwrap(kernel.writtenFrames(on: "/dev/video10").last)
+        XCTAssertLessThanOrEqual(maximumDifference(PixelConversion.yuyvToRGB(sent.bytes, width: 320, height: 240), pattern), 4)
+        for y in [0, 1, 117, 239] {   // chroma of rows 2k and 2k+1 both come from I420 chroma row k
+            let u = sent.bytes[y * 640 + 2 * 0 + 1], expected = i420[320 * 240 + (y / 2) * 160]
+            XCTAssertEqual(u, expected, "row \(y)")
+        }
+        yuyv.close()
+        let planar = try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, format: .i420, driver: kernel.driver)
+        try i420.withUnsafeBytes { try planar.write(i420: $0, width: 320, height: 240) }
+        XCTAssertEqual(kernel.writtenFrames(on: "/dev/video10").last?.bytes, i420)
+        XCTAssertThrowsError(try i420.withUnsafeBytes { try planar.write(i420: UnsafeRawBufferPointer(rebasing: $0[0..<1000]), width: 320, height: 240) })
+    }
+
+    func testFindsTheLoopbackNode() {
+        let kernel = makeKernel()
+        XCTAssertEqual(LoopbackOutput.findDevice(driver: kernel.driver, candidates: (0..<12).map { "/dev/video\($0)" }), "/dev/video10")
+        XCTAssertNil(LoopbackOutput.findDevice(driver: kernel.driver, candidates: ["/dev/video0", "/dev/video3"]))
+    }
+
     func testRefusesNodesThatAreNotOutputsWithTheModprobeHint() {
         let kernel = makeKernel()
         for path in ["/dev/video0", "/dev/video9"] {

@@ -1,0 +1,97 @@
+import Camera
+import Foundation
+import MediaIO
+
+/// A V4L2 webcam as a live source: the device negotiates the nearest size and format it
+/// has, and frames are scaled (centre-cropped) to the wanted live size when it did not
+/// give exactly that.
+public final class CameraLiveSource: LiveSource {
+    public let width: Int
+    public let height: Int
+    public let frameRate: Double
+    public var name: String { device.path }
+    public let device: CaptureDevice
+    private let resizer: FrameResizer?
+    /// How long `next()` waits for a camera that sends nothing before giving up.
+    private let stallTimeout: Double = 5
+    private var sequence: Int64 = 0
+
+    public init(path: String, width: Int, height: Int, frameRate: Int, driver: V4L2Driver = .system) throws(PipelineError) {
+        do throws(CameraError) {
+            device = try CaptureDevice(path: path, width: width, height: height, framesPerSecond: frameRate, driver: driver)
+        } catch { throw PipelineError(error) }
+        self.width = width
+        self.height = height
+        self.frameRate = device.framesPerSecond ?? Double(frameRate)
+        resizer = (device.width, device.height) == (width, height) ? nil : FrameResizer(width: width, height: height)
+    }
+
+    public func next() throws(PipelineError) -> LiveInput? {
+        var waited = 0.0
+        while true {
+            let captured: CapturedFrame?
+            do throws(CameraError) { captured = try device.nextFrame(timeout: 0.5) } catch { throw PipelineError(error) }
+            guard let captured else {
+                waited += 0.5
+                if waited >= stallTimeout {
+                    throw PipelineError(.input, "\(device.path) sent no frame for \(Int(stallTimeout)) seconds")
+                }
+                continue
+            }
+            let now = monotonicSeconds()
+            // The driver's timestamp (CLOCK_MONOTONIC) includes the time the frame sat in
+            // the queue; trust it when it is plausible.
+            let stamp = (0...1).contains(now - captured.timestamp) ? captured.timestamp : now
+            let pts = sequence
+            let made: Result<VideoFrame, MediaError> = captured.rgb.withUnsafeBytes { bytes in
+                do throws(MediaError) {
+                    return .success(try VideoFrame(width: captured.width, height: captured.height,
+                                                   pixelFormatName: "rgb24", pts: pts, bytes: bytes))
+                } catch { return .failure(error) }
+            }
+            var frame: VideoFrame
+            do throws(MediaError) {
+                frame = try made.get()
+                if let resizer { frame = try resizer.resize(frame) }
+            } catch { throw PipelineError(error) }
+            sequence += 1
+            return LiveInput(frame: frame, captured: stamp, dropped: captured.dropped)
+        }
+    }
+
+    public func close() { device.close() }
+}
+
+/// A virtual camera or a YUV4MPEG2 stream (anything `Camera` calls a `VideoSink`) as a live
+/// output: the pipeline's 4:2:0 frames go out without a round trip through RGB.
+public final class SinkOutput: LiveOutput {
+    public let sink: VideoSink
+
+    public init(_ sink: VideoSink) {
+        self.sink = sink
+    }
+
+    public func write(_ frame: VideoFrame) throws(PipelineError) {
+        guard frame.pixelFormatName == "yuv420p" else {
+            throw PipelineError(.output, "internal: live frames must be yuv420p, got \(frame.pixelFormatName)")
+        }
+        let bytes = frame.pixelBytes()
+        let written: Result<Void, CameraError> = bytes.withUnsafeBytes { raw in
+            do throws(CameraError) {
+                return .success(try sink.write(i420: raw, width: frame.width, height: frame.height))
+            } catch { return .failure(error) }
+        }
+        do throws(CameraError) { try written.get() } catch { throw PipelineError(error) }
+    }
+
+    public func close() { sink.close() }
+}
+
+extension PipelineError {
+    public init(_ error: CameraError) {
+        switch error {
+        case .outputClosed, .notAnOutputDevice, .frameSizeMismatch: self.init(.output, error.description)
+        default: self.init(.input, error.description)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+
+/// `stylize camera` as a user runs it on a machine without a camera: a file as the source
+/// (--input), a YUV4MPEG2 stream on stdout (--output -).
+final class CameraCommandTests: XCTestCase {
+    var folder: URL!
+    var clip: URL!
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
+        folder = try CLIHarness.makeTemporaryFolder()
+        clip = folder.appendingPathComponent("clip.mp4")
+        try CLIHarness.makeClip(clip, size: "96x64", frames: 24, rate: 24, audio: false)
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func testStreamsYUV4MPEG2WithTheAskedSizeRateAndFrameCount() throws {
+        let (process, out, err) = try CLIHarness.start(["camera", "--input", clip.path, "--loop", "--output", "-",
+                                                       "--size", "64x48", "--fps", "24", "--max-size", "64", "--frames", "6"])
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        let stream = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: stderrData, as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        let header = "YUV4MPEG2 W64 H48 F24:1 Ip A1:1 C420jpeg\n"
+        XCTAssertEqual(String(decoding: stream.prefix(header.utf8.count), as: UTF8.self), header)
+        let frameBytes = "FRAME\n".utf8.count + 64 * 48 * 3 / 2
+        XCTAssertEqual(stream.count, header.utf8.count + 6 * frameBytes, "not exactly 6 whole frames")
+        for index in 0..<6 {
+            let at = header.utf8.count + index * frameBytes
+            XCTAssertEqual(String(decoding: stream[at..<(at + 6)], as: UTF8.self), "FRAME\n", "frame \(index)")
+        }
+        XCTAssertTrue(stderr.contains("Done: 6 frames"), stderr)
+        XCTAssertTrue(stderr.contains("latency p50"), stderr)
+
+        // ffmpeg reads it back with the same facts.
+        let saved = folder.appendingPathComponent("live.y4m")
+        try stream.write(to: saved)
+        let facts = try XCTUnwrap(CLIHarness.probe(saved, stream: "v:0"))
+        XCTAssertEqual(facts.width, 64)
+        XCTAssertEqual(facts.height, 48)
+        XCTAssertEqual(facts.frameRate, "24/1")
+        XCTAssertEqual(facts.frames, 6)
+    }
+
+    func testAReaderThatGoesAwayEndsTheRunWithOneLine() throws {
+        let (process, out, err) = try CLIHarness.start(["camera", "--input", clip.path, "--loop", "--output", "-",
+                                                       "--size", "64x48", "--max-size", "64"])
+        _ = out.fileHandleForReading.readData(ofLength: 100)
+        try out.fileHandleForReading.close()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, "killed by a signal (SIGPIPE?)")
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let lines = stderr.split(separator: "\n").filter { !$0.hasPrefix("Live:") }
+        XCTAssertEqual(lines.count, 1, stderr)
+        XCTAssertTrue(stderr.contains("closed"), stderr)
+    }
+
+    func testBadOptionsAndMissingDevicesGetOneLine() throws {
+        let missing = folder.appendingPathComponent("video7").path
+        let cases: [([String], String)] = [
+            (["camera", "--device", missing, "--output", "-"], "no camera at \(missing)"),
+            (["camera", "--input", clip.path, "--output", missing], "v4l2loopback"),
+            (["camera", "--input", folder.appendingPathComponent("nope.mp4").path, "--output", "-"], "nope.mp4"),
+            (["camera", "--size", "641x480", "--output", "-"], "--size"),
+            (["camera", "--loop", "--output", "-"], "--loop needs --input"),
+            (["camera", "--input", clip.path, "--output", "-", "--style", "no-such-style"], "unknown style"),
+        ]
+        for (arguments, needle) in cases {
+            let result = try CLIHarness.run(arguments)
+            XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains(needle), "'\(needle)' not in: \(result.stderr)")
+            XCTAssertTrue(result.stdout.isEmpty, "wrote to stdout on failure: \(arguments)")
+        }
+    }
+
+    func testWithoutAVirtualCameraItSaysHowToMakeOne() throws {
+        let nodes = (try? FileManager.default.contentsOfDirectory(atPath: "/dev"))?.filter { $0.hasPrefix("video") } ?? []
+        try XCTSkipUnless(nodes.isEmpty, "this machine has video devices; the default output may exist")
+        let result = try CLIHarness.run(["camera", "--input", clip.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("modprobe v4l2loopback"), result.stderr)
+    }
+}
