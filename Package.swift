@@ -8,7 +8,7 @@
 //       │                   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
 //       │                   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │                   └─▶ PresetCatalog              (finding styles on disk)
-//       └─▶ Terminal                                       (progress bar; later the preview)
+//       └─▶ Terminal                                       (progress bar, live preview, hotkeys)
 import PackageDescription
 
 let package = Package(
@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.

@@ -1,0 +1,293 @@
+/// Reduces an RGB image to at most 256 colours for paletted output.
+///
+/// The palette comes from median cut over a 32×32×32 histogram (5 bits per
+/// channel): the box holding the most squared error is split at the weighted
+/// median of its widest channel until the palette is full; each box's colour
+/// is the true mean of its pixels. Pixels are then mapped through a lazily
+/// filled 64×64×64 nearest-colour table with Floyd–Steinberg error diffusion
+/// (serpentine), so smooth gradients stay smooth on average.
+///
+/// An image that already has at most `maximumColors` colours, none sharing
+/// a histogram cell, is mapped exactly, without dithering: flat graphics stay flat.
+public struct ColorQuantizer: Sendable {
+    public var maximumColors: Int
+    public var dithering: Bool
+    /// Applied to each palette channel value before mapping: the colour the
+    /// output format can actually represent (sixel: percent steps), so the
+    /// dithering compensates for that rounding too.
+    public var representable: @Sendable (UInt8) -> UInt8
+
+    public init(maximumColors: Int = 256, dithering: Bool = true,
+                representable: @escaping @Sendable (UInt8) -> UInt8 = { $0 }) {
+        precondition((1...256).contains(maximumColors))
+        self.maximumColors = maximumColors
+        self.dithering = dithering
+        self.representable = representable
+    }
+
+    public func quantize(_ image: RGBImage) -> IndexedImage {
+        let histogram = Histogram(image)
+        if let exact = exactMapping(image, histogram) { return exact }
+        var palette = MedianCut.palette(histogram, maximumColors: maximumColors)
+        for i in palette.indices { palette[i] = representable(palette[i]) }
+        let indices = dithering ? mapDithered(image, palette: palette) : mapNearest(image, palette: palette)
+        return IndexedImage(width: image.width, height: image.height, indices: indices, palette: palette)
+    }
+
+    // MARK: Exact
+
+    private func exactMapping(_ image: RGBImage, _ histogram: Histogram) -> IndexedImage? {
+        guard histogram.occupied.count <= maximumColors, !histogram.anyCellMixed else { return nil }
+        var cellIndex = [UInt8](repeating: 0, count: Histogram.cellCount)
+        var palette: [UInt8] = []
+        palette.reserveCapacity(histogram.occupied.count * 3)
+        for (i, cell) in histogram.occupied.enumerated() {
+            cellIndex[cell] = UInt8(i)
+            let color = histogram.firstColor[cell]
+            palette.append(representable(UInt8(color >> 16)))
+            palette.append(representable(UInt8(color >> 8 & 0xFF)))
+            palette.append(representable(UInt8(color & 0xFF)))
+        }
+        var indices = [UInt8](repeating: 0, count: image.width * image.height)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            indices.withUnsafeMutableBufferPointer { out in
+                for i in 0..<out.count {
+                    out[i] = cellIndex[Histogram.cell(pixels[i * 3], pixels[i * 3 + 1], pixels[i * 3 + 2])]
+                }
+            }
+        }
+        return IndexedImage(width: image.width, height: image.height, indices: indices, palette: palette)
+    }
+
+    // MARK: Mapping
+
+    private func mapNearest(_ image: RGBImage, palette: [UInt8]) -> [UInt8] {
+        var table = NearestColorTable(palette: palette)
+        var indices = [UInt8](repeating: 0, count: image.width * image.height)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for i in 0..<indices.count {
+                indices[i] = table.index(Int(pixels[i * 3]), Int(pixels[i * 3 + 1]), Int(pixels[i * 3 + 2]))
+            }
+        }
+        return indices
+    }
+
+    private func mapDithered(_ image: RGBImage, palette: [UInt8]) -> [UInt8] {
+        let width = image.width, height = image.height
+        var table = NearestColorTable(palette: palette)
+        var indices = [UInt8](repeating: 0, count: width * height)
+        // Error in 1/16ths for this row and the next, with one guard pixel each side.
+        let rowLength = (width + 2) * 3
+        var current = [Int32](repeating: 0, count: rowLength)
+        var next = [Int32](repeating: 0, count: rowLength)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            palette.withUnsafeBufferPointer { colors in
+                indices.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<height {
+                        let leftToRight = y % 2 == 0
+                        current.withUnsafeMutableBufferPointer { errorHere in
+                            next.withUnsafeMutableBufferPointer { errorBelow in
+                                for i in 0..<rowLength { errorBelow[i] = 0 }
+                                for step in 0..<width {
+                                    let x = leftToRight ? step : width - 1 - step
+                                    let direction = leftToRight ? 1 : -1
+                                    let source = (y * width + x) * 3
+                                    let slot = (x + 1) * 3
+                                    let r = clampByte(Int32(pixels[source]) + ((errorHere[slot] + 8) >> 4))
+                                    let g = clampByte(Int32(pixels[source + 1]) + ((errorHere[slot + 1] + 8) >> 4))
+                                    let b = clampByte(Int32(pixels[source + 2]) + ((errorHere[slot + 2] + 8) >> 4))
+                                    let index = table.index(Int(r), Int(g), Int(b))
+                                    out[y * width + x] = index
+                                    let p = Int(index) * 3
+                                    let ahead = slot + direction * 3, behind = slot - direction * 3
+                                    // Floyd–Steinberg weights 7, 3, 5, 1 (sixteenths), mirrored on right-to-left rows.
+                                    for channel in 0..<3 {
+                                        let value = channel == 0 ? r : (channel == 1 ? g : b)
+                                        let error = value - Int32(colors[p + channel])
+                                        errorHere[ahead + channel] += error * 7
+                                        errorBelow[behind + channel] += error * 3
+                                        errorBelow[slot + channel] += error * 5
+                                        errorBelow[ahead + channel] += error
+                                    }
+                                }
+                            }
+                        }
+                        swap(&current, &next)
+                    }
+                }
+            }
+        }
+        return indices
+    }
+
+    @inline(__always)
+    private func clampByte(_ value: Int32) -> Int32 { min(255, max(0, value)) }
+}
+
+/// Pixel counts and colour sums per 5-bit-per-channel cell, and whether each
+/// cell holds a single exact colour.
+struct Histogram {
+    static let cellCount = 32 * 32 * 32
+    var count = [Int32](repeating: 0, count: cellCount)
+    var sums = [Int](repeating: 0, count: cellCount * 3)
+    /// The first exact colour seen in each cell (0xRRGGBB).
+    var firstColor = [UInt32](repeating: 0, count: cellCount)
+    var anyCellMixed = false
+    /// Occupied cells in index order.
+    var occupied: [Int] = []
+
+    @inline(__always)
+    static func cell(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
+        Int(r >> 3) << 10 | Int(g >> 3) << 5 | Int(b >> 3)
+    }
+
+    init(_ image: RGBImage) {
+        var mixed = false
+        image.pixels.withUnsafeBufferPointer { pixels in
+            count.withUnsafeMutableBufferPointer { count in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    firstColor.withUnsafeMutableBufferPointer { first in
+                        for i in 0..<(image.width * image.height) {
+                            let r = pixels[i * 3], g = pixels[i * 3 + 1], b = pixels[i * 3 + 2]
+                            let cell = Self.cell(r, g, b)
+                            let color = UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)
+                            if count[cell] == 0 { first[cell] = color } else if first[cell] != color { mixed = true }
+                            count[cell] += 1
+                            sums[cell * 3] += Int(r)
+                            sums[cell * 3 + 1] += Int(g)
+                            sums[cell * 3 + 2] += Int(b)
+                        }
+                    }
+                }
+            }
+        }
+        anyCellMixed = mixed
+        occupied = (0..<Self.cellCount).filter { count[$0] > 0 }
+    }
+}
+
+/// Median cut over histogram cells.
+enum MedianCut {
+    private struct Box {
+        var range: Range<Int>          // into `cells`
+        var pixels: Int
+        var squaredError: Double
+        var widestChannel: Int
+    }
+
+    /// Up to `maximumColors` packed RGB triples.
+    static func palette(_ histogram: Histogram, maximumColors: Int) -> [UInt8] {
+        var cells = histogram.occupied
+        var scratch = cells
+        var boxes = [describe(0..<cells.count, cells, histogram)]
+        while boxes.count < maximumColors {
+            guard let worst = boxes.indices.max(by: { boxes[$0].squaredError < boxes[$1].squaredError }),
+                  boxes[worst].squaredError > 0, boxes[worst].range.count > 1 else { break }
+            let box = boxes[worst]
+            let split = splitPoint(box, &cells, &scratch, histogram)
+            boxes[worst] = describe(box.range.lowerBound..<split, cells, histogram)
+            boxes.append(describe(split..<box.range.upperBound, cells, histogram))
+        }
+        var palette: [UInt8] = []
+        palette.reserveCapacity(boxes.count * 3)
+        for box in boxes {
+            var sum = (0, 0, 0)
+            for i in box.range {
+                let cell = cells[i]
+                sum.0 += histogram.sums[cell * 3]
+                sum.1 += histogram.sums[cell * 3 + 1]
+                sum.2 += histogram.sums[cell * 3 + 2]
+            }
+            let half = box.pixels / 2
+            palette.append(UInt8((sum.0 + half) / box.pixels))
+            palette.append(UInt8((sum.1 + half) / box.pixels))
+            palette.append(UInt8((sum.2 + half) / box.pixels))
+        }
+        return palette
+    }
+
+    @inline(__always)
+    private static func coordinate(_ cell: Int, _ channel: Int) -> Int { cell >> (10 - 5 * channel) & 31 }
+
+    /// Pixel count, squared error of the cell means around the box mean, and
+    /// the channel with the largest weighted variance.
+    private static func describe(_ range: Range<Int>, _ cells: [Int], _ histogram: Histogram) -> Box {
+        var pixels = 0
+        var sum = [Double](repeating: 0, count: 3), sumSquares = [Double](repeating: 0, count: 3)
+        for i in range {
+            let cell = cells[i]
+            let n = Int(histogram.count[cell])
+            pixels += n
+            for channel in 0..<3 {
+                let mean = Double(histogram.sums[cell * 3 + channel]) / Double(n)
+                sum[channel] += Double(n) * mean
+                sumSquares[channel] += Double(n) * mean * mean
+            }
+        }
+        var variances = [Double](repeating: 0, count: 3)
+        for channel in 0..<3 {
+            variances[channel] = max(0, sumSquares[channel] - sum[channel] * sum[channel] / Double(max(1, pixels)))
+        }
+        let widest = variances.indices.max { variances[$0] < variances[$1] }!
+        return Box(range: range, pixels: pixels, squaredError: variances.reduce(0, +), widestChannel: widest)
+    }
+
+    /// Orders the box's cells along its widest channel (counting sort: 32
+    /// values) and returns the index splitting its pixels in half, both sides non-empty.
+    private static func splitPoint(_ box: Box, _ cells: inout [Int], _ scratch: inout [Int], _ histogram: Histogram) -> Int {
+        let channel = box.widestChannel
+        var starts = [Int](repeating: 0, count: 33)
+        for i in box.range { starts[coordinate(cells[i], channel) + 1] += 1 }
+        for v in 0..<32 { starts[v + 1] += starts[v] }
+        for i in box.range {
+            let v = coordinate(cells[i], channel)
+            scratch[box.range.lowerBound + starts[v]] = cells[i]
+            starts[v] += 1
+        }
+        var seen = 0
+        var split = box.range.lowerBound + 1
+        for i in box.range {
+            cells[i] = scratch[i]
+        }
+        for i in box.range {
+            seen += Int(histogram.count[cells[i]])
+            if seen * 2 >= box.pixels { split = i + 1; break }
+        }
+        return min(box.range.upperBound - 1, max(box.range.lowerBound + 1, split))
+    }
+}
+
+/// Nearest palette entry for each 6-bit-per-channel cell, computed on first
+/// use: a frame touches a few thousand cells, not all 262 144.
+struct NearestColorTable {
+    private var entries: [UInt16]
+    private let palette: [Int32]
+    private static let unknown: UInt16 = 0xFFFF
+
+    init(palette: [UInt8]) {
+        self.palette = palette.map(Int32.init)
+        entries = [UInt16](repeating: Self.unknown, count: 64 * 64 * 64)
+    }
+
+    @inline(__always)
+    mutating func index(_ r: Int, _ g: Int, _ b: Int) -> UInt8 {
+        let cell = (r >> 2) << 12 | (g >> 2) << 6 | (b >> 2)
+        let known = entries[cell]
+        if known != Self.unknown { return UInt8(known) }
+        let found = nearest(Int32((r & ~3) | 2), Int32((g & ~3) | 2), Int32((b & ~3) | 2))   // cell centre
+        entries[cell] = UInt16(found)
+        return found
+    }
+
+    private func nearest(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt8 {
+        var best = 0, bestDistance = Int32.max
+        palette.withUnsafeBufferPointer { colors in
+            for i in 0..<(colors.count / 3) {
+                let dr = colors[i * 3] - r, dg = colors[i * 3 + 1] - g, db = colors[i * 3 + 2] - b
+                let distance = dr * dr + dg * dg + db * db
+                if distance < bestDistance { bestDistance = distance; best = i }
+            }
+        }
+        return UInt8(best)
+    }
+}
