@@ -1,9 +1,9 @@
 /// Reduces an RGB image to at most 256 colours for paletted output.
 ///
 /// The palette comes from median cut over a 32×32×32 histogram (5 bits per
-/// channel): the box holding the most squared error is split at the weighted
-/// median of its widest channel until the palette is full; each box's colour
-/// is the true mean of its pixels. Pixels are then mapped through a lazily
+/// channel): the box holding the most squared error is split where the two
+/// halves' squared error is smallest, until the palette is full; each box's
+/// colour is the true mean of its pixels. Pixels are then mapped through a lazily
 /// filled 64×64×64 nearest-colour table with Floyd–Steinberg error diffusion
 /// (serpentine), so smooth gradients stay smooth on average.
 ///
@@ -172,7 +172,6 @@ enum MedianCut {
         var range: Range<Int>          // into `cells`
         var pixels: Int
         var squaredError: Double
-        var widestChannel: Int
     }
 
     /// Up to `maximumColors` packed RGB triples.
@@ -209,8 +208,7 @@ enum MedianCut {
     @inline(__always)
     private static func coordinate(_ cell: Int, _ channel: Int) -> Int { cell >> (10 - 5 * channel) & 31 }
 
-    /// Pixel count, squared error of the cell means around the box mean, and
-    /// the channel with the largest weighted variance.
+    /// Pixel count and squared error of the cell means around the box mean.
     private static func describe(_ range: Range<Int>, _ cells: [Int], _ histogram: Histogram) -> Box {
         var pixels = 0
         var sum = [Double](repeating: 0, count: 3), sumSquares = [Double](repeating: 0, count: 3)
@@ -228,32 +226,62 @@ enum MedianCut {
         for channel in 0..<3 {
             variances[channel] = max(0, sumSquares[channel] - sum[channel] * sum[channel] / Double(max(1, pixels)))
         }
-        let widest = variances.indices.max { variances[$0] < variances[$1] }!
-        return Box(range: range, pixels: pixels, squaredError: variances.reduce(0, +), widestChannel: widest)
+        return Box(range: range, pixels: pixels, squaredError: variances.reduce(0, +))
     }
 
-    /// Orders the box's cells along its widest channel (counting sort: 32
-    /// values) and returns the index splitting its pixels in half, both sides non-empty.
+    /// Orders the box's cells along the channel where a cut removes the most
+    /// squared error (counting sort: 32 values per channel) and returns the
+    /// cut position: the one minimising the two halves' summed squared error
+    /// (Wu's criterion, from prefix sums), both sides non-empty.
     private static func splitPoint(_ box: Box, _ cells: inout [Int], _ scratch: inout [Int], _ histogram: Histogram) -> Int {
-        let channel = box.widestChannel
+        var best = (channel: 0, position: box.range.lowerBound + 1, error: Double.infinity)
+        for channel in 0..<3 {
+            sort(box.range, along: channel, &cells, &scratch)
+            let (position, error) = bestCut(box, cells, histogram)
+            if error < best.error { best = (channel, position, error) }
+        }
+        if best.channel != 2 { sort(box.range, along: best.channel, &cells, &scratch) }
+        return best.position
+    }
+
+    private static func sort(_ range: Range<Int>, along channel: Int, _ cells: inout [Int], _ scratch: inout [Int]) {
         var starts = [Int](repeating: 0, count: 33)
-        for i in box.range { starts[coordinate(cells[i], channel) + 1] += 1 }
+        for i in range { starts[coordinate(cells[i], channel) + 1] += 1 }
         for v in 0..<32 { starts[v + 1] += starts[v] }
-        for i in box.range {
+        for i in range {
             let v = coordinate(cells[i], channel)
-            scratch[box.range.lowerBound + starts[v]] = cells[i]
+            scratch[range.lowerBound + starts[v]] = cells[i]
             starts[v] += 1
         }
-        var seen = 0
-        var split = box.range.lowerBound + 1
+        for i in range { cells[i] = scratch[i] }
+    }
+
+    /// Squared error of the cell means left of each cut plus right of it; the minimum.
+    private static func bestCut(_ box: Box, _ cells: [Int], _ histogram: Histogram) -> (Int, Double) {
+        var total = (n: 0.0, r: 0.0, g: 0.0, b: 0.0, squares: 0.0)
         for i in box.range {
-            cells[i] = scratch[i]
+            let cell = cells[i]
+            let r = Double(histogram.sums[cell * 3]), g = Double(histogram.sums[cell * 3 + 1]), b = Double(histogram.sums[cell * 3 + 2])
+            let n = Double(histogram.count[cell])
+            total.n += n; total.r += r; total.g += g; total.b += b
+            total.squares += (r * r + g * g + b * b) / n
         }
-        for i in box.range {
-            seen += Int(histogram.count[cells[i]])
-            if seen * 2 >= box.pixels { split = i + 1; break }
+        func error(_ n: Double, _ r: Double, _ g: Double, _ b: Double, _ squares: Double) -> Double {
+            n > 0 ? squares - (r * r + g * g + b * b) / n : 0
         }
-        return min(box.range.upperBound - 1, max(box.range.lowerBound + 1, split))
+        var left = (n: 0.0, r: 0.0, g: 0.0, b: 0.0, squares: 0.0)
+        var best = (position: box.range.lowerBound + 1, error: Double.infinity)
+        for i in box.range.dropLast() {
+            let cell = cells[i]
+            let r = Double(histogram.sums[cell * 3]), g = Double(histogram.sums[cell * 3 + 1]), b = Double(histogram.sums[cell * 3 + 2])
+            let n = Double(histogram.count[cell])
+            left.n += n; left.r += r; left.g += g; left.b += b
+            left.squares += (r * r + g * g + b * b) / n
+            let split = error(left.n, left.r, left.g, left.b, left.squares)
+                + error(total.n - left.n, total.r - left.r, total.g - left.g, total.b - left.b, total.squares - left.squares)
+            if split < best.error { best = (i + 1, split) }
+        }
+        return best
     }
 }
 

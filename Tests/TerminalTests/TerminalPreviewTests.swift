@@ -1,0 +1,153 @@
+import XCTest
+import Foundation
+@testable import Terminal
+
+final class TerminalPreviewTests: XCTestCase {
+    /// Reads a pipe on its own thread, optionally slowly, until EOF.
+    final class SlowReader: @unchecked Sendable {
+        private let fileDescriptor: Int32
+        private let delayPerRead: useconds_t
+        private let done = DispatchSemaphore(value: 0)
+        private var bytes: [UInt8] = []
+
+        init(fileDescriptor: Int32, delayPerRead: useconds_t) {
+            self.fileDescriptor = fileDescriptor
+            self.delayPerRead = delayPerRead
+            Thread { [self] in
+                var chunk = [UInt8](repeating: 0, count: 16384)
+                while true {
+                    let count = read(fileDescriptor, &chunk, chunk.count)
+                    if count <= 0 { break }
+                    bytes += chunk[0..<count]
+                    usleep(delayPerRead)
+                }
+                done.signal()
+            }.start()
+        }
+
+        func waitForEOF() -> String {
+            done.wait()
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    private func makePipe() -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        return (ends[0], ends[1])
+    }
+
+    private func statuses(in output: String) -> [Int] {
+        output.components(separatedBy: "frame ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+    }
+
+    /// A slow terminal: show() stays instant, frames are skipped, the last frame is drawn.
+    func testShowNeverBlocksAndSkipsFramesForASlowTerminal() {
+        let ends = makePipe()
+        let reader = SlowReader(fileDescriptor: ends.read, delayPerRead: 3000)
+        let preview = TerminalPreview(mode: .truecolor, output: ends.write) { TerminalSize(columns: 120, rows: 40) }
+        let frames = (0..<4).map { TestImages.smoothField(width: 320 + $0, height: 180) }
+        var slowestShow = 0.0
+        let count = 300
+        for n in 0..<count {
+            let start = Date()
+            preview.show(frames[n % frames.count], status: "frame \(n)")
+            slowestShow = max(slowestShow, Date().timeIntervalSince(start))
+            usleep(1000)   // a 1000 fps video: the drawing thread gets to run, but can't keep up
+        }
+        preview.close()
+        close(ends.write)
+        let output = reader.waitForEOF()
+        let drawn = statuses(in: output)
+
+        XCTAssertLessThan(slowestShow, 0.05, "show() must not wait for the terminal")
+        XCTAssertEqual(drawn.last, count - 1, "the last frame is always drawn")
+        XCTAssertLessThan(drawn.count, count, "frames are skipped when the terminal can't keep up")
+        XCTAssertGreaterThanOrEqual(drawn.count, 2, "and drawn while frames keep coming, not only at close")
+        XCTAssertEqual(drawn, drawn.sorted(), "frames drawn in order")
+        XCTAssertEqual(preview.framesShown, count)
+        XCTAssertEqual(preview.framesDrawn, drawn.count)
+        XCTAssertNil(preview.writeFailure)
+        print("TerminalPreview: \(drawn.count) of \(count) frames drawn through a slow pipe")
+
+        XCTAssertTrue(output.hasPrefix("\u{1B}[?1049h\u{1B}[?25l"), "alternate screen, cursor hidden")
+        XCTAssertTrue(output.hasSuffix("\u{1B}[?1049l\u{1B}[?25h"), "normal screen and cursor back on close")
+    }
+
+    /// A new terminal size is used at the next frame, after clearing the old one.
+    func testResizeIsPickedUpAtTheNextFrame() {
+        let ends = makePipe()
+        let reader = SlowReader(fileDescriptor: ends.read, delayPerRead: 0)
+        let size = LockedSize(TerminalSize(columns: 40, rows: 21))
+        let preview = TerminalPreview(mode: .ansi256, output: ends.write) { size.value }
+        let image = TestImages.gradient(width: 64, height: 64)   // square: 2 columns per row of half blocks
+        preview.show(image, status: "frame 0")
+        waitUntil { preview.framesDrawn == 1 }
+        size.value = TerminalSize(columns: 40, rows: 11)
+        preview.show(image, status: "frame 1")
+        preview.close()
+        close(ends.write)
+        let output = reader.waitForEOF()
+
+        let frames = output.components(separatedBy: "frame 0")
+        XCTAssertEqual(frames.count, 2)
+        // First frame: 40 columns × 20 rows; after the resize, 20 rows of 10: cursor positioned on rows 1…10 only.
+        XCTAssertTrue(frames[0].contains("\u{1B}[20;1H"))
+        XCTAssertTrue(frames[1].contains("\u{1B}[2J"), "cleared on resize")
+        XCTAssertTrue(frames[1].contains("\u{1B}[10;1H"))
+        XCTAssertFalse(frames[1].contains("\u{1B}[12;1H"))
+        XCTAssertEqual(frames[1].components(separatedBy: "▀").count - 1, 20 * 10)
+    }
+
+    func testEachModeDrawsSomething() {
+        for mode in PreviewMode.allCases {
+            let ends = makePipe()
+            let reader = SlowReader(fileDescriptor: ends.read, delayPerRead: 0)
+            let preview = TerminalPreview(mode: mode, output: ends.write) {
+                TerminalSize(columns: 80, rows: 25, pixelWidth: 640, pixelHeight: 400)
+            }
+            preview.show(TestImages.smoothField(width: 160, height: 90), status: "ok")
+            preview.close()
+            close(ends.write)
+            let output = reader.waitForEOF()
+            XCTAssertEqual(preview.framesDrawn, 1, "\(mode)")
+            XCTAssertTrue(output.contains("ok"), "\(mode)")
+            switch mode {
+            case .kitty: XCTAssertTrue(output.contains("\u{1B}_Ga=T"))
+            case .sixel: XCTAssertTrue(output.contains("\u{1B}P0;1;0q"))
+            case .truecolor: XCTAssertTrue(output.contains("38;2;"))
+            case .ansi256: XCTAssertTrue(output.contains("38;5;"))
+            }
+        }
+    }
+
+    /// A reader that goes away is a reported failure, not a crash or a hang.
+    func testClosedReaderIsReported() {
+        signal(SIGPIPE, SIG_IGN)
+        let ends = makePipe()
+        close(ends.read)
+        let preview = TerminalPreview(mode: .truecolor, output: ends.write) { TerminalSize(columns: 20, rows: 10) }
+        preview.show(TestImages.gradient(width: 10, height: 10))
+        waitUntil { preview.writeFailure != nil }
+        XCTAssertEqual(preview.writeFailure, .closed)
+        preview.show(TestImages.gradient(width: 10, height: 10))
+        preview.close()
+        close(ends.write)
+    }
+
+    private func waitUntil(_ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() && Date() < deadline { usleep(1000) }
+        XCTAssertTrue(condition())
+    }
+}
+
+final class LockedSize: @unchecked Sendable {
+    private let lock = NSLock()
+    private var size: TerminalSize
+    init(_ size: TerminalSize) { self.size = size }
+    var value: TerminalSize {
+        get { lock.lock(); defer { lock.unlock() }; return size }
+        set { lock.lock(); size = newValue; lock.unlock() }
+    }
+}
