@@ -11,26 +11,44 @@ final class SixelEncoderTests: XCTestCase {
         return decoded
     }
 
-    /// Smooth images can't be exact with 256 colours; the bound is what
-    /// dithering buys. Median cut over these fields leaves palette steps of
-    /// roughly 6–10 levels per channel; Floyd–Steinberg picks one of the two
-    /// neighbouring entries per pixel, so per-pixel error averages about a
-    /// quarter to a half step. < 6/255 is therefore tight but not flaky; an
-    /// undithered or badly chosen palette lands well above it (see the
-    /// smoke check on a coarse palette below).
-    func testSmoothImagesDecodeWithinSixLevels() throws {
-        let images = [
-            TestImages.gradient(width: 256, height: 64),
-            TestImages.gradient(width: 101, height: 61),
-            TestImages.smoothField(width: 160, height: 90),
-            TestImages.smoothField(width: 97, height: 53),
+    /// Smooth images can't be exact with 256 colours. Bounds, per channel in
+    /// 0–255 units, from what 256 colours can do on these frames: a smooth
+    /// frame is a 2-D surface through the RGB cube, and 256 entries tile the
+    /// surface of the photo-like field (~200 levels along each side) in
+    /// patches ~12 levels across, so even the best nearest-colour mapping
+    /// is ~3–4 off on average (the undithered mapping measures 4.2);
+    /// Floyd–Steinberg spends about one more level per pixel to get local
+    /// averages right. Measured: gradients 3.2, photo-like 5.2–5.4.
+    /// So: per pixel < 4 (gradient) and < 6 (photo-like); 4×4 block
+    /// averages < 2 and better than without dithering (what dithering is for).
+    func testSmoothImagesDecodeCloseToTheSource() throws {
+        let cases: [(RGBImage, pixelBound: Double)] = [
+            (TestImages.gradient(width: 256, height: 64), 4),
+            (TestImages.gradient(width: 101, height: 61), 4),
+            (TestImages.smoothField(width: 160, height: 90), 6),
+            (TestImages.smoothField(width: 97, height: 53), 6),
         ]
-        for image in images {
+        for (image, pixelBound) in cases {
             let decoded = try decodeChecked(image)
             let error = TestImages.meanAbsoluteError(decoded.image, image)
-            print("sixel \(image.width)×\(image.height): mean absolute error \(String(format: "%.2f", error))/255, \(decoded.paletteSize) colours")
-            XCTAssertLessThan(error, 6, "\(image.width)×\(image.height)")
+            let blockError = TestImages.blockMeanAbsoluteError(decoded.image, image)
+            let undithered = try SixelDecoder.decode(SixelEncoder(dithering: false).encode(image))
+            let unditheredBlockError = TestImages.blockMeanAbsoluteError(undithered.image, image)
+            print("sixel \(image.width)×\(image.height): mean absolute error \(String(format: "%.2f", error))/255, "
+                  + "4×4 blocks \(String(format: "%.2f", blockError)) (undithered \(String(format: "%.2f", unditheredBlockError))), "
+                  + "\(decoded.paletteSize) colours")
+            XCTAssertLessThan(error, pixelBound, "\(image.width)×\(image.height)")
+            XCTAssertLessThan(blockError, 2, "\(image.width)×\(image.height)")
+            XCTAssertLessThan(blockError, unditheredBlockError, "dithering improves local averages")
         }
+    }
+
+    /// The hard case stays usable: measured 6.3 (160×90) with a 1.9 block error.
+    func testBusyImageDegradesGracefully() throws {
+        let image = TestImages.busyField(width: 160, height: 90)
+        let decoded = try decodeChecked(image)
+        XCTAssertLessThan(TestImages.meanAbsoluteError(decoded.image, image), 7)
+        XCTAssertLessThan(TestImages.blockMeanAbsoluteError(decoded.image, image), 2.5)
     }
 
     /// Fewer colours than the palette holds: each decodes to exactly its

@@ -10,8 +10,21 @@ enum TestImages {
         }
     }
 
-    /// Slow sinusoids in all three channels, like sky or a blurred photo.
+    /// Photo-like: each channel a slow sinusoid (under one cycle across the
+    /// frame, in its own direction), like sky, skin or a blurred background.
+    /// Defined on the unit square, so every size shows the same picture.
     static func smoothField(width: Int, height: Int) -> RGBImage {
+        image(width: width, height: height) { x, y in
+            let u = Double(x) / Double(width) * 2 * .pi, v = Double(y) / Double(height) * 2 * .pi
+            return (Int(128 + 100 * sin(0.8 * u + 0.5 * v)),
+                    Int(128 + 90 * sin(0.6 * u - 0.9 * v + 1)),
+                    Int(128 + 80 * cos(0.5 * (u + v))))
+        }
+    }
+
+    /// A hard case for 256 colours: every channel cycles several times, in
+    /// different directions, so the frame sweeps a large part of the RGB cube.
+    static func busyField(width: Int, height: Int) -> RGBImage {
         image(width: width, height: height) { x, y in
             let fx = Double(x), fy = Double(y)
             return (Int(128 + 100 * sin(fx / 17 + fy / 29)),
@@ -46,6 +59,29 @@ enum TestImages {
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Mean absolute difference of `size`×`size` block averages: what the eye
+    /// sees once dithering noise blurs out.
+    static func blockMeanAbsoluteError(_ a: RGBImage, _ b: RGBImage, size: Int = 4) -> Double {
+        precondition(a.width == b.width && a.height == b.height)
+        var total = 0.0, blocks = 0
+        for top in stride(from: 0, through: a.height - size, by: size) {
+            for left in stride(from: 0, through: a.width - size, by: size) {
+                for channel in 0..<3 {
+                    var difference = 0
+                    for y in top..<(top + size) {
+                        for x in left..<(left + size) {
+                            let offset = (y * a.width + x) * 3 + channel
+                            difference += Int(a.pixels[offset]) - Int(b.pixels[offset])
+                        }
+                    }
+                    total += abs(Double(difference)) / Double(size * size)
+                    blocks += 1
+                }
+            }
+        }
+        return total / Double(max(1, blocks))
     }
 
     /// Mean absolute difference per channel value, in 0–255 units.

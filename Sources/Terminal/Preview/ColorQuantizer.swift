@@ -12,6 +12,10 @@
 public struct ColorQuantizer: Sendable {
     public var maximumColors: Int
     public var dithering: Bool
+    /// k-means passes over the histogram after median cut: each moves every
+    /// entry to the mean of the cells nearest to it (median cut's boxes are
+    /// axis-aligned; real clusters aren't).
+    public var refinementIterations = 3
     /// Applied to each palette channel value before mapping: the colour the
     /// output format can actually represent (sixel: percent steps), so the
     /// dithering compensates for that rounding too.
@@ -29,6 +33,7 @@ public struct ColorQuantizer: Sendable {
         let histogram = Histogram(image)
         if let exact = exactMapping(image, histogram) { return exact }
         var palette = MedianCut.palette(histogram, maximumColors: maximumColors)
+        palette = KMeans.refine(palette, histogram, iterations: refinementIterations)
         for i in palette.indices { palette[i] = representable(palette[i]) }
         let indices = dithering ? mapDithered(image, palette: palette) : mapNearest(image, palette: palette)
         return IndexedImage(width: image.width, height: image.height, indices: indices, palette: palette)
@@ -62,7 +67,7 @@ public struct ColorQuantizer: Sendable {
     // MARK: Mapping
 
     private func mapNearest(_ image: RGBImage, palette: [UInt8]) -> [UInt8] {
-        var table = NearestColorTable(palette: palette)
+        let table = NearestColorTable(palette: palette)
         var indices = [UInt8](repeating: 0, count: image.width * image.height)
         image.pixels.withUnsafeBufferPointer { pixels in
             for i in 0..<indices.count {
@@ -74,7 +79,7 @@ public struct ColorQuantizer: Sendable {
 
     private func mapDithered(_ image: RGBImage, palette: [UInt8]) -> [UInt8] {
         let width = image.width, height = image.height
-        var table = NearestColorTable(palette: palette)
+        let table = NearestColorTable(palette: palette)
         var indices = [UInt8](repeating: 0, count: width * height)
         // Error in 1/16ths for this row and the next, with one guard pixel each side.
         let rowLength = (width + 2) * 3
@@ -285,37 +290,112 @@ enum MedianCut {
     }
 }
 
+/// Lloyd iterations over histogram cells (weighted by pixel count, at their
+/// mean colour): cheap, since a frame occupies a few thousand cells.
+enum KMeans {
+    static func refine(_ palette: [UInt8], _ histogram: Histogram, iterations: Int) -> [UInt8] {
+        var centres = palette.map(Double.init)
+        let count = palette.count / 3
+        var sums = [Double](repeating: 0, count: count * 4)
+        for _ in 0..<iterations {
+            for i in sums.indices { sums[i] = 0 }
+            for cell in histogram.occupied {
+                let n = Double(histogram.count[cell])
+                let r = Double(histogram.sums[cell * 3]) / n
+                let g = Double(histogram.sums[cell * 3 + 1]) / n
+                let b = Double(histogram.sums[cell * 3 + 2]) / n
+                var best = 0, bestDistance = Double.infinity
+                for k in 0..<count {
+                    let dr = centres[k * 3] - r, dg = centres[k * 3 + 1] - g, db = centres[k * 3 + 2] - b
+                    let distance = dr * dr + dg * dg + db * db
+                    if distance < bestDistance { bestDistance = distance; best = k }
+                }
+                sums[best * 4] += n * r
+                sums[best * 4 + 1] += n * g
+                sums[best * 4 + 2] += n * b
+                sums[best * 4 + 3] += n
+            }
+            for k in 0..<count where sums[k * 4 + 3] > 0 {   // an entry nothing chose keeps its place
+                for channel in 0..<3 { centres[k * 3 + channel] = sums[k * 4 + channel] / sums[k * 4 + 3] }
+            }
+        }
+        return centres.map { UInt8(min(255, max(0, $0.rounded()))) }
+    }
+}
+
 /// Nearest palette entry for each 6-bit-per-channel cell, computed on first
-/// use: a frame touches a few thousand cells, not all 262 144.
-struct NearestColorTable {
-    private var entries: [UInt16]
-    private let palette: [Int32]
+/// use: a frame touches a few thousand cells, not all 262 144. Raw storage,
+/// because `index` runs once per pixel.
+final class NearestColorTable {
+    private let entries: UnsafeMutablePointer<UInt16>
+    private let palette: UnsafeMutablePointer<Int32>
+    private let paletteCount: Int
+    /// Palette entries that can be nearest within each 32-level region, concatenated.
+    private let candidates: [UInt8]
+    private let regionStarts: [Int]
+    private static let cellCount = 64 * 64 * 64
     private static let unknown: UInt16 = 0xFFFF
 
-    init(palette: [UInt8]) {
-        self.palette = palette.map(Int32.init)
-        entries = [UInt16](repeating: Self.unknown, count: 64 * 64 * 64)
+    init(palette colors: [UInt8]) {
+        paletteCount = colors.count / 3
+        palette = .allocate(capacity: max(1, colors.count))
+        for (i, value) in colors.enumerated() { palette[i] = Int32(value) }
+        entries = .allocate(capacity: Self.cellCount)
+        entries.initialize(repeating: Self.unknown, count: Self.cellCount)
+
+        // Candidates per 8×8×8 region (32 levels a side): an entry can only
+        // be nearest somewhere in the region if its closest possible distance
+        // to the region beats the best entry's farthest one. Searches then
+        // scan a handful of entries instead of all 256.
+        var candidates: [UInt8] = []
+        var starts = [Int](repeating: 0, count: 513)
+        var nearestDistance = [Int32](repeating: 0, count: paletteCount)
+        for region in 0..<512 {
+            let low = [Int32(region >> 6) * 32, Int32(region >> 3 & 7) * 32, Int32(region & 7) * 32]
+            var bound = Int32.max
+            for i in 0..<paletteCount {
+                var near: Int32 = 0, far: Int32 = 0
+                for channel in 0..<3 {
+                    let value = Int32(colors[i * 3 + channel]), lo = low[channel], hi = low[channel] + 31
+                    let outside = value < lo ? lo - value : (value > hi ? value - hi : 0)
+                    let farthest = max(abs(value - lo), abs(value - hi))
+                    near += outside * outside
+                    far += farthest * farthest
+                }
+                nearestDistance[i] = near
+                bound = min(bound, far)
+            }
+            for i in 0..<paletteCount where nearestDistance[i] <= bound { candidates.append(UInt8(i)) }
+            starts[region + 1] = candidates.count
+        }
+        self.candidates = candidates
+        self.regionStarts = starts
+    }
+
+    deinit {
+        entries.deallocate()
+        palette.deallocate()
     }
 
     @inline(__always)
-    mutating func index(_ r: Int, _ g: Int, _ b: Int) -> UInt8 {
+    func index(_ r: Int, _ g: Int, _ b: Int) -> UInt8 {
         let cell = (r >> 2) << 12 | (g >> 2) << 6 | (b >> 2)
         let known = entries[cell]
-        if known != Self.unknown { return UInt8(known) }
+        if known != Self.unknown { return UInt8(truncatingIfNeeded: known) }
         let found = nearest(Int32((r & ~3) | 2), Int32((g & ~3) | 2), Int32((b & ~3) | 2))   // cell centre
         entries[cell] = UInt16(found)
         return found
     }
 
     private func nearest(_ r: Int32, _ g: Int32, _ b: Int32) -> UInt8 {
-        var best = 0, bestDistance = Int32.max
-        palette.withUnsafeBufferPointer { colors in
-            for i in 0..<(colors.count / 3) {
-                let dr = colors[i * 3] - r, dg = colors[i * 3 + 1] - g, db = colors[i * 3 + 2] - b
-                let distance = dr * dr + dg * dg + db * db
-                if distance < bestDistance { bestDistance = distance; best = i }
-            }
+        let region = Int(r >> 5) << 6 | Int(g >> 5) << 3 | Int(b >> 5)
+        var best: UInt8 = 0, bestDistance = Int32.max
+        for n in regionStarts[region]..<regionStarts[region + 1] {
+            let i = Int(candidates[n])
+            let dr = palette[i * 3] - r, dg = palette[i * 3 + 1] - g, db = palette[i * 3 + 2] - b
+            let distance = dr * dr + dg * dg + db * db
+            if distance < bestDistance { bestDistance = distance; best = UInt8(i) }
         }
-        return UInt8(best)
+        return best
     }
 }
