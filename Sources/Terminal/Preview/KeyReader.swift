@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A key pressed in the terminal: one printable character (hotkeys like
@@ -13,12 +14,16 @@ public struct Key: Hashable, Sendable {
 ///
 /// When the input is a terminal it is switched to non-canonical, no-echo mode
 /// (keys arrive at once and don't print over the preview). Signals stay on,
-/// so Ctrl-C still raises SIGINT: a SIGINT handler should call `restore()`
-/// before exiting, or the shell is left without echo. When the input is not
+/// so Ctrl-C still raises SIGINT: a SIGINT handler (a `DispatchSourceSignal`,
+/// say) should call `restore()` before exiting, or the shell is left without
+/// echo. `restore()` may be called from any thread. When the input is not
 /// a terminal the reader is inactive and `poll` returns nil.
 public final class KeyReader: @unchecked Sendable {
     private let input: Int32
+    /// The settings to put back; nil once restored. Guarded by `lock`:
+    /// `restore()` may come from a signal-handling thread while `poll` runs.
     private var saved: termios?
+    private let lock = NSLock()
     /// Bytes read but not yet returned as keys.
     private var buffered: [UInt8] = []
 
@@ -40,10 +45,16 @@ public final class KeyReader: @unchecked Sendable {
     deinit { restore() }
 
     /// Whether the terminal is in hotkey mode (false: not a terminal, or already restored).
-    public var isActive: Bool { saved != nil }
+    public var isActive: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return saved != nil
+    }
 
     /// Puts the terminal settings back as they were. Idempotent.
     public func restore() {
+        lock.lock()
+        defer { lock.unlock() }
         guard var settings = saved else { return }
         tcsetattr(input, TCSANOW, &settings)
         saved = nil

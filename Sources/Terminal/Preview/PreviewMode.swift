@@ -22,7 +22,7 @@ public enum PreviewMode: String, CaseIterable, Sendable {
     ///    (`TERM=mlterm*` or `MLTERM` set), contour (`TERM_PROGRAM=contour`),
     ///    or any `TERM` naming sixel. Plain xterm is not trusted: its sixel
     ///    support is a build and resource option, usually off.
-    ///    (`querySixelSupport` asks the terminal itself when a round trip is acceptable.)
+    ///    (`TerminalQuery.supportsSixel` asks the terminal itself when a round trip is acceptable.)
     /// 4. `truecolor` when `COLORTERM` is `truecolor` or `24bit`.
     /// 5. `ansi256` otherwise.
     public static func detect(environment: [String: String]) -> PreviewMode {
