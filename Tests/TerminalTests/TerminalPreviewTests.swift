@@ -151,3 +151,48 @@ final class LockedSize: @unchecked Sendable {
         set { lock.lock(); size = newValue; lock.unlock() }
     }
 }
+
+/// The whole preview, as a terminal shows it.
+final class TerminalPreviewScreenTests: XCTestCase {
+    /// One frame through `TerminalPreview`, replayed in tmux (without the
+    /// closing sequence, which would switch back to the empty normal screen):
+    /// the picture fills the fitted cells from the top-left, the status line
+    /// sits right under it, and nothing else is on screen.
+    func testFrameAndStatusLineOnARealTerminal() throws {
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        let reader = TerminalPreviewTests.SlowReader(fileDescriptor: ends[0], delayPerRead: 0)
+        let size = TerminalSize(columns: 80, rows: 30)
+        let preview = TerminalPreview(mode: .truecolor, output: ends[1]) { size }
+        let image = TestImages.blocks(width: 320, height: 180, columns: 4, rows: 2)
+        preview.show(image, status: "frame 12  4.0 fps")
+        preview.close()
+        close(ends[1])
+        var bytes = Array(reader.waitForEOF().utf8)
+        let leaveAlternateScreen = Array("\u{1B}[?1049l".utf8)
+        if let end = (0...(bytes.count - leaveAlternateScreen.count)).last(where: {
+            Array(bytes[$0..<($0 + leaveAlternateScreen.count)]) == leaveAlternateScreen
+        }) {
+            bytes.removeSubrange(end...)
+        }
+
+        let cells = size.fit(imageWidth: 320, imageHeight: 180)   // 80 × 22 or 23
+        let screen = try TmuxScreen.capture(bytes, columns: 80, rows: 30) { $0.contains("4.0 fps") }
+        let expected = image.resized(width: cells.columns, height: cells.rows * 2)
+        var mismatches = 0
+        for row in 0..<cells.rows {
+            XCTAssertEqual(screen.rows[row].count, cells.columns, "row \(row)")
+            for x in 0..<min(cells.columns, screen.rows[row].count) {
+                let top = (row * 2 * cells.columns + x) * 3
+                let color = TmuxScreen.Color.rgb(Int(expected.pixels[top]), Int(expected.pixels[top + 1]), Int(expected.pixels[top + 2]))
+                if screen.rows[row][x].foreground != color { mismatches += 1 }
+            }
+        }
+        XCTAssertEqual(mismatches, 0, "cells showing another colour than the fitted frame")
+        let statusRow = String(screen.rows[cells.rows].map(\.character))
+        XCTAssertEqual(statusRow, "frame 12  4.0 fps")
+        for row in (cells.rows + 1)..<screen.rows.count {
+            XCTAssertTrue(screen.rows[row].allSatisfy { $0.character == " " }, "row \(row) is empty")
+        }
+    }
+}
