@@ -25,10 +25,12 @@ final class TerminalPreviewTests: XCTestCase {
             }.start()
         }
 
-        func waitForEOF() -> String {
+        func waitForEOFBytes() -> [UInt8] {
             done.wait()
-            return String(decoding: bytes, as: UTF8.self)
+            return bytes
         }
+
+        func waitForEOF() -> String { String(decoding: waitForEOFBytes(), as: UTF8.self) }
     }
 
     private func makePipe() -> (read: Int32, write: Int32) {

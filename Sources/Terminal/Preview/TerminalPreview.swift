@@ -11,6 +11,11 @@ import Glibc
 ///
 /// The preview draws on the alternate screen with the cursor hidden; `close()`
 /// (also wanted on SIGINT) returns to the normal screen and shows the cursor.
+/// Anything else written to the same terminal meanwhile (a progress bar)
+/// lands on the picture: pass such text as the frame's `status` instead.
+///
+/// A terminal or pipe that goes away ends drawing with `writeFailure` set;
+/// the process must ignore SIGPIPE for that (otherwise the signal ends it first).
 public final class TerminalPreview: @unchecked Sendable {
     public typealias SizeProvider = @Sendable () -> TerminalSize?
 
