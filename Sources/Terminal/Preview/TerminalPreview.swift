@@ -54,7 +54,8 @@ public final class TerminalPreview: @unchecked Sendable {
         thread.start()
     }
 
-    deinit { close() }
+    // The drawing thread holds the preview until `close()`: without it, no
+    // deinit runs and the terminal stays on the alternate screen.
 
     /// Queues `image` to be drawn, replacing any frame still waiting. Never blocks on the terminal.
     public func show(_ image: RGBImage, status: String? = nil) {
