@@ -7,9 +7,9 @@
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels)
 //       │                   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
 //       │                   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
-//       │                   └─▶ PresetCatalog              (finding styles on disk)
-//       ├─▶ Terminal                                       (progress bar; later the preview)
-//       └─▶ Camera ──────▶ CV4L2        (webcams in; v4l2loopback and YUV4MPEG2 out)
+//       │                   ├─▶ PresetCatalog              (finding styles on disk)
+//       │                   └─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
+//       └─▶ Terminal                                       (progress bar, live preview, hotkeys)
 import PackageDescription
 
 let package = Package(
@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
         .testTarget(name: "CameraTests", dependencies: ["Camera"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.
