@@ -68,11 +68,13 @@ let package = Package(
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
         .testTarget(name: "CameraTests", dependencies: ["Camera"]),
-        .testTarget(name: "TerminalTests", dependencies: ["Terminal"]),
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TerminalTestSupport"]),
+        // tmux as a terminal emulator the tests read back (Terminal's tests and the CLI's).
+        .target(name: "TerminalTestSupport", path: "Tests/TerminalTestSupport"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.
-        .testTarget(name: "StylizeCLITests", dependencies: ["StylizeCLI"]),
+        .testTarget(name: "StylizeCLITests", dependencies: ["StylizeCLI", "TerminalTestSupport"]),
     ],
     // Threads, locks and FFmpeg objects confined by hand: Swift 5 mode keeps
     // Sendable checking to warnings while the concurrency model settles.

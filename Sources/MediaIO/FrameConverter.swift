@@ -43,6 +43,8 @@ public final class FrameConverter: @unchecked Sendable {
     private let toRGB = Scaler()
     private let fromRGB = Scaler()
     private let toYUV = Scaler()
+    private let toPacked = Scaler()
+    private var packedScratch: FrameRef?
     private var rgbScratch: FrameRef?
     private var styleScratch: FrameRef?
     private var originalScratch: FrameRef?
@@ -98,6 +100,33 @@ public final class FrameConverter: @unchecked Sendable {
             }
         } catch {
             throw MediaError(.internalFailure, "converting a \(src.width)×\(src.height) \(frame.pixelFormatName) frame to RGB: \(error.text)")
+        }
+    }
+
+    /// `frame` → packed 8-bit RGB (R G B per pixel, rows without padding) scaled to width×height
+    /// (area filter when shrinking): what terminal previews draw.
+    public func packedRGB(from frame: VideoFrame, width: Int, height: Int) throws(MediaError) -> [UInt8] {
+        guard width > 0, height > 0 else { throw MediaError(.invalidArgument, "packedRGB: invalid size \(width)×\(height)") }
+        let src = frame.frame
+        do {
+            let rgb = try FrameConverter.scratch(&packedScratch, width, height, AV_PIX_FMT_RGB24)
+            let matrix = ColorMath.matrix(of: src)
+            try toPacked.scale(src, into: rgb, setup: Scaler.Setup(
+                srcWidth: src.width, srcHeight: src.height, srcFormat: src.format.rawValue,
+                dstWidth: width, dstHeight: height, dstFormat: AV_PIX_FMT_RGB24.rawValue,
+                flags: (width < src.width || height < src.height ? SWS_AREA : SWS_BICUBIC) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                srcMatrix: matrix, srcFullRange: isRGBFormat(src.format) || src.fullRange,
+                dstMatrix: matrix, dstFullRange: true))
+            var bytes = [UInt8](repeating: 0, count: width * height * 3)
+            if let base = rgb.data(0) {
+                let stride = rgb.linesize(0)
+                bytes.withUnsafeMutableBufferPointer { out in
+                    for y in 0..<height { (out.baseAddress! + y * width * 3).update(from: base + y * stride, count: width * 3) }
+                }
+            }
+            return bytes
+        } catch {
+            throw MediaError(.internalFailure, "converting a \(src.width)×\(src.height) frame to RGB: \(error.text)")
         }
     }
 

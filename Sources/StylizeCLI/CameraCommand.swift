@@ -72,6 +72,11 @@ struct CameraCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many frames (default: run until q, Ctrl-C or the end of --input).", valueName: "n"))
     var frames: Int?
 
+    @Flag(help: "Also show the stylized picture in this terminal (on stderr's terminal when stdout carries the video).")
+    var preview = false
+
+    @OptionGroup var previewMode: PreviewModeOption
+
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.")
     var quiet = false
 
@@ -133,20 +138,35 @@ struct CameraCommand: ParsableCommand {
                           + "\(options.threads) worker\(options.threads == 1 ? "" : "s")")
         }
 
+        var terminal: TerminalPreviewOutput?
+        if preview {
+            guard let descriptor = previewTerminal() else {
+                outputs.forEach { $0.close() }
+                throw exitWithError("--preview needs a terminal on stdout or stderr")
+            }
+            terminal = TerminalPreviewOutput(mode: previewMode.resolved(), descriptor: descriptor)
+            outputs.append(terminal!)
+        }
+
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
         let controls = LiveControls(styleCount: styles.count, strength: look.strength, temporal: !noTemporal)
-        let status = LiveStatusLine(enabled: !quiet, styles: styles.map(\.preset.name))
+        let hotkeys = HotkeyListener(controls: controls, stop: stop)
+        // With a preview the status goes under the picture; otherwise on stderr's last line.
+        let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.preset.name))
         let summary: LiveSummary
         do throws(PipelineError) {
             summary = try live.run(outputs: outputs, controls: controls, stop: stop) { stats, state in
                 status.update(stats, state)
+                terminal?.status = status.text(stats, state)
             }
         } catch {
+            hotkeys.close()
             status.finish()
             withExtendedLifetime(interrupts) {}
             throw exitWithError(error)
         }
+        hotkeys.close()
         status.finish()
         withExtendedLifetime(interrupts) {}
         let s = summary.stats

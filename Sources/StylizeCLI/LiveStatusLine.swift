@@ -20,11 +20,14 @@ final class LiveStatusLine {
         let now = monotonicSeconds()
         guard now - lastDraw >= 0.25 else { return }
         lastDraw = now
-        let look = state.bypass ? "bypass" : "\(styles[state.style]) \(Int((state.strength * 100).rounded()))%"
-        let line = "\(look) · \(String(format: "%.1f", stats.currentFPS)) fps · latency \(Int((stats.lastLatency * 1000).rounded())) ms"
-            + " · dropped \(stats.dropped) · temporal \(state.temporal ? "on" : "off")"
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text(stats, state)).utf8))
         drawn = true
+    }
+
+    func text(_ stats: LiveStats, _ state: LiveControls.State) -> String {
+        let look = state.bypass ? "bypass" : "\(styles[state.style]) \(Int((state.strength * 100).rounded()))%"
+        return "\(look) · \(String(format: "%.1f", stats.currentFPS)) fps · latency \(Int((stats.lastLatency * 1000).rounded())) ms"
+            + " · dropped \(stats.dropped) · temporal \(state.temporal ? "on" : "off")"
     }
 
     func finish() {

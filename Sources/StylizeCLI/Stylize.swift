@@ -45,7 +45,7 @@ struct Stylize: ParsableCommand {
           stylize presets            # the styles you can pick
         """,
         version: "0.1.0",
-        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
+        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,4 +1,5 @@
 import XCTest
+import TerminalTestSupport
 @testable import Terminal
 
 final class HalfBlockEncoderTests: XCTestCase {

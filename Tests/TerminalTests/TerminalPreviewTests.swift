@@ -1,4 +1,5 @@
 import XCTest
+import TerminalTestSupport
 import Foundation
 @testable import Terminal
 

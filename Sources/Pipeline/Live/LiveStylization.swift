@@ -103,6 +103,8 @@ public final class LiveStylization {
         let size = networkSize
         let temporalSettings = TemporalSettings(stability: options.stability, frameWidth: size.width, height: size.height)
         let failure = FirstError()
+        // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
+        let ended = StopSignal()
 
         struct Job { let sequence: Int; var prepared: PreparedFrame; let previous: MotionFrame?; let input: LiveInput; let look: LiveControls.State }
         struct Done { let stylized: StylizedFrame?; let input: LiveInput; let look: LiveControls.State }
@@ -120,7 +122,7 @@ public final class LiveStylization {
             var previous: MotionFrame? = nil
             var previousStyle = -1
             defer { work.close() }
-            while stop.state == .running {
+            while stop.state == .running && ended.state == .running {
                 let input: LiveInput?
                 do throws(PipelineError) { input = try source.next() } catch {
                     failure.record(error); cancelAll(); return
@@ -207,13 +209,13 @@ public final class LiveStylization {
                 stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
                 stats.output(captured: done.input.captured, at: now)
                 status(stats, done.look)
-                if let limit = options.frameLimit, stats.framesOut >= limit { stop.finish() }
-                if stop.state != .running && stats.framesOut > 0 { break }
+                if let limit = options.frameLimit, stats.framesOut >= limit { ended.finish() }
+                if (stop.state != .running || ended.state != .running) && stats.framesOut > 0 { break }
             }
         } catch {
             failure.record(error)
         }
-        stop.finish()
+        ended.finish()
         cancelAll()
         captureThread.join()
         workerThreads.forEach { $0.join() }

@@ -1,3 +1,4 @@
+import Foundation
 import MediaIO
 import OpticalFlow
 
@@ -274,6 +275,7 @@ public final class TemporalBlender {
                                       confidence: UnsafePointer<Float>, stability s: Float,
                                       width: Int, height: Int, radius r: Int, maxGain: Float) {
         let n = width * height
+        let floor = Float(ProcessInfo.processInfo.environment["STYLIZE_DEV_FLOOR"] ?? "1") ?? 1
         meanA.withUnsafeMutableBufferPointer { ma in
         varianceA.withUnsafeMutableBufferPointer { va in
         meanB.withUnsafeMutableBufferPointer { mb in
@@ -293,7 +295,7 @@ public final class TemporalBlender {
                                  workspace: &blurWorkspace)
             for i in 0..<n {
                 // +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
-                let gain = min(max(((varianceA[i] + 1) / (varianceB[i] + 1)).squareRoot(), 1), maxGain)
+                let gain = min(max(((varianceA[i] + floor) / (varianceB[i] + floor)).squareRoot(), 1), maxGain)
                 let v = min(max(meanB[i] + gain * (stylized[i] - meanB[i]), 0), 255)
                 stylized[i] = v
                 carried[i] = v

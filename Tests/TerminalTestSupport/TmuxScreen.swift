@@ -1,15 +1,16 @@
 import Foundation
 import XCTest
 
-/// Runs bytes through a real terminal emulator (tmux, detached, on its own
-/// server socket) and reads the screen back with its colours.
-struct TmuxScreen {
+/// Runs bytes or a program in a real terminal emulator (tmux, detached, on its
+/// own server socket) and reads the screen back with its colours. Shared by the
+/// Terminal module's tests and the CLI's (`stylize preview` read back from tmux).
+public struct TmuxScreen {
     /// A cell's colour as tmux reports it.
-    enum Color: Equatable, CustomStringConvertible {
+    public enum Color: Equatable, CustomStringConvertible {
         case `default`
         case rgb(Int, Int, Int)
         case indexed(Int)
-        var description: String {
+        public var description: String {
             switch self {
             case .default: return "default"
             case let .rgb(r, g, b): return "rgb(\(r),\(g),\(b))"
@@ -18,44 +19,34 @@ struct TmuxScreen {
         }
     }
 
-    struct Cell: Equatable {
-        var character: Character
-        var foreground: Color
-        var background: Color
+    public struct Cell: Equatable {
+        public var character: Character
+        public var foreground: Color
+        public var background: Color
     }
 
     /// Screen rows (trailing blanks trimmed by tmux).
-    let rows: [[Cell]]
+    public let rows: [[Cell]]
 
     /// Shows `bytes` in an 80×30 tmux pane and captures the pane with escapes (`capture-pane -e`).
-    static func capture(_ bytes: [UInt8], columns: Int = 80, rows: Int = 30,
-                        until ready: (String) -> Bool) throws -> TmuxScreen {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux not installed") }
+    public static func capture(_ bytes: [UInt8], columns: Int = 80, rows: Int = 30,
+                               until ready: (String) -> Bool) throws -> TmuxScreen {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("terminal-test-\(UUID().uuidString).bin")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let socket = "stylize-test-\(getpid())-\(UUID().uuidString.prefix(8))"
-        defer {
-            _ = try? run(["-L", socket, "kill-server"])
-            let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
-            try? FileManager.default.removeItem(atPath: "\(directory)/tmux-\(getuid())/\(socket)")
-        }
-        _ = try run(["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "preview",
-                     "-x", "\(columns)", "-y", "\(rows)", "cat '\(file.path)'; sleep 30"], capture: false)
-        var captured = ""
-        for _ in 0..<100 {
-            captured = try run(["-L", socket, "capture-pane", "-p", "-e", "-t", "preview"])
-            if ready(captured) { break }
-            usleep(50_000)
-        }
-        return TmuxScreen(rows: captured.split(separator: "\n", omittingEmptySubsequences: false).map(parse))
+        let session = try TmuxSession(command: "cat '\(file.path)'; sleep 30", columns: columns, rows: rows)
+        return try session.capture(until: ready)
+    }
+
+    init(captured: String) {
+        rows = captured.split(separator: "\n", omittingEmptySubsequences: false).map(Self.parse)
     }
 
     /// The tmux server forks from the first client and inherits its open
     /// descriptors, Foundation's exit-notification socket among them: the
     /// launching `Process` would then not see its client exit until the
     /// server does. The shell closes everything above stderr first.
-    private static func run(_ arguments: [String], capture: Bool = true) throws -> String {
+    static func run(_ arguments: [String], capture: Bool = true) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         let closeInherited = "for fd in /proc/self/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done 2>/dev/null"
@@ -110,5 +101,41 @@ struct TmuxScreen {
             i += 1
         }
         return cells
+    }
+}
+
+/// A program running in a detached tmux pane of a given size: capture its screen, type keys.
+public final class TmuxSession {
+    private let socket = "stylize-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+
+    /// Starts `command` (a shell command line) in a `columns`×`rows` pane.
+    public init(command: String, columns: Int = 80, rows: Int = 30) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux not installed") }
+        _ = try TmuxScreen.run(["-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "test",
+                                "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
+    }
+
+    /// The screen with colours (`capture-pane -e`), polled every 50 ms until `ready` accepts
+    /// its text or `timeout` seconds pass (then the last capture is returned).
+    public func capture(timeout: Double = 5, until ready: (String) -> Bool) throws -> TmuxScreen {
+        var captured = ""
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            captured = try TmuxScreen.run(["-L", socket, "capture-pane", "-p", "-e", "-t", "test"])
+            if ready(captured) { break }
+            usleep(50_000)
+        } while Date() < deadline
+        return TmuxScreen(captured: captured)
+    }
+
+    /// Types `keys` into the pane (tmux key names, e.g. "q").
+    public func send(keys: String) throws {
+        _ = try TmuxScreen.run(["-L", socket, "send-keys", "-t", "test", keys])
+    }
+
+    deinit {
+        _ = try? TmuxScreen.run(["-L", socket, "kill-server"])
+        let directory = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+        try? FileManager.default.removeItem(atPath: "\(directory)/tmux-\(getuid())/\(socket)")
     }
 }
