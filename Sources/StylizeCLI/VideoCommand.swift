@@ -65,6 +65,11 @@ struct VideoCommand: ParsableCommand {
     @Flag(name: .customLong("no-temporal"), help: "Stylize every frame on its own (no optical flow, no blending; a little faster, flickers).")
     var noTemporal = false
 
+    @Flag(help: "Show the frames in this terminal as they are made (the progress goes under the picture).")
+    var preview = false
+
+    @OptionGroup var previewMode: PreviewModeOption
+
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
@@ -115,17 +120,27 @@ struct VideoCommand: ParsableCommand {
                 ? "\nStopping: finishing the frames in flight (Ctrl-C again to abort and discard)…"
                 : "\nAborting.")
         }
-        let bar = ProgressBar(label: "Stylizing", style: quiet ? .silent : nil)
+        var terminal: TerminalPreviewOutput?
+        if preview {
+            guard let descriptor = previewTerminal() else { throw exitWithError("--preview needs a terminal on stdout or stderr") }
+            terminal = TerminalPreviewOutput(mode: previewMode.resolved(), descriptor: descriptor)
+        }
+        // With a preview, progress is the status line under the picture.
+        let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)
         let summary: VideoJobSummary
         do throws(PipelineError) {
-            summary = try job.run(stop: stop) { p in
+            summary = try job.run(stop: stop, preview: terminal) { p in
                 bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
+                terminal?.status = "Stylizing \(p.framesDone)" + (p.framesTotal.map { "/\($0)" } ?? "") + " frames, "
+                    + "\(ProgressBar.format(rate: p.elapsed > 0 ? Double(p.framesDone) / p.elapsed : 0)) fps"
             }
         } catch {
+            terminal?.close()
             bar.finish()
             withExtendedLifetime(interrupts) {}
             throw exitWithError(error, code: error.stage == .aborted ? 130 : 1)
         }
+        terminal?.close()
         bar.finish()
         withExtendedLifetime(interrupts) {}
         if !quiet { printSummary(summary) }

@@ -42,7 +42,11 @@ public final class FileLiveSource: LiveSource {
             do throws(MediaError) { decoded = try reader.nextVideoFrame() } catch { throw PipelineError(error) }
             guard let frame = decoded else {
                 guard loop, decodedSinceOpen > 0 else { return nil }
+                // Reopening takes a moment a camera never needs: the clock stands still meanwhile,
+                // so the restart does not show up as dropped frames.
+                let reopening = monotonicSeconds()
                 do throws(MediaError) { reader = try MediaReader(path: path) } catch { throw PipelineError(error) }
+                if let start { self.start = start + (monotonicSeconds() - reopening) }
                 decodedSinceOpen = 0
                 continue
             }

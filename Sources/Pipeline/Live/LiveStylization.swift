@@ -11,7 +11,7 @@ public struct LiveOptions: Sendable {
     public var maxSize: Int?
     /// Temporal blending at the start (the `t` hotkey toggles it).
     public var temporal = true
-    public var stability: Float = TemporalSettings.defaultStability
+    public var stability: Float = TemporalSettings.liveDefaultStability
     /// CPU threads for stylizing: one worker per thread (frames in flight in parallel).
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// Stop after this many frames out (benchmarks, tests); nil runs until the source ends or Ctrl-C.
@@ -63,32 +63,45 @@ public final class LiveStylization {
             networkSize = NetworkSize(fitting: source.width, source.height, maxSize: maxSize, multiple: 8)
         } else {
             networkSize = try Self.sizeHoldingRate(model: models[0], style: options.styles[0], source: source,
-                                                   workers: max(1, options.threads))
+                                                   workers: max(1, options.threads), temporal: options.temporal)
         }
     }
 
-    /// The largest network size at which one frame's network time stays within the share of
-    /// a frame interval the workers can give it (timed here, on a blank frame, after a warm-up):
-    /// N workers have N/fps seconds of CPU per frame; the network gets 60% of it, the rest is
-    /// for the flow, the blend and the conversions.
+    /// The largest network size at which a frame's whole cost fits the CPU the workers have
+    /// per frame interval (N workers: N/fps seconds), with 10% to spare. The network is timed
+    /// here (blank frame, after a warm-up); everything else a frame costs scales with it,
+    /// measured with `Benchmarks/camera.sh` at 640×480 (perf: the network is ~40% of a frame's
+    /// CPU with temporal blending — flows, warps, masks, conversions are the rest — and ~65%
+    /// without, timed with two workers sharing the CPU), hence the factors 3 and 1.5.
     static func sizeHoldingRate(model: StyleModel, style: StyleSettings, source: LiveSource,
-                                workers: Int) throws(PipelineError) -> NetworkSize {
+                                workers: Int, temporal: Bool) throws(PipelineError) -> NetworkSize {
         let full = NetworkSize(fitting: source.width, source.height, maxSize: max(source.width, source.height), multiple: 8)
-        let session = StyleSession(model: model, threads: 1)
+        // Timed on every worker at once: they share caches and memory bandwidth (and, on
+        // SMT machines, cores), so one network alone runs far faster than it will in the pipeline.
+        let timings = NetworkTimings(count: workers)
         let input = [Float](repeating: 128 * style.preset.inputRange / 255, count: 3 * full.width * full.height)
-        var seconds = 0.0
-        do throws(EngineError) {
-            for run in 0..<2 {
-                let start = monotonicSeconds()
-                _ = try input.withUnsafeBufferPointer { (b) throws(EngineError) in
-                    try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width)
+        let threads = (0..<workers).map { index in
+            Worker(name: "stylize.calibrate\(index)") {
+                let session = StyleSession(model: model, threads: 1)
+                // The median of 5 runs after a warm-up: single runs vary by ±20% here.
+                var times: [Double] = []
+                for run in 0..<6 {
+                    let start = monotonicSeconds()
+                    let ok = (try? input.withUnsafeBufferPointer { (b) throws(EngineError) in
+                        try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width)
+                    }) != nil
+                    if !ok { timings.fail(); return }
+                    if run > 0 { times.append(monotonicSeconds() - start) }
                 }
-                if run == 1 { seconds = monotonicSeconds() - start }
+                timings.record(times.sorted()[times.count / 2], at: index)
             }
-        } catch { throw PipelineError(error) }
-        let budget = 0.6 * Double(workers) / source.frameRate
-        guard seconds > budget else { return full }
-        let scale = (budget / seconds).squareRoot()
+        }
+        threads.forEach { $0.join() }
+        guard let seconds = timings.mean else { throw PipelineError(.engine, "the style network failed on a blank frame") }
+        let perFrame = seconds * (temporal ? 3.0 : 1.5)
+        let budget = 0.9 * Double(workers) / source.frameRate
+        guard perFrame > budget else { return full }
+        let scale = (budget / perFrame).squareRoot()
         let longer = max(16, Int(Double(max(full.width, full.height)) * scale))
         return NetworkSize(fitting: source.width, source.height, maxSize: longer, multiple: 8)
     }
@@ -101,7 +114,7 @@ public final class LiveStylization {
         let start = monotonicSeconds()
         let workers = max(1, options.threads)
         let size = networkSize
-        let temporalSettings = TemporalSettings(stability: options.stability, frameWidth: size.width, height: size.height)
+        let temporalSettings = TemporalSettings.live(stability: options.stability, frameWidth: size.width, height: size.height)
         let failure = FirstError()
         // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
         let ended = StopSignal()
@@ -109,7 +122,7 @@ public final class LiveStylization {
         struct Job { let sequence: Int; var prepared: PreparedFrame; let previous: MotionFrame?; let input: LiveInput; let look: LiveControls.State }
         struct Done { let stylized: StylizedFrame?; let input: LiveInput; let look: LiveControls.State }
         let work = FrameQueue<Job>(capacity: 1)   // one frame waits for the next free worker; more would only age
-        let finished = ReorderBuffer<Done>(window: workers * 2, producers: workers)
+        let finished = ReorderBuffer<Done>(window: workers, producers: workers)
         let counters = CaptureCounters()
         let cancelAll: @Sendable () -> Void = { work.cancel(); finished.cancel() }
 
@@ -234,4 +247,20 @@ private final class CaptureCounters: @unchecked Sendable {
     func captured(skipped count: Int) { lock.withLock { frames += 1 + count; skipped += count } }
     func refused() { lock.withLock { refusedFrames += 1 } }
     var totals: (frames: Int, skipped: Int, refused: Int) { lock.withLock { (frames, skipped, refusedFrames) } }
+}
+
+/// Network times measured by the calibration threads.
+private final class NetworkTimings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seconds: [Double?]
+    private var failed = false
+    init(count: Int) { seconds = Array(repeating: nil, count: count) }
+    func record(_ value: Double, at index: Int) { lock.withLock { seconds[index] = value } }
+    func fail() { lock.withLock { failed = true } }
+    var mean: Double? {
+        lock.withLock {
+            let values = seconds.compactMap { $0 }
+            return failed || values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+    }
 }
