@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TerminalTestSupport"]),
         // tmux as a terminal emulator the tests read back (Terminal's tests and the CLI's).
         .target(name: "TerminalTestSupport", path: "Tests/TerminalTestSupport"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog"],
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Camera"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.
         .testTarget(name: "StylizeCLITests", dependencies: ["StylizeCLI", "TerminalTestSupport"]),

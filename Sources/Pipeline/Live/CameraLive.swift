@@ -11,7 +11,9 @@ public final class CameraLiveSource: LiveSource {
     public let frameRate: Double
     public var name: String { device.path }
     public let device: CaptureDevice
-    private let resizer: FrameResizer?
+    /// Scales when the camera gave another size, and always converts to the 4:2:0 YUV the
+    /// live pipeline's outputs take (bypass frames go out as they are).
+    private let resizer: FrameResizer
     /// How long `next()` waits for a camera that sends nothing before giving up.
     private let stallTimeout: Double = 5
     private var sequence: Int64 = 0
@@ -23,7 +25,7 @@ public final class CameraLiveSource: LiveSource {
         self.width = width
         self.height = height
         self.frameRate = device.framesPerSecond ?? Double(frameRate)
-        resizer = (device.width, device.height) == (width, height) ? nil : FrameResizer(width: width, height: height)
+        resizer = FrameResizer(width: width, height: height)
     }
 
     public func next() throws(PipelineError) -> LiveInput? {
@@ -52,7 +54,7 @@ public final class CameraLiveSource: LiveSource {
             var frame: VideoFrame
             do throws(MediaError) {
                 frame = try made.get()
-                if let resizer { frame = try resizer.resize(frame) }
+                frame = try resizer.resize(frame)
             } catch { throw PipelineError(error) }
             sequence += 1
             return LiveInput(frame: frame, captured: stamp, dropped: captured.dropped)
