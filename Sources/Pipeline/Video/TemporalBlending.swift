@@ -68,7 +68,7 @@ public struct TemporalSettings: Sendable, Equatable {
     public var contrastRadius = 6
     public var maxContrastGain: Float = 2
 
-    public static let defaultStability: Float = 0.9
+    public static let defaultStability: Float = 0.8
     /// Live video's default: with the plain blend of `live(…)`, more history would smear the strokes.
     public static let liveDefaultStability: Float = 0.7
 
