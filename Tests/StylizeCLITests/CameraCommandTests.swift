@@ -1,4 +1,5 @@
 import Foundation
+import TerminalTestSupport
 import XCTest
 
 /// `stylize camera` as a user runs it on a machine without a camera: a file as the source
@@ -86,5 +87,28 @@ final class CameraCommandTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("modprobe v4l2loopback"), result.stderr)
+    }
+
+    /// Run in a terminal: the keys change the look (the status line says so) and q ends the
+    /// run cleanly with the summary — through a real pty (tmux), as a user types them.
+    func testHotkeysInATerminal() throws {
+        let stream = folder.appendingPathComponent("live.y4m")
+        let env = "STYLIZE_PRESETS='\(CLIHarness.repositoryRoot.appendingPathComponent("Presets").path)' STYLIZE_STYLE=sketch"
+        let session = try TmuxSession(command: "\(env) '\(CLIHarness.binary)' camera --input '\(clip.path)' --loop --output - "
+                                      + "--size 64x48 --max-size 64 > '\(stream.path)'; "
+                                      + "echo EXIT $?; sleep 30", columns: 120, rows: 10)
+        _ = try session.capture(timeout: 60) { $0.contains("fps") && $0.contains("temporal on") }
+        try session.send(keys: "t")
+        let toggled = try session.capture(timeout: 20) { $0.contains("temporal off") }
+        XCTAssertTrue(toggled.rows.contains { String($0.map(\.character)).contains("temporal off") }, "t did not turn temporal blending off")
+        try session.send(keys: "-")
+        let weaker = try session.capture(timeout: 20) { $0.contains("90%") }
+        XCTAssertTrue(weaker.rows.contains { String($0.map(\.character)).contains("90%") }, "- did not lower the strength")
+        try session.send(keys: "q")
+        let ended = try session.capture(timeout: 30) { $0.contains("EXIT") }
+        let text = ended.rows.map { String($0.map(\.character)) }.joined(separator: "\n")
+        XCTAssertTrue(text.contains("EXIT 0"), text)
+        XCTAssertTrue(text.contains("Done:"), text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: stream.path))
     }
 }
