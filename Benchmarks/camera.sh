@@ -16,14 +16,8 @@ style=${1:-}
 frames=${2:-450}
 size=${3:-640x480}
 fps=${4:-30}
-work=.work/bench-camera
-mkdir -p "$work"
-scratch=${STYLIZE_SCRATCH:-.build}
-swift build -c release --product stylize --scratch-path "$scratch" >&2
-bin=$scratch/release/stylize
-unset OPENBLAS_CORETYPE   # let Stylize's own CPU check choose the kernels
-style_args=()
-[ -n "$style" ] && style_args=(--style "$style")
+source Benchmarks/lib.sh
+bench_setup camera "$style"
 
 run() {  # label extra-args... → one table row
   local label=$1; shift

@@ -24,14 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 style=${1:-}
 frames=${2:-120}
-work=.work/bench-flicker
-mkdir -p "$work"
-scratch=${STYLIZE_SCRATCH:-.build}
-swift build -c release --product stylize --scratch-path "$scratch" >&2
-bin=$scratch/release/stylize
-unset OPENBLAS_CORETYPE   # let Stylize's own CPU check choose the kernels
-style_args=()
-[ -n "$style" ] && style_args=(--style "$style")
+source Benchmarks/lib.sh
+bench_setup flicker "$style"
 
 clips=(SampleClips/city-night.mp4)
 doc=/usr/share/doc/opencv-doc

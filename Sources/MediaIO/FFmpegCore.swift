@@ -165,6 +165,19 @@ final class FrameRef: @unchecked Sendable {
     var sampleCount: Int { Int(pointer.pointee.nb_samples) }
 
     func data(_ plane: Int) -> UnsafeMutablePointer<UInt8>? { stylize_frame_data(pointer, Int32(plane)) }
+
+    /// Takes `source`'s colour description (primaries, transfer, chroma siting, pixel aspect) and
+    /// pts, with the YUV `matrix` and range this picture was converted to.
+    func tagColors(like source: FrameRef, matrix: AVColorSpace, fullRange: Bool) {
+        let o = source.pointer.pointee
+        pointer.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
+        pointer.pointee.colorspace = matrix
+        pointer.pointee.color_primaries = o.color_primaries
+        pointer.pointee.color_trc = o.color_trc
+        pointer.pointee.chroma_location = o.chroma_location
+        pointer.pointee.sample_aspect_ratio = o.sample_aspect_ratio
+        pointer.pointee.pts = o.pts
+    }
     func linesize(_ plane: Int) -> Int { Int(stylize_frame_linesize(pointer, Int32(plane))) }
 
     var fullRange: Bool {

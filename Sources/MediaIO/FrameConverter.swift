@@ -201,15 +201,8 @@ public final class FrameConverter: @unchecked Sendable {
             }
 
             // 5. Metadata.
-            let o = orig.pointer.pointee
-            let f = out.pointer
-            f.pointee.color_range = fullRange ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG
-            f.pointee.colorspace = origIsRGB ? AVColorSpace(UInt32(matrix)) : o.colorspace
-            f.pointee.color_primaries = o.color_primaries
-            f.pointee.color_trc = o.color_trc
-            f.pointee.chroma_location = o.chroma_location
-            f.pointee.sample_aspect_ratio = o.sample_aspect_ratio
-            f.pointee.pts = o.pts
+            out.tagColors(like: orig, matrix: origIsRGB ? AVColorSpace(UInt32(matrix)) : orig.pointer.pointee.colorspace,
+                          fullRange: fullRange)
             return VideoFrame(frame: out, pts: original.pts, duration: original.duration, isConcealed: original.isConcealed)
         } catch {
             throw MediaError(.internalFailure, "composing a \(outWidth)×\(outHeight) frame: \(error.text)")

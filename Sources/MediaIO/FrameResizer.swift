@@ -47,12 +47,7 @@ public final class FrameResizer: @unchecked Sendable {
                 flags: (shrinking ? SWS_AREA : SWS_BICUBIC) | SWS_ACCURATE_RND,
                 srcMatrix: matrix, srcFullRange: isRGBFormat(source.format) || source.fullRange,
                 dstMatrix: matrix, dstFullRange: false))
-            let f = out.pointer, o = src.pointer.pointee
-            f.pointee.color_range = AVCOL_RANGE_MPEG
-            f.pointee.colorspace = AVColorSpace(UInt32(bitPattern: matrix))
-            f.pointee.color_primaries = o.color_primaries
-            f.pointee.color_trc = o.color_trc
-            f.pointee.pts = o.pts
+            out.tagColors(like: src, matrix: AVColorSpace(UInt32(bitPattern: matrix)), fullRange: false)
             return VideoFrame(frame: out, pts: frame.pts, duration: frame.duration, isConcealed: frame.isConcealed)
         } catch {
             throw MediaError(.internalFailure, "scaling a \(src.width)×\(src.height) frame to \(width)×\(height): \(error.text)")

@@ -23,16 +23,9 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "ffmpeg is not installed; run scripts/install-deps.sh")
         try super.setUpWithError()
         clip = folder.appendingPathComponent("clip.mp4")
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=30",
-                            "-frames:v", "\(frames)", "-pix_fmt", "yuv420p", clip.path]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        XCTAssertEqual(ffmpeg.terminationStatus, 0)
+        try makeClip(clip, size: "160x90", rate: 30, frames: frames)
     }
 
     func options() throws -> LiveOptions {

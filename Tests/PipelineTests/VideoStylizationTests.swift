@@ -12,17 +12,9 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "ffmpeg is not installed; run scripts/install-deps.sh")
         try super.setUpWithError()
         clip = folder.appendingPathComponent("clip.mp4")
-        let ffmpeg = Process()
-        ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        ffmpeg.arguments = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=80x60:rate=20",
-                            "-f", "lavfi", "-i", "sine=frequency=300", "-frames:v", "\(frames)", "-t", "2",
-                            "-pix_fmt", "yuv420p", "-c:a", "aac", clip.path]
-        try ffmpeg.run()
-        ffmpeg.waitUntilExit()
-        XCTAssertEqual(ffmpeg.terminationStatus, 0)
+        try makeClip(clip, size: "80x60", rate: 20, frames: frames, audio: true)
     }
 
     func options(output: String) throws -> VideoJobOptions {

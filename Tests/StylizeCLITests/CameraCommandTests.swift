@@ -4,19 +4,13 @@ import XCTest
 
 /// `stylize camera` as a user runs it on a machine without a camera: a file as the source
 /// (--input), a YUV4MPEG2 stream on stdout (--output -).
-final class CameraCommandTests: XCTestCase {
-    var folder: URL!
+final class CameraCommandTests: CLITestCase {
     var clip: URL!
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = try CLIHarness.makeTemporaryFolder()
+        try super.setUpWithError()
         clip = folder.appendingPathComponent("clip.mp4")
         try CLIHarness.makeClip(clip, size: "96x64", frames: 24, rate: 24, audio: false)
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
     func testStreamsYUV4MPEG2WithTheAskedSizeRateAndFrameCount() throws {

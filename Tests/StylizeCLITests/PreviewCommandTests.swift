@@ -3,17 +3,7 @@ import TerminalTestSupport
 import XCTest
 
 /// `stylize preview` drawn by a real terminal emulator (tmux) and read back.
-final class PreviewCommandTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
-        folder = try CLIHarness.makeTemporaryFolder()
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
-    }
+final class PreviewCommandTests: CLITestCase {
 
     /// Six flat colour blocks (3 × 2) on a 192×96 picture.
     let blocks: [(Int, Int, Int)] = [(220, 40, 40), (40, 200, 60), (50, 60, 210), (230, 210, 50), (30, 190, 200), (200, 60, 190)]
