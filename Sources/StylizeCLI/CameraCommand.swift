@@ -20,7 +20,7 @@ struct CameraCommand: ParsableCommand {
 
         Examples:
           stylize camera                                  # /dev/video0 → the first loopback device
-          stylize camera --style the-scream --size 1280x720
+          stylize camera --style great-wave --size 1280x720
           stylize camera --input SampleClips/city-night.mp4 --loop --output - | ffplay -
           stylize camera --output - --frames 300 | ffmpeg -i - -c:v libx264 webcam.mp4
 

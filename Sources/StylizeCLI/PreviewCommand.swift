@@ -20,7 +20,7 @@ struct PreviewCommand: ParsableCommand {
 
         Examples:
           stylize preview                        # the bundled sample clip, default style
-          stylize preview holiday.mp4 --style the-scream --loop
+          stylize preview holiday.mp4 --style great-wave --loop
           stylize preview photo.jpg --style great-wave --preview-mode truecolor
 
         Keys: n / p next or previous style, + / - strength, t temporal blending, space original, q quit.
