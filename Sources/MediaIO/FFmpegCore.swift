@@ -165,6 +165,7 @@ final class FrameRef: @unchecked Sendable {
     var sampleCount: Int { Int(pointer.pointee.nb_samples) }
 
     func data(_ plane: Int) -> UnsafeMutablePointer<UInt8>? { stylize_frame_data(pointer, Int32(plane)) }
+    func linesize(_ plane: Int) -> Int { Int(stylize_frame_linesize(pointer, Int32(plane))) }
 
     /// Takes `source`'s colour description (primaries, transfer, chroma siting, pixel aspect) and
     /// pts, with the YUV `matrix` and range this picture was converted to.
@@ -178,7 +179,6 @@ final class FrameRef: @unchecked Sendable {
         pointer.pointee.sample_aspect_ratio = o.sample_aspect_ratio
         pointer.pointee.pts = o.pts
     }
-    func linesize(_ plane: Int) -> Int { Int(stylize_frame_linesize(pointer, Int32(plane))) }
 
     var fullRange: Bool {
         isJPEGFormat(format) || pointer.pointee.color_range == AVCOL_RANGE_JPEG

@@ -100,14 +100,9 @@ struct CameraCommand: ParsableCommand {
 
     func run() throws {
         let (width, height) = parsedSize!
-        // The styles n/p cycle through: the chosen one first, then every other preset that has
-        // the same network variant (a quality network would not hold a live frame rate).
-        let catalog = PresetCatalog()
-        let chosen: Preset
-        do throws(PresetError) { chosen = try catalog.resolve(look.style) } catch { throw exitWithError(error) }
-        let first = look.settings(preset: chosen, defaultVariant: .realtime)
-        let others = catalog.all().filter { $0.name != chosen.name && !$0.isPlaceholder && $0.models[first.variant] != nil }
-        let styles = [first] + others.map { look.settings(preset: $0, defaultVariant: .realtime) }
+        let styles: [StyleSettings]
+        do throws(PresetError) { styles = try look.liveStyles(defaultVariant: .realtime) } catch { throw exitWithError(error) }
+        let first = styles[0]
 
         var options = LiveOptions(styles: styles)
         options.maxSize = maxSize

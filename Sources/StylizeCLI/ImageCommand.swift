@@ -80,6 +80,17 @@ struct LookOptions: ParsableArguments {
         guard (0...1).contains(strength) else { throw ValidationError("--strength must be between 0 and 1") }
     }
 
+    /// The styles the live modes' n/p keys cycle through: the chosen one first, then every other
+    /// trained preset that has the same network variant (a quality network would not keep up
+    /// where a realtime one was chosen).
+    func liveStyles(defaultVariant: Preset.Variant) throws(PresetError) -> [StyleSettings] {
+        let catalog = PresetCatalog()
+        let chosen = try catalog.resolve(style)
+        let first = settings(preset: chosen, defaultVariant: defaultVariant)
+        let others = catalog.all().filter { $0.name != chosen.name && !$0.isPlaceholder && $0.models[first.variant] != nil }
+        return [first] + others.map { settings(preset: $0, defaultVariant: first.variant) }
+    }
+
     /// The look these options ask for, with `preset` (and `defaultVariant` unless --variant says).
     func settings(preset: Preset, defaultVariant: Preset.Variant = .quality) -> StyleSettings {
         var settings = StyleSettings(preset: preset)

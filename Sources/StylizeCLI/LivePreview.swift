@@ -12,8 +12,7 @@ struct PreviewModeOption: ParsableArguments {
                                + "(half-blocks ▀). Default: detected from the terminal.", valueName: "mode"))
     var previewMode: PreviewMode?
 
-    /// The mode to use on `descriptor`: the one asked for, else detected (and a sixel query
-    /// when the environment cannot tell).
+    /// The mode asked for, else the one the environment says the terminal supports.
     func resolved() -> PreviewMode {
         previewMode ?? PreviewMode.detect(environment: ProcessInfo.processInfo.environment)
     }

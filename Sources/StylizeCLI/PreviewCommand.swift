@@ -62,12 +62,11 @@ struct PreviewCommand: ParsableCommand {
             let second = try reader.nextVideoFrame()
             isStill = first != nil && second == nil
         } catch { throw exitWithError(error) }
-        let catalog = PresetCatalog()
-        let chosen: Preset
-        do throws(PresetError) { chosen = try catalog.resolve(look.style) } catch { throw exitWithError(error) }
-        let first = look.settings(preset: chosen, defaultVariant: isStill ? .quality : .realtime)
-        let others = catalog.all().filter { $0.name != chosen.name && !$0.isPlaceholder && $0.models[first.variant] != nil }
-        let styles = [first] + others.map { look.settings(preset: $0, defaultVariant: first.variant) }
+        let styles: [StyleSettings]
+        do throws(PresetError) { styles = try look.liveStyles(defaultVariant: isStill ? .quality : .realtime) } catch {
+            throw exitWithError(error)
+        }
+        let first = styles[0]
 
         // The terminal shows far fewer pixels than a video has: 640 across is plenty.
         let scale = min(1, 640 / Double(max(info.video.width, info.video.height)))

@@ -33,7 +33,7 @@ public struct LiveSummary: Sendable {
 /// Stylizes a live source into live outputs, keeping up with the source by dropping
 /// frames rather than falling behind:
 ///
-///     source ─▶ capture thread ──FrameQueue (1 per worker; full → frame dropped)──▶ worker × N
+///     source ─▶ capture thread ──FrameQueue (one slot; full → frame dropped)──▶ worker × N
 ///                (scale, flow pyramid)                                                  │ network + flow link
 ///     outputs ◀── output thread (the caller's): blend, compose, write ◀── ReorderBuffer ─┘
 ///
@@ -122,6 +122,10 @@ public final class LiveStylization {
         struct Job { let sequence: Int; var prepared: PreparedFrame; let previous: MotionFrame?; let input: LiveInput; let look: LiveControls.State }
         struct Done { let stylized: StylizedFrame?; let input: LiveInput; let look: LiveControls.State }
         let work = FrameQueue<Job>(capacity: 1)   // one frame waits for the next free worker; more would only age
+        // Network-size buffers handed back for reuse (inputs to the capture thread, results to
+        // the workers), as in the video job: no frame-sized allocation per frame.
+        let inputBuffers = FrameQueue<[Float]>(capacity: workers * 2)
+        let resultBuffers = FrameQueue<[Float]>(capacity: workers * 2)
         let finished = ReorderBuffer<Done>(window: workers, producers: workers)
         let counters = CaptureCounters()
         let cancelAll: @Sendable () -> Void = { work.cancel(); finished.cancel() }
@@ -152,7 +156,7 @@ public final class LiveStylization {
                     continue
                 }
                 let prepared: PreparedFrame
-                do throws(MediaError) { prepared = try preparer.prepare(input.frame) } catch {
+                do throws(MediaError) { prepared = try preparer.prepare(input.frame, reusing: inputBuffers.tryPop()) } catch {
                     failure.record(PipelineError(error)); cancelAll(); return
                 }
                 // A new style starts a fresh history: link nothing to a frame of the old look.
@@ -185,7 +189,9 @@ public final class LiveStylization {
                     stylizers[style] = stylizer
                     do throws(PipelineError) {
                         let result = try stylizer.stylize(&job.prepared, previous: job.previous,
-                                                          temporal: job.look.temporal ? temporalSettings : nil)
+                                                          temporal: job.look.temporal ? temporalSettings : nil,
+                                                          reusing: resultBuffers.tryPop())
+                        inputBuffers.tryPush(job.prepared.pixels)
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {
                         failure.record(error); cancelAll(); return
@@ -213,6 +219,7 @@ public final class LiveStylization {
                                                  preserveColors: styles[done.look.style].preserveColors)
                         }
                     } catch { throw PipelineError(error) }
+                    resultBuffers.tryPush(frame.pixels)
                 } else {
                     picture = done.input.frame
                 }
