@@ -150,4 +150,71 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertGreaterThan(kept, 0.8 * noiseRMS, "the contrast-preserving blend lost the strokes' strength")
         XCTAssertLessThan(kept, 1.2 * noiseRMS, "the contrast-preserving blend amplified the strokes")
     }
+
+    /// Where the network's picture already follows the motion (a steady network: its picture is
+    /// the scene, redrawn by only ±0.5 levels), carrying history would only swap the network's
+    /// strokes for resampled, averaged ones: the weight of the history drops and the output
+    /// stays the network's picture.
+    func testASteadyNetworkIsLeftAlone() {
+        let frames = 10
+        let scenes = (0..<frames).map(scene)
+        let motions = scenes.map(motion)
+        let stylized = scenes.enumerated().map { flicker($1, seed: $0 + 1, amplitude: 0.5) }
+        func deviation(inputChangeWeight: Float?) -> Double {
+            var settings = TemporalSettings(frameWidth: w, height: h)
+            settings.inputChangeWeight = inputChangeWeight
+            let blender = TemporalBlender(settings: settings)
+            var total = 0.0, count = 0
+            for t in 0..<frames {
+                var pixels = stylized[t]
+                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+                blender.blend(&pixels, width: w, height: h, link: link)
+                guard t >= 2 else { continue }
+                for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+                    let i = c * w * h + y * w + x
+                    total += Double(abs(pixels[i] - stylized[t][i])); count += 1
+                } } }
+            }
+            return total / Double(count)
+        }
+        let adaptive = deviation(inputChangeWeight: TemporalSettings().inputChangeWeight)
+        let always = deviation(inputChangeWeight: nil)
+        print("steady network: mean |output − network picture| \(adaptive) with the change test, \(always) without")
+        XCTAssertLessThan(adaptive, 0.5 * always, "the history replaced a picture that did not flicker")
+    }
+
+    /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is
+    /// withheld; away from them it applies in full.
+    func testContrastGainIsWithheldNextToUntrustedFlow() {
+        func frame(_ t: Int) -> [Float] {
+            var rgb = scene(0)   // a still background
+            let n = w * h, x0 = 40 + 6 * t, y0 = 50
+            for y in y0..<(y0 + 40) { for x in x0..<(x0 + 40) {
+                rgb[y * w + x] = 230; rgb[n + y * w + x] = 40; rgb[2 * n + y * w + x] = 60
+            } }
+            return rgb
+        }
+        let settings = TemporalSettings(frameWidth: w, height: h)
+        let link = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        XCTAssertEqual(link.contrastWeight.count, w * h)
+        var near = 0.0, nearCount = 0, far = 0.0, farCount = 0
+        for y in 4..<(h - 4) { for x in 4..<(w - 4) {
+            let i = y * w + x
+            guard link.confidence[i] > 0.9 else { continue }
+            // Distance to the nearest untrusted pixel (confidence < 0.5), capped.
+            var nearest = 99
+            for dy in -24...24 { for dx in -24...24 {
+                let (yy, xx) = (y + dy, x + dx)
+                guard (0..<h).contains(yy), (0..<w).contains(xx), link.confidence[yy * w + xx] < 0.5 else { continue }
+                nearest = min(nearest, max(abs(dx), abs(dy)))
+            } }
+            if nearest <= 3 { near += Double(link.contrastWeight[i]); nearCount += 1 }
+            if nearest > 20 { far += Double(link.contrastWeight[i]); farCount += 1 }
+        } }
+        XCTAssertGreaterThan(nearCount, 50)
+        XCTAssertGreaterThan(farCount, 1000)
+        print("contrast gain share: \(near / Double(nearCount)) next to untrusted flow, \(far / Double(farCount)) away from it")
+        XCTAssertLessThan(near / Double(nearCount), 0.5)
+        XCTAssertGreaterThan(far / Double(farCount), 0.95)
+    }
 }
