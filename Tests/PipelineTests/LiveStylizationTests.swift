@@ -111,9 +111,14 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
 
     func testStatsPercentiles() {
         var stats = LiveStats()
-        for i in 1...100 { stats.output(captured: 0, at: Double(i) / 100) }
-        XCTAssertEqual(stats.latency(percentile: 0.5), 0.5, accuracy: 1e-9)
-        XCTAssertEqual(stats.latency(percentile: 0.95), 0.95, accuracy: 1e-9)
+        for i in 1...100 { stats.output(captured: 0, at: Double(i) / 100 + 0.0002) }
+        XCTAssertEqual(stats.latency(percentile: 0.5), 0.5, accuracy: 1e-3)
+        XCTAssertEqual(stats.latency(percentile: 0.95), 0.95, accuracy: 1e-3)
+        XCTAssertEqual(stats.lastLatency, 1.0002, accuracy: 1e-9)
         XCTAssertEqual(stats.meanFPS, 100, accuracy: 1e-6)
+        // A stall longer than the bins go is still counted, at their end.
+        stats.output(captured: 0, at: 60)
+        XCTAssertEqual(stats.latency(percentile: 1), 10, accuracy: 1e-3)
+        XCTAssertEqual(stats.latency(percentile: 0.5), 0.51, accuracy: 1e-3)
     }
 }

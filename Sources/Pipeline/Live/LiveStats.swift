@@ -5,7 +5,11 @@ public struct LiveStats: Sendable {
     public private(set) var framesOut = 0
     /// Frames never shown: skipped by the source or refused because the workers were busy.
     public private(set) var dropped = 0
-    private var latencies: [Double] = []
+    /// Latencies counted in 1 ms bins (the last one takes everything from 10 s up): percentiles
+    /// to the millisecond in fixed memory, however long the camera runs.
+    private var latencyBins = [Int32](repeating: 0, count: LiveStats.latencyBinCount)
+    private static let latencyBinCount = 10_000
+    private var latestLatency = 0.0
     private var recentOutputs: [Double] = []   // output times within the last second
     private var firstOutput: Double?
     private var lastOutput: Double?
@@ -20,7 +24,9 @@ public struct LiveStats: Sendable {
 
     mutating func output(captured: Double, at now: Double) {
         framesOut += 1
-        latencies.append(now - captured)
+        latestLatency = now - captured
+        let bin = Int((max(latestLatency, 0) * 1000).rounded(.down))
+        latencyBins[min(bin, Self.latencyBinCount - 1)] += 1
         if firstOutput == nil { firstOutput = now }
         lastOutput = now
         recentOutputs.append(now)
@@ -39,14 +45,19 @@ public struct LiveStats: Sendable {
         return Double(framesOut - 1) / (last - first)
     }
 
-    /// Latency (seconds) below which `fraction` of the frames came out, e.g. 0.5, 0.95.
+    /// Latency (seconds) below which `fraction` of the frames came out, e.g. 0.5, 0.95, to the
+    /// millisecond (the middle of its 1 ms bin).
     public func latency(percentile fraction: Double) -> Double {
-        guard !latencies.isEmpty else { return 0 }
-        let sorted = latencies.sorted()
-        let rank = min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))
-        return sorted[rank]
+        guard framesOut > 0 else { return 0 }
+        let rank = min(framesOut, max(1, Int((fraction * Double(framesOut)).rounded(.up))))
+        var seen = 0
+        for (bin, count) in latencyBins.enumerated() {
+            seen += Int(count)
+            if seen >= rank { return (Double(bin) + 0.5) / 1000 }
+        }
+        return Double(Self.latencyBinCount) / 1000
     }
 
     /// The latest frame's latency.
-    public var lastLatency: Double { latencies.last ?? 0 }
+    public var lastLatency: Double { latestLatency }
 }
