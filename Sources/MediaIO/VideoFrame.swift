@@ -66,13 +66,22 @@ public final class VideoFrame: @unchecked Sendable {
 
     /// The pixels in one tightly packed buffer (the layout the initialiser above takes).
     public func pixelBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        return copyPixelBytes(into: &bytes) ? bytes : []
+    }
+
+    /// The same into a caller-owned buffer, resized only when the frame's size changes (a
+    /// per-frame loop allocates nothing). False, with `bytes` emptied, when FFmpeg cannot copy.
+    @discardableResult
+    public func copyPixelBytes(into bytes: inout [UInt8]) -> Bool {
         let size = av_image_get_buffer_size(frame.format, Int32(width), Int32(height), 1)
-        guard size > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: Int(size))
+        guard size > 0 else { bytes = []; return false }
+        if bytes.count != Int(size) { bytes = [UInt8](repeating: 0, count: Int(size)) }
         let written = bytes.withUnsafeMutableBufferPointer {
             stylize_frame_copy_to_buffer(frame.pointer, $0.baseAddress, size)
         }
-        return written < 0 ? [] : bytes
+        if written < 0 { bytes = []; return false }
+        return true
     }
 }
 

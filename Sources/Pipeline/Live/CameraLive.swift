@@ -68,6 +68,8 @@ public final class CameraLiveSource: LiveSource {
 /// output: the pipeline's 4:2:0 frames go out without a round trip through RGB.
 public final class SinkOutput: LiveOutput {
     public let sink: VideoSink
+    /// The frame's planes packed for the sink, reused from frame to frame.
+    private var packed: [UInt8] = []
 
     public init(_ sink: VideoSink) {
         self.sink = sink
@@ -77,8 +79,10 @@ public final class SinkOutput: LiveOutput {
         guard frame.pixelFormatName == "yuv420p" else {
             throw PipelineError(.output, "internal: live frames must be yuv420p, got \(frame.pixelFormatName)")
         }
-        let bytes = frame.pixelBytes()
-        let written: Result<Void, CameraError> = bytes.withUnsafeBytes { raw in
+        guard frame.copyPixelBytes(into: &packed) else {
+            throw PipelineError(.output, "internal: could not read a \(frame.width)×\(frame.height) live frame's pixels")
+        }
+        let written: Result<Void, CameraError> = packed.withUnsafeBytes { raw in
             do throws(CameraError) {
                 return .success(try sink.write(i420: raw, width: frame.width, height: frame.height))
             } catch { return .failure(error) }
