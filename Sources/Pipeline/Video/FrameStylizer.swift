@@ -48,6 +48,22 @@ public struct PreparedFrame: @unchecked Sendable {
     public let motion: MotionFrame?
 }
 
+/// The BT.601 colour transform temporal blending measures in (Y 0…255, Cb/Cr ±128), one place
+/// for both directions. Linear, so `rgb` also turns Y, Cb, Cr *differences* into R, G, B ones.
+enum BT601 {
+    @inline(__always) static func luma(_ r: Float, _ g: Float, _ b: Float) -> Float { 0.299 * r + 0.587 * g + 0.114 * b }
+
+    @inline(__always) static func ycbcr(_ r: Float, _ g: Float, _ b: Float) -> (y: Float, cb: Float, cr: Float) {
+        let y = luma(r, g, b)
+        return (y, 0.564 * (b - y), 0.713 * (r - y))
+    }
+
+    @inline(__always) static func rgb(_ y: Float, _ cb: Float, _ cr: Float) -> (r: Float, g: Float, b: Float) {
+        let r = y + cr / 0.713, b = y + cb / 0.564
+        return (r, (y - 0.299 * r - 0.114 * b) / 0.587, b)
+    }
+}
+
 /// One input frame as temporal blending sees it: the gray pyramid and gradients for the
 /// optical flow, and the frame as Y, Cb, Cr planes (BT.601; Y 0…255, Cb/Cr ±128) for the
 /// check that the flow really explains the next frame — a gray-only check is blind to an
@@ -63,11 +79,7 @@ public struct MotionFrame: @unchecked Sendable {
         var planes = [Float](repeating: 0, count: 3 * n)
         planes.withUnsafeMutableBufferPointer { p in
             for i in 0..<n {
-                let r = rgb[i], g = rgb[n + i], b = rgb[2 * n + i]
-                let y = 0.299 * r + 0.587 * g + 0.114 * b
-                p[i] = y
-                p[n + i] = 0.564 * (b - y)
-                p[2 * n + i] = 0.713 * (r - y)
+                (p[i], p[n + i], p[2 * n + i]) = BT601.ycbcr(rgb[i], rgb[n + i], rgb[2 * n + i])
             }
         }
         flow = FlowFrame(GrayImage(width: width, height: height, pixels: Array(planes[0..<n])), for: settings)

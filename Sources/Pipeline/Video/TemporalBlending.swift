@@ -157,7 +157,7 @@ enum Temporal {
         let n = width * height
         var pixels = [Float](repeating: 0, count: n)
         pixels.withUnsafeMutableBufferPointer { g in
-            for i in 0..<n { g[i] = 0.299 * rgb[i] + 0.587 * rgb[n + i] + 0.114 * rgb[2 * n + i] }
+            for i in 0..<n { g[i] = BT601.luma(rgb[i], rgb[n + i], rgb[2 * n + i]) }
         }
         return GrayImage(width: width, height: height, pixels: pixels)
     }
@@ -233,13 +233,10 @@ enum Temporal {
         }
         var inputChange: [Float] = []
         if settings.inputChangeWeight != nil {
-            // RGB differences from the Y, Cb, Cr ones (the inverse of MotionFrame's transform).
             inputChange = [Float](repeating: 0, count: n)
             for i in 0..<n {
-                let dy = diff[i], dcb = current[n + i] - warped[n + i], dcr = current[2 * n + i] - warped[2 * n + i]
-                let dr = dy + dcr / 0.713, db = dy + dcb / 0.564
-                let dg = (dy - 0.299 * dr - 0.114 * db) / 0.587
-                inputChange[i] = dr * dr + dg * dg + db * db
+                let d = BT601.rgb(diff[i], current[n + i] - warped[n + i], current[2 * n + i] - warped[2 * n + i])
+                inputChange[i] = d.r * d.r + d.g * d.g + d.b * d.b
             }
             inputChange = BoxBlur.apply(inputChange, width: w, height: h, radius: settings.changeRadius)
         }
@@ -322,12 +319,13 @@ public final class TemporalBlender {
             meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
         }
         let r = contrastRadius, maxGain = maxContrastGain
-        let confine = link.contrastWeight.count == n ? link.contrastWeight : [Float](repeating: 1, count: r > 0 ? n : 0)
         warped.withUnsafeMutableBufferPointer { wp in
             pixels.withUnsafeMutableBufferPointer { px in
                 weight.withUnsafeBufferPointer { ab in
                     link.brightness.withUnsafeBufferPointer { bb in
-                        confine.withUnsafeBufferPointer { gw in
+                        link.contrastWeight.withUnsafeBufferPointer { gw in
+                            // Full gain everywhere when the link was made without the shares.
+                            let gainShare = gw.count == n ? gw.baseAddress : nil
                             for c in 0..<3 {
                                 let stylized = px.baseAddress! + c * n, carried = wp.baseAddress! + c * n
                                 for i in 0..<n { carried[i] += bb[i] }
@@ -340,7 +338,7 @@ public final class TemporalBlender {
                                     continue
                                 }
                                 blendKeepingContrast(stylized: stylized, carried: carried, weight: ab.baseAddress!,
-                                                     gainShare: gw.baseAddress!, width: width, height: height,
+                                                     gainShare: gainShare, width: width, height: height,
                                                      radius: r, maxGain: maxGain)
                             }
                         }
@@ -357,6 +355,7 @@ public final class TemporalBlender {
     private func historyWeight(stylized: [Float], link: TemporalLink, width: Int, height: Int) {
         let n = width * height, s = stability
         if weight.count != n { weight = [Float](repeating: 0, count: n) }
+        defer { if inputChangeWeight != nil { Self.copy(stylized, into: &previousStylized) } }
         guard let k = inputChangeWeight, link.inputChange.count == n, previousStylized.count == 3 * n else {
             for i in 0..<n { weight[i] = link.confidence[i] * s }
             return
@@ -383,7 +382,6 @@ public final class TemporalBlender {
                 }
             }
         }
-        Self.copy(stylized, into: &previousStylized)
     }
 
     /// Copies without allocating once `destination` has the right size.
@@ -395,9 +393,9 @@ public final class TemporalBlender {
     }
 
     /// One plane: `stylized` and `carried` both receive the result. `weight`: the history's
-    /// weight per pixel; `gainShare`: how much of the contrast gain each pixel may take.
+    /// weight per pixel; `gainShare`: how much of the contrast gain each pixel may take (nil: all).
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
-                                      weight: UnsafePointer<Float>, gainShare: UnsafePointer<Float>,
+                                      weight: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
                                       width: Int, height: Int, radius r: Int, maxGain: Float) {
         let n = width * height
         meanA.withUnsafeMutableBufferPointer { ma in
@@ -420,7 +418,7 @@ public final class TemporalBlender {
             for i in 0..<n {
                 // +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
                 let full = min(max(((varianceA[i] + 1) / (varianceB[i] + 1)).squareRoot(), 1), maxGain)
-                let gain = 1 + (full - 1) * gainShare[i]
+                let gain = 1 + (full - 1) * (gainShare?[i] ?? 1)
                 let v = min(max(meanB[i] + gain * (stylized[i] - meanB[i]), 0), 255)
                 stylized[i] = v
                 carried[i] = v
