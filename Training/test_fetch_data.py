@@ -1,7 +1,7 @@
 """Tests for the Qt resource parser in fetch_data.py (no network, no Pillow).
 
 Run with `python -m pytest Training/test_fetch_data.py`, or without pytest as
-`python Training/test_fetch_data.py`.
+`python Training/test_fetch_data.py` (Training/test_models.py the same, with the training venv).
 """
 import struct
 import sys
@@ -134,16 +134,5 @@ def test_dep5_licence_lookup():
 
 
 if __name__ == "__main__":
-    tests = [(name, fn) for name, fn in sorted(globals().items())
-             if name.startswith("test_") and callable(fn)]
-    failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-        except Exception as exc:  # report every failure, then exit non-zero
-            failed += 1
-            print(f"FAIL {name}: {exc!r}")
-        else:
-            print(f"ok   {name}")
-    print(f"{len(tests) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    import run_tests
+    run_tests.run(globals())

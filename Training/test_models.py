@@ -1,0 +1,60 @@
+"""Tests for the style networks in models.py (needs torch and onnx: run with the training venv,
+`.venv-train/bin/python Training/test_models.py`, or under pytest)."""
+import io
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import models  # noqa: E402
+
+
+def test_reflection_pad_matches_the_module_values_and_gradients():
+    torch.manual_seed(0)
+    for p, shape in ((1, (2, 3, 5, 7)), (4, (1, 8, 9, 12)), (1, (1, 2, 2, 2))):
+        x = torch.randn(shape, requires_grad=True)
+        ours = models.reflection_pad(x, p)
+        ref = nn.ReflectionPad2d(p)(x)
+        assert torch.equal(ours, ref), f"values differ for p={p}, shape={shape}"
+        g = torch.randn_like(ref)
+        (grad_ours,) = torch.autograd.grad(ours, x, g)
+        (grad_ref,) = torch.autograd.grad(ref, x, g)
+        assert torch.allclose(grad_ours, grad_ref, atol=1e-6), f"gradients differ for p={p}"
+
+
+def test_export_keeps_one_reflect_pad_per_convolution():
+    import onnx
+    for name, cls in models.VARIANTS.items():
+        net = cls().eval()
+        convs = sum(isinstance(m, models.ConvLayer) for m in net.modules())
+        buffer = io.BytesIO()
+        torch.onnx.export(net, (torch.zeros(1, 3, 64, 64),), buffer, dynamo=False, opset_version=17,
+                          input_names=["input"], output_names=["output"])
+        graph = onnx.load_from_string(buffer.getvalue()).graph
+        pads = [n for n in graph.node if n.op_type == "Pad"]
+        modes = {a.s.decode() for n in pads for a in n.attribute if a.name == "mode"}
+        assert len(pads) == convs, f"{name}: {len(pads)} Pad nodes for {convs} convolutions"
+        assert modes == {"reflect"}, f"{name}: pad modes {modes}"
+        assert not any(n.op_type in ("Flip", "ReverseSequence") for n in graph.node)
+
+
+def test_the_same_output_in_training_and_export_paths():
+    torch.manual_seed(1)
+    net = models.TransformerNet().eval()
+    x = torch.rand(1, 3, 32, 40) * 255
+    with torch.no_grad():
+        slices = net(x)
+        module = torch.jit.trace(net, x)(x)   # tracing takes the nn.ReflectionPad2d path
+    assert torch.allclose(slices, module, atol=1e-3), float((slices - module).abs().max())
+
+
+def test_realtime_stays_within_its_budget():
+    assert models.macs(models.RealtimeNet(), 480, 640) <= 2.5e9
+    assert models.macs(models.TransformerNet(), 480, 640) > 18 * 2.5e9 * 0.9
+
+
+if __name__ == "__main__":
+    import run_tests
+    run_tests.run(globals())
