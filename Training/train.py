@@ -263,7 +263,7 @@ class Trainer:
             y = self.net(x)
             fy = self.vgg(y.contiguous(memory_format=fmt))
             with torch.no_grad():
-                fx = self.vgg(x.contiguous(memory_format=fmt))
+                fx = self.vgg(x.contiguous(memory_format=fmt), upto="relu2_2")
         terms = {"content": F.mse_loss(fy["relu2_2"].float(), fx["relu2_2"].float()) * CONTENT_SCALE}
         style = 0.0
         for layer in STYLE_LAYERS:

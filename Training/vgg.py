@@ -95,13 +95,17 @@ class VGG16Features(nn.Module):
             self.convs[0].weight.copy_(self.convs[0].weight.flip(1))
         self.register_buffer("mean", torch.tensor(BGR_MEAN[::-1]).view(1, 3, 1, 1))   # in RGB order
 
-    def forward(self, rgb):
+    def forward(self, rgb, upto=None):
+        """`upto` (a tap name) stops there: the content target needs only relu2_2, a third of
+        the network's work."""
         x = rgb - self.mean
         out = {}
         for layer, conv in zip(LAYERS, self.convs):
             x = F.relu(conv(x))
             if layer in TAPS:
                 out[TAPS[layer]] = x
+                if TAPS[layer] == upto:
+                    break
             if layer in POOL_AFTER:
                 x = F.max_pool2d(x, 2)
         return out
