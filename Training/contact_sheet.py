@@ -52,8 +52,11 @@ def main():
         folder = os.path.dirname(meta_path)
         if meta.get("placeholder"):
             continue
-        painting = fit(Image.open(os.path.join(folder, "style.jpg")).convert("RGB"), args.height)
-        cells = [painting]
+        painting = Image.open(os.path.join(folder, "style.jpg")).convert("RGB")
+        painting.thumbnail((args.height * 3 // 2, args.height), Image.LANCZOS)
+        cell = Image.new("RGB", (args.height * 3 // 2, args.height), (250, 250, 248))
+        cell.paste(painting, ((cell.width - painting.width) // 2, (cell.height - painting.height) // 2))
+        cells = [cell]   # one width for every painting, so the columns line up under their headers
         for photo in photos:
             for variant in ("quality", "realtime"):
                 model = os.path.join(folder, meta.get("models", {}).get(variant, f"{variant}.onnx"))

@@ -11,12 +11,14 @@ held-out content and style losses of train.py, and checks that the exported ONNX
 gives the same output in ONNX Runtime as the PyTorch weights.
 
   python Training/evaluate.py --style painting.jpg MODEL.pt [MODEL2.pt ...] [--variant quality]
+  python Training/evaluate.py --presets [starry-night,great-wave]     # the closing table
 
 Used for the closing figures: the shipped model (trained with the stability term) against
 the same recipe trained with --temporal-weight 0.
 """
 import argparse
 import glob
+import json
 import math
 import os
 import sys
@@ -27,8 +29,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
+import paths  # noqa: E402
 import train  # noqa: E402
 import vgg  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def motion_clip(photo, frames=8, size=(320, 240), seed=0):
@@ -98,28 +103,14 @@ def onnx_check(net, onnx_path, x):
     return float(np.abs(ours - ref).max() / max(np.ptp(ref), 1e-6))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("models", nargs="+", help="PyTorch state dicts (.pt) written by train.py")
-    p.add_argument("--style", required=True, help="the painting the models were trained on")
-    p.add_argument("--variant", choices=models.VARIANTS, default="quality")
-    p.add_argument("--test-photos", default=os.path.join(train.DATA, "photos", "test"))
-    p.add_argument("--frames", type=int, default=8)
-    args = p.parse_args()
-    torch.set_num_threads(2)
-    photos = sorted(glob.glob(os.path.join(args.test_photos, "*.jpg")))
-    if not photos:
-        sys.exit(f"evaluate: error: no photos in {args.test_photos}")
-    clips = [motion_clip(train.load_rgb(path).unsqueeze(0).float(), args.frames, seed=i)
-             for i, path in enumerate(photos)]
-    loss_net = vgg.VGG16Features(os.path.join(train.DATA, "vgg"))
-    painting = train.load_rgb(args.style, 384).unsqueeze(0).float()
+def evaluate(model_paths, painting_path, variant, clips, loss_net):
+    """Per model: (warping error, held-out content, style, ONNX Runtime vs PyTorch or None)."""
+    painting = train.load_rgb(painting_path, 384).unsqueeze(0).float()
     with torch.no_grad():
         style_grams = {k: train.gram(v) for k, v in loss_net(painting).items()}
-    inputs = [warping_error(frames, pairs) for frames, pairs in clips]
-    print(f"input clips: warping error {sum(inputs) / len(inputs):.6f} (the floor: noise and resampling)")
-    for path in args.models:
-        net = models.VARIANTS[args.variant]()
+    results = []
+    for path in model_paths:
+        net = models.VARIANTS[variant]()
         net.load_state_dict(torch.load(path))
         net.eval()
         errors, content, style = [], 0.0, 0.0
@@ -131,11 +122,68 @@ def main():
                 content += float(F.mse_loss(f_out["relu2_2"], f_in["relu2_2"])) * train.CONTENT_SCALE / len(clips)
                 style += sum(float(F.mse_loss(train.gram(f_out[k]), style_grams[k].expand(len(frames), -1, -1)))
                              for k in train.STYLE_LAYERS) * train.STYLE_SCALE / len(clips)
-        line = (f"{path}: warping error {sum(errors) / len(errors):.6f}, held-out content {content:.4g}, "
-                f"style {style:.4g}")
-        onnx_path = os.path.join(os.path.dirname(path), f"{args.variant}.onnx")
-        if os.path.exists(onnx_path):
-            line += f", ONNX Runtime vs PyTorch max diff {onnx_check(net, onnx_path, clips[0][0][:1]):.2e} of range"
+        onnx_path = os.path.join(os.path.dirname(path), f"{variant}.onnx")
+        onnx_diff = onnx_check(net, onnx_path, clips[0][0][:1]) if os.path.exists(onnx_path) else None
+        results.append((sum(errors) / len(errors), content, style, onnx_diff))
+    return results
+
+
+def preset_rows(names, clips, loss_net):
+    """The closing table: per shipped preset, its quality model against the same recipe trained
+    without the stability term (train_all.py --variants ablation)."""
+    manifest_path = os.path.join(train.DATA, "styles", "manifest.json")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
+    print("| preset | iterations | training time | warping error with the term | without | ratio | "
+          "style with | without | content with | without |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        shipped = os.path.join(paths.RUNS, f"{name}-quality", "quality.pt")
+        ablation = os.path.join(paths.RUNS, f"{name}-quality-notemporal", "quality.pt")
+        missing = [p for p in (shipped, ablation) if not os.path.exists(p)]
+        if missing:
+            print(f"| {name} | not trained yet: {', '.join(missing)} |", flush=True)
+            continue
+        painting = os.path.join(train.DATA, "styles", manifest[name]["file"]) if name in manifest \
+            else os.path.join(REPO, "Presets", name, "style.jpg")
+        meta = json.load(open(os.path.join(REPO, "Presets", name, "preset.json")))["training"]["quality"]
+        (w1, c1, s1, _), (w0, c0, s0, _) = evaluate([shipped, ablation], painting, "quality", clips, loss_net)
+        minutes = meta.get("training_seconds", 0) / 60
+        print(f"| {name} | {meta['iterations']} | {minutes:.0f} min | {w1:.6f} | {w0:.6f} | {w1 / w0:.2f} | "
+              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} |", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("models", nargs="*", help="PyTorch state dicts (.pt) written by train.py")
+    p.add_argument("--style", help="the painting the models were trained on")
+    p.add_argument("--presets", nargs="?", const="all",
+                   help="instead: the closing table for these presets (comma-separated; default every trained one)")
+    p.add_argument("--variant", choices=models.VARIANTS, default="quality")
+    p.add_argument("--test-photos", default=os.path.join(train.DATA, "photos", "test"))
+    p.add_argument("--frames", type=int, default=8)
+    args = p.parse_args()
+    if not args.presets and not (args.models and args.style):
+        p.error("give MODEL.pt files and --style, or --presets")
+    torch.set_num_threads(2)
+    photos = sorted(glob.glob(os.path.join(args.test_photos, "*.jpg")))
+    if not photos:
+        sys.exit(f"evaluate: error: no photos in {args.test_photos}")
+    clips = [motion_clip(train.load_rgb(path).unsqueeze(0).float(), args.frames, seed=i)
+             for i, path in enumerate(photos)]
+    loss_net = vgg.VGG16Features(os.path.join(train.DATA, "vgg"))
+    inputs = [warping_error(frames, pairs) for frames, pairs in clips]
+    print(f"input clips: warping error {sum(inputs) / len(inputs):.6f} (the floor: noise and resampling)")
+    if args.presets:
+        names = args.presets.split(",") if args.presets != "all" else sorted(
+            os.path.basename(os.path.dirname(m)) for m in glob.glob(os.path.join(REPO, "Presets", "*", "preset.json"))
+            if not json.load(open(m)).get("placeholder"))
+        preset_rows(names, clips, loss_net)
+        return
+    for path, (error, content, style, onnx_diff) in zip(args.models, evaluate(
+            args.models, args.style, args.variant, clips, loss_net)):
+        line = f"{path}: warping error {error:.6f}, held-out content {content:.4g}, style {style:.4g}"
+        if onnx_diff is not None:
+            line += f", ONNX Runtime vs PyTorch max diff {onnx_diff:.2e} of range"
         print(line, flush=True)
 
 
