@@ -139,7 +139,7 @@ struct CameraCommand: ParsableCommand {
                 outputs.forEach { $0.close() }
                 throw exitWithError("--preview needs a terminal on stdout or stderr")
             }
-            terminal = TerminalPreviewOutput(mode: previewMode.resolved(), descriptor: descriptor)
+            terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
             outputs.append(terminal!)
         }
 

@@ -12,9 +12,12 @@ struct PreviewModeOption: ParsableArguments {
                                + "(half-blocks ▀). Default: detected from the terminal.", valueName: "mode"))
     var previewMode: PreviewMode?
 
-    /// The mode asked for, else the one the environment says the terminal supports.
-    func resolved() -> PreviewMode {
-        previewMode ?? PreviewMode.detect(environment: ProcessInfo.processInfo.environment)
+    /// The mode asked for, else the one the environment says the terminal supports — for an
+    /// xterm-like terminal, asked of the terminal itself (DA1 on `terminal`, the reply on stdin).
+    func resolved(terminal: Int32) -> PreviewMode {
+        previewMode ?? PreviewMode.detect(environment: ProcessInfo.processInfo.environment) {
+            TerminalQuery.supportsSixel(input: STDIN_FILENO, output: terminal)
+        }
     }
 }
 

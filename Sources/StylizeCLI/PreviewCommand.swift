@@ -15,8 +15,8 @@ struct PreviewCommand: ParsableCommand {
         painted with the quality network and stays up until you press q.
 
         Drawing uses the best the terminal offers: the kitty graphics protocol (kitty, WezTerm, \
-        Ghostty), sixel (foot, mlterm, …), or coloured half-blocks (truecolor, else 256 colours); \
-        --preview-mode picks one. The picture is fitted to the window and follows resizes.
+        Ghostty), sixel (foot, mlterm, and xterm-like terminals that say so when asked), or \
+        coloured half-blocks (truecolor, else 256 colours); --preview-mode picks one. The picture is fitted to the window and follows resizes.
 
         Examples:
           stylize preview                        # the bundled sample clip, default style
@@ -80,7 +80,7 @@ struct PreviewCommand: ParsableCommand {
             live = try LiveStylization(source: source, options: options)
         } catch { throw exitWithError(error) }
 
-        let terminal = TerminalPreviewOutput(mode: previewMode.resolved(), descriptor: descriptor)
+        let terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
         let controls = LiveControls(styleCount: styles.count, strength: look.strength, temporal: true)

@@ -123,7 +123,7 @@ struct VideoCommand: ParsableCommand {
         var terminal: TerminalPreviewOutput?
         if preview {
             guard let descriptor = previewTerminal() else { throw exitWithError("--preview needs a terminal on stdout or stderr") }
-            terminal = TerminalPreviewOutput(mode: previewMode.resolved(), descriptor: descriptor)
+            terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
         }
         // With a preview, progress is the status line under the picture.
         let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)

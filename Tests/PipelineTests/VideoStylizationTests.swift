@@ -43,6 +43,22 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         XCTAssertEqual(try countFrames(output), frames)
     }
 
+    /// Records, for each picture it is shown, the last progress count reported before it.
+    final class StatusCheckingPreview: LiveOutput {
+        var framesDone = 0
+        var seen: [Int] = []
+        func write(_ frame: VideoFrame) throws(PipelineError) { seen.append(framesDone) }
+        func close() {}
+    }
+
+    func testThePreviewShowsEveryPictureAfterItsProgressReport() throws {
+        let job = try VideoStylization(options: try options(output: folder.appendingPathComponent("p.mkv").path))
+        let preview = StatusCheckingPreview()
+        _ = try job.run(preview: preview) { preview.framesDone = $0.framesDone }
+        // Picture k (from 1) is shown with "k frames" in its status line, not k − 1.
+        XCTAssertEqual(preview.seen, Array(1...frames))
+    }
+
     func testFinishRequestWritesAValidShorterFile() throws {
         let output = folder.appendingPathComponent("short.mp4").path
         var opts = try options(output: output)

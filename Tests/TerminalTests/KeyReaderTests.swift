@@ -3,22 +3,6 @@ import Glibc
 @testable import Terminal
 
 final class KeyReaderTests: XCTestCase {
-    /// A pseudo-terminal: `terminal` behaves like stdin in a terminal, `keyboard` types into it.
-    private func openPseudoTerminal() throws -> (keyboard: Int32, terminal: Int32) {
-        // posix_openpt/grantpt/unlockpt aren't exported by Swift's Glibc: the
-        // Linux ioctls underneath them (TIOCSPTLCK unlock, TIOCGPTN number) do the same.
-        let keyboard = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        guard keyboard >= 0 else { throw XCTSkip("no /dev/ptmx") }
-        var unlock: Int32 = 0, number: UInt32 = 0
-        guard ioctl(keyboard, UInt(0x4004_5431), &unlock) == 0, ioctl(keyboard, UInt(0x8004_5430), &number) == 0 else {
-            close(keyboard)
-            throw XCTSkip("pseudo-terminal ioctls failed")
-        }
-        let terminal = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
-        guard terminal >= 0 else { close(keyboard); throw XCTSkip("cannot open /dev/pts/\(number)") }
-        return (keyboard, terminal)
-    }
-
     private func localFlags(_ fileDescriptor: Int32) -> tcflag_t {
         var settings = termios()
         XCTAssertEqual(tcgetattr(fileDescriptor, &settings), 0)
@@ -26,7 +10,7 @@ final class KeyReaderTests: XCTestCase {
     }
 
     func testHotkeysArriveAndEscapeSequencesAreSkipped() throws {
-        let (keyboard, terminal) = try openPseudoTerminal()
+        let (keyboard, terminal) = try PseudoTerminal.open()
         defer { close(keyboard); close(terminal) }
         XCTAssertNotEqual(localFlags(terminal) & tcflag_t(ICANON), 0, "starts canonical")
 
@@ -50,7 +34,7 @@ final class KeyReaderTests: XCTestCase {
     }
 
     func testPollTimesOutWithNothingTyped() throws {
-        let (keyboard, terminal) = try openPseudoTerminal()
+        let (keyboard, terminal) = try PseudoTerminal.open()
         defer { close(keyboard); close(terminal) }
         let reader = KeyReader(input: terminal)
         defer { reader.close() }

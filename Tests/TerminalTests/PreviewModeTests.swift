@@ -31,6 +31,28 @@ final class PreviewModeTests: XCTestCase {
         }
     }
 
+    func testTheTerminalIsAskedOnlyWhereTheEnvironmentLeavesItOpen() {
+        // (environment, the terminal's answer, expected mode, asked?)
+        let table: [([String: String], Bool?, PreviewMode, Bool)] = [
+            (["TERM": "xterm-256color"], true, .sixel, true),           // e.g. konsole, Windows Terminal
+            (["TERM": "xterm", "COLORTERM": "truecolor"], true, .sixel, true),
+            (["TERM": "xterm-256color", "COLORTERM": "truecolor"], false, .truecolor, true),
+            (["TERM": "xterm-256color"], nil, .ansi256, true),          // no reply in time
+            (["TERM": "xterm-kitty"], false, .kitty, false),            // known already
+            (["TERM": "foot"], false, .sixel, false),
+            (["TERM": "xterm-256color", "TMUX": "/tmp/x,1,0"], true, .ansi256, false),
+            (["TERM": "screen-256color"], true, .ansi256, false),
+            (["TERM": "linux"], true, .ansi256, false),                 // the console: not xterm-like
+            ([:], true, .ansi256, false),
+        ]
+        for (environment, answer, expected, shouldAsk) in table {
+            var asked = false
+            let mode = PreviewMode.detect(environment: environment) { asked = true; return answer }
+            XCTAssertEqual(mode, expected, "\(environment)")
+            XCTAssertEqual(asked, shouldAsk, "asked? \(environment)")
+        }
+    }
+
     func testRawValuesForTheCommandLine() {
         XCTAssertEqual(PreviewMode.allCases.map(\.rawValue), ["kitty", "sixel", "truecolor", "ansi256"])
         XCTAssertEqual(PreviewMode(rawValue: "sixel"), .sixel)

@@ -1,4 +1,5 @@
 import XCTest
+import Glibc
 @testable import Terminal
 
 final class TerminalQueryTests: XCTestCase {
@@ -31,5 +32,40 @@ final class TerminalQueryTests: XCTestCase {
     func testNoReplyIsUnknown() {
         XCTAssertNil(ask(reply: "").answer)
         XCTAssertNil(ask(reply: "\u{1B}[?62;4").answer, "incomplete")
+    }
+
+    /// The round trip on a pseudo-terminal: the request arrives on the terminal's side, the
+    /// reply (typed back as a terminal sends it) is read in non-canonical mode — no Enter —
+    /// and the settings are put back afterwards.
+    func testRoundTripOnAPseudoTerminal() throws {
+        let (keyboard, terminal) = try PseudoTerminal.open()
+        defer { close(keyboard); close(terminal) }
+        let replier = Thread {
+            var request = [UInt8](repeating: 0, count: 16)
+            var ready = pollfd(fd: keyboard, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 2000) > 0 else { return }
+            let count = read(keyboard, &request, request.count)
+            guard count > 0, Array(request[0..<count]) == TerminalQuery.deviceAttributesRequest else { return }
+            let reply = Array("\u{1B}[?65;1;4;9c".utf8)
+            _ = write(keyboard, reply, reply.count)
+        }
+        replier.start()
+        XCTAssertEqual(TerminalQuery.supportsSixel(input: terminal, output: terminal, timeout: 2), true)
+        var settings = termios()
+        XCTAssertEqual(tcgetattr(terminal, &settings), 0)
+        XCTAssertNotEqual(settings.c_lflag & tcflag_t(ICANON), 0, "canonical mode restored")
+    }
+
+    func testSilentPseudoTerminalIsUnknownAndNotATerminalIsNotAsked() throws {
+        let (keyboard, terminal) = try PseudoTerminal.open()
+        defer { close(keyboard); close(terminal) }
+        XCTAssertNil(TerminalQuery.supportsSixel(input: terminal, output: terminal, timeout: 0.1))
+        var pipeEnds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&pipeEnds), 0)
+        defer { close(pipeEnds[0]); close(pipeEnds[1]) }
+        XCTAssertNil(TerminalQuery.supportsSixel(input: pipeEnds[0], output: pipeEnds[1], timeout: 0.1))
+        var sent = [UInt8](repeating: 0, count: 8)
+        _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
+        XCTAssertLessThanOrEqual(read(pipeEnds[0], &sent, sent.count), 0, "nothing is sent when the input is not a terminal")
     }
 }

@@ -42,8 +42,9 @@ public final class VideoStylization {
     /// Runs the job to the end, or until `stop` says otherwise. `progress` is
     /// called after every frame written, on the calling thread. On success the
     /// output file is complete and in place; on any error it is absent.
-    /// `preview`, when given, also receives every finished picture (before encoding), on the
-    /// same thread, e.g. for a terminal preview; it must not keep the caller waiting.
+    /// `preview`, when given, also receives every finished picture, on the same thread, e.g. for
+    /// a terminal preview; it must not keep the caller waiting. It comes after that picture's
+    /// `progress` call, so a status line set there describes the picture shown.
     public func run(stop: StopSignal = StopSignal(), preview: LiveOutput? = nil,
                     progress: (VideoJobProgress) -> Void = { _ in }) throws(PipelineError) -> VideoJobSummary {
         let start = Date()
@@ -137,14 +138,15 @@ public final class VideoStylization {
                                          preserveColors: options.style.preserveColors)
                 }
                 recycled.tryPush(frame.pixels)   // a spare buffer for the workers; dropped when they have enough
-                if let preview {
-                    do throws(PipelineError) { try preview.write(picture) } catch { failure.record(error); break }
-                }
                 try writer.write(picture)
                 try writeAudio(waiting: false)
                 written += 1
                 progress(VideoJobProgress(framesDone: written, framesTotal: info.video.frameCount,
                                           elapsed: Date().timeIntervalSince(start), outputBytes: writer.bytesWritten))
+                // After the progress report, so a status line it sets describes this picture.
+                if let preview {
+                    do throws(PipelineError) { try preview.write(picture) } catch { failure.record(error); break }
+                }
             }
             if failure.value == nil && stop.state != .aborted { try writeAudio(waiting: true) }
         } catch {

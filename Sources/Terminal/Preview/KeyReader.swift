@@ -75,6 +75,14 @@ public final class KeyReader: @unchecked Sendable {
         }
     }
 
+    /// The raw bytes that arrive within `timeout` seconds (no key parsing), for replies to
+    /// terminal queries (`TerminalQuery`); nil when nothing came.
+    public func readBytes(timeout: Double) -> [UInt8]? {
+        guard isActive, !buffered.isEmpty || fill(waiting: timeout) else { return nil }
+        defer { buffered.removeAll(keepingCapacity: true) }
+        return buffered
+    }
+
     /// Reads what's available after waiting up to `seconds`; false when nothing came.
     private func fill(waiting seconds: Double) -> Bool {
         var ready = pollfd(fd: input, events: Int16(POLLIN), revents: 0)

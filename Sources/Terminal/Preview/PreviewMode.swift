@@ -22,7 +22,7 @@ public enum PreviewMode: String, CaseIterable, Sendable {
     ///    (`TERM=mlterm*` or `MLTERM` set), contour (`TERM_PROGRAM=contour`),
     ///    or any `TERM` naming sixel. Plain xterm is not trusted: its sixel
     ///    support is a build and resource option, usually off.
-    ///    (`TerminalQuery.supportsSixel` asks the terminal itself when a round trip is acceptable.)
+    ///    (`detect(environment:askSixel:)` asks the terminal itself.)
     /// 4. `truecolor` when `COLORTERM` is `truecolor` or `24bit`.
     /// 5. `ansi256` otherwise.
     public static func detect(environment: [String: String]) -> PreviewMode {
@@ -32,9 +32,7 @@ public enum PreviewMode: String, CaseIterable, Sendable {
         func isSet(_ name: String) -> Bool { !(environment[name] ?? "").isEmpty }
 
         let colourBlocks: PreviewMode = (colorTerm == "truecolor" || colorTerm == "24bit") ? .truecolor : .ansi256
-        let insideMultiplexer = isSet("TMUX") || isSet("STY") || term.hasPrefix("screen")
-            || term.hasPrefix("tmux") || program == "tmux"
-        if insideMultiplexer { return colourBlocks }
+        if isInsideMultiplexer(environment) { return colourBlocks }
 
         if term == "xterm-kitty" || isSet("KITTY_WINDOW_ID") { return .kitty }
         if program == "wezterm" || term == "wezterm" { return .kitty }
@@ -45,6 +43,25 @@ public enum PreviewMode: String, CaseIterable, Sendable {
             return .sixel
         }
         return colourBlocks
+    }
+
+    /// `detect(environment:)`, then, where the environment leaves it open — an xterm-compatible
+    /// `TERM` (xterm, and the many terminals that call themselves xterm-256color: konsole,
+    /// Windows Terminal, iTerm2, VTE…) outside a multiplexer — the terminal's own answer:
+    /// `askSixel` is a `TerminalQuery` round trip, and only `true` picks sixel.
+    public static func detect(environment: [String: String], askSixel: () -> Bool?) -> PreviewMode {
+        let guess = detect(environment: environment)
+        let term = (environment["TERM"] ?? "").lowercased()
+        guard !guess.drawsPixels, term.hasPrefix("xterm"), !isInsideMultiplexer(environment) else { return guess }
+        return askSixel() == true ? .sixel : guess
+    }
+
+    /// tmux or GNU screen: graphics need opt-in passthrough there and don't survive redraws.
+    private static func isInsideMultiplexer(_ environment: [String: String]) -> Bool {
+        let term = (environment["TERM"] ?? "").lowercased()
+        func isSet(_ name: String) -> Bool { !(environment[name] ?? "").isEmpty }
+        return isSet("TMUX") || isSet("STY") || term.hasPrefix("screen") || term.hasPrefix("tmux")
+            || (environment["TERM_PROGRAM"] ?? "").lowercased() == "tmux"
     }
 
     /// Whether this mode draws pixels (the terminal's own image support)

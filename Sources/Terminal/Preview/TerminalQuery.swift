@@ -24,6 +24,20 @@ public enum TerminalQuery {
         return nil
     }
 
+    /// The same question asked of a real terminal: `input` (its keyboard side, normally stdin)
+    /// is switched to non-canonical mode for the reply and back, the request goes to `output`.
+    /// nil when `input` is not a terminal, the request cannot be written, or no reply came.
+    public static func supportsSixel(input: Int32, output: Int32, timeout: Double = 0.2) -> Bool? {
+        let reader = KeyReader(input: input)
+        defer { reader.restore() }
+        guard reader.isActive else { return nil }
+        var written = true
+        let answer = supportsSixel(write: { bytes in
+            if case .failure = FileDescriptorWriter.writeAll(bytes, to: output) { written = false }
+        }, read: { seconds in written ? reader.readBytes(timeout: seconds) : nil }, timeout: timeout)
+        return written ? answer : nil
+    }
+
     /// The parameters of the first complete DA1 reply in `bytes`, skipping anything before it
     /// (keys typed meanwhile).
     public static func deviceAttributes(in bytes: [UInt8]) -> [Int]? {
