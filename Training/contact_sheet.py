@@ -4,6 +4,7 @@ then each held-out photo stylized by the quality and the realtime variant — ru
 shipped ONNX files in ONNX Runtime, so the sheet shows exactly what ships.
 
   python Training/contact_sheet.py [--out docs/presets.jpg] [--height 160]
+  python Training/contact_sheet.py --check      # artefact numbers per preset instead
 """
 import argparse
 import glob
@@ -35,23 +36,84 @@ def stylize(session, img):
     return Image.fromarray(np.clip(y, 0, 255).round().astype(np.uint8).transpose(1, 2, 0))
 
 
+def artefacts(photo, styled):
+    """Numbers for the failures the sheet is looked at for, output against its input photo:
+    clipped   share of pixels with a channel at 0 or 255 (blown-out patches)
+    flat      share of 8×8 blocks with almost no variation (dead grey or black patches)
+    grid      spectral peak at the 8- and 4-pixel periods over its neighbours (checkerboard
+              from strided or upsampling layers); ≈1 for natural pictures
+    border    how much the outer 4-pixel frame's mean colour differs from the band just inside,
+              in levels (border artefacts from padding)"""
+    def stats(img):
+        a = np.asarray(img, np.float64)
+        h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
+        clipped = float(((a <= 0) | (a >= 255)).any(2).mean())
+        blocks = a[:h, :w].reshape(h // 8, 8, w // 8, 8, 3).std((1, 3)).max(-1)
+        flat = float((blocks < 1.0).mean())
+        g = a[:h, :w].mean(2)
+        f = np.abs(np.fft.fft2(g - g.mean()))
+        peaks = []
+        for period in (8, 4):
+            for k in range(period):
+                for l in range(period):
+                    if k == 0 and l == 0:
+                        continue
+                    i, j = k * h // period, l * w // period
+                    near = [f[(i + di) % h, (j + dj) % w] for di in (-3, -2, 2, 3) for dj in (-3, -2, 2, 3)]
+                    peaks.append(f[i, j] / (np.mean(near) + 1e-9))
+        grid = float(np.mean(peaks))
+        outer = np.concatenate([a[:4].reshape(-1, 3), a[-4:].reshape(-1, 3), a[:, :4].reshape(-1, 3), a[:, -4:].reshape(-1, 3)])
+        inner = np.concatenate([a[4:12, 4:-4].reshape(-1, 3), a[-12:-4, 4:-4].reshape(-1, 3),
+                                a[4:-4, 4:12].reshape(-1, 3), a[4:-4, -12:-4].reshape(-1, 3)])
+        border = float(np.abs(outer.mean(0) - inner.mean(0)).mean())
+        return {"clipped": clipped, "flat": flat, "grid": grid, "border": border}
+    return stats(photo), stats(styled)
+
+
+def check(photos, presets):
+    """Prints the artefact numbers per preset and variant (means over the photos) beside the
+    photos' own."""
+    import onnxruntime as ort
+    keys = ("clipped", "flat", "grid", "border")
+    inputs = [artefacts(p, p)[0] for p in photos]
+    print("| preset | variant | " + " | ".join(keys) + " |\n|---|---|" + "---|" * len(keys))
+    print("| (the photos) | | " + " | ".join(f"{np.mean([s[k] for s in inputs]):.3g}" for k in keys) + " |")
+    for name, folder, meta in presets:
+        for variant in ("quality", "realtime"):
+            model = os.path.join(folder, meta.get("models", {}).get(variant, f"{variant}.onnx"))
+            if not os.path.exists(model):
+                continue
+            session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+            outs = [artefacts(p, stylize(session, p))[1] for p in photos]
+            print(f"| {name} | {variant} | " + " | ".join(f"{np.mean([s[k] for s in outs]):.3g}" for k in keys) + " |",
+                  flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=os.path.join(REPO, "docs", "presets.jpg"))
     p.add_argument("--height", type=int, default=160)
     p.add_argument("--photos", default=PHOTOS)
+    p.add_argument("--check", action="store_true",
+                   help="instead of the sheet: artefact numbers per preset (see artefacts()) at 384 px")
     args = p.parse_args()
     import onnxruntime as ort
+    if args.check:
+        args.height = max(args.height, 384)
 
     photos = [fit(Image.open(f).convert("RGB"), args.height) for f in sorted(glob.glob(os.path.join(args.photos, "*.jpg")))]
     if not photos:
         sys.exit(f"contact_sheet: error: no held-out photos in {args.photos} (run Training/fetch_data.py)")
-    rows = []
+    presets = []
     for meta_path in sorted(glob.glob(os.path.join(REPO, "Presets", "*", "preset.json"))):
         meta = json.load(open(meta_path))
-        folder = os.path.dirname(meta_path)
-        if meta.get("placeholder"):
-            continue
+        if not meta.get("placeholder"):
+            presets.append((os.path.basename(os.path.dirname(meta_path)), os.path.dirname(meta_path), meta))
+    if args.check:
+        check(photos, presets)
+        return
+    rows = []
+    for _, folder, meta in presets:
         painting = Image.open(os.path.join(folder, "style.jpg")).convert("RGB")
         painting.thumbnail((args.height * 3 // 2, args.height), Image.LANCZOS)
         cell = Image.new("RGB", (args.height * 3 // 2, args.height), (250, 250, 248))
