@@ -16,7 +16,8 @@ struct PreviewCommand: ParsableCommand {
 
         Drawing uses the best the terminal offers: the kitty graphics protocol (kitty, WezTerm, \
         Ghostty), sixel (foot, mlterm, and xterm-like terminals that say so when asked), or \
-        coloured half-blocks (truecolor, else 256 colours); --preview-mode picks one. The picture is fitted to the window and follows resizes.
+        coloured half-blocks (truecolor, else 256 colours); --preview-mode picks one. The picture \
+        is fitted to the window and follows resizes.
 
         Examples:
           stylize preview                        # the bundled sample clip, default style
