@@ -38,7 +38,8 @@ def stylize(session, img):
 
 def artefacts(photo, styled):
     """Numbers for the failures the sheet is looked at for, output against its input photo:
-    clipped   share of pixels with a channel at 0 or 255 (blown-out patches)
+    clipped   share of pixels blown out to white or crushed to black (all channels ≥ 250 or ≤ 5;
+              one saturated channel is a colour, e.g. gold, not a fault)
     flat      share of 8×8 blocks with almost no variation (dead grey or black patches)
     grid      spectral peak at the 8- and 4-pixel periods over its neighbours (checkerboard
               from strided or upsampling layers); ≈1 for natural pictures
@@ -47,7 +48,7 @@ def artefacts(photo, styled):
     def stats(img):
         a = np.asarray(img, np.float64)
         h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
-        clipped = float(((a <= 0) | (a >= 255)).any(2).mean())
+        clipped = float(((a <= 5).all(2) | (a >= 250).all(2)).mean())
         blocks = a[:h, :w].reshape(h // 8, 8, w // 8, 8, 3).std((1, 3)).max(-1)
         flat = float((blocks < 1.0).mean())
         g = a[:h, :w].mean(2)
