@@ -103,13 +103,14 @@ def onnx_check(net, onnx_path, x):
     return float(np.abs(ours - ref).max() / max(np.ptp(ref), 1e-6))
 
 
-def evaluate(model_paths, painting_path, variant, clips, loss_net):
-    """Per model: (warping error, held-out content, style, ONNX Runtime vs PyTorch or None)."""
+def evaluate(model_paths, painting_path, variant, clips, loss_net, onnx_paths=None):
+    """Per model: (warping error, held-out content, style, ONNX Runtime vs PyTorch or None).
+    The exported file compared is `onnx_paths[i]`, by default VARIANT.onnx beside the .pt."""
     painting = train.load_rgb(painting_path, 384).unsqueeze(0).float()
     with torch.no_grad():
         style_grams = {k: train.gram(v) for k, v in loss_net(painting).items()}
     results = []
-    for path in model_paths:
+    for i, path in enumerate(model_paths):
         net = models.VARIANTS[variant]()
         net.load_state_dict(torch.load(path))
         net.eval()
@@ -122,8 +123,8 @@ def evaluate(model_paths, painting_path, variant, clips, loss_net):
                 content += float(F.mse_loss(f_out["relu2_2"], f_in["relu2_2"])) * train.CONTENT_SCALE / len(clips)
                 style += sum(float(F.mse_loss(train.gram(f_out[k]), style_grams[k].expand(len(frames), -1, -1)))
                              for k in train.STYLE_LAYERS) * train.STYLE_SCALE / len(clips)
-        onnx_path = os.path.join(os.path.dirname(path), f"{variant}.onnx")
-        onnx_diff = onnx_check(net, onnx_path, clips[0][0][:1]) if os.path.exists(onnx_path) else None
+        onnx_path = onnx_paths[i] if onnx_paths else os.path.join(os.path.dirname(path), f"{variant}.onnx")
+        onnx_diff = onnx_check(net, onnx_path, clips[0][0][:1]) if onnx_path and os.path.exists(onnx_path) else None
         results.append((sum(errors) / len(errors), content, style, onnx_diff))
     return results
 
@@ -134,8 +135,8 @@ def preset_rows(names, clips, loss_net):
     manifest_path = os.path.join(train.DATA, "styles", "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     print("| preset | iterations | training time | warping error with the term | without | ratio | "
-          "style with | without | content with | without |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "style with | without | content with | without | shipped ONNX in ONNX Runtime vs PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         shipped = os.path.join(paths.RUNS, f"{name}-quality", "quality.pt")
         ablation = os.path.join(paths.RUNS, f"{name}-quality-notemporal", "quality.pt")
@@ -146,10 +147,12 @@ def preset_rows(names, clips, loss_net):
         painting = os.path.join(train.DATA, "styles", manifest[name]["file"]) if name in manifest \
             else os.path.join(REPO, "Presets", name, "style.jpg")
         meta = json.load(open(os.path.join(REPO, "Presets", name, "preset.json")))["training"]["quality"]
-        (w1, c1, s1, _), (w0, c0, s0, _) = evaluate([shipped, ablation], painting, "quality", clips, loss_net)
+        shipped_onnx = os.path.join(REPO, "Presets", name, "quality.onnx")
+        (w1, c1, s1, ort_diff), (w0, c0, s0, _) = evaluate([shipped, ablation], painting, "quality", clips, loss_net,
+                                                         onnx_paths=[shipped_onnx, None])
         minutes = meta.get("training_seconds", 0) / 60
         print(f"| {name} | {meta['iterations']} | {minutes:.0f} min | {w1:.6f} | {w0:.6f} | {w1 / w0:.2f} | "
-              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} |", flush=True)
+              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} | max diff {ort_diff:.1e} of range |", flush=True)
 
 
 def main():
