@@ -36,8 +36,8 @@ def stylize(session, img):
     return Image.fromarray(np.clip(y, 0, 255).round().astype(np.uint8).transpose(1, 2, 0))
 
 
-def artefacts(photo, styled):
-    """Numbers for the failures the sheet is looked at for, output against its input photo:
+def artefacts(img):
+    """Numbers for the failures the sheet is looked at for (compare an output's with its photo's):
     clipped   share of pixels blown out to white or crushed to black (all channels ≥ 250 or ≤ 5;
               one saturated channel is a colour, e.g. gold, not a fault)
     flat      share of 8×8 blocks with almost no variation (dead grey or black patches)
@@ -45,30 +45,28 @@ def artefacts(photo, styled):
               from strided or upsampling layers); ≈1 for natural pictures
     border    how much the outer 4-pixel frame's mean colour differs from the band just inside,
               in levels (border artefacts from padding)"""
-    def stats(img):
-        a = np.asarray(img, np.float64)
-        h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
-        clipped = float(((a <= 5).all(2) | (a >= 250).all(2)).mean())
-        blocks = a[:h, :w].reshape(h // 8, 8, w // 8, 8, 3).std((1, 3)).max(-1)
-        flat = float((blocks < 1.0).mean())
-        g = a[:h, :w].mean(2)
-        f = np.abs(np.fft.fft2(g - g.mean()))
-        peaks = []
-        for period in (8, 4):
-            for k in range(period):
-                for l in range(period):
-                    if k == 0 and l == 0:
-                        continue
-                    i, j = k * h // period, l * w // period
-                    near = [f[(i + di) % h, (j + dj) % w] for di in (-3, -2, 2, 3) for dj in (-3, -2, 2, 3)]
-                    peaks.append(f[i, j] / (np.mean(near) + 1e-9))
-        grid = float(np.mean(peaks))
-        outer = np.concatenate([a[:4].reshape(-1, 3), a[-4:].reshape(-1, 3), a[:, :4].reshape(-1, 3), a[:, -4:].reshape(-1, 3)])
-        inner = np.concatenate([a[4:12, 4:-4].reshape(-1, 3), a[-12:-4, 4:-4].reshape(-1, 3),
-                                a[4:-4, 4:12].reshape(-1, 3), a[4:-4, -12:-4].reshape(-1, 3)])
-        border = float(np.abs(outer.mean(0) - inner.mean(0)).mean())
-        return {"clipped": clipped, "flat": flat, "grid": grid, "border": border}
-    return stats(photo), stats(styled)
+    a = np.asarray(img, np.float64)
+    h, w = a.shape[0] // 8 * 8, a.shape[1] // 8 * 8
+    clipped = float(((a <= 5).all(2) | (a >= 250).all(2)).mean())
+    blocks = a[:h, :w].reshape(h // 8, 8, w // 8, 8, 3).std((1, 3)).max(-1)
+    flat = float((blocks < 1.0).mean())
+    g = a[:h, :w].mean(2)
+    f = np.abs(np.fft.fft2(g - g.mean()))
+    peaks = []
+    for period in (8, 4):
+        for k in range(period):
+            for l in range(period):
+                if k == 0 and l == 0:
+                    continue
+                i, j = k * h // period, l * w // period
+                near = [f[(i + di) % h, (j + dj) % w] for di in (-3, -2, 2, 3) for dj in (-3, -2, 2, 3)]
+                peaks.append(f[i, j] / (np.mean(near) + 1e-9))
+    grid = float(np.mean(peaks))
+    outer = np.concatenate([a[:4].reshape(-1, 3), a[-4:].reshape(-1, 3), a[:, :4].reshape(-1, 3), a[:, -4:].reshape(-1, 3)])
+    inner = np.concatenate([a[4:12, 4:-4].reshape(-1, 3), a[-12:-4, 4:-4].reshape(-1, 3),
+                            a[4:-4, 4:12].reshape(-1, 3), a[4:-4, -12:-4].reshape(-1, 3)])
+    border = float(np.abs(outer.mean(0) - inner.mean(0)).mean())
+    return {"clipped": clipped, "flat": flat, "grid": grid, "border": border}
 
 
 def check(photos, presets):
@@ -76,7 +74,7 @@ def check(photos, presets):
     photos' own."""
     import onnxruntime as ort
     keys = ("clipped", "flat", "grid", "border")
-    inputs = [artefacts(p, p)[0] for p in photos]
+    inputs = [artefacts(p) for p in photos]
     print("| preset | variant | " + " | ".join(keys) + " |\n|---|---|" + "---|" * len(keys))
     print("| (the photos) | | " + " | ".join(f"{np.mean([s[k] for s in inputs]):.3g}" for k in keys) + " |")
     for name, folder, meta in presets:
@@ -85,7 +83,7 @@ def check(photos, presets):
             if not os.path.exists(model):
                 continue
             session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-            outs = [artefacts(p, stylize(session, p))[1] for p in photos]
+            outs = [artefacts(stylize(session, p)) for p in photos]
             print(f"| {name} | {variant} | " + " | ".join(f"{np.mean([s[k] for s in outs]):.3g}" for k in keys) + " |",
                   flush=True)
 
