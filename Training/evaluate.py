@@ -135,12 +135,14 @@ def preset_rows(names, clips, loss_net):
     manifest_path = os.path.join(train.DATA, "styles", "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
     print("| preset | iterations | training time | warping error with the term | without | ratio | "
-          "style with | without | content with | without | shipped ONNX in ONNX Runtime vs PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "style with | without | content with | without | realtime: warping error | style | content | "
+          "shipped ONNX in ONNX Runtime vs PyTorch (quality, realtime) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         shipped = os.path.join(paths.RUNS, f"{name}-quality", "quality.pt")
         ablation = os.path.join(paths.RUNS, f"{name}-quality-notemporal", "quality.pt")
-        missing = [p for p in (shipped, ablation) if not os.path.exists(p)]
+        realtime = os.path.join(paths.RUNS, f"{name}-realtime", "realtime.pt")
+        missing = [p for p in (shipped, ablation, realtime) if not os.path.exists(p)]
         if missing:
             print(f"| {name} | not trained yet: {', '.join(missing)} |", flush=True)
             continue
@@ -150,9 +152,13 @@ def preset_rows(names, clips, loss_net):
         shipped_onnx = os.path.join(REPO, "Presets", name, "quality.onnx")
         (w1, c1, s1, ort_diff), (w0, c0, s0, _) = evaluate([shipped, ablation], painting, "quality", clips, loss_net,
                                                          onnx_paths=[shipped_onnx, None])
+        # The realtime network (distilled from the shipped quality one, with the term) is the webcam's.
+        (wr, cr, sr, rt_diff), = evaluate([realtime], painting, "realtime", clips, loss_net,
+                                          onnx_paths=[os.path.join(REPO, "Presets", name, "realtime.onnx")])
         minutes = meta.get("training_seconds", 0) / 60
         print(f"| {name} | {meta['iterations']} | {minutes:.0f} min | {w1:.6f} | {w0:.6f} | {w1 / w0:.2f} | "
-              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} | max diff {ort_diff:.1e} of range |", flush=True)
+              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} | {wr:.6f} | {sr:.4g} | {cr:.4g} | "
+              f"{ort_diff:.1e}, {rt_diff:.1e} of range |", flush=True)
 
 
 def main():
