@@ -27,6 +27,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -325,7 +326,11 @@ class Trainer:
             if time.time() - last_save > a.checkpoint_minutes * 60:
                 self.save()
                 last_save = time.time()
+            if Stop.requested:
+                self.save()
+                return False
         self.save()
+        return True
 
     def held_out(self):
         """Mean content and style loss on the held-out photos (at 384 px, no temporal term)."""
@@ -403,18 +408,30 @@ class Trainer:
               + ", ".join(f"{k} {v:.4g}" for k, v in held.items()), flush=True)
 
 
+class Stop:
+    """Ctrl-C or SIGTERM (a session's end, `kill`) asks training to stop after the current step,
+    with a checkpoint — never mid-update. SIGINT is installed explicitly because a shell without
+    job control starts background jobs with it ignored."""
+    requested = False
+
+    @classmethod
+    def on_signals(cls):
+        def request(signum, frame):
+            cls.requested = True
+        signal.signal(signal.SIGINT, request)
+        signal.signal(signal.SIGTERM, request)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    Stop.on_signals()
     if not os.path.exists(args.style):
         fail(f"{args.style}: no such file")
     trainer = Trainer(args)
     if args.resume or args.export_only:
         trainer.load()
     if not args.export_only:
-        try:
-            trainer.train()
-        except KeyboardInterrupt:
-            trainer.save()
+        if not trainer.train():
             print(f"train: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
                   file=sys.stderr)
             sys.exit(130)

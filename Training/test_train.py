@@ -1,0 +1,71 @@
+"""End-to-end tests of train.py on a tiny run (needs the training venv and the converted VGG16
+weights that fetch_data.py caches; skipped without them):
+`.venv-train/bin/python Training/test_train.py`, or under pytest."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import paths  # noqa: E402
+
+
+def tiny_run(tmp, iterations, *extra):
+    """A train.py command on three random-texture photos at 32² crops, batch 1."""
+    photos = Path(tmp, "photos")
+    if not photos.exists():
+        photos.mkdir()
+        rng = np.random.default_rng(0)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(photos / f"p{i}.png")
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(Path(tmp, "style.png"))
+    return [sys.executable, str(HERE / "train.py"), "--style", str(Path(tmp, "style.png")), "--name", "tiny",
+            "--photos", str(photos), "--test-photos", str(photos), "--size", "32", "--batch", "1",
+            "--style-size", "40", "--iterations", str(iterations), "--threads", "1",
+            "--work", str(Path(tmp, "work")), "--out", str(Path(tmp, "out"))] + list(extra)
+
+
+def have_vgg():
+    return os.path.isdir(os.path.join(paths.DATA, "vgg"))
+
+
+def test_sigterm_stops_with_a_checkpoint_and_resume_finishes():
+    if not have_vgg():
+        print("skipped: no converted VGG16 weights (run Training/fetch_data.py)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        # Started the way a background queue starts it: SIGINT ignored, as a shell does for `cmd &`.
+        proc = subprocess.Popen(tiny_run(tmp, 100000), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        for line in proc.stdout:          # wait until it trains
+            if line.startswith("it 10/"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, f"exit {proc.returncode}: {err}"
+        assert "checkpoint saved" in err, err
+        checkpoint = Path(tmp, "work", "checkpoint.pt")
+        assert checkpoint.exists(), "no checkpoint after SIGTERM"
+        import torch
+        stopped_at = torch.load(checkpoint, weights_only=False)["iteration"]
+        assert 10 <= stopped_at < 100000, stopped_at
+        # --resume picks it up and finishes a few more steps, then exports.
+        done = subprocess.run(tiny_run(tmp, stopped_at + 5, "--resume"), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert f"from iteration {stopped_at}" in done.stdout, done.stdout
+        meta = json.load(open(Path(tmp, "out", "preset.json")))
+        assert meta["training"]["quality"]["iterations"] == stopped_at + 5, meta["training"]["quality"]
+        assert Path(tmp, "out", "quality.onnx").stat().st_size > 0
+
+
+if __name__ == "__main__":
+    from run_tests import run
+    run(globals())
