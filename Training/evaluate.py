@@ -14,7 +14,8 @@ gives the same output in ONNX Runtime as the PyTorch weights.
   python Training/evaluate.py --presets [starry-night,great-wave]     # the closing table
 
 Used for the closing figures: the shipped model (trained with the stability term) against
-the same recipe trained with --temporal-weight 0.
+the same recipe trained with --temporal-weight 0, and with --temporal-weight 0 at the lower
+style weight that gives a similar style loss (train_all.py's `ablation` and `matched` runs).
 """
 import argparse
 import glob
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import paths  # noqa: E402
 import train  # noqa: E402
+import train_all  # noqa: E402
 import vgg  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -130,35 +132,43 @@ def evaluate(model_paths, painting_path, variant, clips, loss_net, onnx_paths=No
 
 
 def preset_rows(names, clips, loss_net):
-    """The closing table: per shipped preset, its quality model against the same recipe trained
-    without the stability term (train_all.py --variants ablation)."""
+    """The closing table: per shipped preset, its quality network (trained with the stability
+    term) against the same recipe without the term (train_all.py --variants ablation), and
+    without the term at a lower style weight that reaches a similar style loss (`matched`, when
+    trained); then the shipped realtime network, the webcam's."""
     manifest_path = os.path.join(train.DATA, "styles", "manifest.json")
     manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {}
-    print("| preset | iterations | training time | warping error with the term | without | ratio | "
-          "style with | without | content with | without | realtime: warping error | style | content | "
-          "shipped ONNX in ONNX Runtime vs PyTorch (quality, realtime) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| preset | network | temporal weight | style weight | iterations | training time | warping error "
+          "| ÷ shipped quality's | style | content | exported ONNX in ONNX Runtime vs PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
-        shipped = os.path.join(paths.RUNS, f"{name}-quality", "quality.pt")
-        ablation = os.path.join(paths.RUNS, f"{name}-quality-notemporal", "quality.pt")
-        realtime = os.path.join(paths.RUNS, f"{name}-realtime", "realtime.pt")
-        missing = [p for p in (shipped, ablation, realtime) if not os.path.exists(p)]
-        if missing:
-            print(f"| {name} | not trained yet: {', '.join(missing)} |", flush=True)
-            continue
+        preset = os.path.join(REPO, "Presets", name)
+        arms = [("quality (shipped)", "quality", os.path.join(paths.RUNS, f"{name}-quality"), preset),
+                ("quality without the term", "quality", os.path.join(paths.RUNS, f"{name}-quality-notemporal"),
+                 os.path.join(train_all.ABLATION, name)),
+                ("quality without the term, style-matched", "quality",
+                 os.path.join(paths.RUNS, f"{name}-quality-notemporal-matched"),
+                 os.path.join(train_all.ABLATION, f"{name}-matched")),
+                ("realtime (shipped)", "realtime", os.path.join(paths.RUNS, f"{name}-realtime"), preset)]
         painting = os.path.join(train.DATA, "styles", manifest[name]["file"]) if name in manifest \
-            else os.path.join(REPO, "Presets", name, "style.jpg")
-        meta = json.load(open(os.path.join(REPO, "Presets", name, "preset.json")))["training"]["quality"]
-        shipped_onnx = os.path.join(REPO, "Presets", name, "quality.onnx")
-        (w1, c1, s1, ort_diff), (w0, c0, s0, _) = evaluate([shipped, ablation], painting, "quality", clips, loss_net,
-                                                         onnx_paths=[shipped_onnx, None])
-        # The realtime network (distilled from the shipped quality one, with the term) is the webcam's.
-        (wr, cr, sr, rt_diff), = evaluate([realtime], painting, "realtime", clips, loss_net,
-                                          onnx_paths=[os.path.join(REPO, "Presets", name, "realtime.onnx")])
-        minutes = meta.get("training_seconds", 0) / 60
-        print(f"| {name} | {meta['iterations']} | {minutes:.0f} min | {w1:.6f} | {w0:.6f} | {w1 / w0:.2f} | "
-              f"{s1:.4g} | {s0:.4g} | {c1:.4g} | {c0:.4g} | {wr:.6f} | {sr:.4g} | {cr:.4g} | "
-              f"{ort_diff:.1e}, {rt_diff:.1e} of range |", flush=True)
+            else os.path.join(preset, "style.jpg")
+        reference = None
+        for label, variant, work, folder in arms:
+            model = os.path.join(work, f"{variant}.pt")
+            meta_path = os.path.join(folder, "preset.json")
+            if not (os.path.exists(model) and os.path.exists(meta_path)):
+                print(f"| {name} | {label} | not trained yet |", flush=True)
+                continue
+            meta = json.load(open(meta_path))["training"][variant]
+            (error, content, style, onnx_diff), = evaluate([model], painting, variant, clips, loss_net,
+                                                          onnx_paths=[os.path.join(folder, f"{variant}.onnx")])
+            if variant == "quality" and folder == preset:
+                reference = error
+            settings = meta["settings"]
+            onnx = f"max diff {onnx_diff:.1e} of range" if onnx_diff is not None else "no file"
+            print(f"| {name} | {label} | {settings['temporal_weight']:g} | {settings['style_weight']:.3g} | "
+                  f"{meta['iterations']} | {meta.get('training_seconds', 0) / 60:.0f} min | {error:.6f} | "
+                  f"{f'{error / reference:.2f}' if reference else '—'} | {style:.4g} | {content:.4g} | {onnx} |", flush=True)
 
 
 def main():
