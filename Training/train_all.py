@@ -54,7 +54,7 @@ def matched_style_weight(name):
     for folder in (os.path.join(REPO, "Presets", name), os.path.join(ABLATION, name)):
         if not done(folder, "quality", 1):
             sys.exit(f"train_all: error: {name} matched needs its quality and ablation runs first ({folder})")
-    weight, shipped = held_out(os.path.join(REPO, "Presets", name))
+    _, shipped = held_out(os.path.join(REPO, "Presets", name))
     ablation_weight, ablation = held_out(os.path.join(ABLATION, name))
     return ablation_weight * (shipped / ablation) ** (-1 / STYLE_ELASTICITY)
 
@@ -66,9 +66,18 @@ def plan(name, variant, args):
                 args.iterations, ["--temporal-weight", "0", "--out", os.path.join(ABLATION, name)])
     if variant == "matched":
         out = os.path.join(ABLATION, f"{name}-matched")
-        weight = [] if done(out, "quality", args.iterations) else ["--style-weight", f"{matched_style_weight(name):.4f}"]
-        return ("quality", out, os.path.join(paths.RUNS, f"{name}-quality-notemporal-matched"),
-                args.iterations, ["--temporal-weight", "0", "--out", out] + weight)
+        work = os.path.join(paths.RUNS, f"{name}-quality-notemporal-matched")
+        if done(out, "quality", args.iterations):
+            return "quality", out, work, args.iterations, []
+        # The weight is chosen once and kept beside the checkpoint, so a resumed run goes on with it.
+        chosen = os.path.join(work, "style-weight")
+        if not os.path.exists(chosen):
+            os.makedirs(work, exist_ok=True)
+            with open(chosen, "w") as f:
+                f.write(f"{matched_style_weight(name):.4f}\n")
+        weight = open(chosen).read().strip()
+        return ("quality", out, work, args.iterations,
+                ["--temporal-weight", "0", "--style-weight", weight, "--out", out])
     iterations = args.realtime_iterations if variant == "realtime" and args.realtime_iterations else args.iterations
     return variant, os.path.join(REPO, "Presets", name), os.path.join(paths.RUNS, f"{name}-{variant}"), iterations, []
 
