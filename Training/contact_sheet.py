@@ -11,9 +11,10 @@ import glob
 import json
 import os
 import sys
+import unicodedata
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -28,6 +29,16 @@ def fit(img, height, multiple=8):
     """Resized to `height`, width rounded to `multiple` (what the networks need)."""
     w = max(multiple, round(img.width * height / img.height / multiple) * multiple)
     return img.resize((w, height), Image.LANCZOS)
+
+
+def label_font():
+    """DejaVu Sans where the system has it; Pillow's built-in font has no accented letters
+    (it drew "Café" as "Caf" and a box), so with it the labels are folded to plain ASCII."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", 11), str
+    except OSError:
+        fold = lambda text: unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return ImageFont.load_default(), fold
 
 
 def stylize(session, img):
@@ -135,15 +146,16 @@ def main():
     header = 22
     sheet = Image.new("RGB", (width, header + len(rows) * (args.height + caption + gap) + gap), (250, 250, 248))
     draw = ImageDraw.Draw(sheet)
+    font, fold = label_font()
     x = gap + rows[0][1][0].width + gap
-    draw.text((gap, 5), "painting", fill=(60, 60, 60))
+    draw.text((gap, 5), "painting", font=font, fill=(60, 60, 60))
     for photo in photos:
         for variant in ("quality", "realtime"):
-            draw.text((x, 5), variant, fill=(60, 60, 60))
+            draw.text((x, 5), variant, font=font, fill=(60, 60, 60))
             x += photo.width + gap
     y = header
     for label, cells in rows:
-        draw.text((gap, y), label, fill=(20, 20, 20))
+        draw.text((gap, y), fold(label), font=font, fill=(20, 20, 20))
         x = gap
         for cell in cells:
             sheet.paste(cell, (x, y + caption))
