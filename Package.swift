@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(name: "PresetCatalog"),
         .target(name: "Terminal"),
-        // V4L2 capture and virtual-camera output, plus the fake kernel its tests run against.
+        // V4L2 capture and virtual-camera output, through an injectable driver.
         .target(name: "Camera", dependencies: ["CV4L2"]),
         .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera"]),
         .executableTarget(
@@ -67,11 +67,14 @@ let package = Package(
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
         .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
-        .testTarget(name: "CameraTests", dependencies: ["Camera"]),
+        .testTarget(name: "CameraTests", dependencies: ["Camera", "CameraTestSupport"]),
+        // An in-memory V4L2 kernel that Camera's driver plugs into (Camera's tests and the pipeline's).
+        .target(name: "CameraTestSupport", dependencies: ["Camera", "CV4L2"], path: "Tests/CameraTestSupport"),
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TerminalTestSupport"]),
         // tmux as a terminal emulator the tests read back (Terminal's tests and the CLI's).
         .target(name: "TerminalTestSupport", path: "Tests/TerminalTestSupport"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Camera"],
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Camera",
+                                                           "CameraTestSupport"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.
         .testTarget(name: "StylizeCLITests", dependencies: ["StylizeCLI", "TerminalTestSupport"]),

@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "COpenBLAS.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@ static get_threads_fn p_get_threads;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char preferred[64];
 
+#if defined(__x86_64__) || defined(__i386__)
 /* XGETBV: the OS must save the wide registers, or the CPU flag means nothing. */
 static unsigned long long xgetbv0(void) {
     unsigned int eax, edx;
@@ -47,6 +50,10 @@ static void choose_core(void) {
         strcpy(preferred, "Haswell");
     }
 }
+#else
+/* The misdetection we correct is x86's; elsewhere OpenBLAS's own choice stands. */
+static void choose_core(void) { preferred[0] = 0; }
+#endif
 
 static void load_once(void) {
     choose_core();

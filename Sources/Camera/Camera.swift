@@ -6,10 +6,11 @@
 //        │
 //   V4L2Driver            the one boundary every device call crosses:
 //        │                open, close, ioctl, mmap, munmap, poll, read, write.
-//        │                `.system` is libv4l2 + poll(2); `FakeV4L2Kernel`
-//        │                is a kernel-like stand-in for tests and demos.
+//        │                `.system` is libv4l2 + poll(2); tests plug in
+//        │                `FakeV4L2Kernel` (Tests/CameraTestSupport), a
+//        │                kernel-like stand-in.
 //   V4L2Handle            builds the C structs, issues the ioctls, reads the
-//        │                replies: the only place (besides the fake) that
+//        │                replies: the only place in this module that
 //        │                touches V4L2 structs through pointers.
 //   CaptureDevice,        what callers use: typed values in, `CameraError` out.
 //   LoopbackOutput,

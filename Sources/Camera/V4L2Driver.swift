@@ -8,7 +8,8 @@ import Glibc
 /// Modelled on swift-system's mocking driver: each member is a thin closure
 /// over one system call, failures come back as `SystemErrno`. `.system` calls
 /// libv4l2 (so its format emulation, e.g. RGB24 from MJPEG, applies) and
-/// poll(2); `FakeV4L2Kernel.driver` answers the same calls in memory.
+/// poll(2); tests plug in `FakeV4L2Kernel.driver` (Tests/CameraTestSupport),
+/// which answers the same calls in memory.
 ///
 /// The closures receive exactly what the kernel would: ioctl request codes
 /// and pointers to the C structs from <linux/videodev2.h>.

@@ -219,12 +219,3 @@ func cString<Tuple>(_ tuple: Tuple) -> String {
         return String(decoding: bytes[..<end], as: UTF8.self)
     }
 }
-
-/// Writes `text` into a C char array imported as a tuple, NUL-terminated.
-func setCString<Tuple>(_ tuple: inout Tuple, _ text: String) {
-    withUnsafeMutableBytes(of: &tuple) { bytes in
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
-        let utf8 = Array(text.utf8.prefix(bytes.count - 1))
-        bytes.copyBytes(from: utf8)
-    }
-}

@@ -14,28 +14,38 @@ public struct BLASInfo: Sendable {
 
 /// OpenBLAS, loaded at run time (see COpenBLAS.h for why it is not linked).
 public enum BLAS {
-    /// Loads OpenBLAS once (via stylize_blas_load in COpenBLAS); throws the loader's error text if it failed.
+    /// The process's one-time OpenBLAS set-up: call it at start-up, before
+    /// loading models. It loads the library (correcting its CPU detection)
+    /// and sets OpenBLAS to one thread, because sessions split work over
+    /// threads of their own and OpenBLAS's pool would oversubscribe the cores
+    /// under them. Only the first call does anything; later calls return the
+    /// same result. Throws the loader's error text if loading failed.
     @discardableResult
     public static func load() throws(EngineError) -> BLASInfo {
-        // stylize_blas_load is idempotent and thread-safe (pthread_once); the
-        // status it returns is immutable afterwards.
+        try loaded.get()
+    }
+
+    // A static let runs once, thread-safely, on first use.
+    private static let loaded: Result<BLASInfo, EngineError> = {
         guard let status = stylize_blas_load()?.pointee else {
-            throw EngineError("OpenBLAS loader returned no status")
+            return .failure(EngineError("OpenBLAS loader returned no status"))
         }
         guard status.loaded != 0 else {
             let reason = cString(status.error)
-            throw EngineError(reason.isEmpty ? "OpenBLAS could not be loaded" : reason)
+            return .failure(EngineError(reason.isEmpty ? "OpenBLAS could not be loaded" : reason))
         }
+        stylize_blas_set_threads(1)
         let requested = cString(status.requested_core)
-        return BLASInfo(
+        return .success(BLASInfo(
             corename: cString(status.corename),
             requestedCore: requested.isEmpty ? nil : requested,
             coreTypeFromUser: status.coretype_from_user != 0,
-            library: cString(status.library))
-    }
+            library: cString(status.library)))
+    }()
 
-    /// OpenBLAS's global thread count (openblas_set_num_threads). Setting it loads first.
-    /// This is process-wide: set it once, before sessions start running.
+    /// OpenBLAS's global thread count (openblas_set_num_threads); `load()`
+    /// sets it to 1. Reading or setting it loads first. Process-wide: for
+    /// measurements and tests, not for code that runs sessions.
     public static var threads: Int {
         get {
             guard (try? load()) != nil else { return 1 }

@@ -13,7 +13,9 @@ public final class StyleModel: @unchecked Sendable {
 
     let graph: Graph
 
-    public convenience init(contentsOf path: String) throws(EngineError) {
+    /// `fusion: false` plans every node as its own step, to compare the fused
+    /// kernels against (the caller decides; the engine reads no environment).
+    public convenience init(contentsOf path: String, fusion: Bool = true) throws(EngineError) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -21,18 +23,14 @@ public final class StyleModel: @unchecked Sendable {
             throw EngineError("cannot read model \(path): \(error.localizedDescription)")
         }
         do throws(EngineError) {
-            try self.init(bytes: [UInt8](data))
+            try self.init(bytes: [UInt8](data), fusion: fusion)
         } catch {
             throw error.prefixed("model \(path)")
         }
     }
 
-    public convenience init(bytes: [UInt8]) throws(EngineError) {
-        try self.init(bytes: bytes, fusion: Planner.fusionByDefault)
-    }
-
-    /// `fusion: false` plans every node as its own step (to check the fused kernels against).
-    init(bytes: [UInt8], fusion: Bool) throws(EngineError) {
+    /// `fusion`: as for `init(contentsOf:fusion:)`.
+    public init(bytes: [UInt8], fusion: Bool = true) throws(EngineError) {
         let proto: ModelProto
         do throws(EngineError) {
             proto = try ModelProto(bytes: bytes)

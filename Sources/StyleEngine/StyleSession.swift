@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Runs a `StyleModel` on images. Not thread-safe: use one session per worker
 /// thread (many sessions may run at once, on the same model).
 ///
@@ -7,8 +5,7 @@ import COpenBLAS
 /// split their work over a small pool of threads it owns, created once and
 /// parked between frames. Frame-level parallelism (several single-threaded
 /// sessions) and session threads compose: each session only ever uses its
-/// own threads. OpenBLAS is kept at one thread (process-wide) when sessions
-/// are created, as they manage threads themselves.
+/// own threads. `BLAS.load()` keeps OpenBLAS itself at one thread.
 ///
 /// Plans are made once per input size and kept, with their buffers, so
 /// repeated frames of the same size allocate nothing.
@@ -38,9 +35,6 @@ public final class StyleSession {
         do throws(EngineError) {
             try BLAS.load()
             blasError = nil
-            // Sessions split work over their own threads; OpenBLAS's pool is
-            // process-wide and would oversubscribe the cores under them.
-            if stylize_blas_get_threads() != 1 { stylize_blas_set_threads(1) }
         } catch {
             blasError = error
         }

@@ -1,4 +1,5 @@
 @testable import Camera
+import CameraTestSupport
 import CV4L2
 import XCTest
 

@@ -1,4 +1,5 @@
 @testable import Camera
+import CameraTestSupport
 import XCTest
 
 final class PixelConversionTests: XCTestCase {

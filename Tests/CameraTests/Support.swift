@@ -1,4 +1,5 @@
 @testable import Camera
+import CameraTestSupport
 import XCTest
 
 /// The largest per-channel difference between two RGB24 pictures.

@@ -1,4 +1,5 @@
 import Camera
+import CameraTestSupport
 import Foundation
 import MediaIO
 import XCTest

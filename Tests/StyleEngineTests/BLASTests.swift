@@ -12,6 +12,12 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    func testLoadingLeavesOpenBLASSingleThreaded() throws {
+        try BLAS.load()
+        // Tests that change the count put it back, so loading's setting shows.
+        XCTAssertEqual(BLAS.threads, 1)
+    }
+
     func testThreadCountRoundTrips() {
         let original = BLAS.threads
         defer { BLAS.threads = original }

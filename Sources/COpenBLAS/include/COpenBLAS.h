@@ -7,7 +7,8 @@
  * and 0.3.21 misreads some CPUs (AVX-512 EPYCs come out as "Prescott", about
  * 5x slower). The only fix it offers is the OPENBLAS_CORETYPE variable, read
  * once at load. So we do not link it: stylize_blas_load() chooses the core
- * from CPUID, sets the variable unless the user did, then dlopen()s it.
+ * from CPUID (on x86; other CPUs keep OpenBLAS's choice), sets the variable
+ * unless the user did, then dlopen()s it.
  */
 #include <stddef.h>
 
@@ -31,7 +32,8 @@ typedef struct {
 /* Loads OpenBLAS once (thread-safe, idempotent) and returns what happened. */
 const stylize_blas_status *stylize_blas_load(void);
 
-/* The core our CPUID check would choose ("SkylakeX", "Haswell", ... or ""). */
+/* The core our CPUID check would choose ("SkylakeX", "Haswell", ... or "";
+   always "" off x86). */
 const char *stylize_blas_preferred_core(void);
 
 /* Thin forwards; valid only after a successful load. */

@@ -22,7 +22,7 @@ struct Graph: Sendable {
     let outputs: [Int]
     let opset: Int
     /// Whether planning fuses steps (Fusion.swift); off only to compare against the unfused kernels.
-    var fusion = Planner.fusionByDefault
+    var fusion = true
 
     init(model: ModelProto) throws(EngineError) {
         opset = try Self.defaultOpset(model)

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns a graph plus concrete input shapes into an `ExecutionPlan`.
 ///
 /// Pass 1 walks the nodes in order with what is known about each value:
@@ -19,10 +17,6 @@ enum Planner {
         }
         return try MemoryPass(semantic).plan()
     }
-
-    /// Whether new graphs fuse steps: yes unless the environment sets STYLIZE_FUSION=0
-    /// (to compare against the unfused kernels). Read once.
-    static let fusionByDefault: Bool = ProcessInfo.processInfo.environment["STYLIZE_FUSION"] != "0"
 }
 
 /// A run-time value's data: a logical buffer shared by a value and its views.

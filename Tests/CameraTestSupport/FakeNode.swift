@@ -1,3 +1,4 @@
+import Camera
 import CV4L2
 #if canImport(Glibc)
 import Glibc
@@ -38,4 +39,13 @@ class FakeNode {
     func read(_ file: FakeOpenFile, into buffer: UnsafeMutableRawBufferPointer) throws(SystemErrno) -> Int { throw .invalidArgument }
     func write(_ file: FakeOpenFile, from buffer: UnsafeRawBufferPointer) throws(SystemErrno) -> Int { throw .invalidArgument }
     func closed(_ file: FakeOpenFile) {}
+}
+
+/// Writes `text` into a C char array imported as a tuple, NUL-terminated.
+func setCString<Tuple>(_ tuple: inout Tuple, _ text: String) {
+    withUnsafeMutableBytes(of: &tuple) { bytes in
+        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        let utf8 = Array(text.utf8.prefix(bytes.count - 1))
+        bytes.copyBytes(from: utf8)
+    }
 }

@@ -1,3 +1,4 @@
+import Camera
 import CV4L2
 import Foundation
 #if canImport(Glibc)
@@ -59,7 +60,8 @@ public final class FakeV4L2Kernel: @unchecked Sendable {
 
     /// When true, a poll with a non-zero timeout on the camera at `path`
     /// that finds nothing ready captures one frame first, as if the camera
-    /// delivered during the wait: for demos running without a test driving them.
+    /// delivered during the wait: for code that polls in a loop (a live
+    /// pipeline) with no test producing the frames.
     public func setProducesFrameWhenPolled(_ enabled: Bool, on path: String = "/dev/video0") {
         withLock { (nodes[path] as? FakeCaptureNode)?.producesFrameWhenPolled = enabled }
     }

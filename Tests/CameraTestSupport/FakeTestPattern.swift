@@ -1,3 +1,5 @@
+import Camera
+
 /// The picture the fake camera sends: eight colour bars (100 % white, yellow,
 /// cyan, green, magenta, red, blue, black) under a stripe that spells the
 /// frame's sequence number in 16 black/white cells, most significant first.
@@ -51,9 +53,11 @@ public enum FakeTestPattern {
         return number
     }
 
-    // MARK: Encoding, independent of PixelConversion so tests check one against the other
+    // MARK: Encoding
 
-    /// BT.601 limited range in floating point: the textbook formulas.
+    /// BT.601 limited range in floating point: the textbook formulas, written
+    /// independently of Camera's PixelConversion so that tests check one
+    /// against the other (an oracle, not a second implementation to share).
     static func yuv(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> (y: UInt8, u: UInt8, v: UInt8) {
         let r = Double(red) / 255, g = Double(green) / 255, b = Double(blue) / 255
         let luma = 0.299 * r + 0.587 * g + 0.114 * b
@@ -64,8 +68,8 @@ public enum FakeTestPattern {
 
     /// Writes the pattern for `frameNumber` in `pixelFormat` into `memory`;
     /// returns the bytes used.
-    static func render(into memory: UnsafeMutableRawPointer, capacity: Int, pixelFormat: PixelFormat,
-                       width: Int, height: Int, bytesPerLine: Int, frameNumber: Int) -> Int {
+    public static func render(into memory: UnsafeMutableRawPointer, capacity: Int, pixelFormat: PixelFormat,
+                              width: Int, height: Int, bytesPerLine: Int, frameNumber: Int) -> Int {
         let rgb = rgb(width: width, height: height, frameNumber: frameNumber)
         let bytes = memory.assumingMemoryBound(to: UInt8.self)
         func pixel(_ x: Int, _ y: Int) -> (y: UInt8, u: UInt8, v: UInt8) {

@@ -1,3 +1,4 @@
+import Camera
 import CV4L2
 
 /// uvcvideo's second node per camera: metadata only, no video.

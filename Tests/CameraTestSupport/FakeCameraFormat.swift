@@ -1,3 +1,5 @@
+import Camera
+
 /// One format a fake camera offers, with its sizes and frame rates.
 public struct FakeCameraFormat: Sendable {
     public struct Size: Sendable, Hashable {
