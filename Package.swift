@@ -5,11 +5,14 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels)
-//       │                   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
-//       │                   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
-//       │                   ├─▶ PresetCatalog              (finding styles on disk)
-//       │                   └─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
-//       └─▶ Terminal                                       (progress bar, live preview, hotkeys)
+//       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
+//       │       pipeline    ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
+//       │       and the     ├─▶ PresetCatalog              (finding styles on disk)
+//       │       jobs built  ├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
+//       │       on it)      └─▶ Terminal                   (terminal preview, key reader)
+//       └─────────────────────▶ Terminal                   (progress bar)
+//
+// StylizeCLI only parses and wires: it imports Pipeline and Terminal, nothing else.
 import PackageDescription
 
 let package = Package(
@@ -54,11 +57,11 @@ let package = Package(
         .target(name: "Terminal"),
         // V4L2 capture and virtual-camera output, through an injectable driver.
         .target(name: "Camera", dependencies: ["CV4L2"]),
-        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera"]),
+        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera", "Terminal"]),
         .executableTarget(
             name: "StylizeCLI",
             dependencies: [
-                "Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Terminal", "OpticalFlow", "Camera",
+                "Pipeline", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,11 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 frames=${2:-48}
-work=.work/bench-pipeline
-mkdir -p "$work"
-
-swift build -c release --product stylize >/dev/null
-bin=.build/release/stylize
+source Benchmarks/lib.sh
+bench_setup pipeline
 
 model=${1:-$work/transformer.onnx}
 if [ ! -f "$model" ]; then

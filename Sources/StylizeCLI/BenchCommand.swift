@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import StyleEngine
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,21 +37,15 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 640x480") }
-    }
-
-    static func parseSize(_ text: String) -> NetworkSize? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
-        return NetworkSize(width: parts[0], height: parts[1])
+        guard PictureSize(parsing: size) != nil else { throw ValidationError("--size must look like 640x480") }
     }
 
     func run() throws {
         let plan = ThreadPlan(threads: threads, workers: workers)
-        let bench = EngineThroughput(modelPath: model, size: Self.parseSize(size)!, plan: plan)
-        let result: EngineThroughput.Result
-        do throws(PipelineError) { result = try bench.run(framesPerWorker: runs) } catch { throw exitWithError(error) }
-        if verbose, let blas = try? BLAS.load() { print("BLAS core: \(blas.corename)") }
+        let parsed = PictureSize(parsing: size)!
+        let bench = EngineThroughput(modelPath: model, size: NetworkSize(width: parsed.width, height: parsed.height), plan: plan)
+        let result = try reporting { () throws(PipelineError) in try bench.run(framesPerWorker: runs) }
+        if verbose, let blas = EngineInfo.blas { print("BLAS: \(blas)") }
         let name = URL(fileURLWithPath: model).lastPathComponent
         print("\(name) \(size) \(plan): " + String(format: "%.1f ms/frame, %.2f fps", result.millisecondsPerFrame,
                                                       result.framesPerSecond) + " (\(result.frames) frames)")

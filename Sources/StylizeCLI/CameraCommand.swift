@@ -1,8 +1,6 @@
 import ArgumentParser
-import Camera
 import Foundation
 import Pipeline
-import PresetCatalog
 import Terminal
 
 struct CameraCommand: ParsableCommand {
@@ -45,7 +43,7 @@ struct CameraCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Pixel format for the virtual camera: yuyv (accepted by browsers, Zoom and OBS) or i420.",
                                valueName: "format"))
-    var format: LoopbackOutput.Format = .yuyv
+    var format: VirtualCameraFormat = .yuyv
 
     @Option(help: ArgumentHelp("Picture size, WIDTHxHEIGHT.", valueName: "size"))
     var size = "640x480"
@@ -81,114 +79,56 @@ struct CameraCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        try look.validate()
-        guard parsedSize != nil else { throw ValidationError("--size must look like 640x480 (even numbers, at least 32×32)") }
-        if let fps, !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
-        guard stability.isFinite, (0...1).contains(stability) else { throw ValidationError("--stability must be between 0 and 1") }
-        if let maxSize, maxSize < 16 { throw ValidationError("--max-size must be at least 16") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let frames, frames < 1 { throw ValidationError("--frames must be at least 1") }
         if loop && input == nil { throw ValidationError("--loop needs --input") }
     }
 
-    var parsedSize: (width: Int, height: Int)? {
-        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] >= 32, parts[1] >= 32, parts[0] <= 7680, parts[1] <= 4320,
-              parts[0] % 2 == 0, parts[1] % 2 == 0 else { return nil }
-        return (parts[0], parts[1])
-    }
-
     func run() throws {
-        let (width, height) = parsedSize!
-        let styles: [StyleSettings]
-        do throws(PresetError) { styles = try look.liveStyles(defaultVariant: .realtime) } catch { throw exitWithError(error) }
-        let first = styles[0]
-
-        var options = LiveOptions(styles: styles)
-        options.maxSize = maxSize
-        options.temporal = !noTemporal
-        options.stability = stability
-        if let threads { options.threads = threads }
-        options.frameLimit = frames
-
-        let source: LiveSource
-        let live: LiveStylization
-        var outputs: [LiveOutput] = []
-        var outputName = ""
-        do throws(PipelineError) {
-            if let input {
-                source = try FileLiveSource(path: input, width: width, height: height, frameRate: fps.map(Double.init), loop: loop)
+        let (live, source, sink) = try reporting { () throws(PipelineError) in
+            guard let size = PictureSize(parsing: self.size) else { throw PipelineError.invalid(.pictureSize, "must look like 640x480") }
+            let live = try size.checkedForLive()
+            let source: FrameSource = if let input {
+                try FileAsCameraSource(path: input, width: live.width, height: live.height, frameRate: fps.map(Double.init), loop: loop)
             } else {
-                source = try CameraLiveSource(path: device, width: width, height: height, frameRate: fps ?? 30)
+                try CameraSource(path: device, width: live.width, height: live.height, frameRate: fps ?? 30)
             }
-            live = try LiveStylization(source: source, options: options)
-            let made = try makeOutput(width: width, height: height, frameRate: source.frameRate)
-            outputs.append(made.output)
-            outputName = made.name
-        } catch { throw exitWithError(error) }
-
+            let destination: LiveDestination = output == "-" ? .standardOutput : .virtualCamera(path: output, format: format)
+            return (try LiveStylization(source: source, options: try options()), source,
+                    try DeviceSink.open(destination, width: live.width, height: live.height, frameRate: source.frameRate ?? 30))
+        }
+        let styles = live.options.styles
         if !quiet {
-            printToStderr("Live: \(source.name) \(width)×\(height) at \(ProgressBar.format(rate: source.frameRate)) fps → \(outputName)"
-                          + "; style \(first.preset.name) (\(first.variant.rawValue)), network \(live.networkSize), "
-                          + "\(options.threads) worker\(options.threads == 1 ? "" : "s")")
+            printToStderr("Live: \(source.name) \(source.width)×\(source.height) at \(ProgressBar.format(rate: source.frameRate ?? 30)) fps"
+                          + " → \(sink.name); style \(styles[0].preset.name) (\(styles[0].variant.rawValue)), network \(live.networkSize), "
+                          + "\(live.options.threads) worker\(live.options.threads == 1 ? "" : "s")")
         }
-
-        var terminal: TerminalPreviewOutput?
-        if preview {
-            guard let descriptor = previewTerminal() else {
-                outputs.forEach { $0.close() }
-                throw exitWithError("--preview needs a terminal on stdout or stderr")
-            }
-            terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
-            outputs.append(terminal!)
-        }
-
+        let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
         let controls = LiveControls(styleCount: styles.count, strength: look.strength, temporal: !noTemporal)
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
         // With a preview the status goes under the picture; otherwise on stderr's last line.
         let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.preset.name))
-        let summary: LiveSummary
-        do throws(PipelineError) {
-            summary = try live.run(outputs: outputs, controls: controls, stop: stop) { stats, state in
-                status.update(stats, state)
-                terminal?.status = status.text(stats, state)
+        defer { hotkeys.close(); status.finish(); withExtendedLifetime(interrupts) {} }
+        let summary = try reporting { () throws(PipelineError) in
+            try live.run(sinks: [sink.sink] + (terminal.map { [$0] } ?? []), controls: controls, stop: stop) { stats, look in
+                status.update(stats, look)
+                terminal?.status = status.text(stats, look)
             }
-        } catch {
-            hotkeys.close()
-            status.finish()
-            withExtendedLifetime(interrupts) {}
-            throw exitWithError(error)
         }
-        hotkeys.close()
         status.finish()
-        withExtendedLifetime(interrupts) {}
-        let s = summary.stats
-        printToStderr("Done: \(s.framesOut) frames out of \(s.framesIn) captured (\(s.dropped) dropped) in "
-                      + "\(ProgressBar.format(duration: summary.elapsed)); \(String(format: "%.1f", s.meanFPS)) fps; "
-                      + "latency p50 \(Int((s.latency(percentile: 0.5) * 1000).rounded())) ms, "
-                      + "p95 \(Int((s.latency(percentile: 0.95) * 1000).rounded())) ms")
+        printToStderr("Done: " + status.summary(summary))
     }
 
-    private func makeOutput(width: Int, height: Int, frameRate: Double) throws(PipelineError) -> (output: LiveOutput, name: String) {
-        if output == "-" {
-            // A reader that goes away (ffplay closed) must be an error we report, not a SIGPIPE death.
-            signal(SIGPIPE, SIG_IGN)
-            let rate = Int(frameRate.rounded())
-            return (SinkOutput(Y4MWriter(fileDescriptor: STDOUT_FILENO, width: width, height: height, frameRate: (rate, 1))),
-                    "stdout (YUV4MPEG2)")
-        }
-        guard let path = output ?? LoopbackOutput.findDevice() else {
-            throw PipelineError(.output, "no virtual camera found; create one with "
-                                + "`sudo modprobe v4l2loopback exclusive_caps=1 card_label=\"Stylize\"` "
-                                + "(or use --output - to write a YUV4MPEG2 stream to stdout)")
-        }
-        do throws(CameraError) {
-            return (SinkOutput(try LoopbackOutput(path: path, width: width, height: height, framesPerSecond: Int(frameRate.rounded()), format: format)),
-                    "\(path) (\(format.rawValue))")
-        } catch { throw PipelineError(error) }
+    /// The live run these options describe: the chosen style first, then the others the n/p keys cycle through.
+    private func options() throws(PipelineError) -> LiveOptions {
+        var options = LiveOptions(styles: Styles.cycle(startingWith: try look.settings(defaultVariant: .realtime)))
+        options.maxSize = maxSize
+        options.temporal = !noTemporal
+        options.stability = stability
+        if let threads { options.threads = threads }
+        options.frameLimit = frames
+        return options
     }
 }
 
-extension LoopbackOutput.Format: ExpressibleByArgument {}
+extension VirtualCameraFormat: ExpressibleByArgument {}

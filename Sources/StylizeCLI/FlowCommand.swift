@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import OpticalFlow
+import Pipeline
 
 /// Developer command: our DIS optical flow on two raw grayscale frames, timed.
 /// Used by Benchmarks/flow-vs-opencv.sh to compare against OpenCV's DIS on the same frames.
@@ -19,17 +19,6 @@ struct FlowCommand: ParsableCommand {
         """
     )
 
-    enum Preset: String, ExpressibleByArgument, CaseIterable {
-        case ultrafast, fast, medium
-        var settings: DISSettings {
-            switch self {
-            case .ultrafast: .ultrafast
-            case .fast: .fast
-            case .medium: .medium
-            }
-        }
-    }
-
     @Argument(help: ArgumentHelp("The first frame (raw uint8 or float32 gray).", valueName: "A"))
     var first: String
 
@@ -40,7 +29,7 @@ struct FlowCommand: ParsableCommand {
     var size: String
 
     @Option(help: ArgumentHelp("DIS preset (OpenCV's): ultrafast, fast or medium.", valueName: "preset"))
-    var preset: Preset = .fast
+    var preset: FlowTiming.Preset = .fast
 
     @Option(help: ArgumentHelp("Timed runs (after one warm-up run).", valueName: "n"))
     var runs: Int = 5
@@ -50,78 +39,23 @@ struct FlowCommand: ParsableCommand {
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
-        guard Self.parseSize(size) != nil else { throw ValidationError("--size must look like 640x480") }
-    }
-
-    static func parseSize(_ text: String) -> (width: Int, height: Int)? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { return nil }
-        return (parts[0], parts[1])
-    }
-
-    /// Reads a raw frame: W×H bytes = uint8, 4·W×H bytes = float32.
-    static func readGray(_ path: String, width: Int, height: Int) throws -> GrayImage {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw exitWithError("cannot read \(path)")
-        }
-        let n = width * height
-        var pixels = [Float](repeating: 0, count: n)
-        if data.count == n {
-            data.withUnsafeBytes { raw in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                for i in 0..<n { pixels[i] = Float(bytes[i]) }
-            }
-        } else if data.count == 4 * n {
-            pixels.withUnsafeMutableBytes { dst in _ = data.copyBytes(to: dst) }
-        } else {
-            throw exitWithError("\(path): \(data.count) bytes is neither \(width)×\(height) uint8 (\(n)) nor float32 (\(4 * n))")
-        }
-        return GrayImage(width: width, height: height, pixels: pixels)
-    }
-
-    static func milliseconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        guard PictureSize(parsing: size) != nil else { throw ValidationError("--size must look like 640x480") }
     }
 
     func run() throws {
-        let (w, h) = Self.parseSize(size)!
-        let a = try Self.readGray(first, width: w, height: h)
-        let b = try Self.readGray(second, width: w, height: h)
-        let settings = preset.settings
-
-        // Preparation (pyramids and gradients of both frames) timed like the flow: median of the runs.
-        var f0 = FlowFrame(a, for: settings), f1 = FlowFrame(b, for: settings)
-        var prepTimes: [Double] = []
-        for _ in 0..<runs {
-            prepTimes.append(Self.milliseconds {
-                f0 = FlowFrame(a, for: settings)
-                f1 = FlowFrame(b, for: settings)
-            })
-        }
-        let prepMs = Self.median(prepTimes)
-        var flow = OpticalFlow.dis(from: f0, to: f1, settings: settings)  // warm-up
-        var times: [Double] = []
-        for _ in 0..<runs {
-            times.append(Self.milliseconds { flow = OpticalFlow.dis(from: f0, to: f1, settings: settings) })
-        }
-        let ms = Self.median(times)
-        print("flow \(w)x\(h) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
-                                                            ms, runs, prepMs))
-
+        let size = PictureSize(parsing: self.size)!
+        let timing = FlowTiming(width: size.width, height: size.height, preset: preset)
+        let (a, b) = try reporting { () throws(PipelineError) in (try timing.readFrame(first), try timing.readFrame(second)) }
+        let result = timing.run(from: a, to: b, runs: runs)
+        print("flow \(size) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
+                                                          result.flowMilliseconds, runs, result.preparationMilliseconds))
         if let output {
-            var bytes = Data(capacity: 8 * w * h)
-            flow.u.withUnsafeBytes { bytes.append(contentsOf: $0) }
-            flow.v.withUnsafeBytes { bytes.append(contentsOf: $0) }
-            guard FileManager.default.createFile(atPath: output, contents: bytes) else {
-                throw exitWithError("cannot write \(output)")
-            }
+            var bytes = Data(capacity: 8 * size.width * size.height)
+            result.u.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            result.v.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            guard FileManager.default.createFile(atPath: output, contents: bytes) else { throw exitWithError("cannot write \(output)") }
         }
     }
 }
+
+extension FlowTiming.Preset: ExpressibleByArgument {}

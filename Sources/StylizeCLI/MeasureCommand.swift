@@ -28,10 +28,6 @@ struct MeasureCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Longest side, in pixels, the frames are compared at.", valueName: "pixels"))
     var maxSize: Int = 480
 
-    func validate() throws {
-        guard maxSize >= 16 else { throw ValidationError("--max-size must be at least 16") }
-    }
-
     func run() throws {
         do throws(PipelineError) {
             let m = try TemporalMeasure.measure(output: output, input: input, maxSize: maxSize)

@@ -1,5 +1,5 @@
 import ArgumentParser
-import PresetCatalog
+import Pipeline
 
 struct PresetsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,10 +16,9 @@ struct PresetsCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let catalog = PresetCatalog()
-        let presets = catalog.all()
+        let presets = Styles.all()
         if presets.isEmpty {
-            throw exitWithError("no style presets found (looked in \(catalog.searchPaths.joined(separator: ", ")))")
+            throw exitWithError("no style presets found (looked in \(Styles.searchPaths.joined(separator: ", ")))")
         }
         let width = presets.map(\.name.count).max() ?? 0
         for preset in presets {
@@ -31,6 +30,6 @@ struct PresetsCommand: ParsableCommand {
             print(line)
             if verbose { for (variant, path) in preset.models { print("    \(variant.rawValue): \(path)") } }
         }
-        if verbose { print("\nSearched: " + catalog.searchPaths.joined(separator: ", ")) }
+        if verbose { print("\nSearched: " + Styles.searchPaths.joined(separator: ", ")) }
     }
 }

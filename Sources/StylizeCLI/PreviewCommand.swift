@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import MediaIO
 import Pipeline
-import PresetCatalog
 import Terminal
 
 struct PreviewCommand: ParsableCommand {
@@ -41,78 +39,32 @@ struct PreviewCommand: ParsableCommand {
                                valueName: "pixels"))
     var maxSize: Int?
 
-    func validate() throws {
-        try look.validate()
-        if let maxSize, maxSize < 16 { throw ValidationError("--max-size must be at least 16") }
-    }
-
     func run() throws {
-        guard let inputPath = input ?? PresetCatalog.sampleClip() else {
+        guard let inputPath = input ?? Styles.sampleClip() else {
             throw exitWithError("no input given and the sample clip was not found; try: stylize preview IN.mp4")
         }
-        guard let descriptor = previewTerminal() else {
-            throw exitWithError("preview draws in a terminal, and neither stdout nor stderr is one")
+        let (plan, live, terminal) = try reporting { () throws(PipelineError) in
+            let terminal = try previewMode.sink()
+            let plan = try PreviewPlan(path: inputPath)
+            var options = LiveOptions(styles: Styles.cycle(startingWith: try look.settings(defaultVariant: plan.variant)))
+            options.maxSize = maxSize ?? plan.maxSize
+            let source = try FileAsCameraSource(path: inputPath, width: plan.width, height: plan.height, loop: loop && !plan.isStill)
+            return (plan, try LiveStylization(source: source, options: options), terminal)
         }
-        // A still is anything with a single picture (containers rarely say: decode up to two).
-        let info: MediaInfo
-        let isStill: Bool
-        do throws(MediaError) {
-            let reader = try MediaReader(path: inputPath)
-            info = reader.info
-            let first = try reader.nextVideoFrame()
-            let second = try reader.nextVideoFrame()
-            isStill = first != nil && second == nil
-        } catch { throw exitWithError(error) }
-        let styles: [StyleSettings]
-        do throws(PresetError) { styles = try look.liveStyles(defaultVariant: isStill ? .quality : .realtime) } catch {
-            throw exitWithError(error)
-        }
-        let first = styles[0]
-
-        // The terminal shows far fewer pixels than a video has: 640 across is plenty.
-        let scale = min(1, 640 / Double(max(info.video.width, info.video.height)))
-        let width = max(2, Int(Double(info.video.width) * scale) / 2 * 2)
-        let height = max(2, Int(Double(info.video.height) * scale) / 2 * 2)
-        var options = LiveOptions(styles: styles)
-        options.maxSize = maxSize ?? (isStill ? max(width, height) : nil)
-        let live: LiveStylization
-        do throws(PipelineError) {
-            let source = try FileLiveSource(path: inputPath, width: width, height: height, loop: loop && !isStill)
-            live = try LiveStylization(source: source, options: options)
-        } catch { throw exitWithError(error) }
-
-        let terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
-        let controls = LiveControls(styleCount: styles.count, strength: look.strength, temporal: true)
+        let controls = LiveControls(styleCount: live.options.styles.count, strength: look.strength, temporal: true)
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
-        let status = LiveStatusLine(enabled: false, styles: styles.map(\.preset.name))
-        defer { withExtendedLifetime(interrupts) {} }
-        do throws(PipelineError) {
-            // The preview stays open after a still is drawn (the output is closed by `run`, so it
-            // is wrapped to keep the terminal picture up until a key).
-            let keepOpen = KeepOpenOutput(terminal)
-            if isStill { terminal.status = "\(first.preset.title) — q to close" }
-            _ = try live.run(outputs: [keepOpen], controls: controls, stop: stop) { stats, state in
-                if !isStill { terminal.status = status.text(stats, state) }
+        let status = LiveStatusLine(enabled: false, styles: live.options.styles.map(\.preset.name))
+        defer { hotkeys.close(); terminal.closePicture(); withExtendedLifetime(interrupts) {} }
+        // A still's picture stays up after the run, until a key.
+        terminal.keepsPictureOnClose = plan.isStill
+        if plan.isStill { terminal.status = "\(live.options.styles[0].preset.title) — q to close" }
+        _ = try reporting { () throws(PipelineError) in
+            try live.run(sinks: [terminal], controls: controls, stop: stop) { stats, look in
+                if !plan.isStill { terminal.status = status.text(stats, look) }
             }
-            if isStill && stop.state == .running && hotkeys.isActive {
-                while stop.state == .running { Thread.sleep(forTimeInterval: 0.05) }
-            }
-        } catch {
-            hotkeys.close()
-            terminal.close()
-            throw exitWithError(error)
         }
-        hotkeys.close()
-        terminal.close()
+        if plan.isStill { hotkeys.waitForQuit(stop) }
     }
-}
-
-/// Passes frames on but leaves closing to its owner (a still's preview stays up after the run).
-private final class KeepOpenOutput: LiveOutput {
-    let wrapped: LiveOutput
-    init(_ wrapped: LiveOutput) { self.wrapped = wrapped }
-    func write(_ frame: VideoFrame) throws(PipelineError) { try wrapped.write(frame) }
-    func close() {}
 }

@@ -1,32 +1,12 @@
 import ArgumentParser
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Pipeline
 
 @main
 enum StylizeMain {
     static func main() {
-        keepFreedMemoryMapped()
+        ProcessSetup.apply()
         Stylize.main()
-    }
-
-    /// The video pipeline frees and reallocates the same few megabyte-sized buffers every
-    /// frame (flow pyramids, masks, frames in flight). glibc serves blocks that large with
-    /// fresh mmaps and returns them on free, so every frame paid for zeroing new pages
-    /// (≈ 5–9% of a temporal run in `perf`). Keeping them in the heap makes reuse free:
-    /// measured +5–10% end-to-end fps at 640×480. Set here, in the program, not in the
-    /// library: an embedding app owns its allocator policy.
-    static func keepFreedMemoryMapped() {
-        #if canImport(Glibc)
-        // mallopt lives in <malloc.h>, which Swift's Glibc module does not import.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(nil, "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)   // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
-        _ = mallopt(mmapThreshold, 256 << 20)
-        _ = mallopt(trimThreshold, 512 << 20)
-        #endif
     }
 }
 
@@ -57,6 +37,28 @@ func exitWithError(_ message: CustomStringConvertible, code: Int32 = 1) -> ExitC
     return ExitCode(code)
 }
 
+/// A library error in the command line's words: a refused value is named by its flag.
+func exitWithError(_ error: PipelineError) -> ExitCode {
+    let flags: [PipelineError.Setting: String] = [
+        .stability: "--stability", .maxSize: "--max-size", .strength: "--strength", .threads: "--threads",
+        .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
+    ]
+    let message: String
+    switch error.setting {
+    case .overwrite?: message = "\(error.message) (use --force to replace it)"
+    case .destination?: message = "\(error.message) (or use --output - to write a YUV4MPEG2 stream to stdout)"
+    case let setting? where error.requirement != nil && flags[setting] != nil:
+        message = "\(flags[setting]!) \(error.requirement!)"
+    default: message = error.message
+    }
+    return exitWithError(message, code: error.stage == .aborted ? 130 : 1)
+}
+
 func printToStderr(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Runs `body`, turning a library error into the command line's one line and exit status.
+func reporting<T>(_ body: () throws(PipelineError) -> T) throws -> T {
+    do throws(PipelineError) { return try body() } catch { throw exitWithError(error) }
 }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
-import MediaIO
 import Pipeline
-import PresetCatalog
-import StyleEngine
 import Terminal
 
 struct VideoCommand: ParsableCommand {
@@ -79,26 +76,40 @@ struct VideoCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print what was chosen: threads, network size, BLAS core.")
     var verbose = false
 
-    func validate() throws {
-        try look.validate()
-        guard maxSize >= 16 else { throw ValidationError("--max-size must be at least 16") }
-        if let crf, !(0...51).contains(crf) { throw ValidationError("--crf must be between 0 and 51") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        guard stability.isFinite, (0...1).contains(stability) else { throw ValidationError("--stability must be between 0 and 1") }
-    }
-
     func run() throws {
-        guard let inputPath = input ?? PresetCatalog.sampleClip() else {
+        guard let inputPath = input ?? Styles.sampleClip() else {
             throw exitWithError("no input given and the sample clip was not found; try: stylize video IN.mp4 -o OUT.mp4")
         }
-        let preset: Preset
-        do throws(PresetError) { preset = try PresetCatalog().resolve(look.style) } catch { throw exitWithError(error) }
+        let job = try reporting { () throws(PipelineError) in try VideoStylization(options: try options(input: inputPath)) }
+        if verbose { job.details.forEach(printToStderr) }
 
-        var options = VideoJobOptions(inputPath: inputPath,
-                                      outputPath: output ?? Self.defaultOutput(for: inputPath, style: preset.name),
-                                      preset: preset)
-        options.style = look.settings(preset: preset)
+        let stop = StopSignal()
+        let interrupts = InterruptHandler(stop: stop) { [quiet] state in
+            if !quiet { printToStderr(state == .finishing ? "\nStopping: finishing the frames in flight (Ctrl-C again to abort and discard)…" : "\nAborting.") }
+        }
+        defer { withExtendedLifetime(interrupts) {} }
+        let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil
+        // With a preview, progress is the status line under the picture.
+        let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)
+        defer { bar.finish() }
+        let summary = try reporting { () throws(PipelineError) in
+            try job.run(stop: stop, preview: terminal) { p in
+                bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
+                terminal?.status = "Stylizing \(p.framesDone)" + (p.framesTotal.map { "/\($0)" } ?? "") + " frames, "
+                    + "\(ProgressBar.format(rate: p.elapsed > 0 ? Double(p.framesDone) / p.elapsed : 0)) fps"
+            }
+        }
+        bar.finish()
+        if !quiet { printSummary(summary) }
+        if verbose { printToStderr(summary.statsLine) }
+        if summary.interrupted { throw ExitCode(130) }
+    }
+
+    /// The job these options describe.
+    private func options(input: String) throws(PipelineError) -> VideoJobOptions {
+        let style = try look.settings()
+        var options = VideoJobOptions(inputPath: input, outputPath: output ?? VideoJobOptions.defaultOutput(for: input, style: style.preset.name),
+                                      style: style)
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset
@@ -107,73 +118,7 @@ struct VideoCommand: ParsableCommand {
         options.overwrite = force
         options.temporal = !noTemporal
         options.stability = stability
-
-        let job: VideoStylization
-        do throws(PipelineError) { job = try VideoStylization(options: options) } catch { throw exitWithError(error) }
-        if verbose { printDetails(job) }
-
-        let stop = StopSignal()
-        let quiet = self.quiet
-        let interrupts = InterruptHandler(stop: stop) { state in
-            guard !quiet else { return }
-            printToStderr(state == .finishing
-                ? "\nStopping: finishing the frames in flight (Ctrl-C again to abort and discard)…"
-                : "\nAborting.")
-        }
-        var terminal: TerminalPreviewOutput?
-        if preview {
-            guard let descriptor = previewTerminal() else { throw exitWithError("--preview needs a terminal on stdout or stderr") }
-            terminal = TerminalPreviewOutput(mode: previewMode.resolved(terminal: descriptor), descriptor: descriptor)
-        }
-        // With a preview, progress is the status line under the picture.
-        let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)
-        let summary: VideoJobSummary
-        do throws(PipelineError) {
-            summary = try job.run(stop: stop, preview: terminal) { p in
-                bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
-                terminal?.status = "Stylizing \(p.framesDone)" + (p.framesTotal.map { "/\($0)" } ?? "") + " frames, "
-                    + "\(ProgressBar.format(rate: p.elapsed > 0 ? Double(p.framesDone) / p.elapsed : 0)) fps"
-            }
-        } catch {
-            terminal?.close()
-            bar.finish()
-            withExtendedLifetime(interrupts) {}
-            throw exitWithError(error, code: error.stage == .aborted ? 130 : 1)
-        }
-        terminal?.close()
-        bar.finish()
-        withExtendedLifetime(interrupts) {}
-        if !quiet { printSummary(summary) }
-        if verbose {
-            printToStderr("Stats: frames=\(summary.framesWritten) elapsed=\(String(format: "%.3f", summary.elapsed))"
-                          + " fps=\(String(format: "%.3f", summary.framesPerSecond)) concealed=\(summary.concealedFrames)"
-                          + (summary.temporalResets.map { " temporal-resets=\($0)" } ?? " temporal=off"))
-        }
-        if summary.interrupted { throw ExitCode(130) }
-    }
-
-    /// `clip.mov` + style `sketch` → `clip-sketch.mp4` (or the input's container when we encode it natively).
-    static func defaultOutput(for input: String, style: String) -> String {
-        let url = URL(fileURLWithPath: input)
-        let ext = ["mp4", "mkv", "mov", "webm"].contains(url.pathExtension.lowercased()) ? url.pathExtension : "mp4"
-        return url.deletingPathExtension().lastPathComponent + "-" + style + "." + ext
-    }
-
-    private func printDetails(_ job: VideoStylization) {
-        let v = job.info.video
-        printToStderr("Input: \(job.options.inputPath) — \(v.codecName) \(v.width)×\(v.height) \(v.pixelFormatName)"
-                      + (v.frameCount.map { ", \($0) frames" } ?? "")
-                      + (job.info.audio.map { ", audio \($0.codecName)" } ?? ", no audio"))
-        printToStderr("Style: \(job.options.style.preset.name) (\(job.options.style.preset.modelPath(for: job.options.style.variant)))")
-        printToStderr("Network size: \(job.networkSize); threads: \(job.threads)")
-        printToStderr(job.options.temporal && job.options.stability > 0
-                      ? "Temporal blending: stability \(job.options.stability) (optical flow: DIS fast, in the workers)"
-                      : "Temporal blending: off")
-        if let blas = try? BLAS.load() {
-            let how = blas.coreTypeFromUser ? "set by OPENBLAS_CORETYPE"
-                : (blas.requestedCore.map { "chosen by Stylize's CPU check, asked for \($0)" } ?? "OpenBLAS's own detection")
-            printToStderr("BLAS: \(blas.library), core \(blas.corename) (\(how))")
-        }
+        return options
     }
 
     private func printSummary(_ s: VideoJobSummary) {

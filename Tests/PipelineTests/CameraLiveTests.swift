@@ -29,10 +29,10 @@ final class CameraLiveTests: XCTestCase {
 
     func testWebcamToVirtualCamera() throws {
         let kernel = makeKernel()
-        let source = try CameraLiveSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
+        let source = try CameraSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
         let live = try LiveStylization(source: source, options: try options(frames: 5))
         let sink = try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, format: .yuyv, driver: kernel.driver)
-        let summary = try live.run(outputs: [SinkOutput(sink)], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))
+        let summary = try live.run(sinks: [DeviceSink(sink)], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))
         XCTAssertEqual(summary.stats.framesOut, 5)
         let written = kernel.writtenFrames(on: "/dev/video10")
         XCTAssertEqual(written.count, 5)
@@ -43,12 +43,12 @@ final class CameraLiveTests: XCTestCase {
 
     func testBypassSendsTheCameraPictureThrough() throws {
         let kernel = makeKernel()
-        let source = try CameraLiveSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
+        let source = try CameraSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
         let live = try LiveStylization(source: source, options: try options(frames: 3))
         let sink = try LoopbackOutput(path: "/dev/video10", width: 320, height: 240, format: .i420, driver: kernel.driver)
         let controls = LiveControls(styleCount: 1, strength: 1, temporal: true)
         controls.toggleBypass()
-        _ = try live.run(outputs: [SinkOutput(sink)], controls: controls)
+        _ = try live.run(sinks: [DeviceSink(sink)], controls: controls)
         // The fake camera paints its frame number into the picture: it must survive capture →
         // I420 → loopback unchanged (no stylization in bypass).
         let numbers = kernel.writtenFrames(on: "/dev/video10").map {
@@ -61,16 +61,16 @@ final class CameraLiveTests: XCTestCase {
 
     func testUnplugMidStreamEndsWithOneClearError() throws {
         let kernel = makeKernel()
-        let source = try CameraLiveSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
+        let source = try CameraSource(path: "/dev/video0", width: 320, height: 240, frameRate: 30, driver: kernel.driver)
         let live = try LiveStylization(source: source, options: try options())
-        final class UnplugAfter: LiveOutput {
+        final class UnplugAfter: FrameSink {
             let kernel: FakeV4L2Kernel; var count = 0
             init(_ kernel: FakeV4L2Kernel) { self.kernel = kernel }
             func write(_ frame: VideoFrame) throws(PipelineError) { count += 1; if count == 3 { kernel.unplug("/dev/video0") } }
             func close() {}
         }
         let output = UnplugAfter(kernel)
-        XCTAssertThrowsError(try live.run(outputs: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))) {
+        XCTAssertThrowsError(try live.run(sinks: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))) {
             XCTAssertEqual(($0 as? PipelineError)?.stage, .input)
             XCTAssertTrue(($0 as? PipelineError)?.message.contains("unplugged") ?? false, "\($0)")
         }

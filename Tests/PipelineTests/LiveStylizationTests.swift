@@ -4,14 +4,14 @@ import MediaIO
 @testable import Pipeline
 import PresetCatalog
 
-/// The live pipeline with a file played as a camera (`FileLiveSource`) and outputs that
+/// The live pipeline with a file played as a camera (`FileAsCameraSource`) and outputs that
 /// record what they get.
 final class LiveStylizationTests: TemporaryFolderTestCase {
     var clip: URL!
     let frames = 30
 
     /// Keeps what the pipeline writes.
-    final class RecordingOutput: LiveOutput {
+    final class RecordingOutput: FrameSink {
         var frames: [VideoFrame] = []
         var closed = false
         var failAfter: Int?
@@ -39,11 +39,11 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
 
     func testPlaysAFileAsACameraAtTheLiveSize() throws {
         // 16:9 clip into a 4:3 live picture: cropped to fill, not squashed.
-        let source = try FileLiveSource(path: clip.path, width: 120, height: 90, frameRate: 30)
+        let source = try FileAsCameraSource(path: clip.path, width: 120, height: 90, frameRate: 30)
         let live = try LiveStylization(source: source, options: try options())
         let output = RecordingOutput()
         let controls = LiveControls(styleCount: 1, strength: 1, temporal: true)
-        let summary = try live.run(outputs: [output], controls: controls)
+        let summary = try live.run(sinks: [output], controls: controls)
         XCTAssertTrue(output.closed)
         XCTAssertEqual(summary.stats.framesIn, frames)
         XCTAssertEqual(summary.stats.framesOut + summary.stats.dropped, frames, "every frame is either shown or counted as dropped")
@@ -59,37 +59,37 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
         // 2000 fps: far more than 2 workers can stylize, so most frames must be dropped at the
         // source or at the workers' door, not queued (the latency itself is measured by
         // Benchmarks/camera.sh: timings in unit tests on a shared machine mean little).
-        let source = try FileLiveSource(path: clip.path, width: 160, height: 90, frameRate: 2000, loop: true)
+        let source = try FileAsCameraSource(path: clip.path, width: 160, height: 90, frameRate: 2000, loop: true)
         var opts = try options()
         opts.maxSize = 160
         opts.frameLimit = 20
         let live = try LiveStylization(source: source, options: opts)
         let output = RecordingOutput()
-        let summary = try live.run(outputs: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))
+        let summary = try live.run(sinks: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))
         XCTAssertEqual(output.frames.count, 20)
         XCTAssertGreaterThan(summary.stats.dropped, 20, "frames were queued instead of dropped")
         XCTAssertGreaterThanOrEqual(summary.stats.framesIn, summary.stats.framesOut + summary.stats.dropped)
     }
 
     func testBypassShowsTheCameraPictureAndStrengthZeroMatchesIt() throws {
-        let source = try FileLiveSource(path: clip.path, width: 160, height: 90, frameRate: 30)
+        let source = try FileAsCameraSource(path: clip.path, width: 160, height: 90, frameRate: 30)
         var opts = try options()
         opts.frameLimit = 5
         let live = try LiveStylization(source: source, options: opts)
         let output = RecordingOutput()
         let controls = LiveControls(styleCount: 1, strength: 1, temporal: true)
         controls.toggleBypass()
-        _ = try live.run(outputs: [output], controls: controls)
+        _ = try live.run(sinks: [output], controls: controls)
         let reference = try FrameResizer(width: 160, height: 90).resize(try MediaReader(path: clip.path).nextVideoFrame()!)
         XCTAssertEqual(output.frames.first?.pixelBytes(), reference.pixelBytes(), "bypass changed the picture")
     }
 
     func testAnOutputErrorEndsTheRunWithThatError() throws {
-        let source = try FileLiveSource(path: clip.path, width: 160, height: 90, frameRate: 60, loop: true)
+        let source = try FileAsCameraSource(path: clip.path, width: 160, height: 90, frameRate: 60, loop: true)
         let live = try LiveStylization(source: source, options: try options())
         let output = RecordingOutput()
         output.failAfter = 3
-        XCTAssertThrowsError(try live.run(outputs: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))) {
+        XCTAssertThrowsError(try live.run(sinks: [output], controls: LiveControls(styleCount: 1, strength: 1, temporal: true))) {
             XCTAssertEqual(($0 as? PipelineError)?.message, "recording output is full")
         }
         XCTAssertTrue(output.closed)

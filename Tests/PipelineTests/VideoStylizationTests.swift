@@ -44,7 +44,7 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
     }
 
     /// Records, for each picture it is shown, the last progress count reported before it.
-    final class StatusCheckingPreview: LiveOutput {
+    final class StatusCheckingPreview: FrameSink {
         var framesDone = 0
         var seen: [Int] = []
         func write(_ frame: VideoFrame) throws(PipelineError) { seen.append(framesDone) }

@@ -32,7 +32,7 @@ public struct EngineThroughput: Sendable {
             model = try StyleModel(contentsOf: modelPath)
         } catch { throw PipelineError(error) }
         // Each session splits its kernels over its own plan.threadsPerWorker
-        // threads; OpenBLAS itself stays single-threaded (sessions set that).
+        // threads; OpenBLAS itself stays single-threaded (`BLAS.load()` sets that).
         let (w, h) = (size.width, size.height)
         // A smooth gradient with texture: content does not change the cost, only the shape does.
         var image = [Float](repeating: 0, count: 3 * w * h)
@@ -42,7 +42,7 @@ public struct EngineThroughput: Sendable {
         let failure = FirstError()
         let collected = Locked<[Double]>([])
         let warmedUp = DispatchGroup(), go = DispatchSemaphore(value: 0)
-        var started = Date()
+        var started = monotonicSeconds()
         let workers = (0..<plan.workers).map { index in
             warmedUp.enter()
             return Worker(name: "bench.worker\(index)") { [image] in
@@ -58,9 +58,9 @@ public struct EngineThroughput: Sendable {
                         warmedUp.leave()
                         go.wait()
                         for _ in 0..<framesPerWorker {
-                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            let t0 = monotonicSeconds()
                             _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
-                            local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                            local.append((monotonicSeconds() - t0) * 1000)
                         }
                     } catch {
                         failure.record(PipelineError(error))
@@ -71,14 +71,13 @@ public struct EngineThroughput: Sendable {
             }
         }
         warmedUp.wait()
-        started = Date()
+        started = monotonicSeconds()
         for _ in workers { go.signal() }
         workers.forEach { $0.join() }
-        let elapsed = Date().timeIntervalSince(started)
+        let elapsed = monotonicSeconds() - started
         if let error = failure.value { throw error }
-        let durations = collected.withValue { $0 }.sorted()
-        let median = durations.isEmpty ? 0 : durations[durations.count / 2]
-        return Result(millisecondsPerFrame: median, framesPerSecond: Double(durations.count) / elapsed,
+        let durations = collected.withValue { $0 }
+        return Result(millisecondsPerFrame: median(durations), framesPerSecond: Double(durations.count) / elapsed,
                       frames: durations.count, plan: plan)
     }
 }

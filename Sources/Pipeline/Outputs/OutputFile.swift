@@ -33,7 +33,7 @@ public final class OutputFile: @unchecked Sendable {
                 throw PipelineError(.output, "\(path): is a folder; give a file name")
             }
             if !overwrite {
-                throw PipelineError(.output, "\(path): already exists (use --force to replace it)")
+                throw PipelineError(.output, "\(path): already exists", setting: .overwrite)
             }
         }
         finalPath = url.path

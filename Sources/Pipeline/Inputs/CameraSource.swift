@@ -5,10 +5,10 @@ import MediaIO
 /// A V4L2 webcam as a live source: the device negotiates the nearest size and format it
 /// has, and frames are scaled (centre-cropped) to the wanted live size when it did not
 /// give exactly that.
-public final class CameraLiveSource: LiveSource {
+public final class CameraSource: FrameSource {
     public let width: Int
     public let height: Int
-    public let frameRate: Double
+    public let frameRate: Double?
     public var name: String { device.path }
     public let device: CaptureDevice
     /// Scales when the camera gave another size, and always converts to the 4:2:0 YUV the
@@ -28,7 +28,7 @@ public final class CameraLiveSource: LiveSource {
         resizer = FrameResizer(width: width, height: height)
     }
 
-    public func next() throws(PipelineError) -> LiveInput? {
+    public func next() throws(PipelineError) -> SourceItem? {
         var waited = 0.0
         while true {
             let captured: CapturedFrame?
@@ -57,40 +57,11 @@ public final class CameraLiveSource: LiveSource {
                 frame = try resizer.resize(frame)
             } catch { throw PipelineError(error) }
             sequence += 1
-            return LiveInput(frame: frame, captured: stamp, dropped: captured.dropped)
+            return .frame(SourceFrame(frame: frame, captured: stamp, dropped: captured.dropped))
         }
     }
 
     public func close() { device.close() }
-}
-
-/// A virtual camera or a YUV4MPEG2 stream (anything `Camera` calls a `VideoSink`) as a live
-/// output: the pipeline's 4:2:0 frames go out without a round trip through RGB.
-public final class SinkOutput: LiveOutput {
-    public let sink: VideoSink
-    /// The frame's planes packed for the sink, reused from frame to frame.
-    private var packed: [UInt8] = []
-
-    public init(_ sink: VideoSink) {
-        self.sink = sink
-    }
-
-    public func write(_ frame: VideoFrame) throws(PipelineError) {
-        guard frame.pixelFormatName == "yuv420p" else {
-            throw PipelineError(.output, "internal: live frames must be yuv420p, got \(frame.pixelFormatName)")
-        }
-        guard frame.copyPixelBytes(into: &packed) else {
-            throw PipelineError(.output, "internal: could not read a \(frame.width)×\(frame.height) live frame's pixels")
-        }
-        let written: Result<Void, CameraError> = packed.withUnsafeBytes { raw in
-            do throws(CameraError) {
-                return .success(try sink.write(i420: raw, width: frame.width, height: frame.height))
-            } catch { return .failure(error) }
-        }
-        do throws(CameraError) { try written.get() } catch { throw PipelineError(error) }
-    }
-
-    public func close() { sink.close() }
 }
 
 extension PipelineError {

@@ -6,10 +6,12 @@ import MediaIO
 /// them), scaled and centre-cropped to the live size, and frames whose time has passed
 /// while the consumer was busy are skipped — the consumer always gets the current picture,
 /// never a backlog. For demos, tests and machines without a camera.
-public final class FileLiveSource: LiveSource {
+public final class FileAsCameraSource: FrameSource {
     public let width: Int
     public let height: Int
-    public let frameRate: Double
+    /// Frames per second it plays at.
+    public let rate: Double
+    public var frameRate: Double? { rate }
     public let name: String
     private let path: String
     private let loop: Bool
@@ -23,10 +25,8 @@ public final class FileLiveSource: LiveSource {
     public init(path: String, width: Int, height: Int, frameRate: Double? = nil, loop: Bool = false) throws(PipelineError) {
         do throws(MediaError) { reader = try MediaReader(path: path) } catch { throw PipelineError(error) }
         let native = reader.info.video.frameRate?.doubleValue ?? 0
-        self.frameRate = frameRate ?? (native > 0 && native <= 240 ? native : 25)
-        guard self.frameRate.isFinite, self.frameRate > 0 else {
-            throw PipelineError(.options, "--fps must be a positive number")
-        }
+        rate = frameRate ?? (native > 0 && native <= 240 ? native : 25)
+        guard rate.isFinite, rate > 0 else { throw PipelineError.invalid(.frameRate, "must be a positive number (got \(rate))") }
         self.path = path
         self.name = (path as NSString).lastPathComponent
         self.width = width
@@ -35,7 +35,7 @@ public final class FileLiveSource: LiveSource {
         resizer = FrameResizer(width: width, height: height)
     }
 
-    public func next() throws(PipelineError) -> LiveInput? {
+    public func next() throws(PipelineError) -> SourceItem? {
         var dropped = 0
         while true {
             let decoded: VideoFrame?
@@ -53,9 +53,9 @@ public final class FileLiveSource: LiveSource {
             decodedSinceOpen += 1
             let now = monotonicSeconds()
             if start == nil { start = now }
-            let due = start! + Double(index) / frameRate
+            let due = start! + Double(index) / rate
             index += 1
-            if now > due + 1 / frameRate {
+            if now > due + 1 / rate {
                 // Its time has passed: a camera would already have replaced it.
                 dropped += 1
                 continue
@@ -63,7 +63,7 @@ public final class FileLiveSource: LiveSource {
             if due > now { Thread.sleep(forTimeInterval: due - now) }
             let scaled: VideoFrame
             do throws(MediaError) { scaled = try resizer.resize(frame) } catch { throw PipelineError(error) }
-            return LiveInput(frame: scaled, captured: max(due, now), dropped: dropped)
+            return .frame(SourceFrame(frame: scaled, captured: max(due, now), dropped: dropped))
         }
     }
 

@@ -26,31 +26,35 @@ public struct VideoJobOptions: Sendable {
     /// and keeps brush strokes the same size whatever the input resolution.
     public static let defaultMaxSize = 960
 
-    public init(inputPath: String, outputPath: String, preset: Preset) {
+    public init(inputPath: String, outputPath: String, style: StyleSettings) {
         self.inputPath = inputPath
         self.outputPath = outputPath
-        self.style = StyleSettings(preset: preset)
-    }
-}
-
-/// How the CPU threads are shared between frame-level workers (each with its
-/// own network session) and threads inside one frame (a session splitting its
-/// convolutions). One worker per thread wins for throughput — frames share
-/// nothing — so that is the default; fewer workers with more threads each
-/// lower the latency of a single frame (see Benchmarks/pipeline.sh).
-public struct ThreadPlan: Sendable, Equatable, CustomStringConvertible {
-    public let workers: Int
-    public let threadsPerWorker: Int
-
-    public init(threads: Int, workers: Int? = nil) {
-        let total = max(1, threads)
-        let w = max(1, min(workers ?? total, total))
-        self.workers = w
-        self.threadsPerWorker = max(1, total / w)
+        self.style = style
     }
 
-    public var description: String {
-        "\(workers) worker\(workers == 1 ? "" : "s") × \(threadsPerWorker) thread\(threadsPerWorker == 1 ? "" : "s")"
+    public init(inputPath: String, outputPath: String, preset: Preset) {
+        self.init(inputPath: inputPath, outputPath: outputPath, style: StyleSettings(preset: preset))
+    }
+
+    /// `clip.mov` + style `sketch` → `clip-sketch.mp4` in the current folder (or the input's
+    /// container when it is one the encoder writes natively).
+    public static func defaultOutput(for input: String, style: String) -> String {
+        let url = URL(fileURLWithPath: input)
+        let ext = ["mp4", "mkv", "mov", "webm"].contains(url.pathExtension.lowercased()) ? url.pathExtension : "mp4"
+        return url.deletingPathExtension().lastPathComponent + "-" + style + "." + ext
+    }
+
+    /// Whether frames are linked by optical flow and blended (on, with some stability).
+    public var blendsFrames: Bool { temporal && stability > 0 }
+
+    /// Every value checked once, before any work.
+    func validate() throws(PipelineError) {
+        try style.validate()
+        try PipelineError.Setting.stability.check(stability, in: 0...1)
+        try PipelineError.Setting.maxSize.check(maxSize, atLeast: 16, unit: " pixels")
+        try PipelineError.Setting.quality.check(encoder.crf, in: 0...51)
+        try PipelineError.Setting.threads.check(threads, atLeast: 1)
+        if let workers { try PipelineError.Setting.workers.check(workers, atLeast: 1) }
     }
 }
 
@@ -81,4 +85,10 @@ public struct VideoJobSummary: Sendable {
     public var temporalResets: Int? = nil
 
     public var framesPerSecond: Double { elapsed > 0 ? Double(framesWritten) / elapsed : 0 }
+
+    /// One machine-readable line of the figures (benchmarks read it).
+    public var statsLine: String {
+        "Stats: frames=\(framesWritten) elapsed=\(String(format: "%.3f", elapsed)) fps=\(String(format: "%.3f", framesPerSecond))"
+            + " concealed=\(concealedFrames)" + (temporalResets.map { " temporal-resets=\($0)" } ?? " temporal=off")
+    }
 }

@@ -26,6 +26,7 @@ public enum TemporalMeasure {
     /// an output of another size than the input is not its stylization and is refused.
     public static func measure(output outputPath: String, input inputPath: String, maxSize: Int = 480,
                                flow settings: DISSettings = .fast) throws(PipelineError) -> TemporalMeasurement {
+        try PipelineError.Setting.maxSize.check(maxSize, atLeast: 16, unit: " pixels")
         do throws(MediaError) {
             let input = try MediaReader(path: inputPath)
             let output = try MediaReader(path: outputPath)

@@ -16,10 +16,21 @@ public struct ImageJobOptions: Sendable {
 
     public static let defaultMaxSize = 1600
 
-    public init(inputPath: String, outputPath: String, preset: Preset) {
+    public init(inputPath: String, outputPath: String, style: StyleSettings) {
         self.inputPath = inputPath
         self.outputPath = outputPath
-        self.style = StyleSettings(preset: preset)
+        self.style = style
+    }
+
+    public init(inputPath: String, outputPath: String, preset: Preset) {
+        self.init(inputPath: inputPath, outputPath: outputPath, style: StyleSettings(preset: preset))
+    }
+
+    /// Every value checked once, before any work.
+    func validate() throws(PipelineError) {
+        try style.validate()
+        try PipelineError.Setting.maxSize.check(maxSize, atLeast: 16, unit: " pixels")
+        try PipelineError.Setting.threads.check(threads, atLeast: 1)
     }
 }
 
@@ -43,7 +54,7 @@ public final class ImageStylization {
     private let format: StillImageWriter.Format
 
     public init(options: ImageJobOptions) throws(PipelineError) {
-        try options.style.validate()
+        try options.validate()
         guard let format = StillImageWriter.Format(path: options.outputPath) else {
             throw PipelineError(.options, "\(options.outputPath): pictures are written as .png or .jpg")
         }
@@ -56,13 +67,13 @@ public final class ImageStylization {
             frame = picture
         } catch { throw PipelineError(error) }
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        model = try options.style.loadModel()
+        model = try options.style.load().model
         networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize,
                                   multiple: options.style.preset.sizeMultiple)
     }
 
     public func run() throws(PipelineError) -> ImageJobSummary {
-        let start = Date()
+        let start = monotonicSeconds()
         let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
                                      threads: max(1, options.threads))
         let stylized = try stylizer.stylize(frame)
@@ -79,6 +90,6 @@ public final class ImageStylization {
         }
         try output.commit()
         return ImageJobSummary(outputPath: output.finalPath, width: frame.width, height: frame.height,
-                               networkSize: networkSize, elapsed: Date().timeIntervalSince(start))
+                               networkSize: networkSize, elapsed: monotonicSeconds() - start)
     }
 }

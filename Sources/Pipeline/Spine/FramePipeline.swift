@@ -1,0 +1,243 @@
+import Foundation
+import MediaIO
+import StyleEngine
+
+/// The one frame pipeline every mode configures (`stylize video`, `camera`, `preview`):
+///
+///     source ─▶ source thread ──FrameQueue──▶ worker × N ──ReorderBuffer──▶ output thread (the caller's)
+///               (network size,                (network,                      temporal blend, compose,
+///                flow pyramid, look)           flow link)                     sinks, in order
+///        └──────────── side channel (a file's audio) ───────────────────────────────▶┘
+///
+/// What differs between modes is configuration: the source, whether a frame that finds
+/// every worker busy waits (a file: nothing is lost) or is dropped (a live feed: the picture
+/// stays current), where each frame's look comes from, and the sinks.
+public final class FramePipeline {
+    /// What happens to a frame that finds every worker busy.
+    public enum Admission: Sendable {
+        /// It waits: every frame is painted (files). On a stop request the frames in flight
+        /// are still finished and written.
+        case waitForWorker
+        /// It is dropped at once, so the picture that goes out is never more than about one
+        /// frame older than the source's (live feeds). A stop request ends the run at the
+        /// next frame out.
+        case dropWhenBusy
+    }
+
+    /// A style the run can paint with: its network, loaded once.
+    public struct Style: @unchecked Sendable {
+        public let settings: StyleSettings
+        public let model: StyleModel
+    }
+
+    public struct Progress: Sendable {
+        public let stats: LiveStats
+        /// The look of the frame just finished.
+        public let look: Look
+        public let elapsed: Double
+    }
+
+    public struct Summary: Sendable {
+        public let stats: LiveStats
+        public let elapsed: Double
+        /// With temporal blending: frames that started a fresh history (the first one, scene
+        /// cuts, style changes); nil when the run had no temporal blending.
+        public let temporalResets: Int?
+    }
+
+    public let styles: [Style]
+    public let size: NetworkSize
+    public let threads: ThreadPlan
+    public let admission: Admission
+    /// How frames are linked and blended; nil: every frame on its own.
+    public let temporal: TemporalSettings?
+    /// Stop after this many frames out; nil: until the source ends or a stop request.
+    public let frameLimit: Int?
+
+    public init(styles: [Style], size: NetworkSize, threads: ThreadPlan, admission: Admission,
+                temporal: TemporalSettings?, frameLimit: Int? = nil) {
+        precondition(!styles.isEmpty, "a pipeline needs a style")
+        self.styles = styles
+        self.size = size
+        self.threads = threads
+        self.admission = admission
+        self.temporal = temporal
+        self.frameLimit = frameLimit
+    }
+
+    /// Runs until the source ends, `stop` says so, or `frameLimit` frames went out; closes the
+    /// source and every sink before it returns. `progress` is called on this thread for every
+    /// frame, before the sinks receive it (so a status line set there describes that picture).
+    /// On success every sink was finished; on an error or an abort none was, and the error
+    /// (or `.aborted`) is thrown.
+    public func run(source: FrameSource, sinks: [FrameSink], looks: LookProvider, stop: StopSignal = StopSignal(),
+                    progress: (Progress) -> Void = { _ in }) throws(PipelineError) -> Summary {
+        let start = monotonicSeconds()
+        let (size, temporal, admission) = (self.size, self.temporal, self.admission)
+        let workers = threads.workers
+        let failure = FirstError()
+        // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
+        let ended = StopSignal()
+
+        struct Job { let sequence: Int; var prepared: PreparedFrame?; let previous: MotionFrame?; let input: SourceFrame; let look: Look }
+        struct Done { let stylized: StylizedFrame?; let input: SourceFrame; let look: Look }
+        // Live: one frame waits for the next free worker; more would only age.
+        let work = FrameQueue<Job>(capacity: admission == .waitForWorker ? workers * 2 : 1)
+        // Unbounded: a file's audio can run far past its last video frame, and the output
+        // thread only drains it between frames. Compressed audio is small.
+        let audio = FrameQueue<AudioPacket>(capacity: .max)
+        let finished = ReorderBuffer<Done>(window: admission == .waitForWorker ? workers * 3 : workers, producers: workers)
+        // Network-size buffers handed back for reuse (inputs to the source thread, results to
+        // the workers): no frame-sized allocation per frame.
+        let inputBuffers = FrameQueue<[Float]>(capacity: workers * 4)
+        let resultBuffers = FrameQueue<[Float]>(capacity: workers * 4)
+        let counters = SourceCounters()
+        let cancelAll: @Sendable () -> Void = { work.cancel(); audio.cancel(); finished.cancel() }
+
+        // Source: reads at the source's pace, prepares each admitted frame once (network size,
+        // flow pyramid) and links it to the previous admitted frame of the same style.
+        let sourceThread = Worker(name: "stylize.source") {
+            let preparer = FramePreparer(size: size, flow: temporal?.flow)
+            var sequence = 0
+            var previous: MotionFrame? = nil
+            var previousStyle = -1
+            defer { work.close(); audio.close() }
+            while stop.state == .running && ended.state == .running {
+                let item: SourceItem?
+                do throws(PipelineError) { item = try source.next() } catch {
+                    failure.record(error); cancelAll(); return
+                }
+                let input: SourceFrame
+                switch item {
+                case nil: return
+                case .audio(let packet)?:
+                    guard audio.push(packet) else { return }
+                    continue
+                case .frame(let frame)?:
+                    input = frame
+                }
+                counters.captured(skipped: input.dropped)
+                let look = looks.current
+                var job = Job(sequence: sequence, prepared: nil, previous: nil, input: input, look: look)
+                if !look.bypass {
+                    do throws(MediaError) { job.prepared = try preparer.prepare(input.frame, reusing: inputBuffers.tryPop()) } catch {
+                        failure.record(PipelineError(error)); cancelAll(); return
+                    }
+                    // A new style starts a fresh history: nothing links to a frame of another look.
+                    job = Job(sequence: sequence, prepared: job.prepared,
+                              previous: look.temporal && look.style == previousStyle ? previous : nil, input: input, look: look)
+                }
+                let admitted = admission == .waitForWorker ? work.push(job) : work.tryPush(job)
+                guard admitted else {
+                    if admission == .waitForWorker || work.isCancelled { return }
+                    counters.refused()
+                    continue
+                }
+                sequence += 1
+                previous = job.prepared?.motion
+                if !look.bypass { previousStyle = look.style }
+            }
+        }
+
+        // Workers: the network of the frame's style, and the flow link to the previous frame.
+        let (styles, perWorker) = (self.styles, threads.threadsPerWorker)
+        let workerThreads = (0..<workers).map { index in
+            Worker(name: "stylize.worker\(index)") {
+                defer { finished.producerFinished() }
+                var stylizers: [Int: FrameStylizer] = [:]
+                while let job = work.pop() {
+                    guard var prepared = job.prepared else {
+                        guard finished.deliver(Done(stylized: nil, input: job.input, look: job.look), sequence: job.sequence) else { return }
+                        continue
+                    }
+                    let style = job.look.style
+                    let stylizer = stylizers[style] ?? FrameStylizer(model: styles[style].model, inputRange: styles[style].settings.preset.inputRange,
+                                                                     size: size, threads: perWorker)
+                    stylizers[style] = stylizer
+                    do throws(PipelineError) {
+                        let result = try stylizer.stylize(&prepared, previous: job.previous,
+                                                          temporal: job.look.temporal ? temporal : nil,
+                                                          reusing: resultBuffers.tryPop())
+                        inputBuffers.tryPush(prepared.pixels)
+                        guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
+                    } catch {
+                        failure.record(error); cancelAll(); return
+                    }
+                }
+            }
+        }
+
+        // Output, on this thread, in order: blend with the history, mix with the source picture, write.
+        let composer = FrameConverter()
+        let blender = temporal.map { TemporalBlender(settings: $0) }
+        var stats = LiveStats()
+        func drainAudio(waiting: Bool) throws(PipelineError) {
+            while let packet = waiting ? audio.pop() : audio.tryPop() {
+                for sink in sinks { try sink.write(audio: packet) }
+            }
+        }
+        do throws(PipelineError) {
+            // True once every frame the source gave has come out (so the side channel is closed too).
+            var sourceDrained = false
+            while true {
+                guard let done = finished.next() else { sourceDrained = true; break }
+                if stop.state == .aborted { break }
+                let picture: VideoFrame
+                if var frame = done.stylized {
+                    if done.look.temporal {
+                        blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
+                    }
+                    do throws(MediaError) {
+                        picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
+                            try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
+                                                 original: frame.original, strength: done.look.strength,
+                                                 preserveColors: styles[done.look.style].settings.preserveColors)
+                        }
+                    } catch { throw PipelineError(error) }
+                    resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
+                } else {
+                    picture = done.input.frame
+                }
+                let captured = counters.totals
+                stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
+                stats.output(captured: done.input.captured, at: monotonicSeconds())
+                progress(Progress(stats: stats, look: done.look, elapsed: monotonicSeconds() - start))
+                for sink in sinks { try sink.write(picture) }
+                try drainAudio(waiting: false)
+                if let frameLimit, stats.framesOut >= frameLimit { break }
+                if admission == .dropWhenBusy && stop.state != .running { break }
+            }
+            if sourceDrained && failure.value == nil { try drainAudio(waiting: true) }
+        } catch {
+            failure.record(error)
+        }
+        ended.finish()
+        cancelAll()
+        sourceThread.join()
+        workerThreads.forEach { $0.join() }
+        inputBuffers.cancel()
+        resultBuffers.cancel()
+        source.close()
+
+        do throws(PipelineError) {
+            if let error = failure.value { throw error }
+            if stop.state == .aborted { throw PipelineError(.aborted, "stopped; no output written") }
+            for sink in sinks { try sink.finish() }
+        } catch {
+            for sink in sinks { sink.close() }
+            throw error
+        }
+        for sink in sinks { sink.close() }
+        return Summary(stats: stats, elapsed: monotonicSeconds() - start, temporalResets: blender?.resets)
+    }
+}
+
+/// The source thread's counts, read by the output thread.
+private final class SourceCounters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var frames = 0, skipped = 0, refusedFrames = 0
+
+    func captured(skipped count: Int) { lock.withLock { frames += 1 + count; skipped += count } }
+    func refused() { lock.withLock { refusedFrames += 1 } }
+    var totals: (frames: Int, skipped: Int, refused: Int) { lock.withLock { (frames, skipped, refusedFrames) } }
+}

@@ -1,0 +1,174 @@
+import OpticalFlow
+
+/// The sequential half: holds the previous output and blends it into each new frame.
+/// Frames must be given in order. Not thread-safe (lives on the sequential stage's thread).
+///
+/// A plain blend `mix(stylized, carried, a)` of two pictures whose strokes do not line up
+/// (a network that redraws its strokes every frame) averages the strokes away: repeated every
+/// frame, the carried texture fades towards a smooth wash. So the blend keeps the
+/// local contrast: around each pixel it measures the variance of the stylized frame, of the
+/// carried history and of their blend, and scales the blend's deviation from its local mean
+/// so its variance is the same mix of the two variances, a·var(carried) + (1−a)·var(stylized),
+/// instead of the smaller variance of the mix (the variance-preserving blend of texture
+/// synthesis). Where the two agree the gain is 1 and nothing changes; it never lowers contrast.
+public final class TemporalBlender {
+    public let stability: Float
+    /// Radius of the window for the local variances (0: plain blend), and the largest gain.
+    public let contrastRadius: Int
+    public let maxContrastGain: Float
+    /// See `TemporalSettings.inputChangeWeight`; nil: the history's weight is `stability` × confidence.
+    public let inputChangeWeight: Float?
+    public let steadyShare: Float
+    public let changeRadius: Int
+    private var history: [Float] = []
+    private var warped: [Float] = []
+    private var historySize = (0, 0)
+    /// The history's weight at each pixel of the current frame.
+    private var weight: [Float] = []
+    /// The previous frame's network picture (before blending), and it carried along the flow.
+    private var previousStylized: [Float] = [], carriedStylized: [Float] = [], carriedValid: [Float] = []
+    // Scratch for the contrast-preserving blend, one plane each, kept between frames.
+    private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
+    private var blurWorkspace: [Float] = []
+    /// Frames whose history was reset (first frame, cuts, size changes).
+    public private(set) var resets = 0
+
+    public init(settings: TemporalSettings) {
+        self.stability = min(max(settings.stability, 0), 1)
+        self.contrastRadius = max(settings.contrastRadius, 0)
+        self.maxContrastGain = max(settings.maxContrastGain, 1)
+        self.inputChangeWeight = settings.inputChangeWeight.map { max($0, 0) }
+        self.steadyShare = min(max(settings.steadyShare, 0), 1)
+        self.changeRadius = max(settings.changeRadius, 0)
+    }
+
+    /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
+    /// and keeps the result as the new history.
+    public func blend(_ pixels: inout [Float], width: Int, height: Int, link: TemporalLink?) {
+        let n = width * height
+        guard let link, !link.isCut, historySize == (width, height), history.count == 3 * n,
+              link.flow.width == width, link.flow.height == height, stability > 0 else {
+            resets += 1
+            Self.copy(pixels, into: &history)
+            if inputChangeWeight != nil { Self.copy(pixels, into: &previousStylized) }
+            historySize = (width, height)
+            return
+        }
+        // Catmull-Rom, not bilinear: the history is warped again every frame, and bilinear
+        // resampling at sub-pixel offsets blurs it a little more each time.
+        // Only where the history is used (confidence > 0); elsewhere `warped` keeps finite
+        // values from earlier frames, which the blend multiplies by 0.
+        Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
+                           reusing: &warped, needed: link.confidence)
+        historyWeight(stylized: pixels, link: link, width: width, height: height)
+        if contrastRadius > 0 && meanA.count != n {
+            meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
+        }
+        let r = contrastRadius, maxGain = maxContrastGain
+        warped.withUnsafeMutableBufferPointer { wp in
+            pixels.withUnsafeMutableBufferPointer { px in
+                weight.withUnsafeBufferPointer { ab in
+                    link.brightness.withUnsafeBufferPointer { bb in
+                        link.contrastWeight.withUnsafeBufferPointer { gw in
+                            // Full gain everywhere when the link was made without the shares.
+                            let gainShare = gw.count == n ? gw.baseAddress : nil
+                            for c in 0..<3 {
+                                let stylized = px.baseAddress! + c * n, carried = wp.baseAddress! + c * n
+                                for i in 0..<n { carried[i] += bb[i] }
+                                guard r > 0 else {
+                                    for i in 0..<n {
+                                        let v = min(max(stylized[i] + ab[i] * (carried[i] - stylized[i]), 0), 255)
+                                        stylized[i] = v
+                                        carried[i] = v
+                                    }
+                                    continue
+                                }
+                                blendKeepingContrast(stylized: stylized, carried: carried, weight: ab.baseAddress!,
+                                                     gainShare: gainShare, width: width, height: height,
+                                                     radius: r, maxGain: maxGain)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        swap(&history, &warped)
+    }
+
+    /// Fills `weight` with the history's weight at each pixel: stability × confidence, scaled
+    /// (with `inputChangeWeight`) by how much of the network's change along the flow the input's
+    /// own change does not explain. Then keeps `stylized` for the next frame.
+    private func historyWeight(stylized: [Float], link: TemporalLink, width: Int, height: Int) {
+        let n = width * height, s = stability
+        if weight.count != n { weight = [Float](repeating: 0, count: n) }
+        defer { if inputChangeWeight != nil { Self.copy(stylized, into: &previousStylized) } }
+        guard let k = inputChangeWeight, link.inputChange.count == n, previousStylized.count == 3 * n else {
+            for i in 0..<n { weight[i] = link.confidence[i] * s }
+            return
+        }
+        Warp.backward(planar: previousStylized, channels: 3, width: width, height: height, flow: link.flow,
+                      reusing: &carriedStylized, valid: &carriedValid)
+        weight.withUnsafeMutableBufferPointer { e in
+            stylized.withUnsafeBufferPointer { now in
+                carriedStylized.withUnsafeBufferPointer { before in
+                    for i in 0..<n { e[i] = 0 }
+                    for c in 0..<3 {
+                        for i in c * n..<(c + 1) * n {
+                            let d = now[i] - before[i]
+                            e[i - c * n] += d * d
+                        }
+                    }
+                    BoxBlur.apply(e.baseAddress!, into: e.baseAddress!, width: width, height: height,
+                                  radius: changeRadius, workspace: &blurWorkspace)
+                    let f = steadyShare
+                    for i in 0..<n {
+                        let unexplained = max(e[i] - k * link.inputChange[i], 0) / (e[i] + 1)
+                        e[i] = link.confidence[i] * s * (f + (1 - f) * unexplained)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies without allocating once `destination` has the right size.
+    private static func copy(_ source: [Float], into destination: inout [Float]) {
+        if destination.count != source.count { destination = [Float](repeating: 0, count: source.count) }
+        destination.withUnsafeMutableBufferPointer { d in
+            source.withUnsafeBufferPointer { s in d.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
+    }
+
+    /// One plane: `stylized` and `carried` both receive the result. `weight`: the history's
+    /// weight per pixel; `gainShare`: how much of the contrast gain each pixel may take (nil: all).
+    private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
+                                      weight: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
+                                      width: Int, height: Int, radius r: Int, maxGain: Float) {
+        let n = width * height
+        meanA.withUnsafeMutableBufferPointer { ma in
+        varianceA.withUnsafeMutableBufferPointer { va in
+        meanB.withUnsafeMutableBufferPointer { mb in
+        varianceB.withUnsafeMutableBufferPointer { vb in
+            let (meanA, varianceA, meanB, varianceB) = (ma.baseAddress!, va.baseAddress!, mb.baseAddress!, vb.baseAddress!)
+            BoxBlur.localMoments(stylized, mean: meanA, variance: varianceA, width: width, height: height, radius: r,
+                                 workspace: &blurWorkspace)
+            BoxBlur.localMoments(carried, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
+                                 workspace: &blurWorkspace)
+            // The target variance (into varianceA) and the plain blend (into `stylized`).
+            for i in 0..<n {
+                let a = weight[i]
+                varianceA[i] += a * (varianceB[i] - varianceA[i])
+                stylized[i] += a * (carried[i] - stylized[i])
+            }
+            BoxBlur.localMoments(stylized, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
+                                 workspace: &blurWorkspace)
+            for i in 0..<n {
+                // +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
+                let full = min(max(((varianceA[i] + 1) / (varianceB[i] + 1)).squareRoot(), 1), maxGain)
+                let gain = 1 + (full - 1) * (gainShare?[i] ?? 1)
+                let v = min(max(meanB[i] + gain * (stylized[i] - meanB[i]), 0), 255)
+                stylized[i] = v
+                carried[i] = v
+            }
+        }}}}
+    }
+}

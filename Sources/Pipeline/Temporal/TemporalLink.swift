@@ -1,0 +1,125 @@
+import OpticalFlow
+
+/// What the sequential stage needs to carry frame t−1's output into frame t, all
+/// computed from the two input frames (so in the parallel workers), on frame t's grid
+/// at network size.
+public struct TemporalLink: Sendable {
+    /// Flow t → t−1 on frame t's grid: where each pixel of t was in t−1 (the backward warp).
+    public let flow: FlowField
+    /// Feathered confidence of that flow, 0…1 per pixel.
+    public let confidence: [Float]
+    /// Luminance change of the input at each pixel (in_t − warp(in_{t−1})), blurred; 0…255 scale.
+    public let brightness: [Float]
+    /// How much the input changed along the flow: Σ over R, G, B of (in_t − warp(in_{t−1}))²,
+    /// blurred over `changeRadius` (0…255 scale). Empty unless `inputChangeWeight` is set.
+    public let inputChange: [Float]
+    /// Share of the contrast gain allowed at each pixel, 0…1 (see `contrastConfinement`).
+    /// Empty when the blend keeps no contrast.
+    public let contrastWeight: [Float]
+    /// True when frame t does not continue frame t−1 (a cut): start the history afresh.
+    public let isCut: Bool
+    /// Mean absolute difference after the brightness correction, and mean confidence (for diagnostics).
+    public let difference: Float
+    public let meanConfidence: Float
+}
+
+enum Temporal {
+    /// Rec. 601 luma of planar RGB 0…255.
+    static func gray(planar rgb: UnsafePointer<Float>, width: Int, height: Int) -> GrayImage {
+        let n = width * height
+        var pixels = [Float](repeating: 0, count: n)
+        pixels.withUnsafeMutableBufferPointer { g in
+            for i in 0..<n { g[i] = BT601.luma(rgb[i], rgb[n + i], rgb[2 * n + i]) }
+        }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Flows both ways between the frames t−1 and t, and everything derived from them.
+    static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
+        let a = pm.flow, b = cm.flow
+        let w = b.width, h = b.height, n = w * h
+        let current = cm.planes   // Y, Cb, Cr planes of frame t
+        let forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
+        let backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
+        // decide what can be carried.
+        var thresholds = Consistency.Thresholds.ruder2016
+        thresholds.occlusionAbsolute = settings.occlusionTolerance
+        thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
+        let masks = Consistency.masks(flow: backward, reverse: forward, thresholds: thresholds)
+        let hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
+        let soft = hard.feathered(radius: settings.featherRadius)
+
+        // Input change along the flow, measured where the flow is trusted.
+        // Frame t−1's Y, Cb, Cr carried to frame t along the flow, in one pass.
+        let (warped, _) = Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward)
+        var diff = [Float](repeating: 0, count: n)
+        var weighted = [Float](repeating: 0, count: n)
+        var sum = 0.0, weight = 0.0
+        for i in 0..<n {
+            let d = current[i] - warped[i]
+            diff[i] = d
+            let m = hard.mask[i]
+            weighted[i] = m * d
+            sum += Double(m * d)
+            weight += Double(m)
+        }
+        let meanConfidence = Float(weight / Double(max(n, 1)))
+        // Cut test over all pixels (a cut also makes the flow unreliable, so don't trust the mask alone).
+        var meanDiff = 0.0
+        for d in diff { meanDiff += Double(d) }
+        meanDiff /= Double(max(n, 1))
+        var spread = 0.0
+        for d in diff { spread += Double(abs(d - Float(meanDiff))) }
+        let difference = Float(spread / Double(max(n, 1)))
+        let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
+
+        // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
+        // where none are near, the global mean change.
+        let global = weight > 0 ? Float(sum / weight) : Float(meanDiff)
+        let r = settings.brightnessRadius
+        var brightness = BoxBlur.apply(weighted, width: w, height: h, radius: r)
+        let support = BoxBlur.apply(hard.mask, width: w, height: h, radius: r)
+        for i in 0..<n {
+            brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global
+        }
+        var confidence = soft.mask
+        if settings.residualHigh > settings.residualLow {
+            // Blur each signed residual, then take their size: zero-mean noise averages away,
+            // while a misplaced edge or object (same sign over a patch) stays.
+            var luma = diff
+            for i in 0..<n { luma[i] = diff[i] - brightness[i] }
+            luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
+            var cb = [Float](repeating: 0, count: n), cr = cb
+            for i in 0..<n {
+                cb[i] = current[n + i] - warped[n + i]
+                cr[i] = current[2 * n + i] - warped[2 * n + i]
+            }
+            cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
+            cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
+            let high = settings.residualHigh, scale = 1 / (settings.residualHigh - settings.residualLow)
+            for i in 0..<n {
+                let residual = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
+                confidence[i] *= min(max((high - residual) * scale, 0), 1)
+            }
+        }
+        var inputChange: [Float] = []
+        if settings.inputChangeWeight != nil {
+            inputChange = [Float](repeating: 0, count: n)
+            for i in 0..<n {
+                let d = BT601.rgb(diff[i], current[n + i] - warped[n + i], current[2 * n + i] - warped[2 * n + i])
+                inputChange[i] = d.r * d.r + d.g * d.g + d.b * d.b
+            }
+            inputChange = BoxBlur.apply(inputChange, width: w, height: h, radius: settings.changeRadius)
+        }
+        var contrastWeight: [Float] = []
+        if settings.contrastRadius > 0 {
+            contrastWeight = BoxBlur.apply(confidence, width: w, height: h, radius: settings.contrastRadius)
+            let slope = settings.contrastConfinement
+            for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
+        }
+        return TemporalLink(flow: backward, confidence: confidence, brightness: brightness, inputChange: inputChange,
+                            contrastWeight: contrastWeight, isCut: isCut, difference: difference,
+                            meanConfidence: meanConfidence)
+    }
+}

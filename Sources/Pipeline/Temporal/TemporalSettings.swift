@@ -1,0 +1,116 @@
+import OpticalFlow
+
+/// How the pipeline keeps strokes still from frame to frame (flicker-free output).
+///
+/// Each output frame is the network's picture blended with the previous *output*
+/// carried along the input's motion (Ruder et al. 2016's short-term consistency,
+/// done as a post-process instead of an optimisation):
+///
+///     out_t = stylized_t + c · s · (warp(out_{t−1}) + Δ − stylized_t)
+///
+/// `s` is `stability`; `c` the confidence in the flow: 0 on occlusions and motion
+/// boundaries (forward–backward consistency), feathered, and lowered where frame t−1
+/// carried along the flow still does not look like frame t (the flow is wrong there and
+/// the history would leave a ghost trail), and — in the video job — lowered where the
+/// network's own pictures already agree along the flow (nothing flickers there, and history
+/// would only wash the strokes; see `inputChangeWeight`); and `Δ` the local (blurred) luminance change of
+/// the *input* between t−1 and t along the flow, so that a fade or a light switching on
+/// is followed instead of frozen. When the flow cannot explain frame t from frame t−1
+/// (a scene cut), the history is dropped and out_t = stylized_t.
+///
+/// How the defaults were chosen, with the measurements: docs/temporal.md.
+public struct TemporalSettings: Sendable, Equatable {
+    /// 0 = every frame on its own (flickers), 1 = carry the previous output wherever the
+    /// flow is trusted (steadiest; new detail then only enters where motion uncovers it).
+    public var stability: Float = TemporalSettings.defaultStability
+    /// DIS preset for the flows (computed on the network-size gray frames, in the workers).
+    /// `.fast` (with variational refinement) gives about twice as many consistent pixels as
+    /// `.ultrafast` on noisy input, for a cost that is small next to the network's.
+    public var flow: DISSettings = .fast
+    /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels.
+    public var featherRadius = 2
+    /// Also distrust pixels on motion boundaries (Ruder et al.'s second test, with the
+    /// absolute term below). DIS's ¼-resolution flow smears a moving object's motion over
+    /// the background around it; the smear is a band of steep flow gradient that the
+    /// occlusion test misses, and history carried there leaves a trail.
+    public var motionBoundaries = true
+    /// |∇u|² + |∇v|² allowed beyond 0.01·|w|² before a pixel is on a motion boundary (Ruder et
+    /// al. use 0.002 with a sharper flow; on DIS's that flags most of a textured frame).
+    public var motionBoundaryTolerance: Float = 0.03
+    /// Squared pixels the forward and backward flows may disagree by before a pixel counts
+    /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
+    public var occlusionTolerance: Float = 1.0
+    /// Radius of the box blur of the luminance change Δ (removes input noise, keeps fades and light changes).
+    public var brightnessRadius = 4
+    /// Scene cut when the mean absolute difference (0…255) between warped frame t−1 and
+    /// frame t, after removing their mean brightness change, exceeds this…
+    public var cutDifference: Float = 24
+    /// …or when fewer than this fraction of the pixels have a consistent flow.
+    public var cutConfidence: Float = 0.1
+
+    /// Where frame t−1 moved along the flow still does not look like frame t (after the
+    /// brightness change), the flow is wrong there — typically background just uncovered by a
+    /// moving object, which the coarse flow blurs over and the consistency test misses — and
+    /// carrying the history would leave a ghost trail. The residual is the size of the
+    /// luminance and colour-difference (Cb, Cr) differences, each box-blurred over
+    /// `residualRadius` while still signed (zero-mean noise averages away, a misplaced edge
+    /// does not); the confidence falls linearly from 1 to 0 as it goes from `residualLow` to
+    /// `residualHigh` (0…255 units). Lower values remove more trail and less flicker.
+    public var residualLow: Float = 10
+    public var residualHigh: Float = 30
+    public var residualRadius = 1
+
+    /// Radius, in network pixels, of the window over which the blend keeps the local contrast
+    /// of the strokes (see `TemporalBlender`; 0 = plain blend), and the most it may amplify.
+    /// 6: a 13×13 window, about one brush stroke at network size (docs/temporal.md).
+    public var contrastRadius = 6
+    public var maxContrastGain: Float = 2
+    /// The gain is applied in full only where the whole window is trusted: it falls to 1 as the
+    /// share of untrusted flow in the window (1 − its mean confidence) goes from 0 to 1/this.
+    /// Next to a moving object the window straddles the history's and the new frame's edges,
+    /// which disagree; restoring their variance would sharpen a halo that changes every frame.
+    public var contrastConfinement: Float = 4
+
+    /// Carry less history where the network's own picture is already steady: the history's
+    /// weight is scaled by f + (1 − f)·max(e_s − k·e_i, 0) / (e_s + 1), where e_s is the change
+    /// of the network's picture along the flow (frame t against frame t−1's, carried), e_i the
+    /// input's (both Σ of squared R, G, B differences, blurred over `changeRadius`), k this
+    /// factor and f `steadyShare`. Where the network redraws nothing the blend would only swap
+    /// its strokes for resampled, averaged ones. nil turns the test off (the live modes: it
+    /// needs the previous network picture carried, one more warp in the sequential stage).
+    public var inputChangeWeight: Float? = 0.2
+    public var steadyShare: Float = 0.3
+    public var changeRadius = 4
+
+    public static let defaultStability: Float = 0.85
+    /// Live video's default: with the plain blend of `live(…)`, more history would smear the strokes.
+    public static let liveDefaultStability: Float = 0.7
+
+    /// The cheaper set-up of the live modes, which must hold 30 fps at 640×480 on two cores:
+    /// `.ultrafast` flows (no variational refinement) and the plain blend, whose 18 box blurs
+    /// per frame would sit in the one sequential stage.
+    public static func live(stability: Float = liveDefaultStability, frameWidth: Int, height: Int) -> TemporalSettings {
+        var settings = TemporalSettings(stability: stability, frameWidth: frameWidth, height: height)
+        let finestScale = settings.flow.finestScale   // kept ~160 px across for this size
+        settings.flow = .ultrafast
+        settings.flow.finestScale = min(settings.flow.finestScale, finestScale)
+        settings.contrastRadius = 0
+        settings.inputChangeWeight = nil
+        return settings
+    }
+
+    public init(stability: Float = TemporalSettings.defaultStability) {
+        self.stability = stability
+    }
+
+    /// Settings for frames of this (network) size: the flow's finest level is kept at least
+    /// ~160 pixels across. DIS `fast` stops at ¼ resolution — a 160-pixel grid of 8-pixel
+    /// patches at 640 — and on smaller frames that grid is so coarse that most motion
+    /// boundaries are smeared and the checks then refuse to carry much at all.
+    public init(stability: Float = TemporalSettings.defaultStability, frameWidth: Int, height: Int) {
+        self.init(stability: stability)
+        var halvings = 0   // ≥ 640 → 2, 320…639 → 1, < 320 → 0
+        while max(frameWidth, height) >= 320 << halvings { halvings += 1 }
+        flow.finestScale = min(flow.finestScale, halvings)
+    }
+}

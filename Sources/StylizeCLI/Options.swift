@@ -1,0 +1,43 @@
+import ArgumentParser
+import Pipeline
+import Terminal
+
+/// The options that decide how the result looks, shared by `video` and `image`.
+struct LookOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A preset name (see `stylize presets`), a preset folder, or an .onnx file.", valueName: "name|file.onnx"))
+    var style: String?
+
+    @Option(help: ArgumentHelp("How much of the style to apply, 0 (none) to 1 (full).", valueName: "0…1"))
+    var strength: Float = 1
+
+    @Flag(help: "Keep the original colours; take only light and shade from the style.")
+    var preserveColors = false
+
+    @Option(help: ArgumentHelp("Which network of the preset: quality (the full one; the default for files) or realtime "
+                               + "(about 1/19 of the work, coarser strokes; the default for the camera).", valueName: "variant"))
+    var variant: PresetVariant?
+
+    /// The look these options ask for (`defaultVariant` unless --variant says).
+    func settings(defaultVariant: PresetVariant = .quality) throws(PipelineError) -> StyleSettings {
+        try StyleSettings(style: style, variant: variant, defaultVariant: defaultVariant, strength: strength,
+                          preserveColors: preserveColors)
+    }
+}
+
+extension PresetVariant: ExpressibleByArgument {}
+extension PreviewMode: ExpressibleByArgument {}
+
+/// `--preview-mode`, shared by every command that can show frames in the terminal.
+struct PreviewModeOption: ParsableArguments {
+    @Option(help: ArgumentHelp("How to draw in the terminal: kitty (graphics protocol), sixel, truecolor or ansi256 "
+                               + "(half-blocks ▀). Default: detected from the terminal.", valueName: "mode"))
+    var previewMode: PreviewMode?
+
+    /// A preview on the terminal (stdout's, else stderr's), or the error to report.
+    func sink() throws(PipelineError) -> TerminalPreviewSink {
+        guard let descriptor = TerminalPreviewSink.terminalDescriptor else {
+            throw PipelineError(.output, "a preview draws in a terminal, and neither stdout nor stderr is one")
+        }
+        return TerminalPreviewSink(mode: TerminalPreviewSink.resolvedMode(previewMode, descriptor: descriptor), descriptor: descriptor)
+    }
+}
