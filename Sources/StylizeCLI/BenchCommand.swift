@@ -42,8 +42,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let plan = ThreadPlan(threads: threads, workers: workers)
-        let parsed = PictureSize(parsing: size)!
-        let bench = EngineThroughput(modelPath: model, size: NetworkSize(width: parsed.width, height: parsed.height), plan: plan)
+        let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan)
         let result = try reporting { () throws(PipelineError) in try bench.run(framesPerWorker: runs) }
         if verbose, let blas = EngineInfo.blas { print("BLAS: \(blas)") }
         let name = URL(fileURLWithPath: model).lastPathComponent

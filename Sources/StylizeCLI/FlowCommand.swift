@@ -47,7 +47,7 @@ struct FlowCommand: ParsableCommand {
         let timing = FlowTiming(width: size.width, height: size.height, preset: preset)
         let (a, b) = try reporting { () throws(PipelineError) in (try timing.readFrame(first), try timing.readFrame(second)) }
         let result = timing.run(from: a, to: b, runs: runs)
-        print("flow \(size) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
+        print("flow \(size.width)x\(size.height) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
                                                           result.flowMilliseconds, runs, result.preparationMilliseconds))
         if let output {
             var bytes = Data(capacity: 8 * size.width * size.height)

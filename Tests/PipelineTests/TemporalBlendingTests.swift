@@ -34,7 +34,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
     func run(input: String, output name: String, temporal: Bool, stability: Float? = nil) throws -> (String, VideoJobSummary) {
         let output = folder.appendingPathComponent(name).path
         let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
-        var options = VideoJobOptions(inputPath: input, outputPath: output, preset: preset)
+        var options = VideoJobOptions(inputPath: input, outputPath: output, style: StyleSettings(preset: preset))
         options.threads = 2
         options.temporal = temporal
         if let stability { options.stability = stability }
@@ -165,7 +165,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
     func testRejectsStabilityOutOfRange() throws {
         let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
         var options = VideoJobOptions(inputPath: try panningNoisyClip(frames: 2),
-                                      outputPath: folder.appendingPathComponent("x.mp4").path, preset: preset)
+                                      outputPath: folder.appendingPathComponent("x.mp4").path, style: StyleSettings(preset: preset))
         options.stability = 1.5
         XCTAssertThrowsError(try VideoStylization(options: options)) { error in
             XCTAssertEqual((error as? PipelineError)?.stage, .options)

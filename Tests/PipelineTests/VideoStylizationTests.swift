@@ -19,7 +19,7 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
 
     func options(output: String) throws -> VideoJobOptions {
         let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
-        var options = VideoJobOptions(inputPath: clip.path, outputPath: output, preset: preset)
+        var options = VideoJobOptions(inputPath: clip.path, outputPath: output, style: StyleSettings(preset: preset))
         options.threads = 2
         return options
     }

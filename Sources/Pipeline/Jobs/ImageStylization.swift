@@ -22,10 +22,6 @@ public struct ImageJobOptions: Sendable {
         self.style = style
     }
 
-    public init(inputPath: String, outputPath: String, preset: Preset) {
-        self.init(inputPath: inputPath, outputPath: outputPath, style: StyleSettings(preset: preset))
-    }
-
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
         try style.validate()

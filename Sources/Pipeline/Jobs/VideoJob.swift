@@ -32,10 +32,6 @@ public struct VideoJobOptions: Sendable {
         self.style = style
     }
 
-    public init(inputPath: String, outputPath: String, preset: Preset) {
-        self.init(inputPath: inputPath, outputPath: outputPath, style: StyleSettings(preset: preset))
-    }
-
     /// `clip.mov` + style `sketch` → `clip-sketch.mp4` in the current folder (or the input's
     /// container when it is one the encoder writes natively).
     public static func defaultOutput(for input: String, style: String) -> String {

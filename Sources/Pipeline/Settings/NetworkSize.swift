@@ -3,15 +3,9 @@
 /// `maxSize`, rounded to multiples of `multiple` (4 for a Johnson network's two
 /// stride-2 stages, 8 for the realtime networks' three) so the stages divide evenly
 /// (the output is scaled back to the frame's size).
-public struct NetworkSize: Sendable, Equatable, CustomStringConvertible {
-    public let width: Int
-    public let height: Int
+public typealias NetworkSize = PictureSize
 
-    public init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
-
+extension PictureSize {
     public init(fitting frameWidth: Int, _ frameHeight: Int, maxSize: Int, multiple: Int = 4) {
         let longer = max(frameWidth, frameHeight)
         let scale = longer > maxSize ? Double(maxSize) / Double(longer) : 1
@@ -19,6 +13,4 @@ public struct NetworkSize: Sendable, Equatable, CustomStringConvertible {
         func round(_ v: Double) -> Int { max(Int(m), Int((v / m).rounded()) * Int(m)) }
         self.init(width: round(Double(frameWidth) * scale), height: round(Double(frameHeight) * scale))
     }
-
-    public var description: String { "\(width)×\(height)" }
 }

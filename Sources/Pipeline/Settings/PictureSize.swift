@@ -1,4 +1,5 @@
-/// A picture size as people write it: "640x480".
+/// A picture's width and height: what the network paints at (`NetworkSize`), a camera's
+/// size, a benchmark's.
 public struct PictureSize: Sendable, Equatable, CustomStringConvertible {
     public let width: Int
     public let height: Int
@@ -8,7 +9,7 @@ public struct PictureSize: Sendable, Equatable, CustomStringConvertible {
         self.height = height
     }
 
-    /// "640x480" (x, X or ×); nil unless both sides are positive whole numbers.
+    /// As people write it: "640x480" (x, X or ×); nil unless both sides are positive whole numbers.
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
             .flatMap { $0.split(separator: "×", omittingEmptySubsequences: false) }
@@ -16,7 +17,7 @@ public struct PictureSize: Sendable, Equatable, CustomStringConvertible {
         self.init(width: width, height: height)
     }
 
-    public var description: String { "\(width)x\(height)" }
+    public var description: String { "\(width)×\(height)" }
 
     /// The sizes live sources and virtual cameras take: even sides (4:2:0 and YUYV pair their
     /// pixels), from 32×32 up to 7680×4320.
