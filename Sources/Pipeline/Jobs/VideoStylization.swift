@@ -45,7 +45,11 @@ public final class VideoStylization {
     /// after that picture's `progress` call; it must not keep the caller waiting.
     public func run(stop: StopSignal = StopSignal(), preview: FrameSink? = nil,
                     progress: (VideoJobProgress) -> Void = { _ in }) throws(PipelineError) -> VideoJobSummary {
-        let encoder = try EncoderSink(output: output, source: source, settings: options.encoder, stop: stop)
+        let encoder: EncoderSink
+        do throws(PipelineError) { encoder = try EncoderSink(output: output, source: source, settings: options.encoder, stop: stop) } catch {
+            preview?.close()   // the pipeline closes its sinks once it runs; before that, this does
+            throw error
+        }
         let temporal = options.blendsFrames
             ? TemporalSettings(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height) : nil
         let pipeline = FramePipeline(styles: [style], size: networkSize, threads: threads, admission: .waitForWorker,
