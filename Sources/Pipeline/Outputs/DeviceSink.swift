@@ -31,7 +31,6 @@ public final class DeviceSink: FrameSink {
     public func close() { sink.close() }
 }
 
-
 /// Where a live feed goes.
 public enum LiveDestination: Sendable, Equatable {
     /// A YUV4MPEG2 stream on standard output (`| ffplay -`, `| ffmpeg -i -`).

@@ -79,7 +79,7 @@ public final class FramePipeline {
         // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
         let ended = StopSignal()
 
-        struct Job { let sequence: Int; var prepared: PreparedFrame?; let previous: MotionFrame?; let input: SourceFrame; let look: Look }
+        struct Job { let sequence: Int; let prepared: PreparedFrame?; let previous: MotionFrame?; let input: SourceFrame; let look: Look }
         struct Done { let stylized: StylizedFrame?; let input: SourceFrame; let look: Look }
         // Live: one frame waits for the next free worker; more would only age.
         let work = FrameQueue<Job>(capacity: admission == .waitForWorker ? workers * 2 : 1)
@@ -118,15 +118,15 @@ public final class FramePipeline {
                 }
                 counters.captured(skipped: input.dropped)
                 let look = looks.current
-                var job = Job(sequence: sequence, prepared: nil, previous: nil, input: input, look: look)
+                var prepared: PreparedFrame? = nil   // nil: shown as it is (bypass)
                 if !look.bypass {
-                    do throws(MediaError) { job.prepared = try preparer.prepare(input.frame, reusing: inputBuffers.tryPop()) } catch {
+                    do throws(MediaError) { prepared = try preparer.prepare(input.frame, reusing: inputBuffers.tryPop()) } catch {
                         failure.record(PipelineError(error)); cancelAll(); return
                     }
-                    // A new style starts a fresh history: nothing links to a frame of another look.
-                    job = Job(sequence: sequence, prepared: job.prepared,
-                              previous: look.temporal && look.style == previousStyle ? previous : nil, input: input, look: look)
                 }
+                // A new style starts a fresh history: nothing links to a frame of another look.
+                let linked = !look.bypass && look.temporal && look.style == previousStyle
+                let job = Job(sequence: sequence, prepared: prepared, previous: linked ? previous : nil, input: input, look: look)
                 let admitted = admission == .waitForWorker ? work.push(job) : work.tryPush(job)
                 guard admitted else {
                     if admission == .waitForWorker || work.isCancelled { return }
