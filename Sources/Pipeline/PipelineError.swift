@@ -69,14 +69,15 @@ extension PipelineError.Setting {
         guard value >= minimum else { throw PipelineError.invalid(self, "must be at least \(minimum)\(unit) (got \(value))") }
     }
 
-    func check(_ value: Float, in range: ClosedRange<Float>) throws(PipelineError) {
+    /// Also refuses NaN and infinities.
+    func check<T: BinaryFloatingPoint>(_ value: T, in range: ClosedRange<T>) throws(PipelineError) {
         guard value.isFinite, range.contains(value) else {
-            throw PipelineError.invalid(self, "must be between \(range.lowerBound.formatted) and \(range.upperBound.formatted) (got \(value))")
+            throw PipelineError.invalid(self, "must be between \(range.lowerBound.formatted) and \(range.upperBound.formatted) (got \(value.formatted))")
         }
     }
 }
 
-private extension Float {
+private extension BinaryFloatingPoint {
     /// 0 and 1 rather than 0.0 and 1.0.
-    var formatted: String { self == rounded() ? String(Int(self)) : String(self) }
+    var formatted: String { isFinite && self == rounded() ? String(Int(self)) : "\(Double(self))" }
 }

@@ -21,6 +21,9 @@ public struct LiveOptions: Sendable {
         self.styles = styles
     }
 
+    /// The frame rates a live source may be asked for.
+    public static let frameRates: ClosedRange<Double> = 1...240
+
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
         guard !styles.isEmpty else { throw PipelineError(.style, "no style to show") }
@@ -79,7 +82,7 @@ public final class LiveStylization {
         return LiveSummary(stats: run.stats, networkSize: networkSize, workers: options.threads, elapsed: run.elapsed)
     }
 
-/// The largest network size at which a frame's whole cost fits the CPU the workers have
+    /// The largest network size at which a frame's whole cost fits the CPU the workers have
     /// per frame interval (N workers: N/fps seconds), with 10% to spare. The network is timed
     /// here (blank frame, after a warm-up); everything else a frame costs scales with it,
     /// measured with `Benchmarks/camera.sh` at 640×480 (perf: the network is ~40% of a frame's
