@@ -108,13 +108,14 @@ struct CameraCommand: ParsableCommand {
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
         // With a preview the status goes under the picture; otherwise on stderr's last line.
         let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.preset.name))
-        defer { hotkeys.close(); status.finish(); withExtendedLifetime(interrupts) {} }
-        let summary = try reporting { () throws(PipelineError) in
+        defer { withExtendedLifetime(interrupts) {} }
+        let summary = try reporting(cleanup: { hotkeys.close(); status.finish() }) { () throws(PipelineError) in
             try live.run(sinks: [sink.sink] + (terminal.map { [$0] } ?? []), controls: controls, stop: stop) { stats, look in
                 status.update(stats, look)
                 terminal?.status = status.text(stats, look)
             }
         }
+        hotkeys.close()
         status.finish()
         printToStderr("Done: " + status.summary(summary))
     }

@@ -56,15 +56,17 @@ struct PreviewCommand: ParsableCommand {
         let controls = LiveControls(styleCount: live.options.styles.count, strength: look.strength, temporal: true)
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
         let status = LiveStatusLine(enabled: false, styles: live.options.styles.map(\.preset.name))
-        defer { hotkeys.close(); terminal.closePicture(); withExtendedLifetime(interrupts) {} }
+        defer { withExtendedLifetime(interrupts) {} }
         // A still's picture stays up after the run, until a key.
         terminal.keepsPictureOnClose = plan.isStill
         if plan.isStill { terminal.status = "\(live.options.styles[0].preset.title) — q to close" }
-        _ = try reporting { () throws(PipelineError) in
+        let closeAll = { hotkeys.close(); terminal.closePicture() }
+        _ = try reporting(cleanup: closeAll) { () throws(PipelineError) in
             try live.run(sinks: [terminal], controls: controls, stop: stop) { stats, look in
                 if !plan.isStill { terminal.status = status.text(stats, look) }
             }
         }
         if plan.isStill { hotkeys.waitForQuit(stop) }
+        closeAll()
     }
 }

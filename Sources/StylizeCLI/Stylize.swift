@@ -58,7 +58,12 @@ func printToStderr(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-/// Runs `body`, turning a library error into the command line's one line and exit status.
-func reporting<T>(_ body: () throws(PipelineError) -> T) throws -> T {
-    do throws(PipelineError) { return try body() } catch { throw exitWithError(error) }
+/// Runs `body`, turning a library error into the command line's one line and exit status;
+/// `cleanup` first gives the terminal back (progress bar, status line, raw keys, preview screen)
+/// so that the line is seen.
+func reporting<T>(cleanup: () -> Void = {}, _ body: () throws(PipelineError) -> T) throws -> T {
+    do throws(PipelineError) { return try body() } catch {
+        cleanup()
+        throw exitWithError(error)
+    }
 }

@@ -91,8 +91,7 @@ struct VideoCommand: ParsableCommand {
         let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil
         // With a preview, progress is the status line under the picture.
         let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)
-        defer { bar.finish() }
-        let summary = try reporting { () throws(PipelineError) in
+        let summary = try reporting(cleanup: bar.finish) { () throws(PipelineError) in
             try job.run(stop: stop, preview: terminal) { p in
                 bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
                 terminal?.status = "Stylizing \(p.framesDone)" + (p.framesTotal.map { "/\($0)" } ?? "") + " frames, "
