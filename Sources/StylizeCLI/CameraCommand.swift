@@ -86,6 +86,7 @@ struct CameraCommand: ParsableCommand {
         let (live, source, sink) = try reporting { () throws(PipelineError) in
             guard let size = PictureSize(parsing: self.size) else { throw PipelineError.invalid(.pictureSize, "must look like 640x480") }
             let live = try size.checkedForLive()
+            if let fps { try LiveOptions.checkFrameRate(Double(fps)) }
             let source: FrameSource = if let input {
                 try FileAsCameraSource(path: input, width: live.width, height: live.height, frameRate: fps.map(Double.init), loop: loop)
             } else {

@@ -19,7 +19,6 @@ public final class CameraSource: FrameSource {
     private var sequence: Int64 = 0
 
     public init(path: String, width: Int, height: Int, frameRate: Int, driver: V4L2Driver = .system) throws(PipelineError) {
-        try PipelineError.Setting.frameRate.check(Double(frameRate), in: LiveOptions.frameRates)
         do throws(CameraError) {
             device = try CaptureDevice(path: path, width: width, height: height, framesPerSecond: frameRate, driver: driver)
         } catch { throw PipelineError(error) }

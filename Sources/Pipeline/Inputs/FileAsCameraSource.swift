@@ -26,7 +26,7 @@ public final class FileAsCameraSource: FrameSource {
         do throws(MediaError) { reader = try MediaReader(path: path) } catch { throw PipelineError(error) }
         let native = reader.info.video.frameRate?.doubleValue ?? 0
         rate = frameRate ?? (native > 0 && native <= 240 ? native : 25)
-        if let frameRate { try PipelineError.Setting.frameRate.check(frameRate, in: LiveOptions.frameRates) }
+        guard rate.isFinite, rate > 0 else { throw PipelineError.invalid(.frameRate, "must be a positive number (got \(rate))") }
         self.path = path
         self.name = (path as NSString).lastPathComponent
         self.width = width

@@ -21,8 +21,14 @@ public struct LiveOptions: Sendable {
         self.styles = styles
     }
 
-    /// The frame rates a live source may be asked for.
+    /// The frame rates a viewer may ask a live feed for (a camera's, or a file played as one).
+    /// Checked where the request comes in; a file source itself takes any positive rate.
     public static let frameRates: ClosedRange<Double> = 1...240
+
+    /// Checks a frame rate asked for by a viewer.
+    public static func checkFrameRate(_ rate: Double) throws(PipelineError) {
+        try PipelineError.Setting.frameRate.check(rate, in: frameRates)
+    }
 
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
