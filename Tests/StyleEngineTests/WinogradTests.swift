@@ -92,20 +92,52 @@ final class WinogradTests: XCTestCase {
                       + "\(zip(serial, parallel).filter { $0 != $1 }.count) of \(serial.count) values differ")
     }
 
-    /// The interpolation points were chosen for accuracy: on 128 random
-    /// channels in ±1 the worst error stays within 1e-4 of the output range
-    /// (the textbook points 0, ±1, ±2 reach about 2e-4 absolute here).
+    /// The interpolation points were chosen for accuracy. Winograd adds
+    /// rounding in its transforms on top of the sum's own, so it is judged
+    /// against a peer computed in the same run: the plain im2col convolution
+    /// (one sgemm over the same 1152 products). Its error depends on how this
+    /// machine's OpenBLAS orders the sum, and so does Winograd's; the ratio
+    /// between them much less. Measured with the Haswell, SkylakeX and
+    /// Cooperlake cores: 3.8–4.3× im2col's RMS error, 2.5–4× its worst; the
+    /// textbook points (about 3.5× less accurate, Winograd.swift) would not pass.
     func testAccuracyOnManyChannels() throws {
         let (c, m, h, w) = (128, 8, 24, 24)
         let weights = random.floats(m * c * 9), data = random.floats(c * h * w)
         let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: [("w", [m, c, 3, 3], weights)]))
-        let y = try StyleSession(model: model).run([c, h, w], data)
+        let winograd = try StyleSession(model: model).run([c, h, w], data).data
         let expected = Reference.conv(RefTensor(shape: [1, c, h, w], floats: data), RefTensor(shape: [m, c, 3, 3], floats: weights), nil)
-        var worst = 0.0
-        for (a, e) in zip(y.data, expected.data) { worst = max(worst, abs(Double(a) - e)) }
+        let direct = Self.im2colConvolution(c: c, m: m, h: h, w: w, weights: weights, data: data)
+        func errors(_ y: [Float]) -> (worst: Double, rms: Double) {
+            var worst = 0.0, squares = 0.0
+            for (a, e) in zip(y, expected.data) { let d = abs(Double(a) - e); worst = max(worst, d); squares += d * d }
+            return (worst, (squares / Double(y.count)).squareRoot())
+        }
+        let (ours, peer) = (errors(winograd), errors(direct))
+        XCTAssertLessThan(ours.rms, 6 * peer.rms, "RMS error \(ours.rms) against im2col's \(peer.rms)")
+        XCTAssertLessThan(ours.worst, 6 * peer.worst, "worst error \(ours.worst) against im2col's \(peer.worst)")
         let range = expected.data.max()! - expected.data.min()!
-        XCTAssertLessThan(worst / range, 1e-5, "worst error \(worst) over range \(range)")
-        XCTAssertLessThan(worst, 1e-4)
+        XCTAssertLessThan(ours.worst / range, 1e-5, "worst error \(ours.worst) over range \(range)")
+    }
+
+    /// The same convolution as one im2col sgemm (no Winograd), run directly.
+    private static func im2colConvolution(c: Int, m: Int, h: Int, w: Int, weights: [Float], data: [Float]) -> [Float] {
+        let geometry = PatchGeometry(imageHeight: h, imageWidth: w, gridHeight: h - 2, gridWidth: w - 2,
+                                     kernelHeight: 3, kernelWidth: 3, strideH: 1, strideW: 1,
+                                     dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0)
+        let kernel = ConvolutionKernel(ConvolutionLayout(geometry: geometry, inputChannels: c, outputChannels: m,
+                                                         groups: 1, hasBias: false))
+        var output = [Float](repeating: .nan, count: m * (h - 2) * (w - 2))
+        var scratch = [Float](repeating: 0, count: kernel.scratchCount)
+        data.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { wt in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    output.withUnsafeMutableBufferPointer { y in
+                        kernel.run(inputs: [x.baseAddress!, wt.baseAddress!], outputs: [y.baseAddress!], scratch: s.baseAddress!)
+                    }
+                }
+            }
+        }
+        return output
     }
 
     /// The transformed filters are made once per model, not once per plan:
