@@ -20,5 +20,6 @@
 // codes and struct pointers the kernel would), tests exercise the real
 // negotiation, buffer and streaming logic, not a mock of it.
 //
-// Buffer memory (mmap) is read only by CaptureDevice, through PixelConversion,
-// whose loops are the hot path: one pass per frame, no allocation.
+// Buffer memory (mmap) is read only by CaptureDevice, through PixelRepacking,
+// whose loops are the hot path: one pass per frame, no allocation, and no
+// colour maths (frames go in and out as I420; swscale in MediaIO converts).

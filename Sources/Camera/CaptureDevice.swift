@@ -5,8 +5,8 @@ import Glibc
 
 /// A webcam streaming through memory-mapped V4L2 buffers.
 ///
-/// Opening negotiates a format (native YUYV or NV12 preferred since their
-/// conversion is cheap, else RGB24, which libv4l2 emulates from MJPEG), sets
+/// Opening negotiates a format (native YUYV or NV12 preferred since they
+/// only need repacking into I420, else RGB24, which libv4l2 emulates from MJPEG), sets
 /// the frame rate and starts streaming. `nextFrame(timeout:)` always returns
 /// the newest frame: a live stylizer that falls behind should skip frames,
 /// not fall further behind.
@@ -15,8 +15,10 @@ import Glibc
 public final class CaptureDevice {
     public let path: String
     public let cardName: String
-    /// The format the camera sends (before our conversion to RGB24).
+    /// The format the camera sends (before our repacking to I420).
     public let pixelFormat: PixelFormat
+    /// What frames are handed out in: I420 for YUYV and NV12 cameras, RGB24 for the others.
+    public let layout: CapturedFrame.Layout
     public let width: Int
     public let height: Int
     /// The rate the driver settled on, nil when it cannot set one.
@@ -28,9 +30,9 @@ public final class CaptureDevice {
     private let bytesPerLine: Int
     private var mappings: [(address: UnsafeMutableRawPointer, length: Int)] = []
     private var lastSequence: UInt32?
-    /// Converted into, frame after frame: unique again as soon as the caller
+    /// Repacked into, frame after frame: unique again as soon as the caller
     /// lets go of the previous frame, so steady-state capture does not allocate.
-    private var rgbBuffer: [UInt8]
+    private var pixels: [UInt8]
     private var isOpen = true
 
     /// The bytes a complete frame occupies, row padding included.
@@ -38,7 +40,7 @@ public final class CaptureDevice {
         pixelFormat == .nv12 ? bytesPerLine * height + bytesPerLine * ((height + 1) / 2) : bytesPerLine * height
     }
 
-    /// The formats we can turn into RGB24, best first.
+    /// The formats we can take, best first: YUV ones only need repacking.
     static let formatPreference: [PixelFormat] = [.yuyv, .nv12, .rgb24]
 
     public init(path: String = "/dev/video0", width: Int = 640, height: Int = 480, framesPerSecond: Int = 30,
@@ -54,7 +56,9 @@ public final class CaptureDevice {
         bytesPerLine = session.bytesPerLine
         self.framesPerSecond = session.framesPerSecond
         mappings = session.mappings
-        rgbBuffer = [UInt8](repeating: 0, count: session.width * session.height * 3)
+        layout = session.pixelFormat == .rgb24 ? .rgb24 : .i420
+        let handedOut: PixelFormat = layout == .rgb24 ? .rgb24 : .yuv420
+        pixels = [UInt8](repeating: 0, count: handedOut.packedLayout(width: session.width, height: session.height)!.frameSize)
     }
 
     /// Everything `startStreaming` set up, handed to the instance.
@@ -185,15 +189,15 @@ public final class CaptureDevice {
 
         let source = UnsafePointer(mappings[buffer.index].address.assumingMemoryBound(to: UInt8.self))
         let (width, height, bytesPerLine, pixelFormat) = (self.width, self.height, self.bytesPerLine, self.pixelFormat)
-        rgbBuffer.withUnsafeMutableBufferPointer { rgb in
-            let output = rgb.baseAddress!
+        pixels.withUnsafeMutableBufferPointer { pixels in
+            let output = pixels.baseAddress!
             switch pixelFormat {
-            case .yuyv: PixelConversion.yuyvToRGB(source, bytesPerLine: bytesPerLine, width: width, height: height, into: output)
-            case .nv12: PixelConversion.nv12ToRGB(source, bytesPerLine: bytesPerLine, width: width, height: height, into: output)
-            default: PixelConversion.copyRGB(source, bytesPerLine: bytesPerLine, width: width, height: height, into: output)
+            case .yuyv: PixelRepacking.yuyvToI420(source, bytesPerLine: bytesPerLine, width: width, height: height, into: output)
+            case .nv12: PixelRepacking.nv12ToI420(source, bytesPerLine: bytesPerLine, width: width, height: height, into: output)
+            default: PixelRepacking.copyRows(source, bytesPerLine: bytesPerLine, rowBytes: width * 3, rows: height, into: output)
             }
         }
-        return CapturedFrame(width: width, height: height, rgb: rgbBuffer, sequence: buffer.sequence,
+        return CapturedFrame(width: width, height: height, layout: layout, pixels: pixels, sequence: buffer.sequence,
                              timestamp: buffer.timestampSeconds, dropped: dropped)
     }
 

@@ -93,37 +93,23 @@ public final class LoopbackOutput: VideoSink {
 
     deinit { close() }
 
-    public func write(rgb: [UInt8], width: Int, height: Int) throws(CameraError) {
-        try checkFrame(width: width, height: height, bytes: rgb.count, needed: width * height * 3)
-        let format = self.format
-        rgb.withUnsafeBufferPointer { source in
-            converted.withUnsafeMutableBufferPointer { destination in
-                switch format {
-                case .yuyv: PixelConversion.rgbToYUYV(source.baseAddress!, width: width, height: height, into: destination.baseAddress!)
-                case .i420: PixelConversion.rgbToI420(source.baseAddress!, width: width, height: height, into: destination.baseAddress!)
-                }
-            }
-        }
-        try send()
-    }
-
-    public func write(i420: UnsafeRawBufferPointer, width: Int, height: Int) throws(CameraError) {
-        let chroma = ((width + 1) / 2) * ((height + 1) / 2)
-        try checkFrame(width: width, height: height, bytes: i420.count, needed: width * height + 2 * chroma)
+    /// Repacks the picture into the device's format (I420 → YUYV: chroma rows doubled; I420:
+    /// the planes' rows packed) and sends it.
+    public func write(_ picture: I420Planes) throws(CameraError) {
+        try checkFrame(width: picture.width, height: picture.height)
         let format = self.format
         converted.withUnsafeMutableBufferPointer { destination in
-            let source = i420.baseAddress!.assumingMemoryBound(to: UInt8.self)
             switch format {
-            case .yuyv: PixelConversion.i420ToYUYV(source, width: width, height: height, into: destination.baseAddress!)
-            case .i420: destination.baseAddress!.update(from: source, count: width * height + 2 * chroma)
+            case .yuyv: PixelRepacking.i420ToYUYV(picture, into: destination.baseAddress!)
+            case .i420: PixelRepacking.packI420(picture, into: destination.baseAddress!)
             }
         }
         try send()
     }
 
-    private func checkFrame(width: Int, height: Int, bytes: Int, needed: Int) throws(CameraError) {
+    private func checkFrame(width: Int, height: Int) throws(CameraError) {
         guard isOpen else { throw CameraError.systemError(path: path, operation: "writing after close", errno: EBADF) }
-        guard width == self.width, height == self.height, bytes >= needed else {
+        guard width == self.width, height == self.height else {
             throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
         }
     }

@@ -50,36 +50,19 @@ public final class Y4MWriter: VideoSink {
     deinit { close() }
 
     /// "YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg": progressive, square
-    /// pixels, 4:2:0 with centred chroma (what our averaging produces).
+    /// pixels, 4:2:0 with centred chroma.
     public var header: String {
         "YUV4MPEG2 W\(width) H\(height) F\(frameRate.numerator):\(frameRate.denominator) Ip A1:1 C420jpeg\n"
     }
 
-    public func write(rgb: [UInt8], width: Int, height: Int) throws(CameraError) {
-        try checkFrame(width: width, height: height, bytes: rgb.count, needed: width * height * 3)
-        rgb.withUnsafeBufferPointer { source in
-            frame.withUnsafeMutableBufferPointer {
-                PixelConversion.rgbToI420(source.baseAddress!, width: width, height: height,
-                                          into: $0.baseAddress! + Self.frameMarker.count)
-            }
-        }
-        try writeFrame()
-    }
-
-    public func write(i420: UnsafeRawBufferPointer, width: Int, height: Int) throws(CameraError) {
-        let planes = frame.count - Self.frameMarker.count
-        try checkFrame(width: width, height: height, bytes: i420.count, needed: planes)
-        frame.withUnsafeMutableBufferPointer {
-            UnsafeMutableRawPointer($0.baseAddress! + Self.frameMarker.count).copyMemory(from: i420.baseAddress!, byteCount: planes)
-        }
-        try writeFrame()
-    }
-
-    private func checkFrame(width: Int, height: Int, bytes: Int, needed: Int) throws(CameraError) {
+    /// Copies the planes' rows after "FRAME\n" and writes the frame.
+    public func write(_ picture: I420Planes) throws(CameraError) {
         guard isOpen else { throw CameraError.systemError(path: "fd \(fileDescriptor)", operation: "writing after close", errno: EBADF) }
-        guard width == self.width, height == self.height, bytes >= needed else {
-            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
+        guard picture.width == width, picture.height == height else {
+            throw CameraError.frameSizeMismatch(expected: "\(width)×\(height)", got: "\(picture.width)×\(picture.height)")
         }
+        frame.withUnsafeMutableBufferPointer { PixelRepacking.packI420(picture, into: $0.baseAddress! + Self.frameMarker.count) }
+        try writeFrame()
     }
 
     private func writeFrame() throws(CameraError) {

@@ -35,6 +35,12 @@ public struct ColorDescription: Sendable, Equatable, CustomStringConvertible {
         matrix: Int(AVCOL_SPC_UNSPECIFIED.rawValue), range: Int(AVCOL_RANGE_UNSPECIFIED.rawValue),
         chromaLocation: Int(AVCHROMA_LOC_UNSPECIFIED.rawValue))
 
+    /// BT.601 (SMPTE 170M) matrix, limited range, nothing else said: what webcams send.
+    public static let bt601LimitedRange = ColorDescription(
+        primaries: Int(AVCOL_PRI_UNSPECIFIED.rawValue), transfer: Int(AVCOL_TRC_UNSPECIFIED.rawValue),
+        matrix: Int(AVCOL_SPC_SMPTE170M.rawValue), range: Int(AVCOL_RANGE_MPEG.rawValue),
+        chromaLocation: Int(AVCHROMA_LOC_UNSPECIFIED.rawValue))
+
     /// True when the range is tagged full ("pc"/"jpeg").
     public var isFullRange: Bool { range == Int(AVCOL_RANGE_JPEG.rawValue) }
 

@@ -16,15 +16,17 @@ final class CaptureDeviceTests: XCTestCase {
         let first = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
         XCTAssertEqual(first.width, 320)
         XCTAssertEqual(first.height, 240)
-        XCTAssertEqual(first.rgb.count, 320 * 240 * 3)
+        XCTAssertEqual(first.layout, .i420)
+        XCTAssertEqual(first.pixels.count, 320 * 240 * 3 / 2)
         XCTAssertEqual(first.sequence, 0)
         XCTAssertEqual(first.dropped, 0)
-        XCTAssertLessThanOrEqual(maximumDifference(first.rgb, FakeTestPattern.rgb(width: 320, height: 240, frameNumber: 0)), 3)
+        // YUYV → I420 is a repack: the pattern's samples come through exactly.
+        XCTAssertEqual(first.pixels, FakeTestPattern.i420(width: 320, height: 240, frameNumber: 0))
 
         kernel.produceFrames(1)
         let second = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
         XCTAssertEqual(second.sequence, 1)
-        XCTAssertEqual(FakeTestPattern.frameNumber(inRGB: second.rgb, width: 320, height: 240), 1)
+        XCTAssertEqual(FakeTestPattern.frameNumber(inI420: second.pixels, width: 320, height: 240), 1)
         XCTAssertEqual(second.timestamp - first.timestamp, 1.0 / 30, accuracy: 0.001)
 
         camera.close()
@@ -55,7 +57,8 @@ final class CaptureDeviceTests: XCTestCase {
         XCTAssertEqual(camera.pixelFormat, .nv12)
         kernel.produceFrames(1)
         let frame = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
-        XCTAssertLessThanOrEqual(maximumDifference(frame.rgb, FakeTestPattern.rgb(width: 320, height: 240, frameNumber: 0)), 3)
+        XCTAssertEqual(frame.layout, .i420)
+        XCTAssertEqual(frame.pixels, FakeTestPattern.i420(width: 320, height: 240, frameNumber: 0))
     }
 
     func testMJPEGCameraUsesLibv4l2sEmulatedRGB24() throws {
@@ -67,7 +70,8 @@ final class CaptureDeviceTests: XCTestCase {
         XCTAssertEqual(camera.pixelFormat, .rgb24)
         kernel.produceFrames(1)
         let frame = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
-        XCTAssertEqual(frame.rgb, FakeTestPattern.rgb(width: 320, height: 240, frameNumber: 0))
+        XCTAssertEqual(frame.layout, .rgb24)
+        XCTAssertEqual(frame.pixels, FakeTestPattern.rgb(width: 320, height: 240, frameNumber: 0))
     }
 
     func testMJPEGOnlyCameraIsAClearError() {
@@ -108,7 +112,7 @@ final class CaptureDeviceTests: XCTestCase {
         kernel.produceFrames(3)
         let frame = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
         XCTAssertEqual(frame.sequence, 2)
-        XCTAssertEqual(FakeTestPattern.frameNumber(inRGB: frame.rgb, width: 320, height: 240), 2)
+        XCTAssertEqual(FakeTestPattern.frameNumber(inI420: frame.pixels, width: 320, height: 240), 2)
         XCTAssertEqual(frame.dropped, 2)
         XCTAssertEqual(camera.droppedFrames, 2)
 
@@ -158,7 +162,7 @@ final class CaptureDeviceTests: XCTestCase {
         XCTAssertEqual(next.dropped, 3)
     }
 
-    /// The RGB buffer is reused, but never under a frame the caller still holds.
+    /// The pixel buffer is reused, but never under a frame the caller still holds.
     func testHeldFramesAreNotOverwritten() throws {
         let kernel = makeKernel()
         let camera = try CaptureDevice(width: 320, height: 240, driver: kernel.driver)
@@ -166,7 +170,7 @@ final class CaptureDeviceTests: XCTestCase {
         let held = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
         kernel.produceFrames(1)
         _ = try XCTUnwrap(camera.nextFrame(timeout: 0.1))
-        XCTAssertEqual(FakeTestPattern.frameNumber(inRGB: held.rgb, width: 320, height: 240), 0)
+        XCTAssertEqual(FakeTestPattern.frameNumber(inI420: held.pixels, width: 320, height: 240), 0)
     }
 
     /// poll can report readiness that DQBUF then does not find (another

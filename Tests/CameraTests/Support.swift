@@ -2,7 +2,7 @@
 import CameraTestSupport
 import XCTest
 
-/// The largest per-channel difference between two RGB24 pictures.
+/// The largest difference between two pictures, byte by byte.
 func maximumDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
     precondition(a.count == b.count)
     var worst = 0
@@ -28,4 +28,13 @@ func cameraError<Value>(_ body: () throws(CameraError) -> Value, file: StaticStr
     } catch {
         return error
     }
+}
+
+/// Writes tightly packed I420 bytes to a sink.
+func write(_ i420: [UInt8], width: Int = 320, height: Int = 240, to sink: VideoSink) throws(CameraError) {
+    let result: Result<Void, CameraError> = i420.withUnsafeBytes { bytes in
+        let picture = I420Planes(packed: bytes, width: width, height: height)!
+        do throws(CameraError) { return .success(try sink.write(picture)) } catch { return .failure(error) }
+    }
+    try result.get()
 }

@@ -11,8 +11,8 @@ public final class CameraSource: FrameSource {
     public let frameRate: Double?
     public var name: String { device.path }
     public let device: CaptureDevice
-    /// Scales when the camera gave another size, and always converts to the 4:2:0 YUV the
-    /// live pipeline's outputs take (bypass frames go out as they are).
+    /// Scales when the camera gave another size, and converts RGB24 cameras' pictures to the
+    /// 4:2:0 YUV the pipeline works in (bypass frames go out as they are).
     private let resizer: FrameResizer
     /// How long `next()` waits for a camera that sends nothing before giving up.
     private let stallTimeout: Double = 5
@@ -45,16 +45,20 @@ public final class CameraSource: FrameSource {
             // the queue; trust it when it is plausible.
             let stamp = (0...1).contains(now - captured.timestamp) ? captured.timestamp : now
             let pts = sequence
-            let made: Result<VideoFrame, MediaError> = captured.rgb.withUnsafeBytes { bytes in
+            // I420 from a YUYV/NV12 camera is already the pipeline's format; RGB24 gets its one
+            // colour conversion in the resizer, into the BT.601 matrix webcams' YUV uses.
+            let layout = captured.layout
+            let made: Result<VideoFrame, MediaError> = captured.pixels.withUnsafeBytes { bytes in
                 do throws(MediaError) {
                     return .success(try VideoFrame(width: captured.width, height: captured.height,
-                                                   pixelFormatName: "rgb24", pts: pts, bytes: bytes))
+                                                   pixelFormatName: layout == .i420 ? "yuv420p" : "rgb24", pts: pts,
+                                                   color: .bt601LimitedRange, bytes: bytes))
                 } catch { return .failure(error) }
             }
             var frame: VideoFrame
             do throws(MediaError) {
                 frame = try made.get()
-                frame = try resizer.resize(frame)
+                if layout != .i420 || captured.width != width || captured.height != height { frame = try resizer.resize(frame) }
             } catch { throw PipelineError(error) }
             sequence += 1
             return .frame(SourceFrame(frame: frame, captured: stamp, dropped: captured.dropped))

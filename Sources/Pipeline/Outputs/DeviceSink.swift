@@ -3,11 +3,9 @@ import Foundation
 import MediaIO
 
 /// A virtual camera or a YUV4MPEG2 stream (anything `Camera` calls a `VideoSink`) as a live
-/// output: the pipeline's 4:2:0 frames go out without a round trip through RGB.
+/// output: the pipeline's 4:2:0 frames go out from their own planes, repacked at most (YUYV).
 public final class DeviceSink: FrameSink {
     public let sink: VideoSink
-    /// The frame's planes packed for the sink, reused from frame to frame.
-    private var packed: [UInt8] = []
 
     public init(_ sink: VideoSink) {
         self.sink = sink
@@ -17,13 +15,10 @@ public final class DeviceSink: FrameSink {
         guard frame.pixelFormatName == "yuv420p" else {
             throw PipelineError(.output, "internal: live frames must be yuv420p, got \(frame.pixelFormatName)")
         }
-        guard frame.copyPixelBytes(into: &packed) else {
-            throw PipelineError(.output, "internal: could not read a \(frame.width)×\(frame.height) live frame's pixels")
-        }
-        let written: Result<Void, CameraError> = packed.withUnsafeBytes { raw in
-            do throws(CameraError) {
-                return .success(try sink.write(i420: raw, width: frame.width, height: frame.height))
-            } catch { return .failure(error) }
+        let written: Result<Void, CameraError> = frame.withPlanes { planes in
+            let picture = I420Planes(width: frame.width, height: frame.height, y: planes[0].base, yStride: planes[0].stride,
+                                     u: planes[1].base, uStride: planes[1].stride, v: planes[2].base, vStride: planes[2].stride)
+            do throws(CameraError) { return .success(try sink.write(picture)) } catch { return .failure(error) }
         }
         do throws(CameraError) { try written.get() } catch { throw PipelineError(error) }
     }
