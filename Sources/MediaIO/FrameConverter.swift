@@ -32,13 +32,13 @@ final class PicturePool: @unchecked Sendable {
     deinit { av_buffer_pool_uninit(&pool) }
 }
 
+/// How finely the composed picture keeps colour: 4:2:0 for video encoders, full resolution for stills.
+public enum ChromaLayout: Sendable { case subsampled, full }
+
 /// Pixel conversion between decoded frames and the planar float RGB the style network takes.
 /// One per thread: it holds SwsContexts and scratch buffers, reused between frames (no per-frame
 /// allocation for a repeated size; output pictures come from a buffer pool). `Sendable` only so it can
 /// be handed to its thread; never use one converter from two threads at once.
-/// How finely the composed picture keeps colour: 4:2:0 for video encoders, full resolution for stills.
-public enum ChromaLayout: Sendable { case subsampled, full }
-
 public final class FrameConverter: @unchecked Sendable {
     private let toRGB = Scaler()
     private let fromRGB = Scaler()
@@ -131,18 +131,16 @@ public final class FrameConverter: @unchecked Sendable {
     }
 
     /// The output picture at the original frame's size in the encoder's format (yuv420p, or yuv444p with
-    /// `chroma: .full` for stills; full range when the original was): `stylized` (planar RGB 0...255, any size, clamped) is scaled to the original's
-    /// size (bicubic), then blended: result = original + strength·(stylized − original). With
-    /// `preserveColors` only luminance comes from the stylized picture; chroma stays the original's.
-    /// pts, duration and isConcealed come from `original`.
+    /// `chroma: .full` for stills; full range when the original was): `stylized` (planar RGB 0...255, any
+    /// size, clamped) scaled to the original's size (bicubic) in the original's matrix and range. Before
+    /// it becomes a frame, `mix` (when given) gets its planes, writable, and the original's in the same
+    /// layout, to blend them (the look's strength: colour work, Pipeline's). pts, duration and
+    /// isConcealed come from `original`.
     public func compose(stylized: UnsafePointer<Float>, width: Int, height: Int, original: VideoFrame,
-                        strength: Float, preserveColors: Bool,
-                        chroma: ChromaLayout = .subsampled) throws(MediaError) -> VideoFrame {
+                        chroma: ChromaLayout = .subsampled,
+                        mix: ((_ picture: [MutablePlane], _ original: [Plane]) -> Void)? = nil) throws(MediaError) -> VideoFrame {
         guard width > 0, height > 0 else {
             throw MediaError(.invalidArgument, "compose: invalid stylized size \(width)×\(height)")
-        }
-        guard strength.isFinite else {
-            throw MediaError(.invalidArgument, "compose: strength must be a number, got \(strength)")
         }
         let orig = original.frame
         let outWidth = orig.width, outHeight = orig.height
@@ -173,31 +171,24 @@ public final class FrameConverter: @unchecked Sendable {
                 flags: (upscaling || width == outWidth ? SWS_BICUBIC : SWS_AREA) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                 srcMatrix: matrix, srcFullRange: true, dstMatrix: matrix, dstFullRange: fullRange))
 
-            // 3. The original in the same layout (its own planes when it already is).
-            let base: FrameRef
-            let sameLayout = chroma == .full
-                ? (orig.format == AV_PIX_FMT_YUV444P || orig.format == AV_PIX_FMT_YUVJ444P)
-                : (orig.format == AV_PIX_FMT_YUV420P || orig.format == AV_PIX_FMT_YUVJ420P)
-            if sameLayout {
-                base = orig
-            } else {
-                base = try FrameConverter.scratch(&originalScratch, outWidth, outHeight, format)
-                try toYUV.scale(orig, into: base, setup: Scaler.Setup(
-                    srcWidth: outWidth, srcHeight: outHeight, srcFormat: orig.format.rawValue,
-                    dstWidth: outWidth, dstHeight: outHeight, dstFormat: format.rawValue,
-                    flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
-                    srcMatrix: matrix, srcFullRange: origIsRGB || orig.fullRange,
-                    dstMatrix: matrix, dstFullRange: fullRange))
-            }
-
-            // 4. Blend, plane by plane.
-            let chromaWidth = chroma == .full ? outWidth : (outWidth + 1) / 2
-            let chromaHeight = chroma == .full ? outHeight : (outHeight + 1) / 2
-            let planes = [(0, outWidth, outHeight, strength),
-                          (1, chromaWidth, chromaHeight, preserveColors ? 0 : strength),
-                          (2, chromaWidth, chromaHeight, preserveColors ? 0 : strength)]
-            for (plane, planeWidth, planeHeight, weight) in planes {
-                FrameConverter.blend(original: base, into: out, plane: plane, width: planeWidth, height: planeHeight, strength: weight)
+            // 3. The original in the same layout (its own planes when it already is), for the caller's blend.
+            if let mix {
+                let base: FrameRef
+                let sameLayout = chroma == .full
+                    ? (orig.format == AV_PIX_FMT_YUV444P || orig.format == AV_PIX_FMT_YUVJ444P)
+                    : (orig.format == AV_PIX_FMT_YUV420P || orig.format == AV_PIX_FMT_YUVJ420P)
+                if sameLayout {
+                    base = orig
+                } else {
+                    base = try FrameConverter.scratch(&originalScratch, outWidth, outHeight, format)
+                    try toYUV.scale(orig, into: base, setup: Scaler.Setup(
+                        srcWidth: outWidth, srcHeight: outHeight, srcFormat: orig.format.rawValue,
+                        dstWidth: outWidth, dstHeight: outHeight, dstFormat: format.rawValue,
+                        flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
+                        srcMatrix: matrix, srcFullRange: origIsRGB || orig.fullRange,
+                        dstMatrix: matrix, dstFullRange: fullRange))
+                }
+                withExtendedLifetime(base) { mix(out.planes(), base.planes().map(Plane.init)) }
             }
 
             // 5. Metadata.
@@ -206,28 +197,6 @@ public final class FrameConverter: @unchecked Sendable {
             return VideoFrame(frame: out, pts: original.pts, duration: original.duration, isConcealed: original.isConcealed)
         } catch {
             throw MediaError(.internalFailure, "composing a \(outWidth)×\(outHeight) frame: \(error.text)")
-        }
-    }
-
-    /// out = original + strength·(out − original) on one 8-bit plane (strength 1 leaves `out`,
-    /// strength 0 copies the original).
-    private static func blend(original: FrameRef, into out: FrameRef, plane: Int, width: Int, height: Int, strength: Float) {
-        guard let src = original.data(plane), let dst = out.data(plane) else { return }
-        let srcStride = original.linesize(plane), dstStride = out.linesize(plane)
-        if strength == 1 { return }
-        if strength == 0 {
-            for y in 0..<height { (dst + y * dstStride).update(from: src + y * srcStride, count: width) }
-            return
-        }
-        let alpha = Int((strength * 65536).rounded())
-        for y in 0..<height {
-            let o = src + y * srcStride
-            let t = dst + y * dstStride
-            for x in 0..<width {
-                let base = Int(o[x])
-                let value = base + ((Int(t[x]) - base) * alpha + 32768) >> 16
-                t[x] = UInt8(clamping: value)
-            }
         }
     }
 }

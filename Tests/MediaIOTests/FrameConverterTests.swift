@@ -1,4 +1,5 @@
-// FrameConverter: decoded frames ⇄ planar float RGB, and the strength/preserve-colours blend.
+// FrameConverter: decoded frames ⇄ planar float RGB; the stylized picture composed at the original's size
+// and layout, with the original's planes beside it (the strength blend itself is Pipeline's: CompositionTests).
 import Foundation
 import XCTest
 @testable import MediaIO
@@ -55,10 +56,25 @@ final class FrameConverterTests: XCTestCase {
     }
 
     private func compose(_ converter: FrameConverter, _ stylized: [Float], _ width: Int, _ height: Int, _ original: VideoFrame,
-                         strength: Float, preserve: Bool = false) throws -> VideoFrame {
+                         mix: (([MutablePlane], [Plane]) -> Void)? = nil) throws -> VideoFrame {
         try stylized.withUnsafeBufferPointer {
-            try converter.compose(stylized: $0.baseAddress!, width: width, height: height, original: original,
-                                  strength: strength, preserveColors: preserve)
+            try converter.compose(stylized: $0.baseAddress!, width: width, height: height, original: original, mix: mix)
+        }
+    }
+
+    /// A mix that takes the original's planes: the composed picture is then the original in the output layout.
+    private let takeOriginal: ([MutablePlane], [Plane]) -> Void = { picture, original in
+        for (p, o) in zip(picture, original) {
+            for y in 0..<p.height { (p.base + y * p.stride).update(from: o.base + y * o.stride, count: p.width) }
+        }
+    }
+
+    /// A mix halfway between the two (any mix that reads both planes).
+    private let halfway: ([MutablePlane], [Plane]) -> Void = { picture, original in
+        for (p, o) in zip(picture, original) {
+            for y in 0..<p.height {
+                for x in 0..<p.width { p.base[y * p.stride + x] = UInt8((Int(p.base[y * p.stride + x]) + Int(o.base[y * o.stride + x])) / 2) }
+            }
         }
     }
 
@@ -71,14 +87,6 @@ final class FrameConverterTests: XCTestCase {
         let path = folder.file(name)
         try Tools.ffmpeg(arguments, output: path)
         try body(MediaReader(path: path))
-    }
-
-    /// Planes of a packed yuv420p buffer.
-    private func planes(_ frame: VideoFrame) -> (y: ArraySlice<UInt8>, u: ArraySlice<UInt8>, v: ArraySlice<UInt8>) {
-        let bytes = frame.pixelBytes()
-        let n = frame.width * frame.height
-        let c = ((frame.width + 1) / 2) * ((frame.height + 1) / 2)
-        return (bytes[0..<n], bytes[n..<(n + c)], bytes[(n + c)..<(n + 2 * c)])
     }
 
     // MARK: planarRGB
@@ -143,10 +151,15 @@ final class FrameConverterTests: XCTestCase {
 
     // MARK: compose
 
-    func testComposeStrengthZeroIsTheOriginal() throws {
+    func testComposeHandsMixBothPicturesPlanes() throws {
         let original = try rampFrame(width: 64, height: 48)
         let converter = FrameConverter()
-        let out = try compose(converter, solidPlanar(width: 32, height: 24, rgb: (255, 0, 255)), 32, 24, original, strength: 0)
+        var sizes: [[Int]] = []
+        let out = try compose(converter, solidPlanar(width: 32, height: 24, rgb: (255, 0, 255)), 32, 24, original) { picture, source in
+            sizes = zip(picture, source).map { [$0.width, $0.height, $1.width, $1.height] }
+            self.takeOriginal(picture, source)
+        }
+        XCTAssertEqual(sizes, [[64, 48, 64, 48], [32, 24, 32, 24], [32, 24, 32, 24]])
         XCTAssertEqual(out.pixelFormatName, "yuv420p")
         XCTAssertEqual(out.width, 64)
         XCTAssertEqual(out.height, 48)
@@ -156,55 +169,20 @@ final class FrameConverterTests: XCTestCase {
         XCTAssertFalse(out.isConcealed)
     }
 
-    func testComposeStrengthOneIsTheStylized() throws {
+    func testComposeScalesAndClampsTheStylized() throws {
         let original = try rampFrame(width: 64, height: 48)
         let converter = FrameConverter()
         // Stylized at a smaller size, with values outside 0...255 that must be clamped.
         var stylized = solidPlanar(width: 20, height: 15, rgb: (10, 200, 30))
         stylized[0] = -50
         stylized[20 * 15 + 1] = 400
-        let out = try compose(converter, stylized, 20, 15, original, strength: 1)
+        let out = try compose(converter, stylized, 20, 15, original)
         let back = try planar(converter, out, 64, 48)
         let n = 64 * 48
         for (plane, expected) in [(0, Float(10)), (1, 200), (2, 30)] {
             let values = back[(plane * n)..<((plane + 1) * n)]
             let mean = values.reduce(0, +) / Float(n)
             XCTAssertEqual(mean, expected, accuracy: 3, "plane \(plane)")
-        }
-    }
-
-    func testComposeHalfStrengthIsTheMidpoint() throws {
-        let original = try yuvFrame(width: 32, height: 32, y: 60, u: 100, v: 150)
-        let converter = FrameConverter()
-        let full = try compose(converter, solidPlanar(width: 32, height: 32, rgb: (240, 240, 240)), 32, 32, original, strength: 1)
-        let half = try compose(converter, solidPlanar(width: 32, height: 32, rgb: (240, 240, 240)), 32, 32, original, strength: 0.5)
-        let (fy, fu, fv) = planes(full), (hy, hu, hv) = planes(half)
-        for (a, b, o) in [(fy, hy, UInt8(60)), (fu, hu, 100), (fv, hv, 150)] {
-            for (s, h) in zip(a, b) {
-                XCTAssertEqual(Double(h), (Double(o) + Double(s)) / 2, accuracy: 1)
-            }
-        }
-    }
-
-    func testPreserveColorsKeepsChroma() throws {
-        let original = try rampFrame(width: 64, height: 48)
-        let converter = FrameConverter()
-        let stylized = solidPlanar(width: 64, height: 48, rgb: (30, 220, 90))
-        let styled = try compose(converter, stylized, 64, 48, original, strength: 1)
-        let kept = try compose(converter, stylized, 64, 48, original, strength: 1, preserve: true)
-        let (oy, ou, ov) = planes(original), (sy, su, _) = planes(styled), (ky, ku, kv) = planes(kept)
-        XCTAssertEqual(ku, ou, "U from the original")
-        XCTAssertEqual(kv, ov, "V from the original")
-        XCTAssertEqual(ky, sy, "Y from the stylized picture")
-        XCTAssertNotEqual(ky, oy)
-        XCTAssertNotEqual(su, ou, "without preserveColors the chroma changes")
-
-        let halfKept = try compose(converter, stylized, 64, 48, original, strength: 0.5, preserve: true)
-        let (hy, hu, _) = planes(halfKept)
-        XCTAssertEqual(hu, ou)
-        for (i, h) in hy.enumerated() {
-            let o = Double(oy[oy.startIndex + i]), s = Double(sy[sy.startIndex + i])
-            XCTAssertEqual(Double(h), (o + s) / 2, accuracy: 1)
         }
     }
 
@@ -215,12 +193,12 @@ final class FrameConverterTests: XCTestCase {
             guard case .video(let frame)? = try reader.next() else { return XCTFail("no frame") }
             let converter = FrameConverter()
             let rgb = try planar(converter, frame, 16, 12)
-            let out = try compose(converter, rgb, 16, 12, frame, strength: 0)
+            let out = try compose(converter, rgb, 16, 12, frame, mix: takeOriginal)
             XCTAssertEqual(out.width, 33)
             XCTAssertEqual(out.height, 25)
             XCTAssertEqual(out.pixelFormatName, "yuv420p")
             XCTAssertTrue(out.color.isFullRange, "full-range input gives full-range output")
-            // Strength 0 of a 4:2:2 original: its picture in 4:2:0, so RGB of both agree closely (a range or
+            // The original's planes of a 4:2:2 original are its picture in 4:2:0, so RGB of both agree closely (a range or
             // matrix mix-up would shift every pixel).
             let a = try planar(converter, frame, 33, 25), b = try planar(converter, out, 33, 25)
             let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
@@ -229,16 +207,10 @@ final class FrameConverterTests: XCTestCase {
             XCTAssertEqual(b[0], 200, accuracy: 4)
 
             let concealed = VideoFrame(frame: frame.frame, pts: 99, duration: 1, isConcealed: true)
-            let composed = try compose(converter, rgb, 16, 12, concealed, strength: 1)
+            let composed = try compose(converter, rgb, 16, 12, concealed)
             XCTAssertTrue(composed.isConcealed)
             XCTAssertEqual(composed.pts, 99)
         }
-    }
-
-    func testComposeRejectsNonFiniteStrength() throws {
-        let original = try yuvFrame(width: 8, height: 8, y: 100, u: 128, v: 128)
-        XCTAssertThrowsError(try compose(FrameConverter(), solidPlanar(width: 8, height: 8, rgb: (0, 0, 0)), 8, 8, original,
-                                         strength: .nan))
     }
 
     // MARK: Frames and threads
@@ -247,6 +219,8 @@ final class FrameConverterTests: XCTestCase {
         let frame = try yuvFrame(width: 5, height: 3, y: 1, u: 2, v: 3)
         XCTAssertEqual(frame.pixelBytes(), [UInt8](repeating: 1, count: 15) + [2, 2, 2, 2, 2, 2] + [3, 3, 3, 3, 3, 3])
         XCTAssertEqual(frame.pts, 7)
+        let planes = frame.withPlanes { $0.map { [$0.width, $0.height, Int($0.base[0])] } }
+        XCTAssertEqual(planes, [[5, 3, 1], [3, 2, 2], [3, 2, 3]])
         XCTAssertThrowsError(try [UInt8](repeating: 0, count: 10).withUnsafeBytes {
             try VideoFrame(width: 5, height: 3, pixelFormatName: "yuv420p", pts: 0, bytes: $0)
         }, "too few bytes")
@@ -258,10 +232,11 @@ final class FrameConverterTests: XCTestCase {
     func testConvertersOnManyThreadsShareFrames() throws {
         let frames = try (0..<6).map { i in try rgbFrame(width: 48, height: 32) { x, y in (UInt8((x * 5 + i * 20) % 256), UInt8(y * 7), 128) } }
         // Reference results on this thread.
+        let halfway = self.halfway
         let reference = FrameConverter()
         let expected = try frames.map { frame -> [UInt8] in
             let rgb = try planar(reference, frame, 24, 16)
-            return try compose(reference, rgb, 24, 16, frame, strength: 0.7).pixelBytes()
+            return try compose(reference, rgb, 24, 16, frame, mix: halfway).pixelBytes()
         }
         final class Results: @unchecked Sendable {
             let lock = NSLock()
@@ -281,7 +256,7 @@ final class FrameConverterTests: XCTestCase {
                     }
                     let out = try buffer.withUnsafeBufferPointer {
                         try converter.compose(stylized: $0.baseAddress!, width: 24, height: 16, original: frameList[index],
-                                              strength: 0.7, preserveColors: false)
+                                              mix: halfway)
                     }
                     if out.pixelBytes() != expected[index] {
                         results.lock.lock(); results.mismatches += 1; results.lock.unlock()
@@ -315,7 +290,7 @@ final class FrameConverterBenchmark: XCTestCase {
         start = Date()
         for _ in 0..<rounds {
             _ = try rgb.withUnsafeBufferPointer {
-                try converter.compose(stylized: $0.baseAddress!, width: 960, height: 540, original: frame, strength: 0.8, preserveColors: false)
+                try converter.compose(stylized: $0.baseAddress!, width: 960, height: 540, original: frame)
             }
         }
         let compose = Date().timeIntervalSince(start) / Double(rounds)

@@ -18,9 +18,9 @@ final class RealClipTests: XCTestCase {
         for input in list.split(separator: ":").map(String.init) {
             let output = folder.file(((input as NSString).lastPathComponent as NSString).deletingPathExtension + "." + ext)
             let started = Date()
-            // MEDIAIO_REAL_COMPOSE=1: RGB at full size, composed back at strength 1 (a colour round trip).
+            // MEDIAIO_REAL_COMPOSE=1: RGB at full size, composed back (a colour round trip).
             let compose = env["MEDIAIO_REAL_COMPOSE"] != nil
-            let result = try roundTrip(input, to: output, throughConverter: compose, preset: "veryfast", styleDivisor: 1, strength: 1)
+            let result = try roundTrip(input, to: output, throughConverter: compose, preset: "veryfast", styleDivisor: 1)
             let seconds = Date().timeIntervalSince(started)
             let inProbe = try Probe(input), outProbe = try Probe(output)
             let inPackets = try Probe.videoPacketCount(input), outPackets = try Probe.videoPacketCount(output)

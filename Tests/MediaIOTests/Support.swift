@@ -195,11 +195,11 @@ struct RoundTripResult {
 }
 
 /// Reads `input` and writes every video frame (optionally through FrameConverter: RGB at 1/`styleDivisor`
-/// size, composed back at `strength`) and
+/// size, composed back) and
 /// audio packet to `output`.
 @discardableResult
 func roundTrip(_ input: String, to output: String, throughConverter: Bool = false, preset: String = "ultrafast",
-               keepAudio: Bool = true, styleDivisor: Int = 2, strength: Float = 0.5) throws -> RoundTripResult {
+               keepAudio: Bool = true, styleDivisor: Int = 2) throws -> RoundTripResult {
     let reader = try MediaReader(path: input)
     var settings = EncoderSettings()
     settings.preset = preset
@@ -219,8 +219,7 @@ func roundTrip(_ input: String, to output: String, throughConverter: Bool = fals
                     if buffer.count != 3 * w * h { buffer = [Float](repeating: 0, count: 3 * w * h) }
                     try buffer.withUnsafeMutableBufferPointer { try converter.planarRGB(from: frame, width: w, height: h, into: $0.baseAddress!) }
                     let composed = try buffer.withUnsafeBufferPointer {
-                        try converter.compose(stylized: $0.baseAddress!, width: w, height: h, original: frame,
-                                              strength: strength, preserveColors: false)
+                        try converter.compose(stylized: $0.baseAddress!, width: w, height: h, original: frame)
                     }
                     try writer.write(composed)
                 } else {

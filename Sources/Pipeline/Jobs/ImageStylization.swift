@@ -73,16 +73,15 @@ public final class ImageStylization {
         let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
                                      threads: max(1, options.threads))
         let stylized = try stylizer.stylize(frame)
-        do throws(MediaError) {
-            let picture = try stylized.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
-                try FrameConverter().compose(stylized: buffer.baseAddress!, width: stylized.width, height: stylized.height,
-                                             original: frame, strength: options.style.strength,
-                                             preserveColors: options.style.preserveColors, chroma: .full)
+        do throws(PipelineError) {
+            let picture = try FrameConverter().compose(stylized, strength: options.style.strength,
+                                                       preserveColors: options.style.preserveColors, chroma: .full)
+            do throws(MediaError) { try StillImageWriter.write(picture, to: output.temporaryPath, format: format) } catch {
+                throw PipelineError(error)
             }
-            try StillImageWriter.write(picture, to: output.temporaryPath, format: format)
         } catch {
             output.discard()
-            throw PipelineError(error)
+            throw error
         }
         try output.commit()
         return ImageJobSummary(outputPath: output.finalPath, width: frame.width, height: frame.height,

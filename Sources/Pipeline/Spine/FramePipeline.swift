@@ -187,13 +187,8 @@ public final class FramePipeline {
                     if done.look.temporal {
                         blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
                     }
-                    do throws(MediaError) {
-                        picture = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(MediaError) in
-                            try composer.compose(stylized: buffer.baseAddress!, width: frame.width, height: frame.height,
-                                                 original: frame.original, strength: done.look.strength,
-                                                 preserveColors: styles[done.look.style].settings.preserveColors)
-                        }
-                    } catch { throw PipelineError(error) }
+                    picture = try composer.compose(frame, strength: done.look.strength,
+                                                   preserveColors: styles[done.look.style].settings.preserveColors)
                     resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
                 } else {
                     picture = done.input.frame
