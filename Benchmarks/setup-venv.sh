@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Makes .venv-bench (gitignored) with the pinned peer software of
 # Benchmarks/requirements.txt: ONNX Runtime (CPU), onnx, numpy, OpenCV
-# (headless, for the optical-flow benchmark) and torch.
+# (headless, for the optical-flow benchmark and flicker.sh's judge), Pillow and torch.
 # Idempotent: a venv whose recorded requirements match is left as it is.
 #
 # Usage: Benchmarks/setup-venv.sh [--no-torch]
-#   --no-torch   everything but torch (all the benchmarks need;
-#                torch is for Tools/parity/export_models.py).
+#   --no-torch   everything but torch (all the benchmarks need but flicker.sh's
+#                style loss; torch is also for Tools/parity/export_models.py).
 # Prints the venv's python path on the last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."

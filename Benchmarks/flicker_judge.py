@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The judge of Benchmarks/flicker.sh (issue 16): flicker, detail and look of a per-frame and a
+temporal stylization of one clip, measured with OpenCV, not with Stylize's own flow, so the
+blend cannot grade its own homework.
+
+  flicker_judge.py clip --name N --split S --input CUT.mp4 --perframe P.mp4 --temporal T.mp4
+                        [--fps-perframe X --fps-temporal Y] [--style-image PAINTING] --out DIR
+      judges one clip: writes DIR/N.json and the crop DIR/N.png
+  flicker_judge.py report DIR
+      prints the table of every DIR/*.json, the worst row per column and a dev/holdout summary
+
+Warping error (Lai et al. 2018, "Learning Blind Video Temporal Consistency"): for t = 1…T−1,
+  E_t = Σ_x M_t(x) Σ_c (O_t(x,c) − O_{t−1}(x + b_t(x), c))² / (3 Σ_x M_t(x))
+on 0…1 RGB, where b_t is the flow t → t−1 and M_t the non-occlusion mask on frame t's grid; the
+video's error is the mean of E_t (a pair with an empty mask scores 0, as in Lai et al.'s script).
+The flows are OpenCV's DIS (preset MEDIUM) computed on the INPUT frames at the benchmark size,
+both directions; M_t drops pixels that fail the forward–backward test, sit on a motion boundary
+(Lai et al.'s detect_occlusion, after Ruder et al. 2016) or come from outside frame t−1. The
+same flows and masks judge the per-frame output, the temporal output and the input itself (the
+floor: what interpolation and flow error alone leave).
+
+Detail: mean gradient magnitude (forward differences on luma), temporal ÷ per-frame.
+Look: VGG Gram style loss (Benchmarks/style_loss.py) on a few evenly spaced frames, the same
+frames both ways; needs torch, and is left out (—) with a note when torch is missing.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+GAP_MARK, GRADIENT_MARK, STYLE_MARK = 0.80, 0.95, 0.10   # issue 16's "done when"
+STYLE_FRAMES = 6       # frames sampled for the style loss (VGG on 2 cores is the slow part)
+CROP = 128             # crop side at benchmark size; shown 2× (nearest) so strokes stay visible
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+def probe_size(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=width,height", "-of", "csv=p=0", path],
+                         capture_output=True, text=True, check=True).stdout
+    w, h = out.strip().split(",")[:2]
+    return int(w), int(h)
+
+
+def decode(path, size):
+    """Every frame of `path` as N×H×W×3 uint8 RGB at `size` (w, h). passthrough keeps ffmpeg from
+    duplicating or dropping frames on VFR clips, so frame i of every file is the same instant."""
+    w, h = size
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0",
+                          "-vf", f"scale={w}:{h}:flags=bicubic+accurate_rnd+full_chroma_int",
+                          "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+
+
+# --- flow, mask, warping error --------------------------------------------------------------
+
+def luma(rgb):
+    """0…1 luma (BT.601) of uint8 or 0…1 RGB frames."""
+    x = rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 1.0)
+    return x @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def sample(field, flow):
+    """`field` (H×W×C) read at x + flow(x), bilinear, border replicated."""
+    h, w = flow.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(field, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def non_occlusion(back, fwd):
+    """1 where the flow t → t−1 (`back`) is trusted, on frame t's grid; `fwd` is t−1 → t."""
+    h, w = back.shape[:2]
+    fwd_at = sample(fwd, back)                     # where x lands in t−1, that frame's flow back
+    lhs = np.sum((back + fwd_at) ** 2, axis=2)     # a round trip should come home
+    occluded = lhs > 0.01 * (np.sum(back ** 2, axis=2) + np.sum(fwd_at ** 2, axis=2)) + 0.5
+    du = np.gradient(back[..., 0])
+    dv = np.gradient(back[..., 1])
+    boundary = du[0] ** 2 + du[1] ** 2 + dv[0] ** 2 + dv[1] ** 2 > 0.01 * np.sum(back ** 2, axis=2) + 0.002
+    gx, gy = np.meshgrid(np.arange(w), np.arange(h))
+    tx, ty = gx + back[..., 0], gy + back[..., 1]
+    outside = (tx < 0) | (tx > w - 1) | (ty < 0) | (ty > h - 1)
+    return (~(occluded | boundary | outside)).astype(np.float32)
+
+
+def flows_and_masks(frames):
+    """For t = 1…T−1: (flow t → t−1, non-occlusion mask of t), DIS MEDIUM on the frames' luma."""
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    gray = [np.clip(luma(f) * 255 + 0.5, 0, 255).astype(np.uint8) for f in frames]
+    out = []
+    for t in range(1, len(frames)):
+        back = dis.calc(gray[t], gray[t - 1], None)
+        fwd = dis.calc(gray[t - 1], gray[t], None)
+        out.append((back, non_occlusion(back, fwd)))
+    return out
+
+
+def pair_errors(frames, flows):
+    """E_t for t = 1…T−1 and, for the crop, the per-pixel masked error maps."""
+    x = frames.astype(np.float32) / 255.0 if frames.dtype == np.uint8 else frames
+    errors, maps = [], []
+    for t, (back, mask) in enumerate(flows, start=1):
+        d2 = np.sum((x[t] - sample(x[t - 1], back)) ** 2, axis=2) * mask
+        m = mask.sum()
+        errors.append(float(d2.sum() / (3 * m)) if m > 0 else 0.0)
+        maps.append(d2)
+    return errors, maps
+
+
+def warping_error(frames, flows):
+    errors, _ = pair_errors(frames, flows)
+    return float(np.mean(errors)) if errors else 0.0
+
+
+def mean_gradient(frames):
+    """Mean over frames of mean √(gx² + gy²), forward differences on 0…1 luma."""
+    total = 0.0
+    for f in frames:
+        y = luma(f)
+        gx, gy = y[:-1, 1:] - y[:-1, :-1], y[1:, :-1] - y[:-1, :-1]
+        total += float(np.mean(np.sqrt(gx * gx + gy * gy)))
+    return total / len(frames)
+
+
+def gap_closed(per_frame, temporal, floor):
+    """Share of the per-frame → floor gap that temporal blending closes; None where per-frame
+    is not above the floor (nothing to close)."""
+    return (per_frame - temporal) / (per_frame - floor) if per_frame > floor else None
+
+
+# --- the crop -------------------------------------------------------------------------------
+
+def crop_sheet(path, inp, per, tem, flows, per_maps):
+    """input | per-frame | temporal, a CROP×CROP window of frame t (top) and t+1 (bottom), 2×.
+    t is the middle pair, or the nearest one whose mask covers half the frame (not a cut);
+    the window is where the per-frame output flickers most at t+1, so flicker and smear show."""
+    n = len(flows)
+    order = sorted(range(n), key=lambda i: abs(i - n // 2))
+    i = next((i for i in order if flows[i][1].mean() >= 0.5), order[0])   # pair (t, t+1) = (i, i+1)
+    h, w = per_maps[i].shape
+    side = min(CROP, h, w)
+    box = cv2.boxFilter(per_maps[i], -1, (side, side), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    half = side // 2
+    valid = box[half:h - side + half + 1, half:w - side + half + 1]    # windows fully inside
+    cy, cx = np.unravel_index(np.argmax(valid), valid.shape)
+    y0, x0 = int(cy), int(cx)
+    tiles = []
+    for t in (i, i + 1):
+        row = [np.repeat(np.repeat(v[t, y0:y0 + side, x0:x0 + side], 2, 0), 2, 1) for v in (inp, per, tem)]
+        tiles.append(np.concatenate([np.pad(r, ((2, 2), (2, 2), (0, 0)), constant_values=255) for r in row], 1))
+    sheet = np.concatenate(tiles, 0)
+    band = np.full((28, sheet.shape[1], 3), 255, np.uint8)
+    label = f"input | per-frame | temporal   frames {i}, {i + 1} (top, bottom)   crop x{x0} y{y0} {side}px, 2x"
+    cv2.putText(band, label, (6, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.imwrite(path, cv2.cvtColor(np.concatenate([band, sheet], 0), cv2.COLOR_RGB2BGR))
+    return {"frame": i, "x": x0, "y": y0, "side": side}
+
+
+# --- one clip -------------------------------------------------------------------------------
+
+def style_change(style_image, per, tem):
+    """(temporal ÷ per-frame − 1 of the style loss, note); None and why when it cannot be had."""
+    if not style_image:
+        return None, "no painting given (--no-style-loss, or no style.jpg in the preset or beside the .onnx)"
+    try:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import style_loss
+    except ImportError as e:
+        return None, f"style loss needs torch and Pillow ({e}): run Benchmarks/setup-venv.sh without --no-torch"
+    judge = style_loss.StyleLoss(style_image)
+    idx = np.unique(np.linspace(0, len(per) - 1, STYLE_FRAMES).round().astype(int))
+    lp, lt = judge.of_frames(per[idx]), judge.of_frames(tem[idx])
+    return lt / lp - 1, f"{len(idx)} frames at {style_loss.WIDTH} px wide"
+
+
+def judge_clip(a):
+    size = probe_size(a.input)
+    inp, per, tem = decode(a.input, size), decode(a.perframe, size), decode(a.temporal, size)
+    if not (len(inp) == len(per) == len(tem)) or len(inp) < 2:
+        sys.exit(f"flicker_judge: {a.name}: frame counts differ or too few "
+                 f"(input {len(inp)}, per-frame {len(per)}, temporal {len(tem)})")
+    flows = flows_and_masks(inp)
+    floor = warping_error(inp, flows)
+    per_errors, per_maps = pair_errors(per, flows)
+    wp, wt = float(np.mean(per_errors)), warping_error(tem, flows)
+    style, style_note = style_change(a.style_image, per, tem)
+    os.makedirs(a.out, exist_ok=True)
+    crop = crop_sheet(os.path.join(a.out, a.name + ".png"), inp, per, tem, flows, per_maps)
+    result = {
+        "name": a.name, "split": a.split, "frames": len(inp), "size": list(size),
+        "floor": floor, "per_frame": wp, "temporal": wt, "gap_closed": gap_closed(wp, wt, floor),
+        "gradient_ratio": mean_gradient(tem) / mean_gradient(per),
+        "style_change": style, "style_note": style_note,
+        "fps_per_frame": a.fps_perframe, "fps_temporal": a.fps_temporal,
+        "mask_coverage": float(np.mean([m.mean() for _, m in flows])), "crop": crop,
+    }
+    with open(os.path.join(a.out, a.name + ".json"), "w") as f:
+        json.dump(result, f, indent=1)
+
+
+# --- the report -----------------------------------------------------------------------------
+
+def fmt(v, spec, none="—"):
+    return none if v is None else format(v, spec)
+
+
+# key, header, width, format, and how bad a value is (the worst row has the largest):
+# more flicker, less of the gap closed, less detail, a style loss further from per-frame, fewer fps.
+COLUMNS = [
+    ("floor", "floor", 9, ".6f", lambda v: v),
+    ("per_frame", "per-frame", 9, ".6f", lambda v: v),
+    ("temporal", "temporal", 9, ".6f", lambda v: v),
+    ("gap_closed", "closed", 7, ".0%", lambda v: -v),
+    ("gradient_ratio", "grad", 5, ".2f", lambda v: -v),
+    ("style_change", "style", 6, "+.1%", abs),
+    ("fps_per_frame", "fps-pf", 6, ".2f", lambda v: -v),
+    ("fps_temporal", "fps-tmp", 7, ".2f", lambda v: -v),
+]
+
+
+def passes(r):
+    """Issue 16's marks: gap ≥ 80% (where there is one), gradient ratio ≥ 0.95, style ±10%."""
+    return ((r["gap_closed"] is None or r["gap_closed"] >= GAP_MARK) and r["gradient_ratio"] >= GRADIENT_MARK
+            and (r["style_change"] is None or abs(r["style_change"]) <= STYLE_MARK))
+
+
+def report(a):
+    rows = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(a.dir, "*.json")))]
+    if not rows:
+        sys.exit(f"flicker_judge: no results in {a.dir}")
+    rows.sort(key=lambda r: (r["split"] != "dev", r["name"]))
+    head = f"{'clip':<19} {'split':<7} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
+    print(head)
+    for r in rows:
+        print(f"{r['name']:<19} {r['split']:<7} "
+              + " ".join(f"{fmt(r[k], f):>{w}}" for k, _, w, f, _ in COLUMNS) + ("  yes" if passes(r) else "  no"))
+    print("\nworst per column:")
+    for k, h, _, f, badness in COLUMNS:
+        have = [r for r in rows if r[k] is not None]
+        if not have:
+            continue
+        r = max(have, key=lambda r: badness(r[k]))
+        print(f"  {h:<9} {fmt(r[k], f):>9}  {r['name']}")
+    print("\nsplit    clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal")
+    for split in ("dev", "holdout", "all"):
+        s = [r for r in rows if split in ("all", r["split"])]
+        if not s:
+            continue
+        gaps = [r["gap_closed"] for r in s if r["gap_closed"] is not None]
+        grads = [r["gradient_ratio"] for r in s]
+        styles = [r["style_change"] for r in s if r["style_change"] is not None]
+        # Throughput over the split: all frames over all seconds (a slow clip weighs its time).
+        fps = [sum(r["frames"] for r in s) / sum(r["frames"] / r[k] for r in s) if all(r[k] for r in s) else None
+               for k in ("fps_per_frame", "fps_temporal")]
+        print(f"{split:<8} {len(s):>5} {sum(map(passes, s)):>5}"
+              f"  {fmt(min(gaps) if gaps else None, '.0%'):>11} / {fmt(float(np.median(gaps)) if gaps else None, '.0%'):<12}"
+              f"  {min(grads):>7.2f} / {np.mean(grads):<7.2f}  {fmt(float(np.mean(styles)) if styles else None, '+.1%'):>12}"
+              f"  {fmt(fps[0], '.2f'):>8} → {fmt(fps[1], '.2f')}")
+    notes = sorted({r["style_note"] for r in rows if r["style_change"] is None})
+    for n in notes:
+        print(f"style loss left out: {n}")
+    print(f"marks (issue 16): closed ≥ {GAP_MARK:.0%} where per-frame is above the floor (— otherwise), "
+          f"grad ≥ {GRADIENT_MARK}, style within ±{STYLE_MARK:.0%}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("clip", help="judge one clip")
+    c.add_argument("--name", required=True)
+    c.add_argument("--split", default="dev")
+    c.add_argument("--input", required=True, help="the benchmark cut the two outputs were made from")
+    c.add_argument("--perframe", required=True)
+    c.add_argument("--temporal", required=True)
+    c.add_argument("--fps-perframe", type=float)
+    c.add_argument("--fps-temporal", type=float)
+    c.add_argument("--style-image", default="", help="the painting, for the style loss ('' leaves it out)")
+    c.add_argument("--out", required=True, help="folder for NAME.json and NAME.png")
+    r = sub.add_parser("report", help="print the table of a folder of results")
+    r.add_argument("dir")
+    a = p.parse_args()
+    judge_clip(a) if a.command == "clip" else report(a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Self-check of Benchmarks/flicker_judge.py on synthetic sequences whose answer is known:
+
+- a static textured scene: the flow is zero, the mask covers the frame, warping error ~0;
+- the same texture translating by an exact integer shift per frame, "stylized" by the identity:
+  DIS must find the shift, and warping the previous frame along it must reproduce this one, so
+  the error stays ~0 (this is what makes the input's own error a floor: flow and interpolation
+  error only); the strip that enters the frame has no source and must be masked out;
+- independent per-frame noise (σ) added to that output, judged with the clean input's flows:
+  the error rises to about 2σ² (the variance of a difference of two independent noises);
+- the helpers: gap closed (None where per-frame is not above the floor) and the gradient
+  ratio's measure (identical → same value, blurred → lower).
+
+  .venv-bench/bin/python Benchmarks/test_flicker_judge.py     (Benchmarks/setup-venv.sh --no-torch)
+"""
+import os
+import sys
+import unittest
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flicker_judge as judge  # noqa: E402
+
+H, W, SHIFT, N = 120, 160, 3, 6
+
+
+def texture(h, w, seed=0):
+    """Smooth random RGB texture (uint8): DIS needs structure at several scales, and a blurred
+    texture keeps bilinear interpolation error small."""
+    rng = np.random.default_rng(seed)
+    t = rng.random((h, w, 3)).astype(np.float32)
+    t = cv2.GaussianBlur(t, (0, 0), 2.0)
+    t = (t - t.min()) / (t.max() - t.min())
+    return (t * 255 + 0.5).astype(np.uint8)
+
+
+def translating(n=N, shift=SHIFT):
+    """n crops of a larger texture, moving `shift` px left per frame: content moves right→left
+    across the view, i.e. frame t(x) = frame t−1(x + shift)."""
+    big = texture(H, W + shift * n, seed=1)
+    return np.stack([big[:, shift * t:shift * t + W] for t in range(n)])
+
+
+class FlickerJudgeTests(unittest.TestCase):
+    def test_static_scene_scores_zero(self):
+        frames = np.stack([texture(H, W)] * N)
+        flows = judge.flows_and_masks(frames)
+        self.assertEqual(len(flows), N - 1)
+        for back, mask in flows:
+            self.assertLess(np.abs(back).max(), 0.05)
+            self.assertGreater(mask.mean(), 0.99)
+        self.assertLess(judge.warping_error(frames, flows), 1e-7)
+
+    def test_integer_translation_identity_scores_near_zero(self):
+        frames = translating()
+        flows = judge.flows_and_masks(frames)
+        for back, mask in flows:
+            inside = mask > 0
+            # Flow t → t−1 points SHIFT px right (where this pixel was in the previous frame).
+            self.assertAlmostEqual(float(np.median(back[..., 0][inside])), SHIFT, delta=0.05)
+            self.assertAlmostEqual(float(np.median(back[..., 1][inside])), 0, delta=0.05)
+            # The right SHIFT columns came from outside frame t−1: no source, masked out.
+            self.assertEqual(float(mask[:, W - SHIFT + 1:].max()), 0.0)
+            self.assertGreater(mask.mean(), 0.8)
+        self.assertLess(judge.warping_error(frames, flows), 1e-5)
+
+    def test_independent_noise_raises_the_error_to_about_two_sigma_squared(self):
+        frames = translating()
+        flows = judge.flows_and_masks(frames)      # judged with the clean input's flows
+        clean = judge.warping_error(frames, flows)
+        sigma = 0.03
+        rng = np.random.default_rng(2)
+        noisy = frames.astype(np.float32) / 255 + rng.normal(0, sigma, frames.shape).astype(np.float32)
+        err = judge.warping_error(noisy, flows)
+        self.assertGreater(err, 20 * clean)
+        # Bilinear warping at a near-integer flow barely averages the noise: ≈ 2σ².
+        self.assertGreater(err, 1.6 * sigma ** 2)
+        self.assertLess(err, 2.4 * sigma ** 2)
+
+    def test_gap_closed(self):
+        self.assertAlmostEqual(judge.gap_closed(0.010, 0.004, 0.002), 0.75)
+        self.assertIsNone(judge.gap_closed(0.002, 0.001, 0.003))   # per-frame below the floor
+        self.assertIsNone(judge.gap_closed(0.002, 0.001, 0.002))
+
+    def test_mean_gradient_drops_when_blurred(self):
+        frames = translating()
+        blurred = np.stack([cv2.GaussianBlur(f, (0, 0), 1.5) for f in frames])
+        self.assertAlmostEqual(judge.mean_gradient(frames) / judge.mean_gradient(frames.copy()), 1.0)
+        self.assertLess(judge.mean_gradient(blurred) / judge.mean_gradient(frames), 0.8)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
