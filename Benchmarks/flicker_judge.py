@@ -19,6 +19,12 @@ both directions; M_t drops pixels that fail the forward–backward test, sit on 
 same flows and masks judge the per-frame output, the temporal output and the input itself (the
 floor: what interpolation and flow error alone leave).
 
+The frames are warped bicubically (OpenCV's INTER_CUBIC), not bilinearly as in Lai et al.'s
+script: at a half-pixel offset a bilinear warp itself takes about a fifth of the detail of a
+painted frame (mean gradient ×0.79, against ×0.99 bicubic), so with it a texture carried exactly
+along the motion still scores as flicker, and a blurrier output scores better — the judge would
+reward the smear issue 16 is about. Lai et al.'s bilinear figure is kept beside it ("closed-lin").
+
 Detail: mean gradient magnitude (forward differences on luma), temporal ÷ per-frame.
 Look: VGG Gram style loss (Benchmarks/style_loss.py) on a few evenly spaced frames, the same
 frames both ways; needs torch, and is left out (—) with a note when torch is missing.
@@ -67,11 +73,11 @@ def luma(rgb):
     return x @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def sample(field, flow):
-    """`field` (H×W×C) read at x + flow(x), bilinear, border replicated."""
+def sample(field, flow, interpolation=cv2.INTER_LINEAR):
+    """`field` (H×W×C) read at x + flow(x), border replicated."""
     h, w = flow.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(field, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+    return cv2.remap(field, gx + flow[..., 0], gy + flow[..., 1], interpolation,
                      borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -102,20 +108,20 @@ def flows_and_masks(frames):
     return out
 
 
-def pair_errors(frames, flows):
+def pair_errors(frames, flows, interpolation=cv2.INTER_CUBIC):
     """E_t for t = 1…T−1 and, for the crop, the per-pixel masked error maps."""
     x = frames.astype(np.float32) / 255.0 if frames.dtype == np.uint8 else frames
     errors, maps = [], []
     for t, (back, mask) in enumerate(flows, start=1):
-        d2 = np.sum((x[t] - sample(x[t - 1], back)) ** 2, axis=2) * mask
+        d2 = np.sum((x[t] - sample(x[t - 1], back, interpolation)) ** 2, axis=2) * mask
         m = mask.sum()
         errors.append(float(d2.sum() / (3 * m)) if m > 0 else 0.0)
         maps.append(d2)
     return errors, maps
 
 
-def warping_error(frames, flows):
-    errors, _ = pair_errors(frames, flows)
+def warping_error(frames, flows, interpolation=cv2.INTER_CUBIC):
+    errors, _ = pair_errors(frames, flows, interpolation)
     return float(np.mean(errors)) if errors else 0.0
 
 
@@ -190,12 +196,14 @@ def judge_clip(a):
     floor = warping_error(inp, flows)
     per_errors, per_maps = pair_errors(per, flows)
     wp, wt = float(np.mean(per_errors)), warping_error(tem, flows)
+    bilinear = [warping_error(v, flows, cv2.INTER_LINEAR) for v in (inp, per, tem)]
     style, style_note = style_change(a.style_image, per, tem)
     os.makedirs(a.out, exist_ok=True)
     crop = crop_sheet(os.path.join(a.out, a.name + ".png"), inp, per, tem, flows, per_maps)
     result = {
         "name": a.name, "split": a.split, "frames": len(inp), "size": list(size),
         "floor": floor, "per_frame": wp, "temporal": wt, "gap_closed": gap_closed(wp, wt, floor),
+        "bilinear": bilinear, "gap_closed_bilinear": gap_closed(bilinear[1], bilinear[2], bilinear[0]),
         "gradient_ratio": mean_gradient(tem) / mean_gradient(per),
         "style_change": style, "style_note": style_note,
         "fps_per_frame": a.fps_perframe, "fps_temporal": a.fps_temporal,
@@ -218,6 +226,7 @@ COLUMNS = [
     ("per_frame", "per-frame", 9, ".6f", lambda v: v),
     ("temporal", "temporal", 9, ".6f", lambda v: v),
     ("gap_closed", "closed", 7, ".0%", lambda v: -v),
+    ("gap_closed_bilinear", "closed-lin", 10, ".0%", lambda v: -v),
     ("gradient_ratio", "grad", 5, ".2f", lambda v: -v),
     ("style_change", "style", 6, "+.1%", abs),
     ("fps_per_frame", "fps-pf", 6, ".2f", lambda v: -v),
@@ -239,6 +248,7 @@ def report(a):
     head = f"{'clip':<19} {'split':<7} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
     print(head)
     for r in rows:
+        r.setdefault("gap_closed_bilinear", None)   # results judged before the bilinear column
         print(f"{r['name']:<19} {r['split']:<7} "
               + " ".join(f"{fmt(r[k], f):>{w}}" for k, _, w, f, _ in COLUMNS) + ("  yes" if passes(r) else "  no"))
     print("\nworst per column:")

@@ -8,6 +8,9 @@
   error only); the strip that enters the frame has no source and must be masked out;
 - independent per-frame noise (σ) added to that output, judged with the clean input's flows:
   the error rises to about 2σ² (the variance of a difference of two independent noises);
+- a crisp texture moving by half a pixel a frame, carried exactly: the bicubic warp of the
+  judge leaves it near the floor, while Lai et al.'s bilinear warp charges it as flicker (why the
+  judge warps bicubically);
 - the helpers: gap closed (None where per-frame is not above the floor) and the gradient
   ratio's measure (identical → same value, blurred → lower).
 
@@ -78,6 +81,20 @@ class FlickerJudgeTests(unittest.TestCase):
         # Bilinear warping at a near-integer flow barely averages the noise: ≈ 2σ².
         self.assertGreater(err, 1.6 * sigma ** 2)
         self.assertLess(err, 2.4 * sigma ** 2)
+
+    def test_a_crisp_texture_carried_exactly_is_not_charged_as_flicker(self):
+        # Detail about a pixel fine, moving 0.5 px per frame: made at twice the size and moved
+        # 1 px there, then halved, so every frame is exact.
+        big = texture(2 * H, 2 * W + N, seed=3)
+        frames = np.stack([cv2.resize(big[:, t:t + 2 * W], (W, H), interpolation=cv2.INTER_AREA) for t in range(N)])
+        flows = judge.flows_and_masks(frames)
+        cubic = judge.warping_error(frames, flows)
+        bilinear = judge.warping_error(frames, flows, cv2.INTER_LINEAR)
+        noise = frames.astype(np.float32) / 255 + np.random.default_rng(5).normal(0, 0.03, frames.shape).astype(np.float32)
+        flicker = judge.warping_error(noise, flows)
+        print(f"carried crisp texture: cubic {cubic:.2e}, bilinear {bilinear:.2e}; with σ 0.03 flicker {flicker:.2e}")
+        self.assertLess(cubic, bilinear / 3)
+        self.assertLess(cubic, flicker / 4)
 
     def test_gap_closed(self):
         self.assertAlmostEqual(judge.gap_closed(0.010, 0.004, 0.002), 0.75)
