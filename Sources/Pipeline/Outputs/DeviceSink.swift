@@ -15,10 +15,14 @@ public final class DeviceSink: FrameSink {
         guard frame.pixelFormatName == "yuv420p" else {
             throw PipelineError(.output, "internal: live frames must be yuv420p, got \(frame.pixelFormatName)")
         }
-        let written: Result<Void, CameraError> = frame.withPlanes { planes in
+        let written: Result<Void, CameraError>? = frame.withPlanes { planes in
+            guard planes.count >= 3 else { return nil }
             let picture = I420Planes(width: frame.width, height: frame.height, y: planes[0].base, yStride: planes[0].stride,
                                      u: planes[1].base, uStride: planes[1].stride, v: planes[2].base, vStride: planes[2].stride)
             do throws(CameraError) { return .success(try sink.write(picture)) } catch { return .failure(error) }
+        }
+        guard let written else {
+            throw PipelineError(.output, "internal: could not read a \(frame.width)×\(frame.height) live frame's planes")
         }
         do throws(CameraError) { try written.get() } catch { throw PipelineError(error) }
     }
