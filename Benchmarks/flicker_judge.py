@@ -274,11 +274,11 @@ def report(a):
     if not rows:
         sys.exit(f"flicker_judge: no results in {a.dir}")
     rows.sort(key=lambda r: (SPLITS.index(r["split"]) if r["split"] in SPLITS else len(SPLITS), r["name"]))
-    head = f"{'clip':<19} {'split':<7} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
+    head = f"{'clip':<19} {'split':<9} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
     print(head)
     for r in rows:
         r.setdefault("gap_closed_bilinear", None)   # results judged before the bilinear column
-        print(f"{r['name']:<19} {r['split']:<7} "
+        print(f"{r['name']:<19} {r['split']:<9} "
               + " ".join(f"{fmt(r[k], f):>{w}}" for k, _, w, f, _ in COLUMNS) + ("  yes" if passes(r) else "  no"))
     print("\nworst per column:")
     for k, h, _, f, badness in COLUMNS:
@@ -287,7 +287,7 @@ def report(a):
             continue
         r = max(have, key=lambda r: badness(r[k]))
         print(f"  {h:<9} {fmt(r[k], f):>9}  {r['name']}")
-    print("\nsplit    clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal")
+    print("\nsplit     clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal")
     for split in SPLITS + ("all",):
         s = [r for r in rows if split in ("all", r["split"])]
         if not s:
@@ -298,7 +298,7 @@ def report(a):
         # Throughput over the split: all frames over all seconds (a slow clip weighs its time).
         fps = [sum(r["frames"] for r in s) / sum(r["frames"] / r[k] for r in s) if all(r[k] for r in s) else None
                for k in ("fps_per_frame", "fps_temporal")]
-        print(f"{split:<8} {len(s):>5} {sum(map(passes, s)):>5}"
+        print(f"{split:<9} {len(s):>5} {sum(map(passes, s)):>5}"
               f"  {fmt(min(gaps) if gaps else None, '.0%'):>11} / {fmt(float(np.median(gaps)) if gaps else None, '.0%'):<12}"
               f"  {min(grads):>7.2f} / {np.mean(grads):<7.2f}  {fmt(float(np.mean(styles)) if styles else None, '+.1%'):>12}"
               f"  {fmt(fps[0], '.2f'):>8} → {fmt(fps[1], '.2f')}")
