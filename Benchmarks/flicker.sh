@@ -15,20 +15,23 @@
 #   style      VGG Gram style loss change, temporal vs per-frame (Benchmarks/style_loss.py)
 #   fps-pf, fps-tmp   end-to-end frames/s of `stylize video` (all workers), both ways
 #
-# then the worst row per column and a dev/holdout summary. Per clip it keeps, in the output
+# The synthetic clips (split synthetic, Benchmarks/devset/synth.py: photos under known camera
+# motions, with camera noise) are judged along their exact motion instead of DIS.
+#
+# then the worst row per column and a summary per split. Per clip it keeps, in the output
 # folder, a crop sheet NAME.png (input | per-frame | temporal, frame t over frame t+1), the
 # numbers NAME.json, the two stylized videos, and the printed table in table.txt.
 #
 # Usage: Benchmarks/flicker.sh [options] [-- FLAGS...]
 #   --style S        preset name or .onnx (default: $STYLE, else the default preset)
 #   --frames N       frames per clip (default: $FRAMES, else 60)
-#   --clips SPEC     dev | holdout | all (default) | NAME,NAME,...
+#   --clips SPEC     dev | holdout | synthetic | all (default) | NAME,NAME,...
 #   --out DIR        output folder (default: .work/bench-flicker/run-DATE)
 #   --no-style-loss  skip the style loss (and torch: the venv is made with --no-torch)
 #   -- FLAGS...      extra `stylize video` flags for the temporal run only, to compare settings
 #                    (e.g. -- --stability 0.95)
 #   STYLIZE_BIN=PATH a prebuilt binary instead of building (Benchmarks/lib.sh)
-# A full run (18 clips, 60 frames) takes about 23 minutes on this project's 2-core machine
+# A full run (18 real clips, 60 frames) takes about 23 minutes on this project's 2-core machine
 # (stylizing is most of it; the judge takes ~20 s a clip, two thirds of it the style loss).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,14 +62,15 @@ rm -f "$out"/*.json   # a reused folder reports this run only
 # Which clips: by split or by name, from the manifest.
 manifest=Benchmarks/devset/clips.tsv
 case $clips in
-  all|dev|holdout) names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" || $2 == s) { print $1 }' "$manifest") ;;
+  all|dev|holdout|synthetic) names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" || $2 == s) { print $1 }' "$manifest") ;;
   *) names=${clips//,/ } ;;
 esac
 [ -n "$names" ] || { echo "flicker.sh: no clips match '$clips'" >&2; exit 2; }
 
 # fetch.sh is idempotent (a re-hash when cached) and prints: name split ... path (last column).
+# It renders the synthetic clips with this venv's OpenCV.
 # shellcheck disable=SC2086 # names are words
-listing=$(Benchmarks/devset/fetch.sh $names)
+listing=$(STYLIZE_BENCH_PYTHON=$python Benchmarks/devset/fetch.sh $names)
 
 # The painting the style loss compares with: the preset's style.jpg, or one beside the .onnx.
 painting=
@@ -109,7 +113,9 @@ while read -r name split _ _ _ _ _ _ _ src; do
   cut=$(cut_clip "$name" "$src")
   fps_p=$(stylize_clip "$cut" "$out/videos/$name-perframe.mp4" --no-temporal)
   fps_t=$(stylize_clip "$cut" "$out/videos/$name-temporal.mp4" "${temporal_flags[@]}")
-  "$python" Benchmarks/flicker_judge.py clip --name "$name" --split "$split" --input "$cut" \
+  flow=${src%.*}.flow.npz   # a synthetic clip's exact motion (fetch.sh renders it beside the clip)
+  [ -f "$flow" ] || flow=
+  "$python" Benchmarks/flicker_judge.py clip --name "$name" --split "$split" --input "$cut" --flow "$flow" \
     --perframe "$out/videos/$name-perframe.mp4" --temporal "$out/videos/$name-temporal.mp4" \
     --fps-perframe "$fps_p" --fps-temporal "$fps_t" --style-image "$painting" --out "$out" </dev/null
 done <<<"$listing"

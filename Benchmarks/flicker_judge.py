@@ -4,10 +4,11 @@ temporal stylization of one clip, measured with OpenCV, not with Stylize's own f
 blend cannot grade its own homework.
 
   flicker_judge.py clip --name N --split S --input CUT.mp4 --perframe P.mp4 --temporal T.mp4
-                        [--fps-perframe X --fps-temporal Y] [--style-image PAINTING] --out DIR
+                        [--fps-perframe X --fps-temporal Y] [--style-image PAINTING]
+                        [--flow CLIP.flow.npz] --out DIR
       judges one clip: writes DIR/N.json and the crop DIR/N.png
   flicker_judge.py report DIR
-      prints the table of every DIR/*.json, the worst row per column and a dev/holdout summary
+      prints the table of every DIR/*.json, the worst row per column and a summary per split
 
 Warping error (Lai et al. 2018, "Learning Blind Video Temporal Consistency"): for t = 1…T−1,
   E_t = Σ_x M_t(x) Σ_c (O_t(x,c) − O_{t−1}(x + b_t(x), c))² / (3 Σ_x M_t(x))
@@ -18,6 +19,11 @@ both directions; M_t drops pixels that fail the forward–backward test, sit on 
 (Lai et al.'s detect_occlusion, after Ruder et al. 2016) or come from outside frame t−1. The
 same flows and masks judge the per-frame output, the temporal output and the input itself (the
 floor: what interpolation and flow error alone leave).
+
+DIS is not the truth either, and a method that carries strokes along its own flow is graded by
+how well that flow agrees with DIS. The synthetic clips (split "synthetic", made by
+Benchmarks/devset/synth.py: real photos under known camera motions) come with their exact
+motion, and `--flow CLIP.flow.npz` judges along it instead (M_t: inside frame t−1 only).
 
 The frames are warped bicubically (OpenCV's INTER_CUBIC), not bilinearly as in Lai et al.'s
 script: at a half-pixel offset a bilinear warp itself takes about a fifth of the detail of a
@@ -40,6 +46,7 @@ import cv2
 import numpy as np
 
 GAP_MARK, GRADIENT_MARK, STYLE_MARK = 0.80, 0.95, 0.10   # issue 16's "done when"
+SPLITS = ("dev", "holdout", "synthetic")   # the manifest's splits, in the report's order
 STYLE_FRAMES = 6       # frames sampled for the style loss (VGG on 2 cores is the slow part)
 CROP = 128             # crop side at benchmark size; shown 2× (nearest) so strokes stay visible
 
@@ -105,6 +112,27 @@ def flows_and_masks(frames):
         back = dis.calc(gray[t], gray[t - 1], None)
         fwd = dis.calc(gray[t - 1], gray[t], None)
         out.append((back, non_occlusion(back, fwd)))
+    return out
+
+
+def exact_flows(path, n, size):
+    """For t = 1…n−1: (flow t → t−1, mask of t) from a synthetic clip's homographies
+    (Benchmarks/devset/synth.py: H_t maps frame t's pixels to the photo). Frame t's pixel x shows
+    the photo at H_t x, which frame t−1 shows at H_{t−1}⁻¹ H_t x; nothing is occluded (a flat
+    photo), so the mask only drops pixels whose source lies outside frame t−1."""
+    data = np.load(path)
+    hom, w, h = data["homographies"], *map(int, data["size"])
+    if (w, h) != tuple(size) or len(hom) < n:
+        sys.exit(f"flicker_judge: {path} is for {len(hom)} frames of {w}×{h}, the input has {n} of {size[0]}×{size[1]}")
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+    pts = np.stack([gx, gy, np.ones_like(gx)], -1)
+    out = []
+    for t in range(1, n):
+        q = pts @ (np.linalg.inv(hom[t - 1]) @ hom[t]).T
+        tx, ty = q[..., 0] / q[..., 2], q[..., 1] / q[..., 2]
+        back = np.stack([tx - gx, ty - gy], -1).astype(np.float32)
+        inside = (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)
+        out.append((back, inside.astype(np.float32)))
     return out
 
 
@@ -192,7 +220,7 @@ def judge_clip(a):
     if not (len(inp) == len(per) == len(tem)) or len(inp) < 2:
         sys.exit(f"flicker_judge: {a.name}: frame counts differ or too few "
                  f"(input {len(inp)}, per-frame {len(per)}, temporal {len(tem)})")
-    flows = flows_and_masks(inp)
+    flows = exact_flows(a.flow, len(inp), size) if a.flow else flows_and_masks(inp)
     floor = warping_error(inp, flows)
     per_errors, per_maps = pair_errors(per, flows)
     wp, wt = float(np.mean(per_errors)), warping_error(tem, flows)
@@ -202,6 +230,7 @@ def judge_clip(a):
     crop = crop_sheet(os.path.join(a.out, a.name + ".png"), inp, per, tem, flows, per_maps)
     result = {
         "name": a.name, "split": a.split, "frames": len(inp), "size": list(size),
+        "flow": "exact" if a.flow else "opencv-dis-medium",
         "floor": floor, "per_frame": wp, "temporal": wt, "gap_closed": gap_closed(wp, wt, floor),
         "bilinear": bilinear, "gap_closed_bilinear": gap_closed(bilinear[1], bilinear[2], bilinear[0]),
         "gradient_ratio": mean_gradient(tem) / mean_gradient(per),
@@ -244,12 +273,12 @@ def report(a):
     rows = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(a.dir, "*.json")))]
     if not rows:
         sys.exit(f"flicker_judge: no results in {a.dir}")
-    rows.sort(key=lambda r: (r["split"] != "dev", r["name"]))
-    head = f"{'clip':<19} {'split':<7} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
+    rows.sort(key=lambda r: (SPLITS.index(r["split"]) if r["split"] in SPLITS else len(SPLITS), r["name"]))
+    head = f"{'clip':<19} {'split':<9} " + " ".join(f"{h:>{w}}" for _, h, w, _, _ in COLUMNS) + "  pass"
     print(head)
     for r in rows:
         r.setdefault("gap_closed_bilinear", None)   # results judged before the bilinear column
-        print(f"{r['name']:<19} {r['split']:<7} "
+        print(f"{r['name']:<19} {r['split']:<9} "
               + " ".join(f"{fmt(r[k], f):>{w}}" for k, _, w, f, _ in COLUMNS) + ("  yes" if passes(r) else "  no"))
     print("\nworst per column:")
     for k, h, _, f, badness in COLUMNS:
@@ -258,8 +287,8 @@ def report(a):
             continue
         r = max(have, key=lambda r: badness(r[k]))
         print(f"  {h:<9} {fmt(r[k], f):>9}  {r['name']}")
-    print("\nsplit    clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal")
-    for split in ("dev", "holdout", "all"):
+    print("\nsplit     clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal")
+    for split in SPLITS + ("all",):
         s = [r for r in rows if split in ("all", r["split"])]
         if not s:
             continue
@@ -269,10 +298,13 @@ def report(a):
         # Throughput over the split: all frames over all seconds (a slow clip weighs its time).
         fps = [sum(r["frames"] for r in s) / sum(r["frames"] / r[k] for r in s) if all(r[k] for r in s) else None
                for k in ("fps_per_frame", "fps_temporal")]
-        print(f"{split:<8} {len(s):>5} {sum(map(passes, s)):>5}"
+        print(f"{split:<9} {len(s):>5} {sum(map(passes, s)):>5}"
               f"  {fmt(min(gaps) if gaps else None, '.0%'):>11} / {fmt(float(np.median(gaps)) if gaps else None, '.0%'):<12}"
               f"  {min(grads):>7.2f} / {np.mean(grads):<7.2f}  {fmt(float(np.mean(styles)) if styles else None, '+.1%'):>12}"
               f"  {fmt(fps[0], '.2f'):>8} → {fmt(fps[1], '.2f')}")
+    exact = [r["name"] for r in rows if r.get("flow") == "exact"]
+    if exact:
+        print(f"judged along the exact motion (synthetic clips), not OpenCV's DIS: {', '.join(exact)}")
     notes = sorted({r["style_note"] for r in rows if r["style_change"] is None})
     for n in notes:
         print(f"style loss left out: {n}")
@@ -292,6 +324,8 @@ def main():
     c.add_argument("--fps-perframe", type=float)
     c.add_argument("--fps-temporal", type=float)
     c.add_argument("--style-image", default="", help="the painting, for the style loss ('' leaves it out)")
+    c.add_argument("--flow", default="", help="a synthetic clip's .flow.npz (Benchmarks/devset/synth.py): "
+                   "judge along its exact motion instead of OpenCV's DIS")
     c.add_argument("--out", required=True, help="folder for NAME.json and NAME.png")
     r = sub.add_parser("report", help="print the table of a folder of results")
     r.add_argument("dir")

