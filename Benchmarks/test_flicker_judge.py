@@ -140,6 +140,15 @@ class FlickerJudgeTests(unittest.TestCase):
         self.assertGreater(camera, 1.5 * sigma ** 2)
         self.assertLess(camera, 2.5 * sigma ** 2)
 
+    def test_textured_only_leaves_out_flat_input(self):
+        frames = translating()
+        frames[:, :, :W // 2] = 128                    # left half flat
+        flows = judge.flows_and_masks(frames)
+        narrowed = judge.textured_only(frames, flows)
+        for (_, mask), (_, textured) in zip(flows, narrowed):
+            self.assertEqual(float(textured[:, :W // 2 - 8].max()), 0.0)
+            self.assertGreater(float(textured[:, W // 2 + 8:].mean()), 0.5 * float(mask[:, W // 2 + 8:].mean()))
+
     def test_gap_closed(self):
         self.assertAlmostEqual(judge.gap_closed(0.010, 0.004, 0.002), 0.75)
         self.assertIsNone(judge.gap_closed(0.002, 0.001, 0.003))   # per-frame below the floor
