@@ -137,21 +137,21 @@ def exact_flows(path, n, size):
     return out
 
 
-def pair_errors(frames, flows, interpolation=cv2.INTER_CUBIC):
-    """E_t for t = 1…T−1 and, for the crop, the per-pixel masked error maps."""
+def difference_maps(frames, flows, interpolation=cv2.INTER_CUBIC):
+    """For t = 1…T−1: Σ_c (O_t − O_{t−1} warped along the flow)² per pixel, before any mask."""
     x = frames.astype(np.float32) / 255.0 if frames.dtype == np.uint8 else frames
-    errors, maps = [], []
-    for t, (back, mask) in enumerate(flows, start=1):
-        d2 = np.sum((x[t] - sample(x[t - 1], back, interpolation)) ** 2, axis=2) * mask
-        m = mask.sum()
-        errors.append(float(d2.sum() / (3 * m)) if m > 0 else 0.0)
-        maps.append(d2)
-    return errors, maps
+    return [np.sum((x[t] - sample(x[t - 1], back, interpolation)) ** 2, axis=2)
+            for t, (back, _) in enumerate(flows, start=1)]
+
+
+def masked_error(maps, masks):
+    """Mean over the pairs of E_t, the masked mean per channel (a pair with an empty mask scores 0)."""
+    errors = [float((d2 * mask).sum() / (3 * mask.sum())) if mask.sum() > 0 else 0.0 for d2, mask in zip(maps, masks)]
+    return float(np.mean(errors)) if errors else 0.0
 
 
 def warping_error(frames, flows, interpolation=cv2.INTER_CUBIC):
-    errors, _ = pair_errors(frames, flows, interpolation)
-    return float(np.mean(errors)) if errors else 0.0
+    return masked_error(difference_maps(frames, flows, interpolation), [mask for _, mask in flows])
 
 
 TEXTURE = 1.0 / 255    # mean local gradient of the input's luma below which an area counts as flat
@@ -240,12 +240,14 @@ def judge_clip(a):
         sys.exit(f"flicker_judge: {a.name}: frame counts differ or too few "
                  f"(input {len(inp)}, per-frame {len(per)}, temporal {len(tem)})")
     flows = exact_flows(a.flow, len(inp), size) if a.flow else flows_and_masks(inp)
-    floor = warping_error(inp, flows)
-    per_errors, per_maps = pair_errors(per, flows)
-    wp, wt = float(np.mean(per_errors)), warping_error(tem, flows)
+    # Each video warped once per interpolation; the full and the textured-only masks share the maps.
+    maps = [difference_maps(v, flows) for v in (inp, per, tem)]
+    masks = [mask for _, mask in flows]
+    floor, wp, wt = (masked_error(m, masks) for m in maps)
+    per_maps = [d2 * mask for d2, mask in zip(maps[1], masks)]
     bilinear = [warping_error(v, flows, cv2.INTER_LINEAR) for v in (inp, per, tem)]
     textured_flows = textured_only(inp, flows)
-    textured = [warping_error(v, textured_flows) for v in (inp, per, tem)]
+    textured = [masked_error(m, [mask for _, mask in textured_flows]) for m in maps]
     style, style_note = style_change(a.style_image, per, tem)
     os.makedirs(a.out, exist_ok=True)
     crop = crop_sheet(os.path.join(a.out, a.name + ".png"), inp, per, tem, flows, per_maps)
