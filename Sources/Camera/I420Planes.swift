@@ -26,6 +26,13 @@ public struct I420Planes {
                   u: u, uStride: chromaWidth, v: u + chromaWidth * chromaHeight, vStride: chromaWidth)
     }
 
+    /// Throws unless the picture is `width` × `height`: a sink's size is fixed when it opens.
+    func requireSize(width: Int, height: Int) throws(CameraError) {
+        guard self.width == width, self.height == height else {
+            throw CameraError.frameSizeMismatch(expected: "\(width)×\(height)", got: "\(self.width)×\(self.height)")
+        }
+    }
+
     public var chromaWidth: Int { (width + 1) / 2 }
     public var chromaHeight: Int { (height + 1) / 2 }
 }

@@ -96,7 +96,8 @@ public final class LoopbackOutput: VideoSink {
     /// Repacks the picture into the device's format (I420 → YUYV: chroma rows doubled; I420:
     /// the planes' rows packed) and sends it.
     public func write(_ picture: I420Planes) throws(CameraError) {
-        try checkFrame(width: picture.width, height: picture.height)
+        guard isOpen else { throw CameraError.systemError(path: path, operation: "writing after close", errno: EBADF) }
+        try picture.requireSize(width: width, height: height)
         let format = self.format
         converted.withUnsafeMutableBufferPointer { destination in
             switch format {
@@ -105,13 +106,6 @@ public final class LoopbackOutput: VideoSink {
             }
         }
         try send()
-    }
-
-    private func checkFrame(width: Int, height: Int) throws(CameraError) {
-        guard isOpen else { throw CameraError.systemError(path: path, operation: "writing after close", errno: EBADF) }
-        guard width == self.width, height == self.height else {
-            throw CameraError.frameSizeMismatch(expected: "\(self.width)×\(self.height)", got: "\(width)×\(height)")
-        }
     }
 
     /// Writes `converted`, the frame in the device's format.

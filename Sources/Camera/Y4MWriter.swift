@@ -58,9 +58,7 @@ public final class Y4MWriter: VideoSink {
     /// Copies the planes' rows after "FRAME\n" and writes the frame.
     public func write(_ picture: I420Planes) throws(CameraError) {
         guard isOpen else { throw CameraError.systemError(path: "fd \(fileDescriptor)", operation: "writing after close", errno: EBADF) }
-        guard picture.width == width, picture.height == height else {
-            throw CameraError.frameSizeMismatch(expected: "\(width)×\(height)", got: "\(picture.width)×\(picture.height)")
-        }
+        try picture.requireSize(width: width, height: height)
         frame.withUnsafeMutableBufferPointer { PixelRepacking.packI420(picture, into: $0.baseAddress! + Self.frameMarker.count) }
         try writeFrame()
     }
