@@ -20,12 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402  (decoding, sampling, exact flows, the texture threshold)
-from track import stylize_flow  # noqa: E402
-
-
-def opencv_medium(a, b):
-    u8 = lambda y: np.clip(y + 0.5, 0, 255).astype(np.uint8)
-    return cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(u8(a), u8(b), None)
+from track import opencv_flow, stylize_flow  # noqa: E402
 
 
 def main():
@@ -40,7 +35,7 @@ def main():
     luma = [judge.luma(f) * 255 for f in frames]
     ts = [t for t in map(int, a.frames.split(",")) if 1 <= t < len(frames)]
     truth = judge.exact_flows(a.exact, len(frames), size) if a.exact else None
-    flows = {"stylize": stylize_flow(a.stylize), "opencv": opencv_medium}
+    flows = {"stylize": stylize_flow(a.stylize), "opencv": opencv_flow(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None, None)}
     h, w = luma[0].shape
     for t in ts:
         got = {k: f(luma[t], luma[t - 1]) for k, f in flows.items()}

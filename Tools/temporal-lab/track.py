@@ -32,13 +32,15 @@ def box(a, r):
     return cv2.blur(a, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT) if r > 0 else a
 
 
-def opencv_flow(a, b):
-    """Flow from frame `a` to `b` (0…255 float luma): OpenCV DIS fast at finest scale 1, stride 3."""
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-    dis.setFinestScale(1)
-    dis.setPatchStride(3)
-    u8 = lambda y: np.clip(y + 0.5, 0, 255).astype(np.uint8)
-    return dis.calc(u8(a), u8(b), None)
+def opencv_flow(preset=cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=1, stride=3):
+    """Flow from frame `a` to `b` (0…255 float luma) by OpenCV's DIS: by default fast at finest
+    scale 1, stride 3 (the method's flow); `opencv_flow(MEDIUM, None, None)` is the judge's."""
+    dis = cv2.DISOpticalFlow_create(preset)
+    if finest_scale is not None:
+        dis.setFinestScale(finest_scale)
+    if stride is not None:
+        dis.setPatchStride(stride)
+    return lambda a, b: dis.calc(np.clip(a + 0.5, 0, 255).astype(np.uint8), np.clip(b + 0.5, 0, 255).astype(np.uint8), None)
 
 
 def stylize_flow(binary):
@@ -115,7 +117,7 @@ def main():
     frames, pictures = judge.decode(a.cut, size), judge.decode(a.perframe, size)
     if len(frames) != len(pictures):
         sys.exit(f"track.py: {a.cut} has {len(frames)} frames, {a.perframe} {len(pictures)}")
-    flow = opencv_flow if a.flow == "opencv" else stylize_flow(a.stylize)
+    flow = opencv_flow() if a.flow == "opencv" else stylize_flow(a.stylize)
     out = track(frames, pictures, flow, a.low, a.high)
     w, h = size
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
