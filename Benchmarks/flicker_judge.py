@@ -54,22 +54,34 @@ CROP = 128             # crop side at benchmark size; shown 2× (nearest) so str
 
 # --- decoding -------------------------------------------------------------------------------
 
+def read_with(command, path):
+    """stdout of an ffprobe/ffmpeg `command` reading `path`; a file they cannot read ends the
+    judge with one line naming it (missing, truncated, not a video)."""
+    done = subprocess.run(command, capture_output=True)
+    if done.returncode != 0:
+        # ffmpeg's first complaint names the cause; its last is usually a generic consequence.
+        reason = (done.stderr.decode(errors="replace").strip().splitlines() or ["no reason given"])[0]
+        sys.exit(f"flicker_judge: cannot read {path}: {reason}")
+    return done.stdout
+
+
 def probe_size(path):
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "stream=width,height", "-of", "csv=p=0", path],
-                         capture_output=True, text=True, check=True).stdout
-    w, h = out.strip().split(",")[:2]
-    return int(w), int(h)
+    out = read_with(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                     "stream=width,height", "-of", "csv=p=0", path], path).decode()
+    try:
+        w, h = out.strip().split(",")[:2]
+        return int(w), int(h)
+    except ValueError:
+        sys.exit(f"flicker_judge: {path} has no video stream")
 
 
 def decode(path, size):
     """Every frame of `path` as N×H×W×3 uint8 RGB at `size` (w, h). passthrough keeps ffmpeg from
     duplicating or dropping frames on VFR clips, so frame i of every file is the same instant."""
     w, h = size
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0",
-                          "-vf", f"scale={w}:{h}:flags=bicubic+accurate_rnd+full_chroma_int",
-                          "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
+    raw = read_with(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0",
+                     "-vf", f"scale={w}:{h}:flags=bicubic+accurate_rnd+full_chroma_int",
+                     "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], path)
     return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
 
 
