@@ -155,6 +155,12 @@ public final class MediaReader: @unchecked Sendable {
         }
         let vst = input.stream(videoIndex)
         let vtb = vst.pointee.time_base
+        // FFmpeg finds no picture size in a stream it cannot parse (a damaged or mislabelled
+        // file); said here, the error names this file rather than the output a 0×0 size reaches.
+        guard vst.pointee.codecpar.pointee.width > 0, vst.pointee.codecpar.pointee.height > 0 else {
+            throw MediaError(.inputUnreadable, "\(path): its \(describeCodec(vst.pointee.codecpar)) video has no picture size "
+                             + "(damaged, or not what its name says)")
+        }
 
         let decoder: CodecContext
         do {

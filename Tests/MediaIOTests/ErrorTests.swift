@@ -90,6 +90,16 @@ final class ReaderErrorTests: TemporaryFolderTestCase {
         XCTAssertEqual(error?.message, "\(path): no decoder for the unknown \"ZZZZ\" video codec")
     }
 
+    /// Text named like a picture: FFmpeg takes it for an MJPEG stream with no size. The error
+    /// names this file (it used to surface later, as a 0×0 output the encoder refused).
+    func testJunkNamedLikeAPictureNamesTheInput() throws {
+        let path = folder.file("junk.jpg")
+        try Data("not a picture\n".utf8).write(to: URL(fileURLWithPath: path))
+        let error = openError(path)
+        XCTAssertEqual(error?.kind, .inputUnreadable)
+        XCTAssertEqual(error?.message, "\(path): its mjpeg video has no picture size (damaged, or not what its name says)")
+    }
+
     func testUnreadableFile() throws {
         guard getuid() != 0 else { throw XCTSkip("running as root: file permissions do not apply") }
         try Tools.require()
