@@ -63,8 +63,11 @@ let package = Package(
             dependencies: [
                 "Pipeline", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // `stylize --version`'s git commit, read at build time.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
 
         // MARK: Tests
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),

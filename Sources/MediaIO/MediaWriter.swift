@@ -9,6 +9,10 @@ public struct EncoderSettings: Sendable {
     public var preset: String = "medium"
     /// Encoder threads, 0 = auto.
     public var threads: Int = 0
+    /// H.264 at an odd width or height: `false` drops the last row or column and writes 4:2:0, which
+    /// every player takes; `true` keeps the exact size as 4:4:4 (High 4:4:4), which browsers, phones
+    /// and most players refuse. (4:2:0 cannot hold odd sizes in H.264: x264's crop must be even too.)
+    public var keepOddSize = false
     public init() {}
 }
 
@@ -17,6 +21,10 @@ public struct EncoderSettings: Sendable {
 public final class MediaWriter: @unchecked Sendable {
     /// Bytes written to the file so far (the final size after `finish()`).
     public private(set) var bytesWritten: Int64 = 0
+    /// The picture size in the file: the source's, or one row or column less (see `EncoderSettings.keepOddSize`).
+    public let width: Int, height: Int
+    /// Pictures of the source's size lose their last row or column (`width`/`height` are smaller).
+    private let cropsSource: (width: Int, height: Int)?
 
     private let displayName: String
     private let path: String
@@ -104,10 +112,17 @@ public final class MediaWriter: @unchecked Sendable {
         let sourceIsRGB = sourceFormat != AV_PIX_FMT_NONE && isRGBFormat(sourceFormat)
         let fullRange = !sourceIsRGB && (source.color.isFullRange || isJPEGFormat(sourceFormat))
         let odd = source.width % 2 == 1 || source.height % 2 == 1
+        // 1 pixel wide or high has no even size to crop to.
+        let croppable = source.width > 1 && source.height > 1
         var encFormat: AVPixelFormat
+        var size = (width: source.width, height: source.height)
         if codecIsX264 {
-            // x264 cannot do 4:2:0 at odd sizes; 4:4:4 keeps the exact size.
-            encFormat = odd ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P
+            if odd && (settings.keepOddSize || !croppable) {
+                encFormat = AV_PIX_FMT_YUV444P
+            } else {
+                encFormat = AV_PIX_FMT_YUV420P
+                size = (source.width & ~1, source.height & ~1)
+            }
         } else if codecIsVP9 {
             encFormat = AV_PIX_FMT_YUV420P
         } else {
@@ -118,6 +133,9 @@ public final class MediaWriter: @unchecked Sendable {
         }
         let encIsRGB = isRGBFormat(encFormat)
         encoderFormat = encFormat
+        width = size.width
+        height = size.height
+        cropsSource = size == (source.width, source.height) ? nil : (source.width, source.height)
         encoderFullRange = encIsRGB || isJPEGFormat(encFormat) || fullRange
         let matrix = ColorMath.effectiveMatrix(Int32(source.color.matrix), width: source.width, height: source.height)
         encoderMatrix = matrix
@@ -154,8 +172,8 @@ public final class MediaWriter: @unchecked Sendable {
             throw MediaError(.internalFailure, "\(display): \(error)")
         }
         let enc = video.pointer
-        enc.pointee.width = Int32(source.width)
-        enc.pointee.height = Int32(source.height)
+        enc.pointee.width = Int32(size.width)
+        enc.pointee.height = Int32(size.height)
         enc.pointee.pix_fmt = encFormat
         enc.pointee.time_base = tb
         if let r = rate { enc.pointee.framerate = r }
@@ -208,7 +226,7 @@ public final class MediaWriter: @unchecked Sendable {
             try video.open(options: options)
         } catch {
             throw MediaError(.encoderFailed,
-                             "\(display): could not start the \(video.name) encoder for \(source.width)×\(source.height) (\(error.text))")
+                             "\(display): could not start the \(video.name) encoder for \(size.width)×\(size.height) (\(error.text))")
         }
 
         let st: UnsafeMutablePointer<AVStream>
@@ -406,8 +424,13 @@ public final class MediaWriter: @unchecked Sendable {
 
     /// The frame as the encoder wants it: a new reference when it already fits, else a converted copy.
     private func encoderInput(for frame: VideoFrame) throws(FFError) -> FrameRef {
-        let src = frame.frame
-        let width = Int(video.pointer.pointee.width), height = Int(video.pointer.pointee.height)
+        var src = frame.frame
+        if let full = cropsSource, src.width == full.width, src.height == full.height {
+            // The last row or column goes: the same buffers, a smaller picture (no resampling).
+            src = try src.clone()
+            src.pointer.pointee.width = Int32(width)
+            src.pointer.pointee.height = Int32(height)
+        }
         let sameFormat = src.format == encoderFormat
             || (src.format == AV_PIX_FMT_YUVJ420P && encoderFormat == AV_PIX_FMT_YUV420P)
             || (src.format == AV_PIX_FMT_YUV420P && encoderFormat == AV_PIX_FMT_YUVJ420P)

@@ -11,6 +11,9 @@ enum StylizeMain {
 }
 
 struct Stylize: ParsableCommand {
+    /// The release number (packages take theirs from `stylize --version`).
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "stylize",
         abstract: "Turn videos into moving paintings, on the CPU.",
@@ -24,7 +27,7 @@ struct Stylize: ParsableCommand {
           stylize video holiday.mp4 -o holiday-painted.mp4 --style starry-night
           stylize presets            # the styles you can pick
         """,
-        version: "0.1.0",
+        version: "\(version) (commit \(BuildInfo.commit))",
         subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
         defaultSubcommand: nil
     )

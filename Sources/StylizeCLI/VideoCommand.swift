@@ -44,6 +44,9 @@ struct VideoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Encoder speed/size trade-off (x264 names: ultrafast … medium … veryslow).", valueName: "name"))
     var encoderPreset: String = "medium"
 
+    @Flag(help: "Keep an odd width or height exactly: H.264 is then written as 4:4:4, which browsers, phones and most players refuse (by default the last row or column is dropped and the file is 4:2:0).")
+    var exactSize = false
+
     @Option(help: ArgumentHelp("CPU threads for stylizing (default: all cores).", valueName: "n"))
     var threads: Int?
 
@@ -112,6 +115,7 @@ struct VideoCommand: ParsableCommand {
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset
+        options.encoder.keepOddSize = exactSize
         if let threads { options.threads = threads }
         options.workers = workers
         options.overwrite = force
@@ -126,6 +130,9 @@ struct VideoCommand: ParsableCommand {
         line += " frames in \(ProgressBar.format(duration: s.elapsed)) (\(ProgressBar.format(rate: s.framesPerSecond)) fps)"
         line += " → \(s.outputPath) (\(ProgressBar.format(bytes: s.outputBytes)))"
         printToStderr(line)
+        if s.outputSize != s.inputSize {
+            printToStderr("Note: written at \(s.outputSize) (the input is \(s.inputSize)): H.264 4:2:0, which every player takes, needs even sides; --exact-size keeps \(s.inputSize) as 4:4:4, which many players refuse.")
+        }
         if let reason = s.inputEndedEarly {
             printToStderr("Note: the input ended early (\(reason)); everything before that point was stylized.")
         }

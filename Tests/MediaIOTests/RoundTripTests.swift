@@ -14,11 +14,12 @@ final class RoundTripTests: FFmpegClipTestCase {
     @discardableResult
     private func check(_ name: String, make arguments: [String], to outputName: String,
                        throughConverter: Bool = false, expectAudio: Bool? = nil, preset: String = "ultrafast",
+                       keepOddSize: Bool = false, expectSize: (width: Int, height: Int)? = nil,
                        file: StaticString = #filePath, line: UInt = #line) throws -> (input: Probe, output: Probe, result: RoundTripResult) {
         let input = folder.file(name)
         try Tools.ffmpeg(arguments, output: input)
         let output = folder.file(outputName)
-        let result = try roundTrip(input, to: output, throughConverter: throughConverter, preset: preset)
+        let result = try roundTrip(input, to: output, throughConverter: throughConverter, preset: preset, keepOddSize: keepOddSize)
         let inProbe = try Probe(input), outProbe = try Probe(output)
 
         // Frames: the count of the input's decodable frames, each at the same time.
@@ -43,9 +44,9 @@ final class RoundTripTests: FFmpegClipTestCase {
         XCTAssertEqual(zip(result.pts, result.pts.dropFirst()).allSatisfy { $0 < $1 }, true, "pts strictly increasing",
                        file: file, line: line)
 
-        // Picture size, exactly.
-        XCTAssertEqual(outProbe.width, inProbe.width, "width", file: file, line: line)
-        XCTAssertEqual(outProbe.height, inProbe.height, "height", file: file, line: line)
+        // Picture size, exactly (unless told otherwise).
+        XCTAssertEqual(outProbe.width, expectSize?.width ?? inProbe.width, "width", file: file, line: line)
+        XCTAssertEqual(outProbe.height, expectSize?.height ?? inProbe.height, "height", file: file, line: line)
 
         // Duration (video) within a frame. (MPEG-PS durations are estimates from the bit rate.)
         if !programStream, let a = inProbe.duration, let b = outProbe.duration {
@@ -161,17 +162,30 @@ final class RoundTripTests: FFmpegClipTestCase {
 
     // MARK: Sizes, depths, timing, orientation, colour
 
-    func testOddSizeKeepsExactSizeInMP4AndWebM() throws {
+    func testOddSizeBecomesEven420InMP4ExactOnRequestAndInWebM() throws {
         let odd = ["-f", "lavfi", "-i", "testsrc=size=33x25:rate=25:d=1"]
-        let (_, mp4, _) = try check("odd.mkv", make: odd + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p"],
-                                    to: "out.mp4")
-        XCTAssertEqual(mp4.width, 33)
-        XCTAssertEqual(mp4.height, 25)
-        XCTAssertEqual(mp4.pixelFormat, "yuv444p", "x264 needs even sizes for 4:2:0")
+        // By default: 4:2:0 High profile at 32×24, the last column and row dropped (not rescaled),
+        // the index at the front (+faststart) so a browser can start playing before the download ends.
+        // (The default x264 preset: ultrafast would be Constrained Baseline.)
+        let (_, mp4, _) = try check("odd.mkv", make: odd + ["-c:v", "ffv1"], to: "out.mp4", preset: EncoderSettings().preset,
+                                    expectSize: (32, 24))
+        XCTAssertEqual(mp4.pixelFormat, "yuv420p")
+        XCTAssertEqual(mp4.profile, "High")
+        let boxes = try Tools.topLevelBoxes(folder.file("out.mp4"))
+        XCTAssertLessThan(try XCTUnwrap(boxes.firstIndex(of: "moov")), try XCTUnwrap(boxes.firstIndex(of: "mdat")), "\(boxes)")
+        let source = try Tools.firstLuma(folder.file("odd.mkv")), written = try Tools.firstLuma(folder.file("out.mp4"))
+        XCTAssertEqual(written.count, 32 * 24)
+        var difference = 0
+        for y in 0..<24 { for x in 0..<32 { difference += abs(Int(written[y * 32 + x]) - Int(source[y * 33 + x])) } }
+        XCTAssertLessThan(Double(difference) / Double(written.count), 3, "the same pixels, cropped, not a rescaled picture")
+
+        // On request: the exact size as 4:4:4.
+        let (_, exact, _) = try check("odd444.mkv", make: odd + ["-c:v", "ffv1"], to: "exact.mp4", keepOddSize: true)
+        XCTAssertEqual(exact.pixelFormat, "yuv444p", "x264 needs even sizes for 4:2:0")
+
+        // VP9 takes odd sizes in 4:2:0: exact.
         try Tools.require(encoder: "libvpx-vp9")
         let (_, webm, _) = try check("odd2.mkv", make: odd + ["-c:v", "ffv1"], to: "out.webm")
-        XCTAssertEqual(webm.width, 33)
-        XCTAssertEqual(webm.height, 25)
         XCTAssertEqual(webm.pixelFormat, "yuv420p")
     }
 
@@ -234,9 +248,7 @@ final class RoundTripTests: FFmpegClipTestCase {
                                     "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"], to: "out.mp4", throughConverter: true)
         XCTAssertEqual(out.pixelFormat, "yuv420p")
         let odd = ["-f", "lavfi", "-i", "testsrc=size=33x25:rate=25:d=1"]
-        let (_, oddOut, _) = try check("odd.mkv", make: odd + ["-c:v", "ffv1"], to: "odd.mp4", throughConverter: true)
-        XCTAssertEqual(oddOut.width, 33)
-        XCTAssertEqual(oddOut.height, 25)
+        try check("odd.mkv", make: odd + ["-c:v", "ffv1"], to: "odd.mp4", throughConverter: true, expectSize: (32, 24))
     }
 
     func testWithoutAudioFrom() throws {

@@ -64,6 +64,29 @@ enum Tools {
         return stdout
     }
 
+    /// The first frame's luma, `width`×`height` bytes (ffmpeg decodes it).
+    static func firstLuma(_ path: String) throws -> [UInt8] {
+        let temporary = NSTemporaryDirectory() + "mediaio-luma-" + UUID().uuidString + ".gray"
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try ffmpeg(["-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray"], output: temporary)
+        return [UInt8](FileManager.default.contents(atPath: temporary) ?? Data())
+    }
+
+    /// The four-letter names of an MP4/MOV file's top-level boxes, in file order.
+    static func topLevelBoxes(_ path: String) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var names: [String] = [], offset = 0
+        while offset + 8 <= data.count {
+            var size = data[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            names.append(String(decoding: data[offset + 4..<offset + 8], as: UTF8.self))
+            if size == 1, offset + 16 <= data.count { size = data[offset + 8..<offset + 16].reduce(0) { $0 << 8 | Int($1) } }
+            if size == 0 { break }  // to the end of the file
+            guard size >= 8 else { throw Failure(description: "\(path): box of \(size) bytes at \(offset)") }
+            offset += size
+        }
+        return names
+    }
+
     /// `ffmpeg -y -v error <arguments> <output>`.
     static func ffmpeg(_ arguments: [String], output: String) throws {
         try run(ffmpeg!, ["-hide_banner", "-nostdin", "-y", "-v", "error"] + arguments + [output])
@@ -137,6 +160,7 @@ struct Probe {
     var videoCodec: String? { video?["codec_name"] as? String }
     var audioCodec: String? { audio?["codec_name"] as? String }
     var pixelFormat: String? { video?["pix_fmt"] as? String }
+    var profile: String? { video?["profile"] as? String }
     var colorRange: String? { video?["color_range"] as? String }
     var colorSpace: String? { video?["color_space"] as? String }
     var colorPrimaries: String? { video?["color_primaries"] as? String }
@@ -199,10 +223,11 @@ struct RoundTripResult {
 /// audio packet to `output`.
 @discardableResult
 func roundTrip(_ input: String, to output: String, throughConverter: Bool = false, preset: String = "ultrafast",
-               keepAudio: Bool = true, styleDivisor: Int = 2) throws -> RoundTripResult {
+               keepOddSize: Bool = false, keepAudio: Bool = true, styleDivisor: Int = 2) throws -> RoundTripResult {
     let reader = try MediaReader(path: input)
     var settings = EncoderSettings()
     settings.preset = preset
+    settings.keepOddSize = keepOddSize
     let writer = try MediaWriter(path: output, containerFrom: output, source: reader.info.video,
                                  audioFrom: keepAudio ? reader : nil, settings: settings)
     var result = RoundTripResult(info: reader.info)

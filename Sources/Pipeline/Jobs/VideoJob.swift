@@ -76,6 +76,10 @@ public struct VideoJobSummary: Sendable {
     public let interrupted: Bool
     public let networkSize: NetworkSize
     public let threads: ThreadPlan
+    /// The input's picture size and the output's: one row or column less where H.264 4:2:0
+    /// needed an even side (`EncoderSettings.keepOddSize`).
+    public let inputSize: PictureSize
+    public let outputSize: PictureSize
     /// With temporal blending: frames that started a fresh history (the first one and
     /// every scene cut detected); nil when temporal blending was off.
     public var temporalResets: Int? = nil

@@ -64,6 +64,7 @@ public final class VideoStylization {
                                concealedFrames: source.concealedFrames, inputEndedEarly: source.endedEarly,
                                elapsed: run.elapsed, outputBytes: encoder.bytesWritten, outputPath: output.finalPath,
                                interrupted: stop.state == .finishing, networkSize: networkSize, threads: threads,
-                               temporalResets: run.temporalResets)
+                               inputSize: PictureSize(width: info.video.width, height: info.video.height),
+                               outputSize: encoder.pictureSize, temporalResets: run.temporalResets)
     }
 }

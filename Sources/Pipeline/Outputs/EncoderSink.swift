@@ -21,6 +21,8 @@ public final class EncoderSink: FrameSink {
     }
 
     public var bytesWritten: Int64 { writer.bytesWritten }
+    /// The picture size in the file (an odd side may have lost a row or column; `EncoderSettings.keepOddSize`).
+    public var pictureSize: PictureSize { PictureSize(width: writer.width, height: writer.height) }
 
     public func write(_ frame: VideoFrame) throws(PipelineError) {
         do throws(MediaError) { try writer.write(frame) } catch { throw PipelineError(error) }
