@@ -91,15 +91,18 @@ mkdir -p "$work/man" "$work/completions"
 printf '#!/bin/sh\n"%s" "$@" | iconv -f UTF-8 -t ASCII//TRANSLIT\n' "$binary" >"$work/stylize"
 chmod +x "$work/stylize"
 "$generator" "$work/stylize" --multi-page --output-directory "$work/man"
-# `man stylize-video`, as git names its subcommands' pages; blank lines become paragraph breaks.
+# `man stylize-video`, as git names its subcommands' pages: the NAME section says stylize-video
+# (apropos and whatis read one word), the synopsis "stylize video"; blank lines become paragraph breaks.
 for page in "$work"/man/*.1; do
   name=$(basename "$page" .1)
-  dashed=${name//./-}
-  sed -e "s/^\.Dt ${name^^} /.Dt ${dashed^^} /" -e 's/^$/.Pp/' "$page" >"$work/man/$dashed.page"
+  dashed=${name//./-} spaced=${name//./ }
+  sed -e "s/^\.Dt ${name^^} /.Dt ${dashed^^} /" -e "s/^\.Nm \"$spaced\"\$/.Nm $dashed/" -e "s/^\.Nm\$/.Nm \"$spaced\"/" \
+      -e 's/^\.Nd "\(.*\)"$/.Nd \1/' -e 's/^$/.Pp/' "$page" >"$work/man/$dashed.page"
   rm "$page"
   mv "$work/man/$dashed.page" "$work/man/$dashed.1"
 done
-"$binary" --generate-completion-script bash >"$work/completions/stylize"
+# (bash sources the file: no #! line)
+"$binary" --generate-completion-script bash | sed '1{/^#!/d}' >"$work/completions/stylize"
 "$binary" --generate-completion-script zsh >"$work/completions/_stylize"
 "$binary" --generate-completion-script fish >"$work/completions/stylize.fish"
 

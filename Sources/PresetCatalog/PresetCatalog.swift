@@ -23,7 +23,7 @@ public struct PresetCatalog: Sendable {
     }
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                executablePath: String = CommandLine.arguments.first ?? "",
+                executablePath: String = PresetCatalog.executablePath,
                 currentDirectory: String = FileManager.default.currentDirectoryPath) {
         var paths: [String] = []
         if let explicit = environment["STYLIZE_PRESETS"], !explicit.isEmpty {
@@ -46,7 +46,7 @@ public struct PresetCatalog: Sendable {
 
     /// The clip `stylize video` uses when given no input: `SampleClips/city-night.mp4`
     /// in the repository, or `<prefix>/share/stylize/SampleClips/` when installed.
-    public static func sampleClip(executablePath: String = CommandLine.arguments.first ?? "",
+    public static func sampleClip(executablePath: String = PresetCatalog.executablePath,
                                   currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
         let name = "city-night.mp4"
         let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -55,6 +55,11 @@ public struct PresetCatalog: Sendable {
             if let folder = findUpwards("SampleClips", from: start) { candidates.append(folder) }
         }
         return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// This process's binary. Not argv[0]: run from the PATH that is a bare "stylize".
+    public static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
     }
 
     private static func findUpwards(_ name: String, from start: URL) -> String? {

@@ -25,6 +25,24 @@ final class EndToEndTests: CLITestCase {
         XCTAssertEqual(CLIHarness.contents(folder).filter { $0.hasPrefix(".") }, [], "temporary file left behind")
     }
 
+    func testOddSizedInputIsWrittenEvenAndSaysSoUnlessExactSize() throws {
+        let clip = folder.appendingPathComponent("odd.mkv")
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25",
+                                       "-frames:v", "5", "-vf", "scale=65:49", "-c:v", "ffv1", clip.path])
+        let even = folder.appendingPathComponent("even.mp4"), exact = folder.appendingPathComponent("exact.mp4")
+        let result = try CLIHarness.run(["video", clip.path, "-o", even.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Note: written at 64×48 (the input is 65×49)"), result.stderr)
+        let evenFacts = try XCTUnwrap(CLIHarness.probe(even, stream: "v:0"))
+        XCTAssertEqual([evenFacts.width, evenFacts.height, evenFacts.frames], [64, 48, 5])
+
+        let exactRun = try CLIHarness.run(["video", clip.path, "-o", exact.path, "--exact-size"])
+        XCTAssertEqual(exactRun.status, 0, exactRun.stderr)
+        XCTAssertFalse(exactRun.stderr.contains("Note: written at"), exactRun.stderr)
+        let exactFacts = try XCTUnwrap(CLIHarness.probe(exact, stream: "v:0"))
+        XCTAssertEqual([exactFacts.width, exactFacts.height, exactFacts.frames], [65, 49, 5])
+    }
+
     func testStylizedPicturesDifferFromInputAndStrengthZeroKeepsThem() throws {
         let clip = folder.appendingPathComponent("clip.mkv")
         try CLIHarness.makeClip(clip, size: "64x48", frames: 5, audio: false)

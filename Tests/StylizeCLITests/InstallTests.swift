@@ -33,22 +33,23 @@ final class InstallTests: CLITestCase {
         environment["HOME"] = elsewhere.path
         // The tiny placeholder network keeps a debug build fast; it is installed like the others.
         environment["STYLIZE_STYLE"] = "sketch"
+        // Run by name from the PATH, as people do (argv[0] is then a bare "stylize").
+        environment["PATH"] = prefix.appendingPathComponent("bin").path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
 
         // Twice: a second install replaces the first, leaving nothing of it behind.
         for _ in 0..<2 {
             let install = try run(script, ["--prefix", prefix.path, "--binary", CLIHarness.binary], environment: environment)
             XCTAssertEqual(install.status, 0, install.output)
         }
-        let stylize = prefix.appendingPathComponent("bin/stylize").path
+        let stylize = { (arguments: [String]) in try self.run("/usr/bin/env", ["stylize"] + arguments, in: elsewhere, environment: environment) }
 
-        let presets = try run(stylize, ["presets"], in: elsewhere, environment: environment)
+        let presets = try stylize(["presets"])
         XCTAssertEqual(presets.status, 0, presets.output)
         XCTAssertTrue(presets.output.contains("starry-night"), presets.output)
         XCTAssertTrue(presets.output.contains("(default)"), presets.output)
 
         // No input: the installed sample clip.
-        let video = try run(stylize, ["video", "--no-temporal", "--max-size", "96", "--encoder-preset", "ultrafast"],
-                            in: elsewhere, environment: environment)
+        let video = try stylize(["video", "--no-temporal", "--max-size", "96", "--encoder-preset", "ultrafast"])
         XCTAssertEqual(video.status, 0, video.output)
         XCTAssertTrue(video.output.contains("Done: 100 frames"), video.output)
         let written = elsewhere.appendingPathComponent("city-night-sketch.mp4")
