@@ -50,6 +50,27 @@ final class BadInputTests: XCTestCase {
         try expectFailure(input: folder.path, mentioning: folder.lastPathComponent)
     }
 
+    /// The first kilobytes of a phone video with its index at the front: the streams are all
+    /// described, but the data ends before the first decodable frame. Not an empty "success".
+    func testFileCutBeforeItsFirstFrameIsAnError() throws {
+        try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
+        let whole = folder.appendingPathComponent("whole.mp4"), cut = folder.appendingPathComponent("cut.mp4")
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                                       "-f", "lavfi", "-i", "sine", "-t", "1", "-c:v", "libx264", "-c:a", "aac",
+                                       "-movflags", "+faststart", whole.path])
+        let data = try Data(contentsOf: whole)
+        // Up to the end of the index (moov), plus the first few bytes of the data (mdat).
+        let moov = try XCTUnwrap(data.range(of: Data("moov".utf8)))
+        let moovSize = data[moov.lowerBound - 4..<moov.lowerBound].reduce(0) { $0 << 8 | Int($1) }
+        try FileManager.default.removeItem(at: whole)
+        // Cut inside the first frame (its packet fails to decode), and right after the data's
+        // header (not one packet: the reader ends cleanly with nothing).
+        for extra in [2000, 8] {
+            try data.prefix(moov.lowerBound - 4 + moovSize + extra).write(to: cut)
+            try expectFailure(input: cut.path, mentioning: "cut.mp4: no video frame could be decoded")
+        }
+    }
+
     func testAudioOnlyInputHasNoVideoStream() throws {
         try XCTSkipUnless(CLIHarness.hasFFmpeg, "ffmpeg is not installed; run scripts/install-deps.sh")
         let audio = folder.appendingPathComponent("tone.m4a")

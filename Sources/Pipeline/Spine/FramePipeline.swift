@@ -217,6 +217,13 @@ public final class FramePipeline {
         do throws(PipelineError) {
             if let error = failure.value { throw error }
             if stop.state == .aborted { throw PipelineError(.aborted, "stopped; no output written") }
+            // An output without a single picture is no output: a file cut before its first frame
+            // must not "succeed" with an empty video.
+            if stats.framesOut == 0 {
+                if stop.state != .running { throw PipelineError(.aborted, "stopped before the first picture; no output written") }
+                throw PipelineError(.input, "\(source.name): no video frame could be decoded"
+                                    + (source.endedEarly.map { " (\($0))" } ?? " (is the file cut short before its first frame?)"))
+            }
             for sink in sinks { try sink.finish() }
         } catch {
             for sink in sinks { sink.close() }

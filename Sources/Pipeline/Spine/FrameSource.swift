@@ -36,6 +36,12 @@ public protocol FrameSource: AnyObject {
     func next() throws(PipelineError) -> SourceItem?
     /// Stops capturing and releases the device; `next()` must not be called afterwards.
     func close()
+    /// Why the source stopped before its end (a read error), if it did.
+    var endedEarly: String? { get }
+}
+
+extension FrameSource {
+    public var endedEarly: String? { nil }
 }
 
 /// Where finished pictures go: an encoder, a virtual camera, a YUV4MPEG2 stream, the
