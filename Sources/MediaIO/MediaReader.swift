@@ -54,6 +54,8 @@ public final class MediaReader: @unchecked Sendable {
     private let defaultFrameDuration: Int64
 
     private let packet: PacketRef
+    /// For formats whose clock may restart mid-file (AVFMT_TS_DISCONT: MPEG-TS, MPEG-PS).
+    private var timeline: TimelineJoiner?
     private var ready: [MediaItem] = []
     private var readyHead = 0
     private var inputEnded = false
@@ -219,6 +221,7 @@ public final class MediaReader: @unchecked Sendable {
         }
         slotsAlways = input.formatName == "avi"
         self.input = input
+        if input.pointer.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0 { timeline = TimelineJoiner() }
         self.videoIndex = videoIndex
         self.audioIndex = audioIndex
         self.decoder = decoder
@@ -326,6 +329,9 @@ public final class MediaReader: @unchecked Sendable {
         }
         defer { packet.unref() }
         let index = Int(packet.pointer.pointee.stream_index)
+        if timeline != nil && (index == videoIndex || index == audioIndex) {
+            timeline!.join(packet.pointer, timeBase: input.stream(index).pointee.time_base)
+        }
         if index == videoIndex {
             try decodeVideo(packet)
         } else if index == audioIndex {

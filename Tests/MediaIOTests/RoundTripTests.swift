@@ -133,6 +133,31 @@ final class RoundTripTests: FFmpegClipTestCase {
         XCTAssertNotNil(out.audioCodec)
     }
 
+    /// Two MPEG-TS recordings one after the other (`cat a.ts b.ts`), the second's clock starting
+    /// again where the first's did, as camera and broadcast recordings are joined: every frame comes
+    /// out, a frame apart, and the video and the audio last as long as both recordings together.
+    func testConcatenatedTransportStreamsKeepEveryFrameAndTheWholeDuration() throws {
+        var joined = Data()
+        for (index, source) in ["testsrc", "testsrc2"].enumerated() {
+            let part = folder.file("part\(index).ts")
+            try Tools.ffmpeg(["-f", "lavfi", "-i", "\(source)=size=64x48:rate=25:d=2", "-f", "lavfi", "-i", "sine=f=440:d=2",
+                              "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "mp2"], output: part)
+            joined += try Data(contentsOf: URL(fileURLWithPath: part))
+        }
+        let input = folder.file("joined.ts"), output = folder.file("out.mp4")
+        try joined.write(to: URL(fileURLWithPath: input))
+        let result = try roundTrip(input, to: output)
+        XCTAssertEqual(result.videoFrames, 100)
+        // 25 fps in 1/90000 s; at the join the audio, read first, sets where the second part starts,
+        // which keeps that part's own lip sync and may leave the video a fraction of a frame more.
+        let gaps = Set(zip(result.pts, result.pts.dropFirst()).map { $1 - $0 })
+        XCTAssertTrue(gaps.allSatisfy { (3600...5400).contains($0) }, "frames spaced a frame apart across the join: \(gaps.sorted())")
+        let probe = try Probe(output)
+        XCTAssertEqual(try Probe.videoFrameTimes(output).count, 100)
+        XCTAssertEqual(try XCTUnwrap(probe.videoDuration), 4.0, accuracy: 0.05)
+        XCTAssertEqual(try XCTUnwrap(probe.audioDuration ?? Probe.audioDecodedDuration(output)), 4.0, accuracy: 0.1)
+    }
+
     func testMOVAndOtherContainers() throws {
         let (_, out, _) = try check("in.mp4", make: testsrc + ["-c:v", "libx264", "-preset", "ultrafast"], to: "out.mov")
         XCTAssertEqual(out.videoCodec, "h264")
