@@ -56,6 +56,8 @@ public final class MediaReader: @unchecked Sendable {
     private let packet: PacketRef
     /// For formats whose clock may restart mid-file (AVFMT_TS_DISCONT: MPEG-TS, MPEG-PS).
     private var timeline: TimelineJoiner?
+    /// An MP4/MOV on standard input: readable only when its index precedes the data.
+    private let pipedMOV: Bool
     private var ready: [MediaItem] = []
     private var readyHead = 0
     private var inputEnded = false
@@ -101,36 +103,44 @@ public final class MediaReader: @unchecked Sendable {
     /// How many later pictures must come out before a packet counts as lost (and the window's depth).
     private static let window = 8
 
+    /// `path`: a file, a URL FFmpeg opens, or "-" for standard input (read as it comes, no seeking:
+    /// an MP4 whose index is at the end cannot be read that way).
     public init(path: String) throws(MediaError) {
         _ = FFmpegRuntime.configured
-        self.path = path
-        if !path.contains("://") {
+        let standardInput = path == "-"
+        let name = standardInput ? "standard input" : path
+        self.path = name
+        if standardInput {
+            if isatty(STDIN_FILENO) != 0 {
+                throw MediaError(.inputUnreadable, "standard input is a terminal; send a video into it (cat clip.mkv | …)")
+            }
+        } else if !path.contains("://") {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw MediaError(.inputNotFound, "\(path): file not found")
+                throw MediaError(.inputNotFound, "\(name): file not found")
             }
             if isDirectory.boolValue {
-                throw MediaError(.inputUnreadable, "\(path): is a folder, not a file")
+                throw MediaError(.inputUnreadable, "\(name): is a folder, not a file")
             }
         }
 
         let input: InputFile
         do {
-            input = try InputFile(path: path)
+            input = try InputFile(path: standardInput ? "pipe:0" : path)
         } catch {
-            throw MediaError.reading(path, error, fallback: .notMedia)
+            throw MediaError.reading(name, error, fallback: .notMedia)
         }
         // The "tty" demuxer takes any .txt/.nfo file as ANSI art; that is not a video.
         if input.formatName == "tty" {
-            throw MediaError(.notMedia, "\(path): not a media file FFmpeg can read")
+            throw MediaError(.notMedia, "\(name): not a media file FFmpeg can read")
         }
         do {
             try ffCheck(avformat_find_stream_info(input.pointer, nil), "reading stream information")
         } catch {
-            throw MediaError.reading(path, error, fallback: .notMedia)
+            throw MediaError.reading(name, error, fallback: .notMedia)
         }
         if input.streamCount == 0 {
-            throw MediaError(.notMedia, "\(path): not a media file FFmpeg can read")
+            throw MediaError(.notMedia, "\(name): not a media file FFmpeg can read")
         }
 
         // Video: the first real video stream with a decoder (cover art does not count).
@@ -143,7 +153,7 @@ public final class MediaReader: @unchecked Sendable {
             }
         }
         guard !videoCandidates.isEmpty else {
-            throw MediaError(.noVideoStream, "\(path): has no video stream")
+            throw MediaError(.noVideoStream, "\(name): has no video stream")
         }
         let best = Int(av_find_best_stream(input.pointer, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
         if best >= 0, let at = videoCandidates.firstIndex(of: best) {
@@ -153,14 +163,14 @@ public final class MediaReader: @unchecked Sendable {
             avcodec_find_decoder(input.stream($0).pointee.codecpar.pointee.codec_id) != nil
         }) else {
             let name = describeCodec(input.stream(videoCandidates[0]).pointee.codecpar)
-            throw MediaError(.unsupportedCodec, "\(path): no decoder for the \(name) video codec")
+            throw MediaError(.unsupportedCodec, "\(name): no decoder for the \(name) video codec")
         }
         let vst = input.stream(videoIndex)
         let vtb = vst.pointee.time_base
         // FFmpeg finds no picture size in a stream it cannot parse (a damaged or mislabelled
         // file); said here, the error names this file rather than the output a 0×0 size reaches.
         guard vst.pointee.codecpar.pointee.width > 0, vst.pointee.codecpar.pointee.height > 0 else {
-            throw MediaError(.inputUnreadable, "\(path): its \(describeCodec(vst.pointee.codecpar)) video has no picture size "
+            throw MediaError(.inputUnreadable, "\(name): its \(describeCodec(vst.pointee.codecpar)) video has no picture size "
                              + "(damaged, or not what its name says)")
         }
 
@@ -175,9 +185,9 @@ public final class MediaReader: @unchecked Sendable {
         } catch {
             let name = describeCodec(vst.pointee.codecpar)
             if error.code == FFCode.decoderNotFound {
-                throw MediaError(.unsupportedCodec, "\(path): no decoder for the \(name) video codec")
+                throw MediaError(.unsupportedCodec, "\(name): no decoder for the \(name) video codec")
             }
-            throw MediaError(.unsupportedCodec, "\(path): cannot decode its \(name) video (\(error.text))")
+            throw MediaError(.unsupportedCodec, "\(name): cannot decode its \(name) video (\(error.text))")
         }
 
         // Audio: the best audio stream (related to the chosen video), if it has a usable format.
@@ -194,7 +204,7 @@ public final class MediaReader: @unchecked Sendable {
             do {
                 audioParameters = try CodecParameters(copying: input.stream(a).pointee.codecpar)
             } catch {
-                throw MediaError(.internalFailure, "\(path): \(error)")
+                throw MediaError(.internalFailure, "\(name): \(error)")
             }
         }
         // Read nothing we will not use.
@@ -217,9 +227,10 @@ public final class MediaReader: @unchecked Sendable {
         do {
             packet = try PacketRef()
         } catch {
-            throw MediaError(.internalFailure, "\(path): \(error)")
+            throw MediaError(.internalFailure, "\(name): \(error)")
         }
         slotsAlways = input.formatName == "avi"
+        pipedMOV = standardInput && input.formatName.contains("mov")
         self.input = input
         if input.pointer.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0 { timeline = TimelineJoiner() }
         self.videoIndex = videoIndex
@@ -322,7 +333,10 @@ public final class MediaReader: @unchecked Sendable {
         if ret == FFCode.again { return }
         if ret < 0 {
             if ret != FFCode.eof {
-                readError = MediaError.reading(path, FFError(ret, "reading"), fallback: .inputUnreadable)
+                readError = pipedMOV
+                    ? MediaError(.inputUnreadable, "\(path): an MP4 or MOV can only be read from a pipe when its index comes first "
+                                 + "(give the file's name instead, or remux it with -movflags +faststart)")
+                    : MediaError.reading(path, FFError(ret, "reading"), fallback: .inputUnreadable)
             }
             inputEnded = true
             return

@@ -56,7 +56,7 @@ public final class MediaWriter: @unchecked Sendable {
         case transcode(AudioTranscoder)
     }
 
-    /// Writes to `path` with the container chosen from `containerFrom` (the final file name, e.g. "out.mp4"):
+    /// Writes to `path` ("pipe:1": standard output) with the container chosen from `containerFrom` (the final file name, e.g. "out.mp4"):
     /// mp4/mov/mkv → H.264 (libx264), webm → VP9 (libvpx-vp9); other extensions FFmpeg knows: H.264 if the
     /// muxer takes it, else that muxer's default video codec; unknown → `invalidArgument`.
     /// `source` gives size, time base, frame rate, rotation, colour metadata and SAR. With `audioFrom`, the
@@ -67,7 +67,8 @@ public final class MediaWriter: @unchecked Sendable {
         let target = URL(fileURLWithPath: path)
         let folder = target.deletingLastPathComponent().path
         let finalName = (containerFrom as NSString).lastPathComponent
-        displayName = path.contains("/") ? (folder as NSString).appendingPathComponent(finalName) : finalName
+        displayName = path == "pipe:1" ? "standard output"
+            : path.contains("/") ? (folder as NSString).appendingPathComponent(finalName) : finalName
         self.path = path
         let display = displayName
 
@@ -318,12 +319,15 @@ public final class MediaWriter: @unchecked Sendable {
         return true
     }
 
+    /// Extensions whose container gets H.264 and AAC (MPEG-TS's muxer cannot be asked, but takes both).
+    private static let h264Containers = ["mp4", "mov", "mkv", "m4v", "ts"]
+
     private static func videoEncoder(for format: UnsafePointer<AVOutputFormat>, ext: String,
                                      display: String) throws(MediaError) -> UnsafePointer<AVCodec> {
         var wanted: [String] = []
         if ext == "webm" {
             wanted = ["libvpx-vp9"]
-        } else if ["mp4", "mov", "mkv", "m4v"].contains(ext) || avformat_query_codec(format, AV_CODEC_ID_H264, FF_COMPLIANCE_NORMAL) == 1 {
+        } else if MediaWriter.h264Containers.contains(ext) || avformat_query_codec(format, AV_CODEC_ID_H264, FF_COMPLIANCE_NORMAL) == 1 {
             wanted = ["libx264"]
         }
         for name in wanted {
@@ -343,7 +347,7 @@ public final class MediaWriter: @unchecked Sendable {
         if ext == "webm" || format.pointee.audio_codec == AV_CODEC_ID_OPUS {
             if let codec = avcodec_find_encoder_by_name("libopus") ?? avcodec_find_encoder(AV_CODEC_ID_OPUS) { return codec }
         }
-        if ["mp4", "mov", "mkv", "m4v"].contains(ext) || avformat_query_codec(format, AV_CODEC_ID_AAC, FF_COMPLIANCE_NORMAL) == 1 {
+        if MediaWriter.h264Containers.contains(ext) || avformat_query_codec(format, AV_CODEC_ID_AAC, FF_COMPLIANCE_NORMAL) == 1 {
             if let codec = avcodec_find_encoder_by_name("aac") { return codec }
         }
         guard let codec = avcodec_find_encoder(format.pointee.audio_codec) else {
@@ -507,6 +511,7 @@ public final class MediaWriter: @unchecked Sendable {
             try drainVideo()
             if case .transcode(let transcoder)? = audio { try transcoder.finish() }
             try output.writeTrailer()
+            bytesWritten = output.position   // a pipe's total; a file's is read back below (faststart moves bytes)
             try output.closeFile()
         } catch {
             let mapped = fail(error)
@@ -514,7 +519,7 @@ public final class MediaWriter: @unchecked Sendable {
             throw mapped
         }
         state = .finished
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        if path != "pipe:1", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
            let size = attributes[.size] as? NSNumber {
             bytesWritten = size.int64Value
         }

@@ -17,6 +17,7 @@ struct VideoCommand: ParsableCommand {
           stylize video in.mp4 -o out.mp4 --style starry-night
           stylize video in.mov -o out.webm --strength 0.7 --preserve-colors
           stylize video in.mkv -o out.mkv --style ~/models/mosaic.onnx --max-size 640
+          ffmpeg -i in.mp4 -f matroska - | stylize video - -o - | ffplay -
 
         Strokes are kept steady across frames by default: each frame is blended with the \
         previous result moved along the video's optical flow (--stability sets how much; \
@@ -27,11 +28,14 @@ struct VideoCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The video to stylize (default: the bundled sample clip).", valueName: "input"))
+    @Argument(help: ArgumentHelp("The video to stylize, or - for standard input (default: the bundled sample clip).", valueName: "input"))
     var input: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the result (default: INPUT-STYLE.mp4 in the current folder).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the result, or - for standard output (default: INPUT-STYLE.mp4 in the current folder).", valueName: "file"))
     var output: String?
+
+    @Option(help: ArgumentHelp("The container written with -o -: mkv, webm, nut or ts (default: mkv). A file's follows its extension.", valueName: "format"))
+    var format: String?
 
     @OptionGroup var look: LookOptions
 
@@ -116,6 +120,10 @@ struct VideoCommand: ParsableCommand {
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset
         options.encoder.keepOddSize = exactSize
+        if let format {
+            guard options.outputPath == "-" else { throw PipelineError(.options, "--format is for -o - (a file's container follows its extension)") }
+            options.streamFormat = format
+        }
         if let threads { options.threads = threads }
         options.workers = workers
         options.overwrite = force
@@ -128,7 +136,7 @@ struct VideoCommand: ParsableCommand {
         var line = s.interrupted ? "Stopped early: wrote \(s.framesWritten)" : "Done: \(s.framesWritten)"
         if s.interrupted, let expected = s.framesExpected { line += " of \(expected)" }
         line += " frames in \(ProgressBar.format(duration: s.elapsed)) (\(ProgressBar.format(rate: s.framesPerSecond)) fps)"
-        line += " → \(s.outputPath) (\(ProgressBar.format(bytes: s.outputBytes)))"
+        line += " → \(s.outputPath == "-" ? "standard output" : s.outputPath) (\(ProgressBar.format(bytes: s.outputBytes)))"
         printToStderr(line)
         if s.outputSize != s.inputSize {
             printToStderr("Note: written at \(s.outputSize) (the input is \(s.inputSize)): H.264 4:2:0, which every player takes, needs even sides; --exact-size keeps \(s.inputSize) as 4:4:4, which many players refuse.")

@@ -18,7 +18,7 @@ public final class MediaFileSource: FrameSource {
     public var width: Int { info.video.width }
     public var height: Int { info.video.height }
     public var frameRate: Double? { info.video.frameRate?.doubleValue }
-    public var name: String { (path as NSString).lastPathComponent }
+    public var name: String { path == "-" ? "standard input" : (path as NSString).lastPathComponent }
     /// Corrupt frames replaced by the previous picture so far.
     public var concealedFrames: Int { reader.concealedFrameCount }
     /// Set when the input stopped on a read error rather than at its end.

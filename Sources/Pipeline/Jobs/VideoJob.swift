@@ -5,8 +5,12 @@ import StyleEngine
 
 /// What to do with one video file. Defaults are what a user gets without flags.
 public struct VideoJobOptions: Sendable {
+    /// A file, or "-" for standard input.
     public var inputPath: String
+    /// A file, or "-" for standard output (written in `streamFormat`).
     public var outputPath: String
+    /// The container written to standard output: mkv (default), webm, nut or ts (`OutputFile.streamableFormats`).
+    public var streamFormat = "mkv"
     public var style: StyleSettings
     /// Longer side, in pixels, of what the network sees. The output keeps the input's size.
     public var maxSize = VideoJobOptions.defaultMaxSize
@@ -35,6 +39,7 @@ public struct VideoJobOptions: Sendable {
     /// `clip.mov` + style `sketch` → `clip-sketch.mp4` in the current folder (or the input's
     /// container when it is one the encoder writes natively).
     public static func defaultOutput(for input: String, style: String) -> String {
+        if input == "-" { return "stdin-\(style).mp4" }
         let url = URL(fileURLWithPath: input)
         let ext = ["mp4", "mkv", "mov", "webm"].contains(url.pathExtension.lowercased()) ? url.pathExtension : "mp4"
         return url.deletingPathExtension().lastPathComponent + "-" + style + "." + ext

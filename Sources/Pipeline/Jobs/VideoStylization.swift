@@ -21,7 +21,8 @@ public final class VideoStylization {
         try options.validate()
         self.options = options
         source = try MediaFileSource(path: options.inputPath)
-        output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
+        output = options.outputPath == "-" ? try OutputFile.standardOutput(container: options.streamFormat)
+            : try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
         style = try options.style.load()
         networkSize = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize,
                                   multiple: options.style.preset.sizeMultiple)

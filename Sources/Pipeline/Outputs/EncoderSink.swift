@@ -10,7 +10,7 @@ public final class EncoderSink: FrameSink {
     /// `stop`: an abort that comes while the file is being finished still discards it.
     init(output: OutputFile, source: MediaFileSource, settings: EncoderSettings, stop: StopSignal) throws(PipelineError) {
         do throws(MediaError) {
-            writer = try MediaWriter(path: output.temporaryPath, containerFrom: output.finalPath, source: source.info.video,
+            writer = try MediaWriter(path: output.temporaryPath, containerFrom: output.containerName, source: source.info.video,
                                      audioFrom: source.info.audio == nil ? nil : source.reader, settings: settings)
         } catch {
             output.discard()

@@ -6,10 +6,40 @@ import Foundation
 /// folder, so the final `rename` is atomic and never crosses filesystems);
 /// only `commit()` gives it the real name. Anything else — an error, an abort,
 /// a crash — leaves at most the hidden temporary, which `discard()` removes.
+///
+/// Standard output (`standardOutput(container:)`) cannot be renamed or taken back: it is written
+/// as it goes, in a container that a reader can play without seeking.
 public final class OutputFile: @unchecked Sendable {
+    /// The finished file's path, or "-" for standard output.
     public let finalPath: String
+    /// Where the writer writes: the hidden temporary file, or FFmpeg's "pipe:1".
     public let temporaryPath: String
+    /// The name the container is chosen by (its extension): the final path, or "-.mkv" and the like.
+    public let containerName: String
+    public var isStandardOutput: Bool { finalPath == "-" }
     private var done = false
+
+    /// Containers that can be written to a pipe and read from one: no index written at the end.
+    public static let streamableFormats = ["mkv", "webm", "nut", "ts"]
+
+    /// Standard output, in `container` (one of `streamableFormats`).
+    public static func standardOutput(container: String) throws(PipelineError) -> OutputFile {
+        guard streamableFormats.contains(container) else {
+            throw PipelineError(.output, "standard output needs a format that plays without seeking: one of "
+                                + streamableFormats.joined(separator: ", ") + " (got \"\(container)\")")
+        }
+        if isatty(STDOUT_FILENO) != 0 {
+            throw PipelineError(.output, "standard output is a terminal; send it to a file or a player (| ffplay -)")
+        }
+        return OutputFile(standardOutputIn: container)
+    }
+
+    private init(standardOutputIn container: String) {
+        finalPath = "-"
+        temporaryPath = "pipe:1"
+        containerName = "-." + container
+        done = true   // nothing to rename or remove
+    }
 
     /// Checks everything that can be checked before any work starts:
     /// the folder exists and is writable, the target is not the input, and an
@@ -37,6 +67,7 @@ public final class OutputFile: @unchecked Sendable {
             }
         }
         finalPath = url.path
+        containerName = url.path
         let name = url.lastPathComponent
         let ext = url.pathExtension
         // Keep the extension: FFmpeg and users recognise the file by it.

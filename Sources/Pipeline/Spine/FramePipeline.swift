@@ -221,8 +221,8 @@ public final class FramePipeline {
             // must not "succeed" with an empty video.
             if stats.framesOut == 0 {
                 if stop.state != .running { throw PipelineError(.aborted, "stopped before the first picture; no output written") }
-                throw PipelineError(.input, "\(source.name): no video frame could be decoded"
-                                    + (source.endedEarly.map { " (\($0))" } ?? " (is the file cut short before its first frame?)"))
+                throw PipelineError(.input, source.endedEarly.map { "\($0); no video frame could be decoded" }
+                                    ?? "\(source.name): no video frame could be decoded (is the file cut short before its first frame?)")
             }
             for sink in sinks { try sink.finish() }
         } catch {
