@@ -89,3 +89,14 @@ let package = Package(
     // Sendable checking to warnings while the concurrency model settles.
     swiftLanguageModes: [.v5]
 )
+
+// Fuzz targets (libFuzzer), only when asked for: Benchmarks/fuzz.sh builds them with
+// STYLIZE_FUZZ=1 and -sanitize=fuzzer,address. Each is an executable whose main is libFuzzer's.
+if Context.environment["STYLIZE_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
+    for (name, dependency) in [("ModelFuzzer", "StyleEngine"), ("PresetFuzzer", "PresetCatalog"),
+                               ("Y4MFuzzer", "Camera"), ("MediaFuzzer", "MediaIO")] {
+        package.targets.append(.executableTarget(name: name, dependencies: [.target(name: dependency), "FuzzSupport"],
+                                                 path: "Fuzz/\(name)"))
+    }
+}

@@ -1,0 +1,17 @@
+import StyleEngine
+import FuzzSupport
+
+/// An ONNX file from untrusted bytes: parsed (protobuf, graph), planned and run on a tiny image.
+/// Anything may be refused with an error; nothing may crash, hang or read out of bounds.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzModel(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard let model = try? StyleModel(bytes: Array(UnsafeBufferPointer(start: data, count: size))) else { return 0 }
+    let image = [Float](repeating: 0.5, count: 3 * 6 * 5)
+    _ = image.withUnsafeBufferPointer { try? StyleSession(model: model).run(image: $0.baseAddress!, channels: 3, height: 6, width: 5) }
+    return 0
+}
+
+@_cdecl("ModelFuzzer_main")
+public func modelFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runLibFuzzer(argc, argv) { fuzzModel($0, $1) }
+}
