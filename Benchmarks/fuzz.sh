@@ -63,8 +63,8 @@ seed() {  # seed TARGET: fills the corpus folder the first time
       "${ff[@]}" -f lavfi -i testsrc2=size=16x16:rate=5 -t 0.4 -pix_fmt yuv420p "$corpus/f.y4m"
       "${ff[@]}" -f lavfi -i testsrc2=size=32x24:rate=10 -t 0.5 -vf "setpts=N*N/10/TB" -fps_mode vfr -c:v libx264 -preset ultrafast "$corpus/vfr.mkv"
       "${ff[@]}" -f lavfi -i testsrc2=size=32x24:rate=10 -t 0.5 -c:v mjpeg -f mjpeg "$corpus/raw.mjpeg"
-      "${ff[@]}" -f lavfi -i color=blue:size=1x1:rate=5 -t 0.4 -c:v ffv1 "$corpus/1x1.mkv"
-      "${ff[@]}" -f lavfi -i color=green:size=16385x2:rate=5 -frames:v 1 -c:v rawvideo -pix_fmt gray "$corpus/wide.nut" ;;
+      "${ff[@]}" -f lavfi -i color=blue:size=2x2:rate=5 -t 0.4 -vf scale=1:1,format=gray -c:v ffv1 "$corpus/1x1.mkv"
+      "${ff[@]}" -f lavfi -i color=green:size=16384x2:rate=5 -frames:v 1 -vf scale=16385:2,format=gray -c:v rawvideo "$corpus/wide.nut" ;;
   esac
 }
 
