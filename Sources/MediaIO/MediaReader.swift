@@ -108,8 +108,8 @@ public final class MediaReader: @unchecked Sendable {
     public init(path: String) throws(MediaError) {
         _ = FFmpegRuntime.configured
         let standardInput = path == "-"
-        let name = standardInput ? "standard input" : path
-        self.path = name
+        let shownPath = standardInput ? "standard input" : path
+        self.path = shownPath
         if standardInput {
             if isatty(STDIN_FILENO) != 0 {
                 throw MediaError(.inputUnreadable, "standard input is a terminal; send a video into it (cat clip.mkv | …)")
@@ -117,10 +117,10 @@ public final class MediaReader: @unchecked Sendable {
         } else if !path.contains("://") {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw MediaError(.inputNotFound, "\(name): file not found")
+                throw MediaError(.inputNotFound, "\(shownPath): file not found")
             }
             if isDirectory.boolValue {
-                throw MediaError(.inputUnreadable, "\(name): is a folder, not a file")
+                throw MediaError(.inputUnreadable, "\(shownPath): is a folder, not a file")
             }
         }
 
@@ -128,19 +128,19 @@ public final class MediaReader: @unchecked Sendable {
         do {
             input = try InputFile(path: standardInput ? "pipe:0" : path)
         } catch {
-            throw MediaError.reading(name, error, fallback: .notMedia)
+            throw MediaError.reading(shownPath, error, fallback: .notMedia)
         }
         // The "tty" demuxer takes any .txt/.nfo file as ANSI art; that is not a video.
         if input.formatName == "tty" {
-            throw MediaError(.notMedia, "\(name): not a media file FFmpeg can read")
+            throw MediaError(.notMedia, "\(shownPath): not a media file FFmpeg can read")
         }
         do {
             try ffCheck(avformat_find_stream_info(input.pointer, nil), "reading stream information")
         } catch {
-            throw MediaError.reading(name, error, fallback: .notMedia)
+            throw MediaError.reading(shownPath, error, fallback: .notMedia)
         }
         if input.streamCount == 0 {
-            throw MediaError(.notMedia, "\(name): not a media file FFmpeg can read")
+            throw MediaError(.notMedia, "\(shownPath): not a media file FFmpeg can read")
         }
 
         // Video: the first real video stream with a decoder (cover art does not count).
@@ -153,7 +153,7 @@ public final class MediaReader: @unchecked Sendable {
             }
         }
         guard !videoCandidates.isEmpty else {
-            throw MediaError(.noVideoStream, "\(name): has no video stream")
+            throw MediaError(.noVideoStream, "\(shownPath): has no video stream")
         }
         let best = Int(av_find_best_stream(input.pointer, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
         if best >= 0, let at = videoCandidates.firstIndex(of: best) {
@@ -163,14 +163,14 @@ public final class MediaReader: @unchecked Sendable {
             avcodec_find_decoder(input.stream($0).pointee.codecpar.pointee.codec_id) != nil
         }) else {
             let name = describeCodec(input.stream(videoCandidates[0]).pointee.codecpar)
-            throw MediaError(.unsupportedCodec, "\(name): no decoder for the \(name) video codec")
+            throw MediaError(.unsupportedCodec, "\(shownPath): no decoder for the \(name) video codec")
         }
         let vst = input.stream(videoIndex)
         let vtb = vst.pointee.time_base
         // FFmpeg finds no picture size in a stream it cannot parse (a damaged or mislabelled
         // file); said here, the error names this file rather than the output a 0×0 size reaches.
         guard vst.pointee.codecpar.pointee.width > 0, vst.pointee.codecpar.pointee.height > 0 else {
-            throw MediaError(.inputUnreadable, "\(name): its \(describeCodec(vst.pointee.codecpar)) video has no picture size "
+            throw MediaError(.inputUnreadable, "\(shownPath): its \(describeCodec(vst.pointee.codecpar)) video has no picture size "
                              + "(damaged, or not what its name says)")
         }
 
@@ -185,9 +185,9 @@ public final class MediaReader: @unchecked Sendable {
         } catch {
             let name = describeCodec(vst.pointee.codecpar)
             if error.code == FFCode.decoderNotFound {
-                throw MediaError(.unsupportedCodec, "\(name): no decoder for the \(name) video codec")
+                throw MediaError(.unsupportedCodec, "\(shownPath): no decoder for the \(name) video codec")
             }
-            throw MediaError(.unsupportedCodec, "\(name): cannot decode its \(name) video (\(error.text))")
+            throw MediaError(.unsupportedCodec, "\(shownPath): cannot decode its \(name) video (\(error.text))")
         }
 
         // Audio: the best audio stream (related to the chosen video), if it has a usable format.
@@ -204,7 +204,7 @@ public final class MediaReader: @unchecked Sendable {
             do {
                 audioParameters = try CodecParameters(copying: input.stream(a).pointee.codecpar)
             } catch {
-                throw MediaError(.internalFailure, "\(name): \(error)")
+                throw MediaError(.internalFailure, "\(shownPath): \(error)")
             }
         }
         // Read nothing we will not use.
@@ -227,7 +227,7 @@ public final class MediaReader: @unchecked Sendable {
         do {
             packet = try PacketRef()
         } catch {
-            throw MediaError(.internalFailure, "\(name): \(error)")
+            throw MediaError(.internalFailure, "\(shownPath): \(error)")
         }
         slotsAlways = input.formatName == "avi"
         pipedMOV = standardInput && input.formatName.contains("mov")

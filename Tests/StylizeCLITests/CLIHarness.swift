@@ -34,24 +34,22 @@ enum CLIHarness {
         return url
     }
 
-    /// Starts the binary; the caller may signal it before waiting.
-    static func start(_ arguments: [String], in folder: URL? = nil, shellPrefix: String? = nil) throws -> (Process, Pipe, Pipe) {
+    /// Starts the binary (or `executable`); the caller may signal it before waiting. `environment`
+    /// replaces the one the tests give the binary (the repository's presets, the sketch style).
+    static func start(_ arguments: [String], in folder: URL? = nil, shellPrefix: String? = nil,
+                      executable: String? = nil, environment: [String: String]? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
+        let program = executable ?? binary
         if let shellPrefix {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            let quoted = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+            let quoted = ([program] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
             process.arguments = ["-c", shellPrefix + "; exec " + quoted.joined(separator: " ")]
         } else {
-            process.executableURL = URL(fileURLWithPath: binary)
+            process.executableURL = URL(fileURLWithPath: program)
             process.arguments = arguments
         }
         if let folder { process.currentDirectoryURL = folder }
-        var environment = ProcessInfo.processInfo.environment
-        environment["STYLIZE_PRESETS"] = repositoryRoot.appendingPathComponent("Presets").path
-        // The tests exercise the pipeline, not a look: the tiny placeholder network keeps them fast
-        // in debug builds whatever the shipped default is (a test may still pass --style).
-        environment["STYLIZE_STYLE"] = "sketch"
-        process.environment = environment
+        process.environment = environment ?? testEnvironment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -60,8 +58,20 @@ enum CLIHarness {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], in folder: URL? = nil, shellPrefix: String? = nil) throws -> Result {
-        let (process, out, err) = try start(arguments, in: folder, shellPrefix: shellPrefix)
+    /// The binary's environment in the tests: the repository's presets, and the tests exercise the
+    /// pipeline, not a look: the tiny placeholder network keeps them fast in debug builds whatever
+    /// the shipped default is (a test may still pass --style).
+    static var testEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["STYLIZE_PRESETS"] = repositoryRoot.appendingPathComponent("Presets").path
+        environment["STYLIZE_STYLE"] = "sketch"
+        return environment
+    }
+
+    static func run(_ arguments: [String], in folder: URL? = nil, shellPrefix: String? = nil,
+                    executable: String? = nil, environment: [String: String]? = nil) throws -> Result {
+        let (process, out, err) = try start(arguments, in: folder, shellPrefix: shellPrefix, executable: executable,
+                                            environment: environment)
         // Read both pipes before waiting so a chatty child cannot block on a full pipe.
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         let outData = out.fileHandleForReading.readDataToEndOfFile()

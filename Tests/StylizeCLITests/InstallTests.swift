@@ -7,32 +7,20 @@ final class InstallTests: CLITestCase {
     /// Runs `executable` with exactly `environment`; returns status and both outputs together.
     private func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                      environment: [String: String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try CLIHarness.run(arguments, in: directory, executable: executable, environment: environment)
+        return (result.status, result.stdout + result.stderr)
     }
 
     func testInstallRunFromElsewhereAndUninstall() throws {
         let prefix = folder.appendingPathComponent("prefix"), elsewhere = folder.appendingPathComponent("elsewhere")
         for url in [prefix, elsewhere] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         let script = CLIHarness.repositoryRoot.appendingPathComponent("scripts/install.sh").path
-        var environment = ProcessInfo.processInfo.environment
-        // Nothing points at the repository: the installed binary must find its own presets.
+        var environment = CLIHarness.testEnvironment
+        // Nothing points at the repository: the installed binary must find its own presets
+        // (the tiny placeholder network, which keeps a debug build fast, is installed like the others).
         environment["STYLIZE_PRESETS"] = nil
         environment["XDG_DATA_HOME"] = nil
         environment["HOME"] = elsewhere.path
-        // The tiny placeholder network keeps a debug build fast; it is installed like the others.
-        environment["STYLIZE_STYLE"] = "sketch"
         // Run by name from the PATH, as people do (argv[0] is then a bare "stylize").
         environment["PATH"] = prefix.appendingPathComponent("bin").path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
 
