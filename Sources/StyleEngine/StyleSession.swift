@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs a `StyleModel` on images. Not thread-safe: use one session per worker
 /// thread (many sessions may run at once, on the same model).
 ///
@@ -24,6 +26,16 @@ public final class StyleSession {
     private static let cachedPlanLimit = 4
     private var workspaces: [(key: PlanKey, workspace: Workspace)] = []
     private let blasError: EngineError?
+    /// Bytes the buffers of one input size may take; a model and size that need more are refused,
+    /// naming both, before anything is allocated (a damaged or hostile model can ask for terabytes).
+    /// Default: this machine's memory.
+    public var memoryLimit: Int = StyleSession.physicalMemory
+
+    /// This machine's RAM in bytes (sysconf), or Int.max when it does not say.
+    public static let physicalMemory: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        return pages > 0 && size > 0 ? pages.multipliedReportingOverflow(by: size).partialValue : Int.max
+    }()
 
     /// A session whose runs use `threads` threads (at least 1; 1 runs
     /// everything on the calling thread and starts none).
@@ -100,10 +112,20 @@ public final class StyleSession {
             return entry.workspace
         }
         let plan = try Planner.plan(model.graph, inputShapes: key.shapes)
+        let bytes = Workspace.bytes(for: plan, threads: threads)
+        guard bytes <= memoryLimit else {
+            let size = key.shapes.first.map { $0.map(String.init).joined(separator: "×") } ?? "?"
+            throw EngineError("the model needs \(Self.describe(bytes: bytes)) of working memory for a \(size) input; "
+                              + "the limit is \(Self.describe(bytes: memoryLimit))")
+        }
         let workspace = Workspace(plan: plan, pool: pool)
         if workspaces.count >= Self.cachedPlanLimit { workspaces.removeFirst() }
         workspaces.append((key, workspace))
         return workspace
+    }
+
+    private static func describe(bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.1f GB", Double(bytes) / Double(1 << 30)) : "\((bytes + (1 << 20) - 1) >> 20) MB"
     }
 
     private func imageOutput(_ workspace: Workspace) throws(EngineError) -> ImageOutput {

@@ -47,4 +47,41 @@ final class FuzzTests: XCTestCase {
             }
         }
     }
+
+    /// What the fuzzers found, kept: every file in Fixtures/fuzz-regressions loads and runs, or is
+    /// refused, within a 64 MB working-memory limit (as the fuzz target runs it).
+    /// - pad-458753-columns.onnx: a tiny transformer whose last Pad reflect-pads 458,753 columns;
+    ///   1.6 s a 5×6 frame in release, over 20 s under ASan: a "hang" the limit now refuses.
+    func testFuzzRegressions() throws {
+        let folder = Fixtures.url("fuzz-regressions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertFalse(names.isEmpty)
+        for name in names {
+            let bytes = try Fixtures.bytes("fuzz-regressions/" + name)
+            guard let model = try? StyleModel(bytes: bytes) else { continue }
+            let session = StyleSession(model: model)
+            session.memoryLimit = 64 << 20
+            let image = [Float](repeating: 0.5, count: 3 * 6 * 5)
+            _ = image.withUnsafeBufferPointer { try? session.run(image: $0.baseAddress!, channels: 3, height: 6, width: 5) }
+        }
+        let padded = StyleSession(model: try StyleModel(bytes: try Fixtures.bytes("fuzz-regressions/pad-458753-columns.onnx")))
+        padded.memoryLimit = 64 << 20
+        let image = [Float](repeating: 0.5, count: 3 * 6 * 5)
+        XCTAssertThrowsError(try image.withUnsafeBufferPointer { try padded.run(image: $0.baseAddress!, channels: 3, height: 6, width: 5) }) {
+            XCTAssertTrue("\($0)".contains("of working memory for a 1×3×6×5 input; the limit is 64 MB"), "\($0)")
+        }
+    }
+
+    /// A model and size that need more memory than allowed are refused before any allocation, naming both.
+    func testMemoryLimitNamesTheSize() throws {
+        let session = StyleSession(model: try Fixtures.model("tiny_transformer.onnx"))
+        session.memoryLimit = 1 << 20
+        let image = [Float](repeating: 0.5, count: 3 * 512 * 512)
+        XCTAssertThrowsError(try image.withUnsafeBufferPointer { try session.run(image: $0.baseAddress!, channels: 3, height: 512, width: 512) }) {
+            XCTAssertTrue("\($0)".hasPrefix("the model needs "), "\($0)")
+            XCTAssertTrue("\($0)".contains("for a 1×3×512×512 input; the limit is 1 MB"), "\($0)")
+        }
+        session.memoryLimit = StyleSession.physicalMemory
+        XCTAssertNoThrow(try image.withUnsafeBufferPointer { try session.run(image: $0.baseAddress!, channels: 3, height: 512, width: 512) })
+    }
 }

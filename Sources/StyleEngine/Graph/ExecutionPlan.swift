@@ -40,6 +40,19 @@ final class Workspace {
     private let parallel: ParallelContext
     private let boundSteps: [(kernel: any Kernel, inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>])]
 
+    /// What `init` will allocate for `plan` with `threads` threads, in bytes (saturating).
+    static func bytes(for plan: ExecutionPlan, threads: Int) -> Int {
+        let scratchStride = (plan.scratchCount + 15) / 16 * 16
+        var floats = 0
+        for count in plan.bufferCapacities + [scratchStride.multipliedReportingOverflow(by: threads).partialValue] {
+            let (sum, overflow) = floats.addingReportingOverflow(max(count, 16))
+            if overflow { return Int.max }
+            floats = sum
+        }
+        let (bytes, overflow) = floats.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        return overflow ? Int.max : bytes
+    }
+
     init(plan: ExecutionPlan, pool: WorkerPool? = nil) {
         self.plan = plan
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
