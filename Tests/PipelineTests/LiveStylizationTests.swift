@@ -121,4 +121,15 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
         XCTAssertEqual(stats.latency(percentile: 1), 10, accuracy: 1e-3)
         XCTAssertEqual(stats.latency(percentile: 0.5), 0.51, accuracy: 1e-3)
     }
+
+    /// A window's percentiles count only the frames since an earlier copy (a long run's drift).
+    func testStatsPercentilesOverAWindow() {
+        var stats = LiveStats()
+        for i in 0..<100 { stats.output(captured: Double(i), at: Double(i) + 0.0502) }   // 50 ms each
+        let earlier = stats
+        for i in 100..<200 { stats.output(captured: Double(i), at: Double(i) + 0.0102) }   // then 10 ms
+        XCTAssertEqual(stats.latency(percentile: 0.95, since: earlier), 0.0105, accuracy: 1e-6)
+        XCTAssertEqual(stats.latency(percentile: 0.95), 0.0505, accuracy: 1e-6, "the whole run")
+        XCTAssertEqual(stats.latency(percentile: 0.5, since: stats), 0, "an empty window")
+    }
 }

@@ -48,11 +48,18 @@ public struct LiveStats: Sendable {
     /// Latency (seconds) below which `fraction` of the frames came out, e.g. 0.5, 0.95, to the
     /// millisecond (the middle of its 1 ms bin).
     public func latency(percentile fraction: Double) -> Double {
-        guard framesOut > 0 else { return 0 }
-        let rank = min(framesOut, max(1, Int((fraction * Double(framesOut)).rounded(.up))))
+        latency(percentile: fraction, since: nil)
+    }
+
+    /// The same over the frames that came out after `earlier` (an earlier copy of these stats):
+    /// a window's percentile, for watching a long run drift.
+    public func latency(percentile fraction: Double, since earlier: LiveStats?) -> Double {
+        let frames = framesOut - (earlier?.framesOut ?? 0)
+        guard frames > 0 else { return 0 }
+        let rank = min(frames, max(1, Int((fraction * Double(frames)).rounded(.up))))
         var seen = 0
         for (bin, count) in latencyBins.enumerated() {
-            seen += Int(count)
+            seen += Int(count) - Int(earlier?.latencyBins[bin] ?? 0)
             if seen >= rank { return (Double(bin) + 0.5) / 1000 }
         }
         return Double(Self.latencyBinCount) / 1000
