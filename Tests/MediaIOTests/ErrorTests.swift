@@ -177,10 +177,8 @@ final class WriterErrorTests: TemporaryFolderTestCase {
         do {
             let writer = try MediaWriter(path: "/dev/full", containerFrom: "out.mkv", source: source, audioFrom: nil,
                                          settings: EncoderSettings())
-            let frame = solidFrame(width: 64, height: 48, rgb: (10, 200, 30))
             for i in 0..<50 {
-                try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: Int64(i),
-                                                bytes: frame))
+                try writer.write(try solidFrame(width: 64, height: 48, rgb: (10, 200, 30), pts: Int64(i)))
             }
             try writer.finish()
             XCTFail("writing to /dev/full succeeded")
@@ -194,15 +192,15 @@ final class WriterErrorTests: TemporaryFolderTestCase {
     func testWritingAfterFinishOrClose() throws {
         let path = folder.file("out.mkv")
         let writer = try MediaWriter(path: path, containerFrom: path, source: source, audioFrom: nil, settings: EncoderSettings())
-        let pixels = solidFrame(width: 64, height: 48, rgb: (0, 0, 255))
-        try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 0, bytes: pixels))
+        let picture = try solidFrame(width: 64, height: 48, rgb: (0, 0, 255), pts: 0)
+        try writer.write(picture)
         try writer.finish()
         XCTAssertGreaterThan(writer.bytesWritten, 0)
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
         XCTAssertEqual(writer.bytesWritten, size)
         XCTAssertThrowsError(try writer.finish())
         do {
-            try writer.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 1, bytes: pixels))
+            try writer.write(try solidFrame(width: 64, height: 48, rgb: (0, 0, 255), pts: 1))
             XCTFail("wrote after finish")
         } catch {
             XCTAssertEqual(error.kind, .invalidArgument)
@@ -210,7 +208,7 @@ final class WriterErrorTests: TemporaryFolderTestCase {
 
         let abandoned = folder.file("abandoned.mp4")
         let second = try MediaWriter(path: abandoned, containerFrom: abandoned, source: source, audioFrom: nil, settings: EncoderSettings())
-        try second.write(try VideoFrame(width: 64, height: 48, pixelFormatName: "rgb24", pts: 0, bytes: pixels))
+        try second.write(try solidFrame(width: 64, height: 48, rgb: (0, 0, 255), pts: 0))
         second.close()
         second.close()
         XCTAssertThrowsError(try second.finish())
@@ -223,13 +221,10 @@ final class WriterErrorTests: TemporaryFolderTestCase {
     }
 }
 
-/// Packed RGB24 pixels of one colour, as the VideoFrame initialiser takes them.
-func solidFrame(width: Int, height: Int, rgb: (UInt8, UInt8, UInt8)) -> UnsafeRawBufferPointer {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: width * height * 3, alignment: 16)
-    for i in 0..<(width * height) {
-        buffer[3 * i] = rgb.0
-        buffer[3 * i + 1] = rgb.1
-        buffer[3 * i + 2] = rgb.2
-    }
-    return UnsafeRawBufferPointer(buffer)  // small and short-lived in tests; not freed
+/// A picture of one colour, as the VideoFrame initialiser takes it (packed RGB24; it copies the bytes).
+func solidFrame(width: Int, height: Int, rgb: (UInt8, UInt8, UInt8), pts: Int64) throws(MediaError) -> VideoFrame {
+    let pixels = [UInt8]((0..<(width * height)).flatMap { _ in [rgb.0, rgb.1, rgb.2] })
+    return try pixels.withUnsafeBytes { bytes in
+        Result { () throws(MediaError) in try VideoFrame(width: width, height: height, pixelFormatName: "rgb24", pts: pts, bytes: bytes) }
+    }.get()
 }
