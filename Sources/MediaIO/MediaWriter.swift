@@ -49,6 +49,8 @@ public final class MediaWriter: @unchecked Sendable {
 
     /// For stream copy into a container without negative timestamps: how far the audio moves later.
     private var audioCopyShift: Int64?
+    /// The last copied audio packet's dts (in the source's time base).
+    private var lastAudioDTS: Int64?
     private let negativeTimestampsAllowed: Bool
 
     private enum AudioRoute {
@@ -492,6 +494,15 @@ public final class MediaWriter: @unchecked Sendable {
                         if p.pointee.pts != noPTS { p.pointee.pts += shift }
                         if p.pointee.dts != noPTS { p.pointee.dts += shift }
                     }
+                }
+                // Muxers refuse a dts that does not increase (NUT, MP4); joined or looped sources have
+                // them (two packets at one millisecond where Matroska rounded): one tick later, as ffmpeg does.
+                if p.pointee.dts != noPTS {
+                    if let last = lastAudioDTS, p.pointee.dts <= last {
+                        p.pointee.dts = last + 1
+                        if p.pointee.pts != noPTS && p.pointee.pts < p.pointee.dts { p.pointee.pts = p.pointee.dts }
+                    }
+                    lastAudioDTS = p.pointee.dts
                 }
                 try output.write(copy, stream: stream, from: packet.timeBase)
             case .transcode(let transcoder):

@@ -158,6 +158,25 @@ final class RoundTripTests: FFmpegClipTestCase {
         XCTAssertEqual(try XCTUnwrap(probe.audioDuration ?? Probe.audioDecodedDuration(output)), 4.0, accuracy: 0.1)
     }
 
+    /// The sample clip looped into Matroska (`ffmpeg -stream_loop 1 -c copy`): at the seam two audio
+    /// packets share a millisecond. NUT (and MP4) refuse a dts that does not increase; the copy moves
+    /// the second one a tick on, as ffmpeg does, and every frame and packet gets through.
+    func testAudioCopyWithARepeatedTimestampIntoNUT() throws {
+        let clip = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("SampleClips/city-night.mp4").path
+        let looped = folder.file("looped.mkv"), output = folder.file("out.nut")
+        try Tools.ffmpeg(["-stream_loop", "1", "-i", clip, "-c", "copy", "-f", "matroska"], output: looped)
+        let dts = try Tools.run(Tools.ffprobe!, ["-v", "error", "-select_streams", "a", "-show_entries", "packet=dts", "-of", "csv=p=0", looped])
+            .split(whereSeparator: \.isNewline).compactMap { Int($0) }
+        XCTAssertTrue(zip(dts, dts.dropFirst()).contains { $1 <= $0 }, "the looped clip should repeat an audio timestamp")
+        let result = try roundTrip(looped, to: output)
+        XCTAssertEqual(result.videoFrames, 200)
+        XCTAssertEqual(try Probe.videoFrameTimes(output).count, 200)
+        let written = try Tools.run(Tools.ffprobe!, ["-v", "error", "-select_streams", "a", "-count_packets", "-show_entries",
+                                                     "stream=nb_read_packets", "-of", "csv=p=0", output])
+        XCTAssertEqual(Int(written.trimmingCharacters(in: .whitespacesAndNewlines)), result.audioPackets)
+    }
+
     func testMOVAndOtherContainers() throws {
         let (_, out, _) = try check("in.mp4", make: testsrc + ["-c:v", "libx264", "-preset", "ultrafast"], to: "out.mov")
         XCTAssertEqual(out.videoCodec, "h264")
