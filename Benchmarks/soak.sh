@@ -41,12 +41,13 @@ clip=SampleClips/city-night.mp4
 sample() {  # sample PID FILE: one line every 10 s while PID lives: seconds, RSS kB, fds, threads
   local pid=$1 file=$2 start=$SECONDS
   printf 'seconds\trss_kb\tfds\tthreads\n' >"$file"
+  sleep 1   # past the exec
   while kill -0 "$pid" 2>/dev/null; do
     local rss threads fds
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
     threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
     fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
-    [[ -n $rss ]] && printf '%d\t%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$fds" "$threads" >>"$file"
+    [[ -n $rss && $rss != 0 ]] && printf '%d\t%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$fds" "$threads" >>"$file"
     sleep 10
   done
 }
