@@ -6,7 +6,8 @@
 #          to a pipe that throws it away; its `--stats-every 10` lines give each interval's frames,
 #          drops, fps and latency p50/p95.
 #   video  `stylize video - -o - --format nut`: the sample clip looped by ffmpeg (-stream_loop -1)
-#          into standard input for as long as the phase lasts, the result thrown away.
+#          into standard input, the result thrown away; stopped with Ctrl-C's signal when the
+#          phase's time is up. Its `--stats-every 10` lines give each interval's frames and fps.
 #
 # Every 10 s the script samples the running process from /proc: resident memory (VmRSS), open
 # file descriptors and threads. Then it prints, per phase, the first and the last sample and the
@@ -80,8 +81,9 @@ summarize() {  # summarize NAME FILE [STATS-LOG]: first/last samples, first/last
         if (t[i] > t[n-1] - w) { p2 += p95[i]; f2 += fps[i]; k2++ }
         d += drop[i]; if (p95[i] > worst) worst = p95[i]
       }
-      printf "  latency p95 per 10 s, mean of the first and the last %d s: %.1f → %.1f ms (worst interval %.1f ms); fps %.2f → %.2f; %d frames dropped in all\n", \
+      if (worst > 0) printf "  latency p95 per 10 s, mean of the first and the last %d s: %.1f → %.1f ms (worst interval %.1f ms); fps %.2f → %.2f; %d frames dropped in all\n", \
         w, p1/k1, p2/k2, worst, f1/k1, f2/k2, d
+      else printf "  fps per 10 s, mean of the first and the last %d s: %.2f → %.2f\n", w, f1/k1, f2/k2
     }' "$3"
 }
 
@@ -96,17 +98,20 @@ kill -INT "$live" 2>/dev/null || true
 wait "$live" || true
 wait "$sampler" || true
 
+# The stream is as long as the phase could possibly need; the phase ends on time by signal.
 ffmpeg -hide_banner -loglevel error -stream_loop -1 -i "$clip" -t "$phase_seconds" -c copy -f matroska - 2>"$out/ffmpeg.log" |
-  "$bin" video - -o - --format nut --quiet "${style_args[@]}" 2>"$out/video.log" >/dev/null &
-video=$(jobs -p | tail -1)
-# The pipeline's last process is stylize: find it by its parent shell's children.
+  "$bin" video - -o - --format nut --quiet --stats-every 10 "${style_args[@]}" 2>"$out/video.log" >/dev/null &
 sleep 2
-video=$(pgrep -n -f "video - -o - --format nut" || echo "$video")
-sample "$video" "$out/video.tsv"
+video=$(pgrep -n -f "video - -o - --format nut")
+sample "$video" "$out/video.tsv" &
+sampler=$!
+sleep $((phase_seconds - 2))
+kill -INT "$video" 2>/dev/null || true
+wait "$sampler" || true
 wait || true
 
 summarize live "$out/live.tsv" "$out/live.log"
-summarize video "$out/video.tsv"
+summarize video "$out/video.tsv" "$out/video.log"
 tail -1 "$out/live.log" | sed 's/^/  live: /'
-tail -1 "$out/video.log" | sed 's/^/  video: /'
+grep -v '^Stats:' "$out/video.log" | tail -1 | sed 's/^/  video: /'
 echo "(samples in $out)"

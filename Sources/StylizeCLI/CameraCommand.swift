@@ -78,12 +78,10 @@ struct CameraCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only errors and the final summary.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Every this many seconds, print a line of figures for the last interval on stderr (frames, drops, fps, latency p50/p95), for monitoring long runs.", valueName: "seconds"))
-    var statsEvery: Double?
+    @OptionGroup var statsEvery: StatsEveryOption
 
     func validate() throws {
         if loop && input == nil { throw ValidationError("--loop needs --input") }
-        if let statsEvery, !(statsEvery > 0) { throw ValidationError("--stats-every needs a number of seconds above 0") }
     }
 
     func run() throws {
@@ -113,7 +111,7 @@ struct CameraCommand: ParsableCommand {
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
         // With a preview the status goes under the picture; otherwise on stderr's last line.
         let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.preset.name))
-        let interval = statsEvery.map { IntervalStats(every: $0) }
+        let interval = statsEvery.make()
         defer { withExtendedLifetime(interrupts) {} }
         let summary = try reporting(cleanup: { hotkeys.close(); status.finish() }) { () throws(PipelineError) in
             try live.run(sinks: [sink.sink] + (terminal.map { [$0] } ?? []), controls: controls, stop: stop) { stats, look in

@@ -44,28 +44,3 @@ final class LiveStatusLine {
             + "p95 \(Int((s.latency(percentile: 0.95) * 1000).rounded())) ms"
     }
 }
-
-/// `--stats-every`: one machine-readable line per interval on stderr, the figures of that interval
-/// only (a long run's drift shows; the final summary has the totals).
-final class IntervalStats {
-    private let every: Double
-    private let start = monotonicSeconds()
-    private var last: LiveStats?
-    private var lastTime: Double
-
-    init(every: Double) {
-        self.every = every
-        lastTime = start
-    }
-
-    func update(_ stats: LiveStats) {
-        let now = monotonicSeconds()
-        guard now - lastTime >= every else { return }
-        let frames = stats.framesOut - (last?.framesOut ?? 0)
-        let p50 = stats.latency(percentile: 0.5, since: last) * 1000, p95 = stats.latency(percentile: 0.95, since: last) * 1000
-        printToStderr(String(format: "Stats: t=%.1f frames=%d dropped=%d fps=%.2f p50-ms=%.1f p95-ms=%.1f", now - start, frames,
-                             stats.dropped - (last?.dropped ?? 0), Double(frames) / (now - lastTime), p50, p95))
-        last = stats
-        lastTime = now
-    }
-}

@@ -83,6 +83,8 @@ struct VideoCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print what was chosen: threads, network size, BLAS core.")
     var verbose = false
 
+    @OptionGroup var statsEvery: StatsEveryOption
+
     func run() throws {
         guard let inputPath = input ?? Styles.sampleClip() else {
             throw exitWithError("no input given and the sample clip was not found; try: stylize video IN.mp4 -o OUT.mp4")
@@ -98,9 +100,11 @@ struct VideoCommand: ParsableCommand {
         let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil
         // With a preview, progress is the status line under the picture.
         let bar = ProgressBar(label: "Stylizing", style: quiet || terminal != nil ? .silent : nil)
+        let interval = statsEvery.make()
         let summary = try reporting(cleanup: bar.finish) { () throws(PipelineError) in
             try job.run(stop: stop, preview: terminal) { p in
                 bar.update(done: p.framesDone, total: p.framesTotal, elapsed: p.elapsed)
+                interval?.update(framesDone: p.framesDone)
                 terminal?.status = "Stylizing \(p.framesDone)" + (p.framesTotal.map { "/\($0)" } ?? "") + " frames, "
                     + "\(ProgressBar.format(rate: p.elapsed > 0 ? Double(p.framesDone) / p.elapsed : 0)) fps"
             }

@@ -42,6 +42,45 @@ final class CameraCommandTests: CLITestCase {
         XCTAssertEqual(facts.frames, 6)
     }
 
+    /// `--stats-every`: one `Stats:` line per interval with that interval's figures; the frames of
+    /// all intervals add up to no more than the run's total, and the live lines carry latency.
+    func testStatsEveryPrintsEachIntervalsFigures() throws {
+        let out = folder.appendingPathComponent("out")
+        let live = try CLIHarness.run(["camera", "--input", clip.path, "--loop", "--output", "-", "--size", "64x48",
+                                       "--fps", "24", "--max-size", "64", "--frames", "36", "--stats-every", "0.25"],
+                                      shellPrefix: "exec >'\(out.path)'")
+        XCTAssertEqual(live.status, 0, live.stderr)
+        let liveLines = live.stderrLines.filter { $0.hasPrefix("Stats: ") }
+        XCTAssertGreaterThanOrEqual(liveLines.count, 2, live.stderr)   // 36 frames at 24 fps: 1.5 s
+        let liveFrames = try liveLines.map { try XCTUnwrap(Self.figure("frames", in: $0)) }
+        XCTAssertLessThanOrEqual(liveFrames.reduce(0, +), 36)
+        XCTAssertGreaterThan(liveFrames.reduce(0, +), 0)
+        for line in liveLines {
+            XCTAssertNotNil(Self.figure("p95-ms", in: line), line)
+            XCTAssertNotNil(Self.figure("dropped", in: line), line)
+        }
+
+        let video = try CLIHarness.run(["video", clip.path, "-o", folder.appendingPathComponent("v.mkv").path, "--no-temporal",
+                                        "--max-size", "64", "--stats-every", "0.01"])
+        XCTAssertEqual(video.status, 0, video.stderr)
+        let videoLines = video.stderrLines.filter { $0.hasPrefix("Stats: ") }
+        XCTAssertFalse(videoLines.isEmpty, video.stderr)
+        let videoFrames = try videoLines.map { try XCTUnwrap(Self.figure("frames", in: $0)) }
+        XCTAssertLessThanOrEqual(videoFrames.reduce(0, +), 24)
+        XCTAssertNotNil(Self.figure("fps", in: videoLines[0]))
+
+        let bad = try CLIHarness.run(["video", clip.path, "--stats-every", "0"])
+        XCTAssertNotEqual(bad.status, 0, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--stats-every needs a number of seconds above 0"), bad.stderr)
+    }
+
+    private static func figure(_ name: String, in line: String) -> Double? {
+        line.split(separator: " ").lazy.compactMap { field -> Double? in
+            let parts = field.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0] == name ? Double(parts[1]) : nil
+        }.first
+    }
+
     func testAReaderThatGoesAwayEndsTheRunWithOneLine() throws {
         let (process, out, err) = try CLIHarness.start(["camera", "--input", clip.path, "--loop", "--output", "-",
                                                        "--size", "64x48", "--max-size", "64"])

@@ -68,14 +68,26 @@ struct ConstantTensor: Sendable {
     }
 
     let shape: [Int]
-    let elements: Elements
+    /// Kept as a plain reference and its type, not as `Elements`: a multi-payload enum tags its
+    /// `.int64` reference with spare pointer bits, which LeakSanitizer cannot follow, so every
+    /// int64 constant of a live model was reported as leaked.
+    private let storage: any AnyObject & Sendable
+    private let isFloat: Bool
     /// The ONNX type the data was stored as, for tensors read from the file
     /// (QuantizeLinear saturates to its zero point's type: int8, uint8, ...).
     var storedType: TensorProto.DataType?
 
     init(shape: [Int], elements: Elements) {
         self.shape = shape
-        self.elements = elements
+        switch elements {
+        case .float(let floats): storage = floats; isFloat = true
+        case .int64(let ints): storage = ints; isFloat = false
+        }
+    }
+
+    var elements: Elements {
+        isFloat ? .float(unsafeDowncast(storage, to: TensorStorage<Float>.self))
+                : .int64(unsafeDowncast(storage, to: TensorStorage<Int64>.self))
     }
 
     init(shape: [Int], floats: [Float]) {
