@@ -124,7 +124,7 @@ public final class StyleSession {
         return workspace
     }
 
-    private static func describe(bytes: Int) -> String {
+    public static func describe(bytes: Int) -> String {
         bytes >= 1 << 30 ? String(format: "%.1f GB", Double(bytes) / Double(1 << 30)) : "\((bytes + (1 << 20) - 1) >> 20) MB"
     }
 

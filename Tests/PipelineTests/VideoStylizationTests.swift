@@ -85,6 +85,19 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         XCTAssertEqual(left, ["clip.mp4"])
     }
 
+    func testAPictureNeedingMoreMemoryThanTheLimitIsRefusedBeforeWork() throws {
+        let output = folder.appendingPathComponent("out.mp4").path
+        var options = try options(output: output)
+        options.memoryLimit = 80 * 60 * 3 / 2 * 10   // ten 80×60 pictures
+        XCTAssertThrowsError(try VideoStylization(options: options)) { error in
+            let message = (error as? PipelineError)?.message ?? ""
+            XCTAssertTrue(message.contains("clip.mp4: a 80×60 video needs about 2 MB of memory"), message)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        options.memoryLimit = 80 * 60 * 3 / 2 * 150
+        XCTAssertNoThrow(try VideoStylization(options: options))
+    }
+
     func testRejectsBadOptionsBeforeWork() throws {
         var opts = try options(output: folder.appendingPathComponent("x.mp4").path)
         opts.style.strength = 1.5

@@ -25,6 +25,9 @@ public struct VideoJobOptions: Sendable {
     public var temporal = true
     /// 0…1: how much of the carried previous output each frame keeps where the motion is trusted.
     public var stability: Float = TemporalSettings.defaultStability
+    /// Bytes the job may take for its pictures (`VideoMemory`); a larger input is refused before
+    /// any work. Default: this machine's memory.
+    public var memoryLimit = StyleSession.physicalMemory
 
     /// 960 keeps 1080p practical (the network costs ~150 k multiply-adds per pixel)
     /// and keeps brush strokes the same size whatever the input resolution.

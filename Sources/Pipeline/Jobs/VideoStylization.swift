@@ -21,6 +21,8 @@ public final class VideoStylization {
         try options.validate()
         self.options = options
         source = try MediaFileSource(path: options.inputPath)
+        try VideoMemory.check(width: source.width, height: source.height,
+                              input: options.inputPath == "-" ? "standard input" : options.inputPath, limit: options.memoryLimit)
         output = options.outputPath == "-" ? try OutputFile.standardOutput(container: options.streamFormat)
             : try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
         style = try options.style.load()
