@@ -296,6 +296,9 @@ final class CodecContext {
         CodecStatus(avcodec_send_packet(pointer, packet?.pointer), "decoding (\(name))")
     }
 
+    /// Forgets every packet and picture in flight (after a seek).
+    func flush() { avcodec_flush_buffers(pointer) }
+
     func receive(into frame: FrameRef) -> CodecStatus {
         CodecStatus(avcodec_receive_frame(pointer, frame.pointer), "decoding (\(name))")
     }

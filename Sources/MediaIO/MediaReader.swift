@@ -320,6 +320,29 @@ public final class MediaReader: @unchecked Sendable {
         }
     }
 
+    /// Moves to the last keyframe at or before `seconds` (from the input's start, as the timestamps
+    /// are): the next pictures are that keyframe's and those after it, so the caller skips the ones
+    /// before `seconds`. Audio packets follow from the same file position. Standard input cannot seek.
+    public func seek(toSeconds seconds: Double) throws(MediaError) {
+        guard path != "standard input" else {
+            throw MediaError(.inputUnreadable, "standard input: a time range needs a file to seek in (give the file's name)")
+        }
+        let tb = input.stream(videoIndex).pointee.time_base
+        let target = Int64((max(0, seconds) * Double(tb.den) / Double(tb.num)).rounded(.down)) + videoOffset
+        let ret = avformat_seek_file(input.pointer, Int32(videoIndex), Int64.min, target, target, 0)
+        if ret < 0 {
+            // Nothing at or before it (a first keyframe with a late timestamp): start from the beginning.
+            let restart = avformat_seek_file(input.pointer, Int32(videoIndex), Int64.min, Int64.min, Int64.max, 0)
+            if restart < 0 { throw MediaError.reading(path, FFError(ret, "seeking"), fallback: .inputUnreadable) }
+        }
+        decoder.flush()
+        ready.removeAll(); readyHead = 0
+        inputEnded = false; finished = false
+        pending.removeAll(); failedWithoutKey = 0; slots.removeAll(); queued.removeAll()
+        lastEmitted = nil; lastPTS = nil
+        if timeline != nil { timeline = TimelineJoiner() }
+    }
+
     // MARK: Demuxing
 
     /// Reads one packet and turns it into zero or more ready items; at the end, flushes the decoder.

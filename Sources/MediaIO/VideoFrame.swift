@@ -20,6 +20,11 @@ public final class VideoFrame: @unchecked Sendable {
         self.isConcealed = isConcealed
     }
 
+    /// The same picture `ticks` earlier on the timeline (a time range's output starts at zero).
+    public func moved(earlierBy ticks: Int64) -> VideoFrame {
+        VideoFrame(frame: frame, pts: pts - ticks, duration: duration, isConcealed: isConcealed)
+    }
+
     public var width: Int { frame.width }
     public var height: Int { frame.height }
     /// FFmpeg's name of the pixel format, e.g. "yuv420p".
@@ -100,6 +105,14 @@ public final class AudioPacket: @unchecked Sendable {
     public var time: Double? {
         let pts = packet.pointer.pointee.pts
         return pts == noPTS ? nil : Double(pts) * av_q2d(timeBase)
+    }
+
+    /// Moves the packet `seconds` earlier on the timeline, in place (a time range's output starts at zero).
+    public func move(earlierBy seconds: Double) {
+        let ticks = Int64((seconds * Double(timeBase.den) / Double(timeBase.num)).rounded())
+        let p = packet.pointer
+        if p.pointee.pts != noPTS { p.pointee.pts -= ticks }
+        if p.pointee.dts != noPTS { p.pointee.dts -= ticks }
     }
 }
 

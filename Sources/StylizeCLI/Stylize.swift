@@ -45,6 +45,7 @@ func exitWithError(_ error: PipelineError) -> ExitCode {
     let flags: [PipelineError.Setting: String] = [
         .stability: "--stability", .maxSize: "--max-size", .strength: "--strength", .threads: "--threads",
         .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
+        .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up",
     ]
     let message: String
     switch error.setting {

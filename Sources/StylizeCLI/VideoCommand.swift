@@ -69,6 +69,18 @@ struct VideoCommand: ParsableCommand {
     @Flag(name: .customLong("no-temporal"), help: "Stylize every frame on its own (no optical flow, no blending; a little faster, flickers).")
     var noTemporal = false
 
+    @Option(help: ArgumentHelp("Start of the part to stylize: seconds (12.5) or [h:]m:s (1:02.5); the output starts at zero.", valueName: "time"),
+            transform: parseTime)
+    var from: Double?
+
+    @Option(help: ArgumentHelp("End of the part to stylize (not included), as --from.", valueName: "time"), transform: parseTime)
+    var to: Double?
+
+    @Option(help: ArgumentHelp("""
+        Frames painted before --from, not written, so the strokes are already steady at its first frame         (default: enough for the temporal blending to settle, \(TemporalSettings.warmUpFrames(stability: TemporalSettings.defaultStability))         at the default stability; 0 without blending).
+        """, valueName: "frames"))
+    var warmUp: Int?
+
     @Flag(help: "Show the frames in this terminal as they are made (the progress goes under the picture).")
     var preview = false
 
@@ -133,6 +145,8 @@ struct VideoCommand: ParsableCommand {
         options.overwrite = force
         options.temporal = !noTemporal
         options.stability = stability
+        if from != nil || to != nil { options.range = TimeRange(start: from ?? 0, end: to) }
+        options.warmUpFrames = warmUp
         return options
     }
 
@@ -152,4 +166,12 @@ struct VideoCommand: ParsableCommand {
             printToStderr("Note: \(s.concealedFrames) corrupt frame\(s.concealedFrames == 1 ? " was" : "s were") concealed by repeating the previous picture.")
         }
     }
+}
+
+/// `--from`/`--to`: seconds or [h:]m:s.
+private func parseTime(_ text: String) throws -> Double {
+    guard let seconds = TimeRange.seconds(parsing: text) else {
+        throw ValidationError("'\(text)' is not a time: give seconds (12.5) or [h:]m:s (1:02.5)")
+    }
+    return seconds
 }

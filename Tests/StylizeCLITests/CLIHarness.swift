@@ -123,11 +123,12 @@ enum CLIHarness {
         var height: Int?
         var frameRate: String?
         var duration: Double?
+        var startTime: Double?
     }
 
     static func probe(_ url: URL, stream: String) throws -> StreamFacts? {
         let text = try tool("ffprobe", ["-v", "error", "-count_frames", "-select_streams", stream,
-                                        "-show_entries", "stream=nb_read_frames,width,height,r_frame_rate,duration",
+                                        "-show_entries", "stream=nb_read_frames,width,height,r_frame_rate,duration,start_time",
                                         "-of", "default=noprint_wrappers=1", url.path])
         guard !text.isEmpty else { return nil }
         var facts = StreamFacts()
@@ -140,6 +141,7 @@ enum CLIHarness {
             case "height": facts.height = Int(parts[1])
             case "r_frame_rate": facts.frameRate = parts[1]
             case "duration": facts.duration = Double(parts[1])
+            case "start_time": facts.startTime = Double(parts[1])
             default: break
             }
         }

@@ -9,10 +9,35 @@ public final class MediaFileSource: FrameSource {
     /// Also the encoder's source of audio stream parameters.
     let reader: MediaReader
 
-    public init(path: String) throws(PipelineError) {
+    /// Only this part of the file, its timestamps moved so that the range starts at zero.
+    public let range: TimeRange?
+    /// Painted before the range starts (`SourceFrame.warmUp`), never written.
+    public let warmUpFrames: Int
+    private var rangeEnded = false
+    /// In the video and audio time bases: where the range starts, where warm-up starts, where the range ends.
+    private var startTicks: Int64 = 0, warmUpTicks: Int64 = 0, endTicks: Int64 = .max
+
+    public init(path: String, range: TimeRange? = nil, warmUpFrames: Int = 0) throws(PipelineError) {
         do throws(MediaError) { reader = try MediaReader(path: path) } catch { throw PipelineError(error) }
         self.path = path
         info = reader.info
+        self.range = range
+        self.warmUpFrames = range == nil ? 0 : warmUpFrames
+        guard let range else { return }
+        let tb = info.video.timeBase.doubleValue
+        let frame = 1 / (info.video.frameRate?.doubleValue ?? 25)
+        let warmUpStart = max(0, range.start - Double(self.warmUpFrames) * frame)
+        startTicks = Int64((range.start / tb).rounded())
+        warmUpTicks = Int64((warmUpStart / tb).rounded())
+        endTicks = range.end.map { Int64(($0 / tb).rounded()) } ?? .max
+        if let duration = info.video.duration, range.start >= duration {
+            throw PipelineError(.input, "\(name): the range starts at \(TimeRange.format(range.start)) s, "
+                                + "after the video's end (\(TimeRange.format(duration)) s)")
+        }
+        // Half a frame early: a keyframe exactly at the start is found whatever the rounding.
+        if warmUpStart > 0 {
+            do throws(MediaError) { try reader.seek(toSeconds: warmUpStart - frame / 2) } catch { throw PipelineError(error) }
+        }
     }
 
     public var width: Int { info.video.width }
@@ -25,13 +50,28 @@ public final class MediaFileSource: FrameSource {
     public var endedEarly: String? { reader.readError?.message }
 
     public func next() throws(PipelineError) -> SourceItem? {
-        let item: MediaItem?
-        do throws(MediaError) { item = try reader.next() } catch { throw PipelineError(error) }
-        switch item {
-        case nil: return nil
-        case .video(let frame)?: return .frame(SourceFrame(frame: frame, captured: monotonicSeconds()))
-        case .audio(let packet)?: return .audio(packet)
+        while !rangeEnded {
+            let item: MediaItem?
+            do throws(MediaError) { item = try reader.next() } catch { throw PipelineError(error) }
+            switch item {
+            case nil:
+                return nil
+            case .video(let frame)?:
+                guard range != nil else { return .frame(SourceFrame(frame: frame, captured: monotonicSeconds())) }
+                if frame.pts >= endTicks { rangeEnded = true; return nil }
+                if frame.pts < warmUpTicks { continue }
+                let warmUp = frame.pts < startTicks
+                if warmUp && warmUpFrames == 0 { continue }
+                return .frame(SourceFrame(frame: warmUp ? frame : frame.moved(earlierBy: startTicks), captured: monotonicSeconds(),
+                                          warmUp: warmUp))
+            case .audio(let packet)?:
+                guard let range else { return .audio(packet) }
+                guard let time = packet.time, time >= range.start, time < range.end ?? .infinity else { continue }
+                packet.move(earlierBy: range.start)
+                return .audio(packet)
+            }
         }
+        return nil
     }
 
     public func close() {}

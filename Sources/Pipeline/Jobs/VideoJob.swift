@@ -25,6 +25,12 @@ public struct VideoJobOptions: Sendable {
     public var temporal = true
     /// 0…1: how much of the carried previous output each frame keeps where the motion is trusted.
     public var stability: Float = TemporalSettings.defaultStability
+    /// Only this part of the input (`--from`/`--to`); the output starts at zero.
+    public var range: TimeRange?
+    /// Frames painted before the range starts so that the temporal history is steady at its first
+    /// frame, not written. nil: enough for the history to settle (`TemporalSettings.warmUpFrames`)
+    /// when blending, none otherwise.
+    public var warmUpFrames: Int?
     /// Bytes the job may take for its pictures (`VideoMemory`); a larger input is refused before
     /// any work. Default: this machine's memory.
     public var memoryLimit = StyleSession.physicalMemory
@@ -51,6 +57,12 @@ public struct VideoJobOptions: Sendable {
     /// Whether frames are linked by optical flow and blended (on, with some stability).
     public var blendsFrames: Bool { temporal && stability > 0 }
 
+    /// The warm-up frames this job paints before its range.
+    var chosenWarmUpFrames: Int {
+        guard let range, range.start > 0 else { return 0 }
+        return warmUpFrames ?? (blendsFrames ? TemporalSettings.warmUpFrames(stability: stability) : 0)
+    }
+
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
         try style.validate()
@@ -59,6 +71,8 @@ public struct VideoJobOptions: Sendable {
         try PipelineError.Setting.quality.check(encoder.crf, in: 0...51)
         try PipelineError.Setting.threads.check(threads, atLeast: 1)
         if let workers { try PipelineError.Setting.workers.check(workers, atLeast: 1) }
+        try range?.validate()
+        if let warmUpFrames { try PipelineError.Setting.warmUp.check(warmUpFrames, atLeast: 0) }
     }
 }
 

@@ -20,7 +20,7 @@ public final class VideoStylization {
     public init(options: VideoJobOptions) throws(PipelineError) {
         try options.validate()
         self.options = options
-        source = try MediaFileSource(path: options.inputPath)
+        source = try MediaFileSource(path: options.inputPath, range: options.range, warmUpFrames: options.chosenWarmUpFrames)
         try VideoMemory.check(width: source.width, height: source.height,
                               input: options.inputPath == "-" ? "standard input" : options.inputPath, limit: options.memoryLimit)
         output = options.outputPath == "-" ? try OutputFile.standardOutput(container: options.streamFormat)
@@ -29,6 +29,13 @@ public final class VideoStylization {
         networkSize = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize,
                                   multiple: options.style.preset.sizeMultiple)
         threads = ThreadPlan(threads: options.threads, workers: options.workers)
+    }
+
+    /// The range's length × the frame rate, when both are known.
+    private var expectedFramesInRange: Int? {
+        guard let range = options.range, let rate = info.video.frameRate?.doubleValue, rate > 0,
+              let end = range.end ?? info.video.duration else { return nil }
+        return max(0, Int(((min(end, info.video.duration ?? end) - range.start) * rate).rounded()))
     }
 
     /// What the job will do, a line each (input, style, sizes, temporal blending).
@@ -58,7 +65,7 @@ public final class VideoStylization {
         let pipeline = FramePipeline(styles: [style], size: networkSize, threads: threads, admission: .waitForWorker,
                                      temporal: temporal)
         let look = FixedLook(Look(style: 0, strength: options.style.strength, temporal: true))
-        let total = info.video.frameCount
+        let total = options.range == nil ? info.video.frameCount : expectedFramesInRange
         let run = try pipeline.run(source: source, sinks: [encoder] + (preview.map { [$0] } ?? []), looks: look, stop: stop) { p in
             progress(VideoJobProgress(framesDone: p.stats.framesOut, framesTotal: total, elapsed: p.elapsed,
                                       outputBytes: encoder.bytesWritten))

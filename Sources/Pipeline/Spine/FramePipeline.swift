@@ -187,12 +187,15 @@ public final class FramePipeline {
                     if done.look.temporal {
                         blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
                     }
-                    picture = try composer.compose(frame, strength: done.look.strength,
-                                                   preserveColors: styles[done.look.style].settings.preserveColors)
+                    // A warm-up frame has steadied the history; it is not part of the output.
+                    picture = done.input.warmUp ? done.input.frame
+                        : try composer.compose(frame, strength: done.look.strength,
+                                               preserveColors: styles[done.look.style].settings.preserveColors)
                     resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
                 } else {
                     picture = done.input.frame
                 }
+                if done.input.warmUp { continue }
                 let captured = counters.totals
                 stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
                 stats.output(captured: done.input.captured, at: monotonicSeconds())

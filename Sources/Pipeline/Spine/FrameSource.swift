@@ -7,11 +7,14 @@ public struct SourceFrame: @unchecked Sendable {
     public let captured: Double
     /// Frames the source skipped just before this one because the consumer was busy.
     public let dropped: Int
+    /// Painted only to steady the temporal history before a time range starts; never written.
+    public let warmUp: Bool
 
-    public init(frame: VideoFrame, captured: Double, dropped: Int = 0) {
+    public init(frame: VideoFrame, captured: Double, dropped: Int = 0, warmUp: Bool = false) {
         self.frame = frame
         self.captured = captured
         self.dropped = dropped
+        self.warmUp = warmUp
     }
 }
 

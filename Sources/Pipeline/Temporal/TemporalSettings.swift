@@ -1,3 +1,4 @@
+import Foundation
 import OpticalFlow
 
 /// How the pipeline keeps strokes still from frame to frame (flicker-free output).
@@ -83,6 +84,15 @@ public struct TemporalSettings: Sendable, Equatable {
     public var changeRadius = 4
 
     public static let defaultStability: Float = 0.85
+
+    /// Frames after which a fresh history has forgotten all but 5% of its first picture (each frame
+    /// keeps `stability` of the one before): what a time range paints before its start. 19 at 0.85.
+    public static func warmUpFrames(stability: Float) -> Int {
+        guard stability > 0 else { return 0 }
+        guard stability < 1 else { return 60 }
+        return Int((log(0.05) / log(Double(stability))).rounded(.up))
+    }
+
     /// Live video's default: with the plain blend of `live(…)`, more history would smear the strokes.
     public static let liveDefaultStability: Float = 0.7
 
