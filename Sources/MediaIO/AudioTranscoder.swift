@@ -160,7 +160,7 @@ final class AudioTranscoder {
     }
 
     /// Decodes one input packet and encodes whatever whole frames that makes available.
-    func push(_ input: AudioPacket) throws(FFError) {
+    func push(_ input: EncodedPacket) throws(FFError) {
         var status = decoder.send(input.packet)
         var tries = 0
         while case .again = status, tries < 64 {

@@ -320,6 +320,66 @@ public final class MediaReader: @unchecked Sendable {
         }
     }
 
+    public enum StreamKind: Sendable { case video, audio }
+
+    /// The next packet of the video or the audio stream as it is in the file, not decoded (the other
+    /// stream skipped), its timestamps relative to the input's start as the decoded frames' are; nil
+    /// at the end (or, for audio, when there is none). For planning by keyframes and for stream copy;
+    /// not to be mixed with `next()` on one reader.
+    public func nextPacket(_ kind: StreamKind) throws(MediaError) -> EncodedPacket? {
+        let wanted: Int
+        switch kind {
+        case .video: wanted = videoIndex
+        case .audio:
+            guard let audioIndex else { return nil }
+            wanted = audioIndex
+        }
+        let tb = input.stream(wanted).pointee.time_base
+        let offset = kind == .video ? videoOffset : audioOffset
+        while true {
+            let ret = input.read(into: packet)
+            if ret == FFCode.again { continue }
+            if ret == FFCode.eof { return nil }
+            if ret < 0 { throw MediaError.reading(path, FFError(ret, "reading"), fallback: .inputUnreadable) }
+            let index = Int(packet.pointer.pointee.stream_index)
+            if timeline != nil && (index == videoIndex || index == audioIndex) {
+                timeline!.join(packet.pointer, timeBase: input.stream(index).pointee.time_base)
+            }
+            guard index == wanted else { packet.unref(); continue }
+            let p = packet.pointer
+            if p.pointee.pts != noPTS { p.pointee.pts -= offset }
+            if p.pointee.dts != noPTS { p.pointee.dts -= offset }
+            p.pointee.pos = -1
+            do {
+                return EncodedPacket(packet: try PacketRef(movingFrom: packet), timeBase: tb)
+            } catch {
+                throw MediaError(.internalFailure, "\(path): \(error)")
+            }
+        }
+    }
+
+    /// The video stream's codec parameters and time base, for a stream copy.
+    var videoStream: UnsafeMutablePointer<AVStream> { input.stream(videoIndex) }
+
+    /// What must be equal for two files' video packets to follow each other in one stream: codec,
+    /// size, pixel format, time base and the codec's global header (H.264's parameter sets).
+    public var videoSignature: [Int64] {
+        let st = videoStream.pointee, par = st.codecpar.pointee
+        var values: [Int64] = [Int64(par.codec_id.rawValue), Int64(par.width), Int64(par.height), Int64(par.format),
+                               Int64(st.time_base.num), Int64(st.time_base.den), Int64(par.extradata_size)]
+        if let data = par.extradata, par.extradata_size > 0 {
+            values += UnsafeBufferPointer(start: data, count: Int(par.extradata_size)).map(Int64.init)
+        }
+        return values
+    }
+
+    /// The signature's readable part: "h264 1280×720 yuv420p, time base 1/15360".
+    public var videoSignatureText: String {
+        let st = videoStream.pointee, par = st.codecpar.pointee
+        return "\(codecName(par.codec_id)) \(par.width)×\(par.height) \(pixelFormatName(par.format)), time base \(st.time_base.num)/\(st.time_base.den)"
+            + (par.extradata_size > 0 ? ", \(par.extradata_size)-byte header" : "")
+    }
+
     /// Moves to the last keyframe at or before `seconds` (from the input's start, as the timestamps
     /// are): the next pictures are that keyframe's and those after it, so the caller skips the ones
     /// before `seconds`. Audio packets follow from the same file position. Standard input cannot seek.
@@ -377,7 +437,7 @@ public final class MediaReader: @unchecked Sendable {
             if p.pointee.dts != noPTS { p.pointee.dts -= audioOffset }
             p.pointee.pos = -1
             do {
-                ready.append(.audio(AudioPacket(packet: try PacketRef(movingFrom: packet), timeBase: audioTimeBase)))
+                ready.append(.audio(EncodedPacket(packet: try PacketRef(movingFrom: packet), timeBase: audioTimeBase)))
             } catch {
                 throw MediaError(.internalFailure, "\(path): \(error)")
             }

@@ -42,21 +42,10 @@ public final class MediaWriter: @unchecked Sendable {
     private var lastPTS: Int64?
     /// Frame durations by encoder pts, to put on the packets the encoder returns.
     private var durations: [Int64: Int64] = [:]
-    private var audio: AudioRoute?
+    private let audio: AudioOutput?
     private var state: State = .writing
 
     private enum State { case writing, finished, closed, failed }
-
-    /// For stream copy into a container without negative timestamps: how far the audio moves later.
-    private var audioCopyShift: Int64?
-    /// The last copied audio packet's dts (in the source's time base).
-    private var lastAudioDTS: Int64?
-    private let negativeTimestampsAllowed: Bool
-
-    private enum AudioRoute {
-        case copy(stream: Int32)
-        case transcode(AudioTranscoder)
-    }
 
     /// Writes to `path` ("pipe:1": standard output) with the container chosen from `containerFrom` (the final file name, e.g. "out.mp4"):
     /// mp4/mov/mkv → H.264 (libx264), webm → VP9 (libvpx-vp9); other extensions FFmpeg knows: H.264 if the
@@ -259,34 +248,7 @@ public final class MediaWriter: @unchecked Sendable {
             }
         }
 
-        // Audio.
-        negativeTimestampsAllowed = format.pointee.flags & AVFMT_TS_NEGATIVE != 0
-        if let reader = audioFrom, let params = reader.audioParameters, format.pointee.audio_codec != AV_CODEC_ID_NONE {
-            if MediaWriter.canCopy(params.codecID, into: format) {
-                do {
-                    let ast = try output.addStream()
-                    try ffCheck(avcodec_parameters_copy(ast.pointee.codecpar, params.pointer), "copying the audio stream")
-                    ast.pointee.codecpar.pointee.codec_tag = 0
-                    ast.pointee.time_base = reader.audioTimeBase
-                    audio = .copy(stream: ast.pointee.index)
-                } catch {
-                    throw MediaError(.internalFailure, "\(display): \(error)")
-                }
-            } else {
-                guard avcodec_find_decoder(params.codecID) != nil else {
-                    throw MediaError(.unsupportedCodec,
-                                     "\(reader.path): no decoder for the \(codecName(params.codecID)) audio codec, and \(ext) cannot hold it as is")
-                }
-                let encoderCodec = try MediaWriter.audioEncoder(for: format, ext: ext, display: display)
-                do {
-                    audio = .transcode(try AudioTranscoder(parameters: params, inputTimeBase: reader.audioTimeBase,
-                                                           encoderCodec: encoderCodec, output: output,
-                                                           allowNegative: negativeTimestampsAllowed))
-                } catch {
-                    throw MediaError(.encoderFailed, "\(display): could not set up the audio encoder (\(error))")
-                }
-            }
-        }
+        audio = try AudioOutput(from: audioFrom, format: format, ext: ext, output: output, display: display)
 
         // The file.
         do {
@@ -310,19 +272,8 @@ public final class MediaWriter: @unchecked Sendable {
 
     // MARK: Choosing codecs
 
-    /// Stream copy when the muxer accepts the codec, except where FFmpeg 5.1's MP4 support of it is
-    /// experimental or players hardly know it there.
-    static func canCopy(_ codec: AVCodecID, into format: UnsafePointer<AVOutputFormat>) -> Bool {
-        guard avformat_query_codec(format, codec, FF_COMPLIANCE_NORMAL) == 1 else { return false }
-        let name = String(cString: format.pointee.name)
-        if ["mp4", "mov", "ipod", "3gp", "3g2", "psp", "ismv", "f4v"].contains(name) {
-            return codec != AV_CODEC_ID_VORBIS && codec != AV_CODEC_ID_FLAC
-        }
-        return true
-    }
-
     /// Extensions whose container gets H.264 and AAC (MPEG-TS's muxer cannot be asked, but takes both).
-    private static let h264Containers = ["mp4", "mov", "mkv", "m4v", "ts"]
+    static let h264Containers = ["mp4", "mov", "mkv", "m4v", "ts"]
 
     private static func videoEncoder(for format: UnsafePointer<AVOutputFormat>, ext: String,
                                      display: String) throws(MediaError) -> UnsafePointer<AVCodec> {
@@ -340,20 +291,6 @@ public final class MediaWriter: @unchecked Sendable {
         }
         guard let codec = avcodec_find_encoder(format.pointee.video_codec) else {
             throw MediaError(.unsupportedCodec, "\(display): this FFmpeg has no \(codecName(format.pointee.video_codec)) encoder")
-        }
-        return codec
-    }
-
-    private static func audioEncoder(for format: UnsafePointer<AVOutputFormat>, ext: String,
-                                     display: String) throws(MediaError) -> UnsafePointer<AVCodec> {
-        if ext == "webm" || format.pointee.audio_codec == AV_CODEC_ID_OPUS {
-            if let codec = avcodec_find_encoder_by_name("libopus") ?? avcodec_find_encoder(AV_CODEC_ID_OPUS) { return codec }
-        }
-        if MediaWriter.h264Containers.contains(ext) || avformat_query_codec(format, AV_CODEC_ID_AAC, FF_COMPLIANCE_NORMAL) == 1 {
-            if let codec = avcodec_find_encoder_by_name("aac") { return codec }
-        }
-        guard let codec = avcodec_find_encoder(format.pointee.audio_codec) else {
-            throw MediaError(.unsupportedCodec, "\(display): this FFmpeg has no \(codecName(format.pointee.audio_codec)) encoder")
         }
         return codec
     }
@@ -477,37 +414,11 @@ public final class MediaWriter: @unchecked Sendable {
     }
 
     /// Copies or transcodes one audio packet from the `audioFrom` reader. Ignored when the writer has no audio.
-    public func write(_ packet: AudioPacket) throws(MediaError) {
+    public func write(_ packet: EncodedPacket) throws(MediaError) {
         try checkWritable()
-        guard let route = audio else { return }
-        do {
-            switch route {
-            case .copy(let stream):
-                let copy = try packet.packet.clone()
-                let p = copy.pointer
-                if !negativeTimestampsAllowed {
-                    if audioCopyShift == nil {
-                        let first = p.pointee.dts != noPTS ? p.pointee.dts : p.pointee.pts
-                        audioCopyShift = first == noPTS ? 0 : max(0, -first)
-                    }
-                    if let shift = audioCopyShift, shift > 0 {
-                        if p.pointee.pts != noPTS { p.pointee.pts += shift }
-                        if p.pointee.dts != noPTS { p.pointee.dts += shift }
-                    }
-                }
-                // Muxers refuse a dts that does not increase (NUT, MP4); joined or looped sources have
-                // them (two packets at one millisecond where Matroska rounded): one tick later, as ffmpeg does.
-                if p.pointee.dts != noPTS {
-                    if let last = lastAudioDTS, p.pointee.dts <= last {
-                        p.pointee.dts = last + 1
-                        if p.pointee.pts != noPTS && p.pointee.pts < p.pointee.dts { p.pointee.pts = p.pointee.dts }
-                    }
-                    lastAudioDTS = p.pointee.dts
-                }
-                try output.write(copy, stream: stream, from: packet.timeBase)
-            case .transcode(let transcoder):
-                try transcoder.push(packet)
-            }
+        guard let audio else { return }
+        do throws(FFError) {
+            try audio.write(packet)
             bytesWritten = output.position
         } catch {
             throw fail(error)
@@ -520,7 +431,7 @@ public final class MediaWriter: @unchecked Sendable {
         do throws(FFError) {
             if case .failed(let error) = video.send(nil as FrameRef?) { throw error }
             try drainVideo()
-            if case .transcode(let transcoder)? = audio { try transcoder.finish() }
+            try audio?.finish()
             try output.writeTrailer()
             bytesWritten = output.position   // a pipe's total; a file's is read back below (faststart moves bytes)
             try output.closeFile()

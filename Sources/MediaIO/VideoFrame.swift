@@ -90,9 +90,10 @@ public final class VideoFrame: @unchecked Sendable {
     }
 }
 
-/// One demuxed audio packet (opaque; the writer copies or transcodes it). Timestamps are in the
-/// reader's audio time base, shifted by the same start offset as the video frames.
-public final class AudioPacket: @unchecked Sendable {
+/// One demuxed packet, still encoded: a file's audio (the writer copies or transcodes it), or a
+/// segment's video (copied when segments are joined). Timestamps are in its stream's time base,
+/// relative to the input's start time as the decoded frames' are.
+public final class EncodedPacket: @unchecked Sendable {
     let packet: PacketRef
     let timeBase: AVRational
 
@@ -107,6 +108,13 @@ public final class AudioPacket: @unchecked Sendable {
         return pts == noPTS ? nil : Double(pts) * av_q2d(timeBase)
     }
 
+    /// Presentation and decoding time in ticks of `timeBase` (nil when the packet has none).
+    public var pts: Int64? { packet.pointer.pointee.pts == noPTS ? nil : packet.pointer.pointee.pts }
+    public var dts: Int64? { packet.pointer.pointee.dts == noPTS ? nil : packet.pointer.pointee.dts }
+    public var isKeyframe: Bool { packet.pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+    /// Shown for this long, in ticks (0 when unknown).
+    public var duration: Int64 { packet.pointer.pointee.duration }
+
     /// Moves the packet `seconds` earlier on the timeline, in place (a time range's output starts at zero).
     public func move(earlierBy seconds: Double) {
         let ticks = Int64((seconds * Double(timeBase.den) / Double(timeBase.num)).rounded())
@@ -118,5 +126,5 @@ public final class AudioPacket: @unchecked Sendable {
 
 public enum MediaItem: Sendable {
     case video(VideoFrame)
-    case audio(AudioPacket)
+    case audio(EncodedPacket)
 }

@@ -28,7 +28,7 @@ struct Stylize: ParsableCommand {
           stylize presets            # the styles you can pick
         """,
         version: "\(version) (commit \(BuildInfo.commit))",
-        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
+        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PlanCommand.self, JoinCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
         defaultSubcommand: nil
     )
 }

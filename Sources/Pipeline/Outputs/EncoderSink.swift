@@ -28,7 +28,7 @@ public final class EncoderSink: FrameSink {
         do throws(MediaError) { try writer.write(frame) } catch { throw PipelineError(error) }
     }
 
-    public func write(audio packet: AudioPacket) throws(PipelineError) {
+    public func write(audio packet: EncodedPacket) throws(PipelineError) {
         do throws(MediaError) { try writer.write(packet) } catch { throw PipelineError(error) }
     }
 

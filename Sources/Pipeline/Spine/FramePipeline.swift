@@ -85,7 +85,7 @@ public final class FramePipeline {
         let work = FrameQueue<Job>(capacity: admission == .waitForWorker ? workers * 2 : 1)
         // Unbounded: a file's audio can run far past its last video frame, and the output
         // thread only drains it between frames. Compressed audio is small.
-        let audio = FrameQueue<AudioPacket>(capacity: .max)
+        let audio = FrameQueue<EncodedPacket>(capacity: .max)
         let finished = ReorderBuffer<Done>(window: admission == .waitForWorker ? workers * 3 : workers, producers: workers)
         // Network-size buffers handed back for reuse (inputs to the source thread, results to
         // the workers): no frame-sized allocation per frame.

@@ -22,7 +22,7 @@ public struct SourceFrame: @unchecked Sendable {
 /// that sinks taking audio receive unchanged (a file's audio).
 public enum SourceItem: @unchecked Sendable {
     case frame(SourceFrame)
-    case audio(AudioPacket)
+    case audio(EncodedPacket)
 }
 
 /// Where pictures come from: a file decoded as fast as the workers take it, a camera, a
@@ -52,7 +52,7 @@ extension FrameSource {
 public protocol FrameSink: AnyObject {
     func write(_ frame: VideoFrame) throws(PipelineError)
     /// The source's side channel; sinks without audio ignore it.
-    func write(audio packet: AudioPacket) throws(PipelineError)
+    func write(audio packet: EncodedPacket) throws(PipelineError)
     /// After the last picture of a run that succeeded: completes the output (a file gets its
     /// trailer and its real name).
     func finish() throws(PipelineError)
@@ -62,6 +62,6 @@ public protocol FrameSink: AnyObject {
 }
 
 extension FrameSink {
-    public func write(audio packet: AudioPacket) throws(PipelineError) {}
+    public func write(audio packet: EncodedPacket) throws(PipelineError) {}
     public func finish() throws(PipelineError) {}
 }
