@@ -102,10 +102,12 @@ public final class EncodedPacket: @unchecked Sendable {
         self.timeBase = timeBase
     }
 
-    /// Presentation time in seconds (nil when the packet has none).
+    /// Presentation time in seconds: the pts, or the dts where a container stores only that (AVI);
+    /// nil when the packet has neither.
     public var time: Double? {
-        let pts = packet.pointer.pointee.pts
-        return pts == noPTS ? nil : Double(pts) * av_q2d(timeBase)
+        let p = packet.pointer.pointee
+        let ticks = p.pts != noPTS ? p.pts : p.dts
+        return ticks == noPTS ? nil : Double(ticks) * av_q2d(timeBase)
     }
 
     /// Presentation and decoding time in ticks of `timeBase` (nil when the packet has none).
