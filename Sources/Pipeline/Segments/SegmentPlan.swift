@@ -23,6 +23,12 @@ public struct SegmentPlan: Codable, Sendable, Equatable {
         public var output: String
         /// CPU threads a machine should give it.
         public var cpus: Int
+
+        public init(index: Int, from: Double, to: Double?, frames: Int, firstFrame: Int, seam: String, warmUp: Int?,
+                    output: String, cpus: Int) {
+            (self.index, self.from, self.to, self.frames, self.firstFrame) = (index, from, to, frames, firstFrame)
+            (self.seam, self.warmUp, self.output, self.cpus) = (seam, warmUp, output, cpus)
+        }
     }
 
     public static let formatName = "stylize-plan/1"
@@ -34,6 +40,10 @@ public struct SegmentPlan: Codable, Sendable, Equatable {
     /// Seconds, up to the end of the last frame.
     public var duration: Double
     public var segments: [Segment]
+
+    public init(input: String, inputBytes: Int64, frames: Int, duration: Double, segments: [Segment]) {
+        (self.input, self.inputBytes, self.frames, self.duration, self.segments) = (input, inputBytes, frames, duration, segments)
+    }
 
     /// The plan's JSON, keys sorted, one segment per line (diffs and logs stay readable).
     public func json() -> String {
