@@ -15,21 +15,13 @@ requirements=Benchmarks/requirements.txt
 with_torch=1
 [ "${1:-}" = "--no-torch" ] && with_torch=0
 
-python=${PYTHON:-python3}
+source scripts/venv-lib.sh
 wanted=$(cat "$requirements"; echo "torch=$with_torch")
-stamp=$venv/.requirements-stamp
-if [ -x "$venv/bin/python" ] && [ -f "$stamp" ]; then
-  have=$(cat "$stamp")
-  # A venv with torch also serves a --no-torch request.
-  if [ "$have" = "$wanted" ] || { [ $with_torch = 0 ] && [ "$have" = "$(cat "$requirements"; echo "torch=1")" ]; }; then
-    echo "$venv is up to date" >&2
-    echo "$PWD/$venv/bin/python"
-    exit 0
-  fi
-fi
-
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-pip() { "$venv/bin/python" -m pip --disable-pip-version-check -q "$@"; }
+venv_up_to_date "$venv" "$wanted" && exit 0
+# A venv with torch also serves a --no-torch request.
+[ $with_torch = 0 ] && venv_up_to_date "$venv" "$(cat "$requirements"; echo "torch=1")" && exit 0
+venv_create "$venv"
+pip() { venv_pip "$venv" "$@"; }
 
 # Everything but torch first.
 grep -vE '^\s*torch\b' "$requirements" > "$venv/.requirements-no-torch"
@@ -73,5 +65,4 @@ for name in ("numpy", "onnx", "onnxruntime", "cv2", "torch"):
     except ImportError:
         pass
 PY
-echo "$wanted" > "$stamp"
-echo "$PWD/$venv/bin/python"
+venv_done "$venv" "$wanted"
