@@ -441,10 +441,7 @@ public final class MediaWriter: @unchecked Sendable {
             throw mapped
         }
         state = .finished
-        if path != "pipe:1", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let size = attributes[.size] as? NSNumber {
-            bytesWritten = size.int64Value
-        }
+        if path != "pipe:1", let size = fileSize(atPath: path) { bytesWritten = size }
     }
 
     /// Abandons the file: closes it without a trailer. The caller deletes it.

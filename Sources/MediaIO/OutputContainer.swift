@@ -1,4 +1,10 @@
 import CFFmpeg
+import Foundation
+
+/// The size of the file at `path` in bytes; nil when there is none (or it cannot be read).
+public func fileSize(atPath path: String) -> Int64? {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+}
 
 /// Owns an output AVFormatContext and, once opened, its file. Confined to the writer's thread.
 final class OutputContainer {

@@ -103,9 +103,7 @@ public final class StreamCopyWriter: @unchecked Sendable {
             throw MediaError.writing(displayName, error, fallback: .muxFailed)
         }
         finished = true
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? NSNumber {
-            bytesWritten = size.int64Value
-        }
+        if let size = fileSize(atPath: path) { bytesWritten = size }
     }
 
     /// Abandons the file without a trailer; the caller deletes it.

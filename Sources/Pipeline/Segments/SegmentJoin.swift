@@ -27,7 +27,7 @@ public final class SegmentJoin {
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw PipelineError(.input, "\(input): the plan's input is not there (it is needed for its audio and to check the result)")
         }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? NSNumber)?.int64Value ?? -1
+        let bytes = fileSize(atPath: input) ?? -1
         guard bytes == plan.inputBytes else {
             throw PipelineError(.input, "\(input): not the file the plan was made from (\(bytes) bytes; the plan says \(plan.inputBytes))")
         }

@@ -93,7 +93,7 @@ public enum SegmentPlanner {
             starts.append(boundary)
         }
 
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: inputPath)[.size] as? NSNumber)?.int64Value ?? 0
+        let bytes = fileSize(atPath: inputPath) ?? 0
         var segments: [SegmentPlan.Segment] = []
         for (k, start) in starts.enumerated() {
             let next = k + 1 < starts.count ? starts[k + 1].frame : frames.count
