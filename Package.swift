@@ -5,14 +5,15 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels)
-//       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode)
-//       │       pipeline    ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
-//       │       and the     ├─▶ PresetCatalog              (finding styles on disk)
-//       │       jobs built  ├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
-//       │       on it)      └─▶ Terminal                   (terminal preview, key reader)
+//       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
+//       │       pipeline,   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
+//       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
+//       │       built on it,├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
+//       │       segments)   └─▶ Terminal                   (terminal preview, key reader)
 //       └─────────────────────▶ Terminal                   (progress bar)
 //
 // StylizeCLI only parses and wires: it imports Pipeline and Terminal, nothing else.
+// Outside the package: Distributed/ (the Ray driver, Python) runs the stylize binary; it links nothing.
 import PackageDescription
 
 let package = Package(
