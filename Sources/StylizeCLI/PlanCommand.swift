@@ -45,6 +45,15 @@ struct PlanCommand: ParsableCommand {
         let plan = try reporting { () throws(PipelineError) in try SegmentPlanner.plan(inputPath: input, options: options) }
         let text = plan.json() + "\n"
         guard let output else { print(text, terminator: ""); return }
+        // A device or a pipe (/dev/stdout, a FIFO) is written into; a file is replaced atomically
+        // (an atomic write renames over the target, which would replace the device itself).
+        var info = stat()
+        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR,
+           let handle = FileHandle(forWritingAtPath: output) {
+            handle.write(Data(text.utf8))
+            try? handle.close()
+            return
+        }
         do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
             let folder = (output as NSString).deletingLastPathComponent
             throw exitWithError("\(output): cannot write the plan" + (FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)

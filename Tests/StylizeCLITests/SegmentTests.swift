@@ -53,6 +53,28 @@ final class SegmentTests: CLITestCase {
         XCTAssertEqual(bySeconds.map { $0["frames"] as? Int ?? 0 }.reduce(0, +), 151)
     }
 
+    /// A plan written to a device or a pipe goes into it: an atomic write would rename a new file
+    /// over it (`-o /dev/null` once replaced this machine's /dev/null with a regular file).
+    func testAPlanIntoAPipeIsWrittenIntoItAndAVideoIntoAPipeIsRefused() throws {
+        let clip = try makeClipWithACut()
+        let fifo = folder.appendingPathComponent("plan.fifo").path, copy = folder.appendingPathComponent("copy.json").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let result = try CLIHarness.run(["plan", clip.path, "--segments", "2", "-o", fifo],
+                                        shellPrefix: "cat '\(fifo)' > '\(copy)' &")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        _ = try CLIHarness.tool("bash", ["-c", "for i in $(seq 50); do [ -s '\(copy)' ] && break; sleep 0.1; done"])
+        XCTAssertTrue(try String(contentsOfFile: copy).contains("\"format\" : \"stylize-plan/1\""))
+        var info = stat()
+        XCTAssertEqual(stat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the pipe was replaced by a file")
+
+        let video = try CLIHarness.run(["video", clip.path, "-o", fifo, "--force"])
+        XCTAssertNotEqual(video.status, 0)
+        XCTAssertTrue(video.stderr.contains("is a device or a pipe, not a file"), video.stderr)
+        XCTAssertEqual(stat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the pipe was replaced by a file")
+    }
+
     /// Video frame times of `file`, in presentation order (ffprobe).
     private func frameTimes(_ file: URL) throws -> [Double] {
         try CLIHarness.tool("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file.path])

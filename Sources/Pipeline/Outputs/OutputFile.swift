@@ -62,6 +62,11 @@ public final class OutputFile: @unchecked Sendable {
             if isDir.boolValue {
                 throw PipelineError(.output, "\(path): is a folder; give a file name")
             }
+            // The finished file is renamed over the target: that would replace a device or a pipe.
+            var info = stat()
+            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                throw PipelineError(.output, "\(path): is a device or a pipe, not a file; name a file (or \"-\" for standard output)")
+            }
             if !overwrite {
                 throw PipelineError(.output, "\(path): already exists", setting: .overwrite)
             }
