@@ -60,7 +60,7 @@ final class SegmentTests: CLITestCase {
         let fifo = folder.appendingPathComponent("plan.fifo").path, copy = folder.appendingPathComponent("copy.json").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let result = try CLIHarness.run(["plan", clip.path, "--segments", "2", "-o", fifo],
-                                        shellPrefix: "cat '\(fifo)' > '\(copy)' &")
+                                        shellPrefix: "{ cat '\(fifo)' > '\(copy)' & }")
         XCTAssertEqual(result.status, 0, result.stderr)
         _ = try CLIHarness.tool("bash", ["-c", "for i in $(seq 50); do [ -s '\(copy)' ] && break; sleep 0.1; done"])
         XCTAssertTrue(try String(contentsOfFile: copy).contains("\"format\" : \"stylize-plan/1\""))
