@@ -76,9 +76,10 @@ struct VideoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("End of the part to stylize (not included), as --from.", valueName: "time"), transform: parseTime)
     var to: Double?
 
-    @Option(help: ArgumentHelp("""
-        Frames painted before --from, not written, so the strokes are already steady at its first frame         (default: enough for the temporal blending to settle, \(TemporalSettings.warmUpFrames(stability: TemporalSettings.defaultStability))         at the default stability; 0 without blending).
-        """, valueName: "frames"))
+    @Option(help: ArgumentHelp("Frames painted before --from, not written, so the strokes are already steady at its first frame "
+                               + "(default: enough for the temporal blending to settle, "
+                               + "\(TemporalSettings.warmUpFrames(stability: TemporalSettings.defaultStability)) at the default stability; "
+                               + "0 without blending).", valueName: "frames"))
     var warmUp: Int?
 
     @Flag(help: "Show the frames in this terminal as they are made (the progress goes under the picture).")
