@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Paint a long video on many machines: plan, one Ray task per segment, join.
 
-    stylize-ray IN -o OUT --segments N [--address ADDR] [--work DIR] [-- STYLIZE-VIDEO-OPTIONS...]
+    stylize-ray IN -o OUT --segments N [--address ADDR] [--work DIR] [STYLIZE-VIDEO-OPTIONS...]
 
 1. `stylize plan` cuts IN on keyframes (at scene cuts where it can) into segments.
 2. Each segment is one task: `stylize video IN --from F --to T` into the work folder, with the
@@ -162,8 +162,9 @@ def start_ray(address, local_cpus):
 
 def main():
     parser = argparse.ArgumentParser(
-        prog="stylize-ray", description=__doc__.split("\n\n")[0],
-        epilog="Options after -- go to every `stylize video` (e.g. -- --style the-scream --crf 20).")
+        prog="stylize-ray", description=__doc__.split("\n\n")[0], allow_abbrev=False,
+        epilog="Any other option, given after IN, goes to every `stylize video` (e.g. --style the-scream --crf 20); "
+               "so does everything after --.")
     parser.add_argument("input", help="the video to paint")
     parser.add_argument("-o", "--output", required=True, help="the painted video")
     parser.add_argument("--segments", type=int, help="how many segments (default: one per 2 CPUs of the cluster)")
@@ -181,7 +182,9 @@ def main():
     if "--" in argv:
         extra = argv[argv.index("--") + 1:]
         argv = argv[:argv.index("--")]
-    args = parser.parse_args(argv)
+    # Options the driver does not know go to every `stylize video` (which names any it does not know either).
+    args, unknown = parser.parse_known_args(argv)
+    extra = unknown + extra
     if args.segments is not None and args.segments < 1:
         fail("--segments must be at least 1")
     if args.cpus < 1 or args.retries < 0:
@@ -204,6 +207,17 @@ def main():
 
     work = Path(args.work).resolve() if args.work else output.with_name(output.name + ".parts")
     work.mkdir(parents=True, exist_ok=True)
+    # Segments kept from an earlier run are reused only when they were painted for the same job.
+    job = {"input": str(source), "size": source.stat().st_size, "segments": segments,
+           "segment_seconds": args.segment_seconds, "cpus": args.cpus, "stylize": stylize, "options": extra}
+    job_path = work / "job.json"
+    if job_path.is_file() and json.loads(job_path.read_text()) != job:
+        stale = sorted(work.glob("segment-*"))
+        if stale:
+            say(f"{work} holds {len(stale)} segments painted for another job (other options or input); painting them again")
+        for path in stale:
+            path.unlink()
+    job_path.write_text(json.dumps(job, indent=1) + "\n")
     plan_path = work / "plan.json"
     plan_command = [stylize, "plan", str(source), "--cpus", str(args.cpus), "-o", str(plan_path)]
     plan_command += ["--segments", str(segments)] if segments is not None else ["--segment-seconds", str(args.segment_seconds)]

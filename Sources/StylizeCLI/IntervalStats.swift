@@ -31,27 +31,29 @@ final class IntervalStats {
 
     /// The live path: frames shown, drops and latency in the interval.
     func update(_ stats: LiveStats) {
+        guard let now = due() else { return }   // the percentiles scan the histogram: once an interval, not every frame
         let p50 = stats.latency(percentile: 0.5, since: lastLive) * 1000, p95 = stats.latency(percentile: 0.95, since: lastLive) * 1000
-        let dropped = stats.dropped - (lastLive?.dropped ?? 0)
-        if emit(frames: stats.framesOut, extra: String(format: " dropped=%d", dropped), tail: String(format: " p50-ms=%.1f p95-ms=%.1f", p50, p95)) {
-            lastLive = stats
-        }
+        emit(now, frames: stats.framesOut, extra: String(format: " dropped=%d", stats.dropped - (lastLive?.dropped ?? 0)),
+             tail: String(format: " p50-ms=%.1f p95-ms=%.1f", p50, p95))
+        lastLive = stats
     }
 
     /// The file path: frames written in the interval.
     func update(framesDone: Int) {
-        emit(frames: framesDone, extra: "", tail: "")
+        guard let now = due() else { return }
+        emit(now, frames: framesDone, extra: "", tail: "")
     }
 
-    @discardableResult
-    private func emit(frames total: Int, extra: String, tail: String) -> Bool {
+    private func due() -> Double? {
         let now = monotonicSeconds()
-        guard now - lastTime >= every else { return false }
+        return now - lastTime >= every ? now : nil
+    }
+
+    private func emit(_ now: Double, frames total: Int, extra: String, tail: String) {
         let frames = total - lastFrames
         printToStderr(String(format: "Stats: t=%.1f frames=%d", now - start, frames) + extra
                       + String(format: " fps=%.2f", Double(frames) / (now - lastTime)) + tail)
         lastFrames = total
         lastTime = now
-        return true
     }
 }

@@ -155,5 +155,20 @@ final class SegmentTests: CLITestCase {
         XCTAssertEqual(try frameTimes(out), try frameTimes(clip))
         XCTAssertNotNil(try CLIHarness.probe(out, stream: "a:0"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path + ".parts"), "the work folder is left behind")
+
+        // A kept work folder: the same job reuses its segments, another job (other options) paints them again.
+        let work = folder.appendingPathComponent("work").path
+        func drive(_ options: [String]) throws -> CLIHarness.Result {
+            try CLIHarness.run([clip.path, "-o", out.path, "--segments", "2", "--cpus", "1", "--stylize", CLIHarness.binary,
+                                "--work", work, "--keep", "--force", "--max-size", "64"] + options, executable: driver)
+        }
+        XCTAssertEqual(try drive([]).status, 0)
+        let again = try drive([])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(again.stderr.components(separatedBy: "kept from an earlier run").count - 1, 2, again.stderr)
+        let other = try drive(["--strength", "0.5"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertTrue(other.stderr.contains("painted for another job"), other.stderr)
+        XCTAssertFalse(other.stderr.contains("kept from an earlier run"), other.stderr)
     }
 }
