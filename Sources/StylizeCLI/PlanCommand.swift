@@ -47,9 +47,7 @@ struct PlanCommand: ParsableCommand {
         guard let output else { print(text, terminator: ""); return }
         // A device or a pipe (/dev/stdout, a FIFO) is written into; a file is replaced atomically
         // (an atomic write renames over the target, which would replace the device itself).
-        var info = stat()
-        if stat(output, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR,
-           let handle = FileHandle(forWritingAtPath: output) {
+        if OutputFile.isDeviceOrPipe(output), let handle = FileHandle(forWritingAtPath: output) {
             handle.write(Data(text.utf8))
             try? handle.close()
             return

@@ -14,7 +14,8 @@ public final class MediaFileSource: FrameSource {
     /// Painted before the range starts (`SourceFrame.warmUp`), never written.
     public let warmUpFrames: Int
     private var rangeEnded = false
-    /// In the video and audio time bases: where the range starts, where warm-up starts, where the range ends.
+    /// In the video time base: where the range starts, where warm-up starts, where the range ends
+    /// (audio packets are compared in seconds, in their own time base).
     private var startTicks: Int64 = 0, warmUpTicks: Int64 = 0, endTicks: Int64 = .max
 
     public init(path: String, range: TimeRange? = nil, warmUpFrames: Int = 0) throws(PipelineError) {

@@ -63,8 +63,7 @@ public final class OutputFile: @unchecked Sendable {
                 throw PipelineError(.output, "\(path): is a folder; give a file name")
             }
             // The finished file is renamed over the target: that would replace a device or a pipe.
-            var info = stat()
-            if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            if Self.isDeviceOrPipe(url.path) {
                 throw PipelineError(.output, "\(path): is a device or a pipe, not a file; name a file (or \"-\" for standard output)")
             }
             if !overwrite {
@@ -77,6 +76,13 @@ public final class OutputFile: @unchecked Sendable {
         let ext = url.pathExtension
         // Keep the extension: FFmpeg and users recognise the file by it.
         temporaryPath = folder + "/.\(name).partial-\(getpid())" + (ext.isEmpty ? "" : ".\(ext)")
+    }
+
+    /// Whether `path` exists and is neither a regular file nor a folder (a device, a FIFO, a socket):
+    /// something to write into, never to rename a file over.
+    public static func isDeviceOrPipe(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG && info.st_mode & S_IFMT != S_IFDIR
     }
 
     private static func sameFile(_ a: String, _ b: String) -> Bool {

@@ -42,8 +42,7 @@ public final class SegmentJoin {
     public func run() throws(PipelineError) -> SegmentJoinSummary {
         let start = monotonicSeconds()
         do throws(PipelineError) {
-            let summary = try join(start: start)
-            return summary
+            return try join(start: start)
         } catch {
             output.discard()
             throw error
