@@ -40,7 +40,13 @@ for sanitizer in "${sanitizers[@]}"; do
       "${test_options[@]}" >"$log" 2>&1 || status=1
   summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?" "$log" | tail -1 | sed 's/^[[:space:]]*//')
   count=$(find "$reports" -name 'report.*' | wc -l)
-  ((count == 0)) || status=1
+  if ((count > 0)); then
+    status=1
+    # The reports themselves, so a log from another machine (CI) says what raced or leaked.
+    for report in $(find "$reports" -name 'report.*' | sort | head -3); do
+      echo "--- $report (first 80 lines)"; head -80 "$report"
+    done
+  fi
   echo "$sanitizer: ${summary:-no test summary (see $log)}; $count report file(s) in $reports; $(( $(date +%s) - started )) s"
 done
 exit $status

@@ -131,6 +131,36 @@ def evaluate(model_paths, painting_path, variant, clips, loss_net, onnx_paths=No
     return results
 
 
+def held_out_photos(folder, size=384, multiple=4):
+    """The held-out photos at `size` (longer side), cut to a multiple of `multiple`, 1×3×H×W each."""
+    photos = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.jpg"))):
+        x = train.load_rgb(path, size).unsqueeze(0).float()
+        photos.append(x[:, :, :x.shape[2] // multiple * multiple, :x.shape[3] // multiple * multiple])
+    if not photos:
+        sys.exit(f"evaluate: error: no photos in {folder}")
+    return photos
+
+
+def scale_losses(paint, painting_path, photos, loss_net, size=384):
+    """Mean held-out (fine style, coarse style, content) losses in train.py's units of
+    `paint` (1×3×H×W 0..255 → same) on `photos` (at `size`): fine = the output against the painting
+    at `size`, the scale the networks are trained at (texture); coarse = the output and the painting
+    both at half of that (the painting's large structures: swirls, big strokes); content on relu2_2."""
+    def grams(size):
+        return {k: train.gram(v) for k, v in loss_net(train.load_rgb(painting_path, size).unsqueeze(0).float()).items()}
+    fine = coarse = content = 0.0
+    with torch.no_grad():
+        fine_grams, coarse_grams = grams(size), grams(size // 2)
+        for x in photos:
+            y = paint(x).clamp(0, 255)
+            fy, fx = loss_net(y), loss_net(x, upto="relu2_2")
+            fine += float(train.style_loss(fy, fine_grams)) / len(photos)
+            coarse += float(train.style_loss(loss_net(train.coarse(y)), coarse_grams)) / len(photos)
+            content += float(F.mse_loss(fy["relu2_2"], fx["relu2_2"])) * train.CONTENT_SCALE / len(photos)
+    return fine, coarse, content
+
+
 def preset_rows(names, clips, loss_net):
     """The closing table: per shipped preset, its quality network (trained with the stability
     term) against the same recipe without the term (train_all.py --variants ablation), and

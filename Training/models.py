@@ -8,6 +8,10 @@ realtime  The same idea at an eighth of the resolution inside: three stride-2 3�
           convs back to full size. ≈ 2.4 GMAC at 640×480 (1/19 of quality), for the live
           webcam; trained by distilling the quality network plus the perceptual losses.
 
+Both take `styles=N` for one network that paints N styles: every instance norm then takes its
+scale and shift from a bank of N rows (conditional instance normalization, Dumoulin, Shlens and
+Kudlur 2017), mixed by a weight vector — one row is one style, a blend of rows a blend of styles.
+
 `macs(model, h, w)` counts multiply-accumulates of the convolutions (what dominates).
 """
 import torch
@@ -49,32 +53,77 @@ class UpsampleConvLayer(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    def __init__(self, channels):
+    def __init__(self, channels, styles=0):
         super().__init__()
-        self.conv1, self.in1 = ConvLayer(channels, channels, 3), nn.InstanceNorm2d(channels, affine=True)
-        self.conv2, self.in2 = ConvLayer(channels, channels, 3), nn.InstanceNorm2d(channels, affine=True)
+        self.conv1, self.in1 = ConvLayer(channels, channels, 3), _norm(channels, styles)
+        self.conv2, self.in2 = ConvLayer(channels, channels, 3), _norm(channels, styles)
 
     def forward(self, x):
         y = F.relu(self.in1(self.conv1(x)))
         return x + self.in2(self.conv2(y))
 
 
-def _block(layer, channels):
-    return nn.Sequential(layer, nn.InstanceNorm2d(channels, affine=True), nn.ReLU())
+class ConditionalInstanceNorm(nn.Module):
+    """Instance norm with scale and shift mixed from a bank: `weight`, `bias` are styles×channels.
+    The mix is set on the module before a forward pass (`set_mix`): a 1-D tensor of style
+    weights, or a row index in training (then no mixing is computed). Exported as a Mul and a
+    ReduceSum of the bank feeding InstanceNormalization's scale and bias, which a runtime that
+    knows the mix in advance folds into constants."""
+
+    def __init__(self, channels, styles):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(styles, channels))
+        self.bias = nn.Parameter(torch.zeros(styles, channels))
+        self.mix = 0
+
+    def forward(self, x):
+        if isinstance(self.mix, int):
+            scale, shift = self.weight[self.mix], self.bias[self.mix]
+        else:
+            m = self.mix.reshape(-1, 1)
+            scale, shift = (m * self.weight).sum(0), (m * self.bias).sum(0)
+        return F.instance_norm(x, weight=scale, bias=shift, eps=1e-5)
+
+
+def _norm(channels, styles):
+    return ConditionalInstanceNorm(channels, styles) if styles else nn.InstanceNorm2d(channels, affine=True)
+
+
+def _block(layer, channels, styles=0):
+    return nn.Sequential(layer, _norm(channels, styles), nn.ReLU())
+
+
+def set_mix(model, mix):
+    """Chooses what every conditional norm of `model` paints: a row index or a weight vector."""
+    for m in model.modules():
+        if isinstance(m, ConditionalInstanceNorm):
+            m.mix = mix
+
+
+class Mixed(nn.Module):
+    """For export: (image, style_weights) → image, the weights a 1-D tensor over the bank's rows."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x, style_weights):
+        set_mix(self.net, style_weights)
+        return self.net(x)
 
 
 class TransformerNet(nn.Module):
     """The quality network."""
 
-    def __init__(self, widths=(32, 64, 128), blocks=5):
+    def __init__(self, widths=(32, 64, 128), blocks=5, styles=0):
         super().__init__()
         c1, c2, c3 = widths
-        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 9), c1),
-                                    _block(ConvLayer(c1, c2, 3, 2), c2),
-                                    _block(ConvLayer(c2, c3, 3, 2), c3))
-        self.residual = nn.Sequential(*[ResidualBlock(c3) for _ in range(blocks)])
-        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2),
-                                    _block(UpsampleConvLayer(c2, c1, 3), c1),
+        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 9), c1, styles),
+                                    _block(ConvLayer(c1, c2, 3, 2), c2, styles),
+                                    _block(ConvLayer(c2, c3, 3, 2), c3, styles))
+        self.residual = nn.Sequential(*[ResidualBlock(c3, styles) for _ in range(blocks)])
+        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2, styles),
+                                    _block(UpsampleConvLayer(c2, c1, 3), c1, styles),
                                     ConvLayer(c1, 3, 9))
 
     def forward(self, x):
@@ -84,15 +133,15 @@ class TransformerNet(nn.Module):
 class RealtimeNet(nn.Module):
     """The realtime network: works at 1/8 resolution inside. Inputs should be multiples of 8."""
 
-    def __init__(self, widths=(16, 32, 64), blocks=4):
+    def __init__(self, widths=(16, 32, 64), blocks=4, styles=0):
         super().__init__()
         c1, c2, c3 = widths
-        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 3, 2), c1),
-                                    _block(ConvLayer(c1, c2, 3, 2), c2),
-                                    _block(ConvLayer(c2, c3, 3, 2), c3))
-        self.residual = nn.Sequential(*[ResidualBlock(c3) for _ in range(blocks)])
-        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2),
-                                    _block(UpsampleConvLayer(c2, c1, 3), c1),
+        self.encode = nn.Sequential(_block(ConvLayer(3, c1, 3, 2), c1, styles),
+                                    _block(ConvLayer(c1, c2, 3, 2), c2, styles),
+                                    _block(ConvLayer(c2, c3, 3, 2), c3, styles))
+        self.residual = nn.Sequential(*[ResidualBlock(c3, styles) for _ in range(blocks)])
+        self.decode = nn.Sequential(_block(UpsampleConvLayer(c3, c2, 3), c2, styles),
+                                    _block(UpsampleConvLayer(c2, c1, 3), c1, styles),
                                     UpsampleConvLayer(c1, 3, 3))
 
     def forward(self, x):

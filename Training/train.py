@@ -59,12 +59,18 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--style", required=True, help="the painting (any image you own or that is public domain)")
     p.add_argument("--name", required=True, help="preset folder name, e.g. starry-night")
-    p.add_argument("--variant", choices=models.VARIANTS, default="quality")
     p.add_argument("--title", help="title for preset.json (default: from --name)")
     p.add_argument("--artist", default=None)
     p.add_argument("--year", default=None)
     p.add_argument("--source", default=None, help="where the painting came from (package and path), for preset.json")
     p.add_argument("--licence", default=None, help="the painting's licence, for preset.json")
+    add_recipe_options(p)
+    return p.parse_args(argv)
+
+
+def add_recipe_options(p):
+    """The options every training run shares (train.py's and train_bank.py's)."""
+    p.add_argument("--variant", choices=models.VARIANTS, default="quality")
     p.add_argument("--photos", default=os.path.join(DATA, "photos", "train"), help="folder of content photos")
     p.add_argument("--test-photos", default=os.path.join(DATA, "photos", "test"), help="held-out photos")
     p.add_argument("--out", help="preset folder (default Presets/NAME)")
@@ -87,7 +93,6 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true", help="continue from the work folder's checkpoint")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
-    return p.parse_args(argv)
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -139,6 +144,40 @@ def gram(f):
     b, c, h, w = f.shape
     f = f.float().reshape(b, c, h * w)
     return f @ f.transpose(1, 2) / (c * h * w)
+
+
+def style_loss(features, grams):
+    """Σ over STYLE_LAYERS of ‖Gram(φ) − Gram(painting)‖², scaled."""
+    total = 0.0
+    for layer in STYLE_LAYERS:
+        g = gram(features[layer])
+        total = total + F.mse_loss(g, grams[layer].expand_as(g))
+    return total * STYLE_SCALE
+
+
+def coarse(y):
+    """The picture at half size: the scale at which a painting's large structures (swirls, big
+    strokes) fall inside VGG's receptive fields."""
+    return F.avg_pool2d(y, 2)
+
+
+class Target:
+    """What a network (or one row of a bank) is trained toward: the painting's Gram matrices at
+    the fine scale (`grams`), optionally at the coarse scale too (`coarse_grams`, the painting
+    at half the size against the output at half size), and the loss weights. A target without
+    grams is the photo itself (a row that paints nothing: pixel and content loss only)."""
+
+    def __init__(self, name, weights, grams=None, coarse_grams=None):
+        self.name, self.weights, self.grams, self.coarse_grams = name, weights, grams, coarse_grams
+
+    @classmethod
+    def painting(cls, name, path, vgg_net, weights, style_size, coarse_weight=0.0):
+        """The painting in `path`, seen at `style_size` (longer side) and, with a coarse weight, at half that."""
+        def grams_at(size):
+            with torch.no_grad():
+                return {k: gram(v) for k, v in vgg_net(load_rgb(path, size).unsqueeze(0).float()).items()}
+        coarse_grams = grams_at(style_size // 2) if coarse_weight > 0 else None
+        return cls(name, dict(weights, coarse=coarse_weight), grams_at(style_size), coarse_grams)
 
 
 def total_variation(y):
@@ -210,7 +249,7 @@ class Trainer:
         self.bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
         self.rng = random.Random(args.seed)
         torch.manual_seed(args.seed)
-        self.net = models.VARIANTS[args.variant]()
+        self.net = self.make_net()
         self.vgg = vgg.VGG16Features(os.path.join(DATA, "vgg"))
         if self.bf16:
             # Channels-last pays for VGG (plain 3×3 convs); the style networks are faster left
@@ -224,10 +263,20 @@ class Trainer:
         if args.variant == "realtime":
             self.teacher = load_quality(args.teacher or os.path.join(self.out, "quality.onnx"))
             self.teacher.requires_grad_(False).eval()
-        painting = load_rgb(args.style, args.style_size).unsqueeze(0).float()
-        with torch.no_grad():
-            self.style_grams = {k: gram(v) for k, v in self.vgg(painting).items()}
-        self.painting = painting
+        self.targets = self.make_targets()
+
+    def make_net(self):
+        return models.VARIANTS[self.args.variant]()
+
+    def make_targets(self):
+        a = self.args
+        weights = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
+                   "temporal": a.temporal_weight, "distill": a.distill_weight}
+        return [Target.painting(a.name, a.style, self.vgg, weights, a.style_size)]
+
+    def next_target(self):
+        """The target of this iteration (a plain network has one)."""
+        return self.targets[0]
 
     # checkpoints
     @property
@@ -255,9 +304,8 @@ class Trainer:
     def autocast(self):
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
 
-    def losses(self, x, train=True):
-        """All loss terms for a batch x (0..255), as float32 scalars in a dict."""
-        a = self.args
+    def losses(self, x, target, train=True):
+        """All loss terms for a batch x (0..255) toward `target`, as float32 scalars in a dict."""
         fmt = torch.channels_last if self.bf16 else torch.contiguous_format
         x = x.contiguous()
         with self.autocast():
@@ -265,14 +313,16 @@ class Trainer:
             fy = self.vgg(y.contiguous(memory_format=fmt))
             with torch.no_grad():
                 fx = self.vgg(x.contiguous(memory_format=fmt), upto="relu2_2")
+            fc = self.vgg(coarse(y).contiguous(memory_format=fmt)) if target.coarse_grams else None
         terms = {"content": F.mse_loss(fy["relu2_2"].float(), fx["relu2_2"].float()) * CONTENT_SCALE}
-        style = 0.0
-        for layer in STYLE_LAYERS:
-            g = gram(fy[layer])
-            style = style + F.mse_loss(g, self.style_grams[layer].expand_as(g))
-        terms["style"] = style * STYLE_SCALE
+        if target.grams is not None:
+            terms["style"] = style_loss(fy, target.grams)
+        else:
+            terms["pixel"] = F.mse_loss(y.float(), x.float()) / 255.0
+        if fc is not None:
+            terms["coarse"] = style_loss(fc, target.coarse_grams)
         terms["tv"] = total_variation(y.float())
-        if train and a.temporal_weight > 0:
+        if train and target.weights.get("temporal", 0) > 0:
             moved, move, valid = random_motion(x.float(), self.rng)
             with self.autocast():
                 y2 = self.net(moved.contiguous())
@@ -285,11 +335,9 @@ class Trainer:
             terms["distill"] = F.mse_loss(y.float(), t.float()) / 255.0
         return terms
 
-    def total(self, terms):
-        a = self.args
-        weights = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
-                   "temporal": a.temporal_weight, "distill": a.distill_weight}
-        return sum(weights[k] * v for k, v in terms.items())
+    @staticmethod
+    def total(terms, target):
+        return sum(target.weights.get(k, 1.0) * v for k, v in terms.items())
 
     def train(self):
         a = self.args
@@ -306,8 +354,9 @@ class Trainer:
             q = max(0.0, (self.iteration - 0.75 * a.iterations) / (0.25 * a.iterations))
             for g in self.optimizer.param_groups:
                 g["lr"] = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * q)))
-            terms = self.losses(crops.batch(a.batch))
-            loss = self.total(terms)
+            target = self.next_target()
+            terms = self.losses(crops.batch(a.batch), target)
+            loss = self.total(terms, target)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -320,7 +369,7 @@ class Trainer:
                 rate = window_iters / max(time.time() - window_start, 1e-6)
                 eta = (a.iterations - self.iteration) / max(rate, 1e-6)
                 parts = "  ".join(f"{k} {float(v.detach()):.4g}" for k, v in terms.items())
-                print(f"it {self.iteration}/{a.iterations}  {parts}  {rate:.2f} it/s  "
+                print(f"it {self.iteration}/{a.iterations}  {target.name}  {parts}  {rate:.2f} it/s  "
                       f"ETA {int(eta // 60)}:{int(eta % 60):02d}", flush=True)
                 window_start, window_iters = time.time(), 0
             if time.time() - last_save > a.checkpoint_minutes * 60:
@@ -342,7 +391,7 @@ class Trainer:
                 x = load_rgb(p, 384).unsqueeze(0).float()
                 m = models.SIZE_MULTIPLE[self.args.variant]
                 x = x[:, :, :x.shape[2] // m * m, :x.shape[3] // m * m]
-                for k, v in self.losses(x, train=False).items():
+                for k, v in self.losses(x, self.targets[0], train=False).items():
                     sums[k] = sums.get(k, 0.0) + float(v) / len(paths)
         return sums, paths
 

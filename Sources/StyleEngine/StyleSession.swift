@@ -17,8 +17,11 @@ public final class StyleSession {
     public let threads: Int
     private let pool: WorkerPool?
 
+    /// Extra inputs (style weights, a style vector) are part of the key with their values: each is
+    /// folded into its plan, so a frame costs what a network without them costs.
     private struct PlanKey: Hashable {
         let shapes: [[Int]]
+        let extras: [[Float]]
     }
 
     /// A few sizes are kept (a preview and a full-size render, say); the least
@@ -75,15 +78,9 @@ public final class StyleSession {
             throw EngineError("the model has no input '\(name)' (inputs: \(model.inputNames.joined(separator: ", ")))")
         }
 
-        let workspace = try workspace(for: PlanKey(shapes: shapes))
+        let workspace = try workspace(for: PlanKey(shapes: shapes, extras: extras.map(\.data)))
         if let destination = workspace.inputPointer(0) {
             destination.update(from: image, count: channels * height * width)
-        }
-        for (index, tensor) in extras.enumerated() {
-            guard let destination = workspace.inputPointer(index + 1) else { continue }
-            tensor.data.withUnsafeBufferPointer { source in
-                if let base = source.baseAddress { destination.update(from: base, count: source.count) }
-            }
         }
         workspace.run()
         return try imageOutput(workspace)
@@ -111,7 +108,8 @@ public final class StyleSession {
             workspaces.append(entry)
             return entry.workspace
         }
-        let plan = try Planner.plan(model.graph, inputShapes: key.shapes)
+        let values = zip(key.shapes.dropFirst(), key.extras).map { ConstantTensor(shape: $0, floats: $1) }
+        let plan = try Planner.plan(model.graph, inputShapes: key.shapes, inputValues: [nil] + values)
         let bytes = Workspace.bytes(for: plan, threads: threads)
         guard bytes <= memoryLimit else {
             let size = key.shapes.first.map { $0.map(String.init).joined(separator: "×") } ?? "?"

@@ -250,6 +250,53 @@ final class FusionTests: XCTestCase {
             initializers: initializers)
     }
 
+    /// A style bank as train_bank.py exports it: the norm's scale and shift are the bank's rows
+    /// weighted by the `style_weights` input (Reshape, Mul, ReduceSum). Given the weights, the
+    /// planner folds that into constants: the plan and the output are a plain network's with the
+    /// mixed parameters.
+    func testAStyleMixFoldsIntoTheNormLikeAPlainNetwork() throws {
+        let c = 5, rows = 3, mix: [Float] = [0.2, 0, 0.8]
+        let weights = random.floats(c * c * 9, in: -0.5...0.5), bias = random.floats(c)
+        let scales = random.floats(rows * c, in: 0.5...1.5), shifts = random.floats(rows * c)
+        func mixed(_ bank: [Float]) -> [Float] {
+            (0..<c).map { ch in (0..<rows).reduce(Float(0)) { $0 + mix[$1] * bank[$1 * c + ch] } }
+        }
+        func model(norm: [[UInt8]], initializers: [[UInt8]], extraInputs: [(String, [Int]?)]) -> [UInt8] {
+            ONNXBuilder.model(
+                nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                        ONNXBuilder.node("Conv", ["p", "w", "b"], ["conv"])] + norm
+                    + [ONNXBuilder.node("InstanceNormalization", ["conv", "s", "t"], ["n"], [.float("epsilon", 1e-5)]),
+                       ONNXBuilder.node("Relu", ["n"], ["y"])],
+                initializers: [ONNXBuilder.floatTensor("w", [c, c, 3, 3], weights), ONNXBuilder.floatTensor("b", [c], bias),
+                               ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])] + initializers,
+                extraInputs: extraInputs)
+        }
+        let bank = model(
+            norm: [ONNXBuilder.node("Reshape", ["style_weights", "column"], ["m"]),
+                   ONNXBuilder.node("Mul", ["m", "scaleBank"], ["ms"]), ONNXBuilder.node("ReduceSum", ["ms", "axis"], ["s"], [.int("keepdims", 0)]),
+                   ONNXBuilder.node("Mul", ["m", "shiftBank"], ["mt"]), ONNXBuilder.node("ReduceSum", ["mt", "axis"], ["t"], [.int("keepdims", 0)])],
+            initializers: [ONNXBuilder.floatTensor("scaleBank", [rows, c], scales), ONNXBuilder.floatTensor("shiftBank", [rows, c], shifts),
+                           ONNXBuilder.intTensor("column", [2], [rows, 1]), ONNXBuilder.intTensor("axis", [1], [0])],
+            extraInputs: [("style_weights", [rows])])
+        let plain = model(norm: [], initializers: [ONNXBuilder.floatTensor("s", [c], mixed(scales)),
+                                                   ONNXBuilder.floatTensor("t", [c], mixed(shifts))], extraInputs: [])
+        let data = random.floats(c * 9 * 7)
+        let bankModel = try StyleModel(bytes: bank), plainModel = try StyleModel(bytes: plain)
+        let weightsInput = ["style_weights": Tensor(shape: [rows], data: mix)]
+        let session = StyleSession(model: bankModel)
+        let painted = try session.run([c, 9, 7], data, extraInputs: weightsInput)
+        assertSame(painted, try StyleSession(model: plainModel).run([c, 9, 7], data), "bank mix vs mixed parameters")
+        let shape = [1, c, 9, 7]
+        let bankPlan = try Planner.plan(bankModel.graph, inputShapes: [shape, [rows]],
+                                        inputValues: [nil, ConstantTensor(shape: [rows], floats: mix)])
+        XCTAssertEqual(bankPlan.steps.count, try Planner.plan(plainModel.graph, inputShapes: [shape]).steps.count)
+        XCTAssertEqual(count(FusedNormalizationKernel.self, in: bankPlan), 1)
+        // Another mix is another plan; the first is kept for when it comes back.
+        _ = try session.run([c, 9, 7], data, extraInputs: ["style_weights": Tensor(shape: [rows], data: [1, 0, 0])])
+        XCTAssertEqual(session.cachedPlanCount, 2)
+        XCTAssertEqual(try session.run([c, 9, 7], data, extraInputs: weightsInput).data, painted.data)
+    }
+
     func testConvInstanceNormReLUFusesInPlace() throws {
         let c = 6
         let bytes = convNormModel(c: c, tail: [ONNXBuilder.node("Relu", ["n"], ["y"])])

@@ -9,9 +9,11 @@
 /// Pass 2 gives every run-time value a buffer, reusing buffers whose values are
 /// dead and letting element-wise kernels overwrite their input in place.
 enum Planner {
-    static func plan(_ graph: Graph, inputShapes: [[Int]]) throws(EngineError) -> ExecutionPlan {
+    /// `inputValues[i]`, when given, is input i's value: planned as a constant, so whatever depends
+    /// only on it (a style mix folded into the norms' scale and shift) is computed here, once.
+    static func plan(_ graph: Graph, inputShapes: [[Int]], inputValues: [ConstantTensor?] = []) throws(EngineError) -> ExecutionPlan {
         var semantic = SemanticPass(graph: graph)
-        try semantic.run(inputShapes: inputShapes)
+        try semantic.run(inputShapes: inputShapes, inputValues: inputValues)
         if graph.fusion {
             semantic.steps = Fusion.apply(semantic.steps, keep: semantic.outputLogical.map { [$0] } ?? [])
         }
@@ -65,8 +67,13 @@ struct SemanticPass {
         return logicalBuffers.count - 1
     }
 
-    mutating func run(inputShapes: [[Int]]) throws(EngineError) {
-        for (id, shape) in zip(graph.inputs, inputShapes) {
+    mutating func run(inputShapes: [[Int]], inputValues: [ConstantTensor?] = []) throws(EngineError) {
+        for (index, (id, shape)) in zip(graph.inputs, inputShapes).enumerated() {
+            if index < inputValues.count, let value = inputValues[index] {
+                values[id] = PlannedValue(value)
+                inputLogicals.append(nil)
+                continue
+            }
             values[id] = PlannedValue(shape: shape, elementType: .float)
             let logical = newLogical(count: try elementCount(of: shape))
             logicalOf[id] = logical

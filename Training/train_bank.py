@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""One network for every painting (issue 17): a style bank trained with conditional instance
+normalization (Dumoulin, Shlens and Kudlur 2017, "A Learned Representation for Artistic Style").
+
+  python Training/train_bank.py [--styles starry-night,great-wave,…] [--iterations N] [--resume]
+
+The shared convolutions are one network; every instance norm takes its scale and shift from a
+bank with one row per look (models.ConditionalInstanceNorm). The rows:
+
+  photo          the photo itself (pixel and content loss only): strength 0 of every painting
+  NAME           the painting as today's preset paints it (train.py's recipe and weights)
+  NAME:bold      the same painting with its large structures too: the Gram loss also at the
+                 coarse scale (output at half size against the painting at half size)
+
+so a strength dial moves photo → NAME → NAME:bold, and a blend of paintings is a blend of rows.
+Each iteration trains one row (a shuffled round over all rows); everything else is train.py's:
+losses, the stability term, bf16 autocast, checkpoints every few minutes to the work folder
+(outside the checkout) and `--resume`. The shared network starts from a shipped preset's
+quality network (`--init`), every row from its norms.
+"""
+import argparse
+import os
+import random
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+import paths  # noqa: E402
+import train  # noqa: E402
+import train_all  # noqa: E402
+
+PHOTO_ROW = "photo"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--styles", default=",".join(train_all.ORDER),
+                   help="paintings of the fetched styles manifest, comma-separated")
+    p.add_argument("--init", default=os.path.join(train.REPO, "Presets", "starry-night", "quality.onnx"),
+                   help="the plain quality network the shared one starts from")
+    p.add_argument("--bold-coarse-weight", type=float, default=0.3,
+                   help="weight of the coarse-scale Gram loss of the bold rows")
+    p.add_argument("--bold-style-weight", type=float, default=None,
+                   help="fine-scale style weight of the bold rows (default: --style-weight)")
+    p.add_argument("--bold-style-size", type=int, default=None,
+                   help="longer side the bold rows see the painting at (default: --style-size)")
+    p.add_argument("--photo-pixel-weight", type=float, default=1.0)
+    p.add_argument("--name", default="bank", help="the work folder's name (default: bank)")
+    p.add_argument("--report", action="store_true", help="at the end, held-out losses at two scales per row")
+    train.add_recipe_options(p)
+    return p.parse_args(argv)
+
+
+def style_paths(names):
+    """{name: painting file} from the fetched styles manifest."""
+    import json
+    manifest_path = os.path.join(train.DATA, "styles", "manifest.json")
+    if not os.path.exists(manifest_path):
+        train.fail("no styles manifest; run Training/fetch_data.py first")
+    manifest = json.load(open(manifest_path))
+    unknown = [n for n in names if n not in manifest]
+    if unknown:
+        train.fail(f"not in {manifest_path}: {', '.join(unknown)}")
+    return {n: os.path.join(train.DATA, "styles", manifest[n]["file"]) for n in names}
+
+
+def row_names(styles):
+    return [PHOTO_ROW] + [row for s in styles for row in (s, f"{s}:bold")]
+
+
+class BankTrainer(train.Trainer):
+    def __init__(self, args):
+        self.styles = [s for s in args.styles.split(",") if s]
+        self.rows = row_names(self.styles)
+        super().__init__(args)
+
+    def make_net(self):
+        return models.VARIANTS[self.args.variant](styles=len(self.rows))
+
+    def make_targets(self):
+        a = self.args
+        plain = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
+                 "temporal": a.temporal_weight, "distill": a.distill_weight}
+        bold = dict(plain, style=a.bold_style_weight if a.bold_style_weight is not None else a.style_weight)
+        files = style_paths(self.styles)
+        targets = [train.Target(PHOTO_ROW, dict(plain, pixel=a.photo_pixel_weight))]
+        for name in self.styles:
+            targets.append(train.Target.painting(name, files[name], self.vgg, plain, a.style_size))
+            targets.append(train.Target.painting(f"{name}:bold", files[name], self.vgg, bold,
+                                                 a.bold_style_size or a.style_size, a.bold_coarse_weight))
+        return targets
+
+    def start_from(self, path):
+        """The shared network from a plain network's weights; every row from its norms."""
+        plain = train.load_quality(path) if self.args.variant == "quality" else None
+        if plain is None:
+            train.fail("--init: only the quality variant starts from a plain network")
+        state = self.net.state_dict()
+        for key, value in plain.state_dict().items():
+            state[key] = value.expand_as(state[key]).clone() if state[key].dim() == 2 else value
+        self.net.load_state_dict(state)
+
+    def next_target(self):
+        """Rows in a shuffled round, the same on a resumed run (seeded by the round's number)."""
+        n = len(self.targets)
+        order = random.Random(self.args.seed * 100003 + self.iteration // n).sample(range(n), n)
+        row = order[self.iteration % n]
+        models.set_mix(self.net, row)
+        return self.targets[row]
+
+
+def export(trainer):
+    """The bank as a preset folder (`--out`, default Presets/bank): VARIANT.onnx with inputs `input`
+    (1×3×H×W, RGB 0..255) and `style_weights` (one weight per row, in bank.json's order), and
+    bank.json (the rows, the training settings, the held-out losses of every row)."""
+    import json
+    import warnings
+    a = trainer.args
+    out = a.out or os.path.join(train.REPO, "Presets", "bank")
+    os.makedirs(out, exist_ok=True)
+    net = trainer.net.float().eval()
+    torch.save(net.state_dict(), os.path.join(trainer.work, f"{a.variant}.pt"))
+    onnx_path = os.path.join(out, f"{a.variant}.onnx")
+    mix = torch.zeros(len(trainer.rows))
+    mix[1 if len(trainer.rows) > 1 else 0] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(models.Mixed(net), (torch.zeros(1, 3, 64, 64), mix), onnx_path, dynamo=False,
+                          opset_version=17, input_names=["input", "style_weights"], output_names=["output"],
+                          dynamic_axes={"input": {2: "height", 3: "width"}, "output": {2: "out_height", 3: "out_width"}})
+    meta_path = os.path.join(out, "bank.json")
+    meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+    meta["rows"] = trainer.rows
+    meta.setdefault("models", {})[a.variant] = f"{a.variant}.onnx"
+    meta.setdefault("training", {})[a.variant] = {
+        "recipe": "conditional instance normalization (Dumoulin et al. 2017) over train.py's losses; "
+                  "bold rows add the Gram loss at the coarse scale",
+        "settings": {k: getattr(a, k) for k in ("iterations", "batch", "size", "style_size", "lr", "content_weight",
+                                                 "style_weight", "tv_weight", "temporal_weight", "bold_coarse_weight",
+                                                 "bold_style_weight", "bold_style_size", "photo_pixel_weight", "seed")},
+        "precision": "bf16 autocast" if trainer.bf16 else "fp32",
+        "iterations": trainer.iteration,
+        "training_seconds": round(trainer.elapsed),
+        "macs_640x480": models.macs(models.Mixed(net).net, 480, 640),
+    }
+    with open(meta_path + ".tmp", "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    os.replace(meta_path + ".tmp", meta_path)
+    print(f"train_bank: wrote {onnx_path} and {meta_path}", flush=True)
+
+
+def report(trainer):
+    """Held-out losses at both scales: per painting, the shipped plain network, then the bank's
+    rows (photo → painting → bold), with ratios to the plain network's."""
+    import evaluate
+    photos = evaluate.held_out_photos(trainer.args.test_photos, multiple=models.SIZE_MULTIPLE[trainer.args.variant])
+    net = trainer.net.float().eval()
+    files = style_paths(trainer.styles)
+    print("| painting | network | style at 384 px | style at 192 px | content | 384 ÷ plain | 192 ÷ plain |")
+    print("|---|---|---|---|---|---|---|")
+
+    def row_mix(weights):
+        mix = torch.zeros(len(trainer.rows))
+        for name, w in weights.items():
+            mix[trainer.rows.index(name)] = w
+        return mix
+
+    def bank(mix):
+        def paint(x):
+            models.set_mix(net, mix)
+            return net(x)
+        return paint
+
+    for name in trainer.styles:
+        plain_path = os.path.join(train.REPO, "Presets", name, "quality.onnx")
+        arms = [("the photo", lambda x: x)]
+        if os.path.exists(plain_path):
+            arms.append(("plain quality (shipped)", train.load_quality(plain_path).eval()))
+        arms += [(f"bank {label}", bank(row_mix(w))) for label, w in (
+            ("photo row", {PHOTO_ROW: 1}), ("half", {PHOTO_ROW: 0.5, name: 0.5}), ("painting row", {name: 1}),
+            ("between", {name: 0.5, f"{name}:bold": 0.5}), ("bold row", {f"{name}:bold": 1}))]
+        plain = None
+        for label, paint in arms:
+            fine, coarse, content = evaluate.scale_losses(paint, files[name], photos, trainer.vgg.float())
+            if label.startswith("plain"):
+                plain = (fine, coarse)
+            ratios = f"{fine / plain[0]:.2f} | {coarse / plain[1]:.2f}" if plain else "— | —"
+            print(f"| {name} | {label} | {fine:.4g} | {coarse:.4g} | {content:.4g} | {ratios} |", flush=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    train.Stop.on_signals()
+    args.work = args.work or os.path.join(paths.RUNS, f"{args.name}-{args.variant}")
+    trainer = BankTrainer(args)
+    if args.resume or args.export_only:
+        trainer.load()
+    else:
+        trainer.start_from(args.init)
+    print(f"train_bank: {len(trainer.rows)} rows: {', '.join(trainer.rows)}", flush=True)
+    if not args.export_only and not trainer.train():
+        print(f"train_bank: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
+              file=sys.stderr)
+        sys.exit(130)
+    export(trainer)
+    if args.report:
+        report(trainer)
+
+
+if __name__ == "__main__":
+    main()
