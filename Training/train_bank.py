@@ -19,6 +19,7 @@ losses, the stability term, bf16 autocast, checkpoints every few minutes to the 
 quality network (`--init`), every row from its norms.
 """
 import argparse
+import glob
 import os
 import random
 import sys
@@ -157,10 +158,13 @@ def report(trainer):
     rows (photo → painting → bold), with ratios to the plain network's."""
     import evaluate
     photos = evaluate.held_out_photos(trainer.args.test_photos, multiple=models.SIZE_MULTIPLE[trainer.args.variant])
+    clips = [evaluate.motion_clip(train.load_rgb(p).unsqueeze(0).float(), seed=i)
+             for i, p in enumerate(sorted(glob.glob(os.path.join(trainer.args.test_photos, "*.jpg"))))]
     net = trainer.net.float().eval()
     files = style_paths(trainer.styles)
-    print("| painting | network | style at 384 px | style at 192 px | content | 384 ÷ plain | 192 ÷ plain |")
-    print("|---|---|---|---|---|---|---|")
+    print("| painting | network | style at 384 px | style at 192 px | content | warping error "
+          "| 384 ÷ plain | 192 ÷ plain | warping ÷ plain |")
+    print("|---|---|---|---|---|---|---|---|---|")
 
     def row_mix(weights):
         mix = torch.zeros(len(trainer.rows))
@@ -185,10 +189,14 @@ def report(trainer):
         plain = None
         for label, paint in arms:
             fine, coarse, content = evaluate.scale_losses(paint, files[name], photos, trainer.vgg.float())
+            with torch.no_grad():
+                warping = sum(evaluate.warping_error(torch.cat([paint(f.unsqueeze(0)) for f in frames]), pairs)
+                              for frames, pairs in clips) / len(clips)
             if label.startswith("plain"):
-                plain = (fine, coarse)
-            ratios = f"{fine / plain[0]:.2f} | {coarse / plain[1]:.2f}" if plain else "— | —"
-            print(f"| {name} | {label} | {fine:.4g} | {coarse:.4g} | {content:.4g} | {ratios} |", flush=True)
+                plain = (fine, coarse, warping)
+            ratios = " | ".join(f"{v / p:.2f}" for v, p in zip((fine, coarse, warping), plain)) if plain else "— | — | —"
+            print(f"| {name} | {label} | {fine:.4g} | {coarse:.4g} | {content:.4g} | {warping:.6f} | {ratios} |",
+                  flush=True)
 
 
 def main(argv=None):

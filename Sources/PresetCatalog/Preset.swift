@@ -28,6 +28,9 @@ public struct Preset: Sendable, Equatable {
     /// The networks' input sides must be multiples of this for the output to match the input
     /// size (4 for two stride-2 stages, 8 for the realtime networks' three).
     public var sizeMultiple: Int = 4
+    /// Set when the preset is a row of a style bank: its models are the bank's, run with the
+    /// weights `BankLook.weights(strength:)` gives.
+    public var bank: BankLook?
 
     /// The model for `variant`, or the other variant when this preset has only one.
     public func modelPath(for variant: Variant) -> String {
@@ -50,7 +53,8 @@ public struct Preset: Sendable, Equatable {
 struct PresetManifest: Decodable {
     var title: String?
     var artist: String?
-    var models: [String: String]
+    var models: [String: String]?
+    var bank: BankLookManifest?
     var inputRange: Float?
     var placeholder: Bool?
     var `default`: Bool?

@@ -137,18 +137,14 @@ public struct PresetCatalog: Sendable {
         } catch {
             throw PresetError(message: "\(manifestPath): malformed preset manifest")
         }
-        var models: [Preset.Variant: String] = [:]
-        for (key, file) in manifest.models {
-            guard let variant = Preset.Variant(rawValue: key) else {
-                throw PresetError(message: "\(manifestPath): unknown variant '\(key)' (use quality or realtime)")
-            }
-            let path = file.hasPrefix("/") ? file : directory + "/" + file
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw PresetError(message: "\(manifestPath): model '\(file)' is missing")
-            }
-            models[variant] = path
+        var look: BankLook?
+        let models: [Preset.Variant: String]
+        if let entry = manifest.bank {
+            look = try bankLook(entry, directory: directory, manifest: manifestPath)
+            models = look!.bank.models
+        } else {
+            models = try modelPaths(manifest.models ?? [:], in: directory, manifest: manifestPath)
         }
-        guard !models.isEmpty else { throw PresetError(message: "\(manifestPath): lists no models") }
         let multiple = manifest.sizeMultiple ?? 4
         guard (1...64).contains(multiple) else {
             throw PresetError(message: "\(manifestPath): sizeMultiple must be between 1 and 64 (got \(multiple))")
@@ -157,6 +153,38 @@ public struct PresetCatalog: Sendable {
                             directory: directory, models: models, inputRange: manifest.inputRange ?? 255,
                             isPlaceholder: manifest.placeholder ?? false, isDefault: manifest.default ?? false)
         preset.sizeMultiple = multiple
+        preset.bank = look
         return preset
+    }
+
+    /// A manifest's `"models"`: variant → absolute path of a file that exists; at least one.
+    static func modelPaths(_ entries: [String: String], in directory: String,
+                           manifest: String) throws(PresetError) -> [Preset.Variant: String] {
+        var models: [Preset.Variant: String] = [:]
+        for (key, file) in entries {
+            guard let variant = Preset.Variant(rawValue: key) else {
+                throw PresetError(message: "\(manifest): unknown variant '\(key)' (use quality or realtime)")
+            }
+            let path = file.hasPrefix("/") ? file : directory + "/" + file
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw PresetError(message: "\(manifest): model '\(file)' is missing")
+            }
+            models[variant] = path
+        }
+        guard !models.isEmpty else { throw PresetError(message: "\(manifest): lists no models") }
+        return models
+    }
+
+    private static func bankLook(_ entry: BankLookManifest, directory: String,
+                                 manifest: String) throws(PresetError) -> BankLook {
+        let folder = entry.folder.hasPrefix("/") ? entry.folder : directory + "/" + entry.folder
+        let bank = try StyleBank.load(directory: URL(fileURLWithPath: folder).standardizedFileURL.path)
+        guard (0...1).contains(entry.strength) else {
+            throw PresetError(message: "\(manifest): the bank strength must be between 0 and 1 (got \(entry.strength))")
+        }
+        return BankLook(bank: bank, photoRow: try bank.row(entry.photo, manifest: manifest),
+                        row: try bank.row(entry.row, manifest: manifest),
+                        boldRow: try entry.bold.map { (name) throws(PresetError) in try bank.row(name, manifest: manifest) },
+                        defaultStrength: entry.strength)
     }
 }
