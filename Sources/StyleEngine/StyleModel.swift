@@ -48,6 +48,19 @@ public final class StyleModel: @unchecked Sendable {
         opsetVersion = graph.opset
     }
 
+    /// The declared shape of the input `name` when every dimension is a number (a style bank's
+    /// `style_weights`, say), else nil.
+    public func declaredShape(ofInput name: String) -> [Int]? {
+        guard let index = inputNames.firstIndex(of: name), index < graph.inputDeclarations.count,
+              let dimensions = graph.inputDeclarations[index].dimensions else { return nil }
+        var shape: [Int] = []
+        for dimension in dimensions {
+            guard case .value(let size) = dimension, size >= 0, size <= Int64(Int32.max) else { return nil }
+            shape.append(Int(size))
+        }
+        return shape
+    }
+
     /// The image input's declared dimensions, if the file declares them.
     var imageDeclaration: [ValueInfoProto.Dimension]? {
         graph.inputDeclarations.first?.dimensions

@@ -31,6 +31,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Frames run in parallel (default: one per thread).", valueName: "n"))
     var workers: Int?
 
+    @Option(help: ArgumentHelp("A style bank's row weights, comma-separated (default: the first row alone).", valueName: "w,w,…"))
+    var styleWeights: String?
+
     @Flag(name: .shortAndLong, help: "Print the OpenBLAS core in use.")
     var verbose = false
 
@@ -38,11 +41,20 @@ struct BenchCommand: ParsableCommand {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard PictureSize(parsing: size) != nil else { throw ValidationError("--size must look like 640x480") }
+        if let styleWeights, parsedWeights == nil {
+            throw ValidationError("--style-weights must be numbers separated by commas (got '\(styleWeights)')")
+        }
+    }
+
+    private var parsedWeights: [Float]? {
+        guard let styleWeights else { return nil }
+        let values = styleWeights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        return values.allSatisfy({ $0?.isFinite == true }) && !values.isEmpty ? values.map { $0! } : nil
     }
 
     func run() throws {
         let plan = ThreadPlan(threads: threads, workers: workers)
-        let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan)
+        let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan, styleWeights: parsedWeights)
         let result = try reporting { () throws(PipelineError) in try bench.run(framesPerWorker: runs) }
         if verbose, let blas = EngineInfo.blas { print("BLAS: \(blas)") }
         let name = URL(fileURLWithPath: model).lastPathComponent

@@ -101,16 +101,16 @@ struct CameraCommand: ParsableCommand {
         let styles = live.options.styles
         if !quiet {
             printToStderr("Live: \(source.name) \(source.width)×\(source.height) at \(ProgressBar.format(rate: source.frameRate ?? 30)) fps"
-                          + " → \(sink.name); style \(styles[0].preset.name) (\(styles[0].variant.rawValue)), network \(live.networkSize), "
+                          + " → \(sink.name); style \(styles[0].name) (\(styles[0].variant.rawValue)), network \(live.networkSize), "
                           + "\(live.options.threads) worker\(live.options.threads == 1 ? "" : "s")")
         }
         let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
-        let controls = LiveControls(styleCount: styles.count, strength: look.strength, temporal: !noTemporal)
+        let controls = LiveControls(styleCount: styles.count, strength: styles[0].strength, temporal: !noTemporal)
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
         // With a preview the status goes under the picture; otherwise on stderr's last line.
-        let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.preset.name))
+        let status = LiveStatusLine(enabled: !quiet && terminal == nil, styles: styles.map(\.name))
         let interval = statsEvery.make()
         defer { withExtendedLifetime(interrupts) {} }
         let summary = try reporting(cleanup: { hotkeys.close(); status.finish() }) { () throws(PipelineError) in

@@ -4,11 +4,13 @@ import Terminal
 
 /// The options that decide how the result looks, shared by `video` and `image`.
 struct LookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A preset name (see `stylize presets`), a preset folder, or an .onnx file.", valueName: "name|file.onnx"))
+    @Option(help: ArgumentHelp("A preset name (see `stylize presets`), a preset folder, or an .onnx file; "
+                               + "or a blend of a style bank's presets, e.g. starry-night:0.6,great-wave:0.4.", valueName: "name|file.onnx"))
     var style: String?
 
-    @Option(help: ArgumentHelp("How much of the style to apply, 0 (none) to 1 (full).", valueName: "0…1"))
-    var strength: Float = 1
+    @Option(help: ArgumentHelp("How much of the style to apply, 0 (none) to 1 (full: a style bank's boldest look; "
+                               + "default: the preset's usual look, 1 for a plain network).", valueName: "0…1"))
+    var strength: Float?
 
     @Flag(help: "Keep the original colours; take only light and shade from the style.")
     var preserveColors = false

@@ -53,9 +53,9 @@ struct PreviewCommand: ParsableCommand {
         }
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { _ in stop.finish() }
-        let controls = LiveControls(styleCount: live.options.styles.count, strength: look.strength, temporal: true)
+        let controls = LiveControls(styleCount: live.options.styles.count, strength: live.options.styles[0].strength, temporal: true)
         let hotkeys = HotkeyListener(controls: controls, stop: stop)
-        let status = LiveStatusLine(enabled: false, styles: live.options.styles.map(\.preset.name))
+        let status = LiveStatusLine(enabled: false, styles: live.options.styles.map(\.name))
         defer { withExtendedLifetime(interrupts) {} }
         // A still's picture stays up after the run, until a key.
         terminal.keepsPictureOnClose = plan.isStill

@@ -1,4 +1,5 @@
 import Foundation
+import PresetCatalog
 import StyleEngine
 
 /// The engine-only bound for the video pipeline: the same network, thread
@@ -18,10 +19,27 @@ public struct EngineThroughput: Sendable {
     public let size: NetworkSize
     public let plan: ThreadPlan
 
-    public init(modelPath: String, size: NetworkSize, plan: ThreadPlan) {
+    /// A style bank's row weights; nil: the first row alone.
+    public let styleWeights: [Float]?
+
+    public init(modelPath: String, size: NetworkSize, plan: ThreadPlan, styleWeights: [Float]? = nil) {
         self.modelPath = modelPath
         self.size = size
         self.plan = plan
+        self.styleWeights = styleWeights
+    }
+
+    /// The inputs besides the picture: a style bank's weights (as given, or the first row's).
+    private func extraInputs(of model: StyleModel) throws(PipelineError) -> [String: Tensor] {
+        guard model.inputNames.dropFirst().contains(StyleBank.weightsInput) else { return [:] }
+        guard let shape = model.declaredShape(ofInput: StyleBank.weightsInput), shape.count == 1, shape[0] > 0 else {
+            throw PipelineError(.style, "\(modelPath): its input '\(StyleBank.weightsInput)' has no fixed length")
+        }
+        let weights = styleWeights ?? (0..<shape[0]).map { $0 == 0 ? 1 : 0 }
+        guard weights.count == shape[0] else {
+            throw PipelineError(.style, "\(modelPath) has \(shape[0]) style rows; \(weights.count) weights were given")
+        }
+        return [StyleBank.weightsInput: Tensor(shape: shape, data: weights)]
     }
 
     /// `warmup` runs per worker are not timed (they plan the graph and fault in memory).
@@ -31,6 +49,7 @@ public struct EngineThroughput: Sendable {
             try BLAS.load()
             model = try StyleModel(contentsOf: modelPath)
         } catch { throw PipelineError(error) }
+        let extras = try extraInputs(of: model)
         // Each session splits its kernels over its own plan.threadsPerWorker
         // threads; OpenBLAS itself stays single-threaded (`BLAS.load()` sets that).
         let (w, h) = (size.width, size.height)
@@ -52,14 +71,14 @@ public struct EngineThroughput: Sendable {
                 image.withUnsafeBufferPointer { pixels in
                     do throws(EngineError) {
                         for _ in 0..<warmup {
-                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
+                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w, extraInputs: extras)
                         }
                         ready = true
                         warmedUp.leave()
                         go.wait()
                         for _ in 0..<framesPerWorker {
                             let t0 = monotonicSeconds()
-                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w)
+                            _ = try session.run(image: pixels.baseAddress!, channels: 3, height: h, width: w, extraInputs: extras)
                             local.append((monotonicSeconds() - t0) * 1000)
                         }
                     } catch {

@@ -17,19 +17,20 @@ public final class FrameStylizer {
     }
 
     /// Runs the network on one frame (converting it here; the still-image path).
-    public func stylize(_ frame: VideoFrame) throws(PipelineError) -> StylizedFrame {
+    public func stylize(_ frame: VideoFrame, modelInputs: [String: Tensor] = [:]) throws(PipelineError) -> StylizedFrame {
         var prepared: PreparedFrame
         do throws(MediaError) { prepared = try preparer.prepare(frame) } catch { throw PipelineError(error) }
-        return try stylize(&prepared)
+        return try stylize(&prepared, modelInputs: modelInputs)
     }
 
     /// Runs the network on a prepared frame. With `temporal` and the motion frame of the
     /// input frame just before this one (`previous`), also computes the flow link between
     /// them (`StylizedFrame.link`) for the sequential stage. `frame.pixels` is used as
     /// scratch (scaled to the network's input range); `recycled`, when given, is reused
-    /// for the result's storage.
+    /// for the result's storage. `modelInputs`: the network's inputs besides the picture (a style
+    /// bank's weights, `StyleSettings.modelInputs`).
     public func stylize(_ frame: inout PreparedFrame, previous: MotionFrame? = nil, temporal: TemporalSettings? = nil,
-                        reusing recycled: [Float]? = nil) throws(PipelineError) -> StylizedFrame {
+                        reusing recycled: [Float]? = nil, modelInputs: [String: Tensor] = [:]) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
         guard frame.pixels.count == 3 * w * h else {
             throw PipelineError(.engine, "a frame was prepared at another size than the network's \(size)")
@@ -42,7 +43,7 @@ public final class FrameStylizer {
         let output: ImageOutput
         do throws(EngineError) {
             output = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(EngineError) in
-                try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w)
+                try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w, extraInputs: modelInputs)
             }
         } catch { throw PipelineError(error) }
         guard output.channels == 3 else {

@@ -72,9 +72,9 @@ public final class ImageStylization {
         let start = monotonicSeconds()
         let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
                                      threads: max(1, options.threads))
-        let stylized = try stylizer.stylize(frame)
+        let stylized = try stylizer.stylize(frame, modelInputs: options.style.modelInputs(strength: options.style.strength))
         do throws(PipelineError) {
-            let picture = try FrameConverter().compose(stylized, strength: options.style.strength,
+            let picture = try FrameConverter().compose(stylized, strength: options.style.fade(strength: options.style.strength),
                                                        preserveColors: options.style.preserveColors, chroma: .full)
             do throws(MediaError) { try StillImageWriter.write(picture, to: output.temporaryPath, format: format) } catch {
                 throw PipelineError(error)

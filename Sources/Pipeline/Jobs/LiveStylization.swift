@@ -109,7 +109,8 @@ public final class LiveStylization {
                 for run in 0..<6 {
                     let start = monotonicSeconds()
                     let ok = (try? input.withUnsafeBufferPointer { (b) throws(EngineError) in
-                        try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width)
+                        try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width,
+                                        extraInputs: style.modelInputs(strength: style.strength))
                     }) != nil
                     if !ok { timings.fail(); return }
                     if run > 0 { times.append(monotonicSeconds() - start) }

@@ -4,15 +4,21 @@ import StyleEngine
 /// How the result should look — the same for a video, a still or a live feed: which
 /// network, and how it is mixed with the original.
 public struct StyleSettings: Sendable {
+    /// The style, or the first of a blend.
     public var preset: Preset
+    /// A blend of styles of one style bank (`--style a:0.6,b:0.4`): every part with its weight,
+    /// `preset` first; empty for a single style.
+    public var blend: [(preset: Preset, weight: Float)] = []
     public var variant: Preset.Variant = .quality
-    /// 0 = the original, 1 = fully stylized.
+    /// 0 = the original, 1 = fully stylized: for a style bank, the boldest look it learned (the
+    /// preset's default strength is its usual look); for a plain network, a fade toward the original.
     public var strength: Float = 1
     /// Take only the stylized luminance; keep the original colours.
     public var preserveColors = false
 
     public init(preset: Preset) {
         self.preset = preset
+        strength = preset.bank?.defaultStrength ?? 1
     }
 
     func validate() throws(PipelineError) {
@@ -26,15 +32,81 @@ public struct StyleSettings: Sendable {
             return FramePipeline.Style(settings: self, model: try StyleModel(contentsOf: preset.modelPath(for: variant)))
         } catch { throw PipelineError(error) }
     }
+
+    /// The network's inputs besides the picture at `strength`: a style bank's row weights.
+    func modelInputs(strength: Float) -> [String: Tensor] {
+        guard let look = preset.bank else { return [:] }
+        var weights = look.weights(strength: strength)
+        if !blend.isEmpty {
+            let total = blend.reduce(0) { $0 + $1.weight }
+            weights = [Float](repeating: 0, count: weights.count)
+            for part in blend {
+                guard let partLook = part.preset.bank else { continue }
+                for (row, w) in partLook.weights(strength: strength).enumerated() { weights[row] += w * part.weight / total }
+            }
+        }
+        return [StyleBank.weightsInput: Tensor(shape: [weights.count], data: weights)]
+    }
+
+    /// How much of the network's picture is mixed over the original at `strength`: a style
+    /// bank's strength is in its weights, a plain network's is this fade.
+    func fade(strength: Float) -> Float { preset.bank == nil ? strength : 1 }
+
+    /// A short name for status lines: the preset's, or the blend's parts with their weights.
+    public var name: String {
+        blend.isEmpty ? preset.name : blend.map { "\($0.preset.name):\(Self.format($0.weight))" }.joined(separator: ",")
+    }
+
+    private static func format(_ value: Float) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    }
 }
 
 extension StyleSettings {
-    /// The look `style` names (nil: the default preset), with `variant` or else `defaultVariant`.
+    /// The look `style` names (nil: the default preset), with `variant` or else `defaultVariant`;
+    /// `strength` nil: the preset's default. `style` may be a blend of one style bank's presets,
+    /// `name:weight,name:weight…`.
     public init(style: String?, variant: PresetVariant?, defaultVariant: PresetVariant = .quality,
-                strength: Float = 1, preserveColors: Bool = false) throws(PipelineError) {
-        self.init(preset: try Styles.resolve(style))
+                strength: Float? = nil, preserveColors: Bool = false) throws(PipelineError) {
+        let parts = try Self.blendParts(style)
+        if let first = parts.first { self.init(preset: first.preset) } else { self.init(preset: try Styles.resolve(style)) }
+        if parts.count > 1 { blend = parts }
         self.variant = variant ?? defaultVariant
-        self.strength = strength
+        if let strength { self.strength = strength }
         self.preserveColors = preserveColors
+    }
+
+    /// The parts of `name:weight,…` (empty when `style` is not a blend), checked: every part a
+    /// preset of one style bank, weights not negative with a positive sum.
+    static func blendParts(_ style: String?) throws(PipelineError) -> [(preset: Preset, weight: Float)] {
+        guard let style, style.contains(",") || style.range(of: #":[0-9.]+$"#, options: .regularExpression) != nil else {
+            return []
+        }
+        var parts: [(preset: Preset, weight: Float)] = []
+        for item in style.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = String(item)
+            var name = text, weight: Float = 1
+            if let colon = text.lastIndex(of: ":") {
+                guard let value = Float(text[text.index(after: colon)...]), value.isFinite, value >= 0 else {
+                    throw PipelineError(.style, "'\(text)' in the style blend '\(style)': the weight after ':' must be a number ≥ 0")
+                }
+                name = String(text[..<colon])
+                weight = value
+            }
+            guard !name.isEmpty else { throw PipelineError(.style, "the style blend '\(style)' has an empty name") }
+            parts.append((try Styles.resolve(name), weight))
+        }
+        guard parts.count > 1 else { return parts }
+        guard parts.reduce(0, { $0 + $1.weight }) > 0 else {
+            throw PipelineError(.style, "the weights of the style blend '\(style)' must add up to more than 0")
+        }
+        let banks = Set(parts.map { $0.preset.bank?.bank.directory })
+        if let plain = parts.first(where: { $0.preset.bank == nil }) {
+            throw PipelineError(.style, "'\(plain.preset.name)' cannot be blended: only styles of a style bank mix (its network is a plain one)")
+        }
+        guard banks.count == 1 else {
+            throw PipelineError(.style, "the styles of the blend '\(style)' come from different style banks")
+        }
+        return parts
     }
 }

@@ -157,7 +157,8 @@ public final class FramePipeline {
                     do throws(PipelineError) {
                         let result = try stylizer.stylize(&prepared, previous: job.previous,
                                                           temporal: job.look.temporal ? temporal : nil,
-                                                          reusing: resultBuffers.tryPop())
+                                                          reusing: resultBuffers.tryPop(),
+                                                          modelInputs: styles[style].settings.modelInputs(strength: job.look.strength))
                         inputBuffers.tryPush(prepared.pixels)
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {
@@ -189,7 +190,7 @@ public final class FramePipeline {
                     }
                     // A warm-up frame has steadied the history; it is not part of the output.
                     picture = done.input.warmUp ? done.input.frame
-                        : try composer.compose(frame, strength: done.look.strength,
+                        : try composer.compose(frame, strength: styles[done.look.style].settings.fade(strength: done.look.strength),
                                                preserveColors: styles[done.look.style].settings.preserveColors)
                     resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
                 } else {

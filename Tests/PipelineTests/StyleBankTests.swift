@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+import MediaIO
+@testable import Pipeline
+import PresetCatalog
+import StyleEngine
+
+/// Presets that are rows of a style bank (Fixtures/StyleBank, made by Training/make_test_bank.py:
+/// a tiny random network with rows photo, alpha, alpha:bold, beta).
+final class StyleBankTests: TemporaryFolderTestCase {
+    private func assertClose(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-6, "\(a) vs \(b)", file: file, line: line) }
+    }
+
+    static let fixtures = VideoStylizationTests.repository.appendingPathComponent("Tests/PipelineTests/Fixtures/StyleBank").path
+    var catalog: PresetCatalog { PresetCatalog(searchPaths: [Self.fixtures]) }
+
+    func testAStrengthMovesFromThePhotoThroughThePaintingToItsBoldestLook() throws {
+        let alpha = try catalog.resolve("alpha"), beta = try catalog.resolve("beta")
+        XCTAssertEqual(catalog.all().map(\.name), ["alpha", "beta"], "the bank's own folder is not a preset")
+        let look = try XCTUnwrap(alpha.bank)
+        XCTAssertEqual(look.bank.rows, ["photo", "alpha", "alpha:bold", "beta"])
+        XCTAssertEqual(alpha.modelPath(for: .quality), Self.fixtures + "/bank/quality.onnx")
+        XCTAssertEqual(look.weights(strength: 0), [1, 0, 0, 0])
+        XCTAssertEqual(look.weights(strength: 0.3), [0.5, 0.5, 0, 0])
+        XCTAssertEqual(look.weights(strength: 0.6), [0, 1, 0, 0])
+        assertClose(look.weights(strength: 0.8), [0, 0.5, 0.5, 0])
+        XCTAssertEqual(look.weights(strength: 1), [0, 0, 1, 0])
+        XCTAssertEqual(try XCTUnwrap(beta.bank).weights(strength: 1), [0, 0, 0, 1], "no bold row: stays at the painting")
+        XCTAssertEqual(StyleSettings(preset: alpha).strength, 0.6, "a bank preset starts at its usual look")
+        XCTAssertEqual(StyleSettings(preset: alpha).fade(strength: 0.3), 1, "its strength is in the weights, not a fade")
+    }
+
+    func testABlendMixesTheRowsOfEveryPart() throws {
+        let settings = try StyleSettings(style: "\(Self.fixtures)/alpha:3,\(Self.fixtures)/beta:1", variant: nil)
+        XCTAssertEqual(settings.name, "alpha:3,beta:1")
+        assertClose(try XCTUnwrap(settings.modelInputs(strength: 0.6)[StyleBank.weightsInput]).data, [0, 0.75, 0, 0.25])
+        // alpha at 0.3 is half photo; beta at 0.3 (its default 0.5) is 40% photo.
+        assertClose(try XCTUnwrap(settings.modelInputs(strength: 0.3)[StyleBank.weightsInput]).data,
+                    [0.75 * 0.5 + 0.25 * 0.4, 0.75 * 0.5, 0, 0.25 * 0.6])
+    }
+
+    func testBadBlendsGetOneLineNamingTheProblem() {
+        let alpha = "\(Self.fixtures)/alpha", beta = "\(Self.fixtures)/beta"
+        let plain = VideoStylizationTests.repository.appendingPathComponent("Presets/starry-night").path
+        for (style, expected) in [("\(alpha):-1,\(beta):1", "must be a number ≥ 0"), ("\(alpha):x,\(beta)", "must be a number ≥ 0"),
+                                  ("\(alpha):0,\(beta):0", "add up to more than 0"), ("\(alpha),\(plain)", "cannot be blended"),
+                                  ("\(alpha):1,\(Self.fixtures)/nosuch:1", "not a preset"), ("\(alpha):1,:1", "empty name")] {
+            XCTAssertThrowsError(try StyleSettings(style: style, variant: nil), style) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(style): \(error)")
+            }
+        }
+    }
+
+    func testAPresetNamingARowTheBankLacksIsRefused() throws {
+        let folder = self.folder.appendingPathComponent("odd")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try #"{"bank": {"folder": "\#(Self.fixtures)/bank", "photo": "photo", "row": "gamma", "strength": 0.5}}"#
+            .write(to: folder.appendingPathComponent("preset.json"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PresetCatalog(searchPaths: [self.folder.path]).resolve("odd")) { error in
+            XCTAssertTrue("\(error)".contains("has no row 'gamma'"), "\(error)")
+        }
+    }
+
+    /// A still through the image job: the network runs with the weights of the strength asked
+    /// for, and the result is not faded toward the photo.
+    func testTheImageJobPaintsWithTheStrengthsWeights() throws {
+        let still = VideoStylizationTests.repository.appendingPathComponent("Tests/PipelineTests/Fixtures/stills/coffee.jpg").path
+        func painted(_ strength: Float) throws -> VideoFrame {
+            var style = StyleSettings(preset: try catalog.resolve("alpha"))
+            style.strength = strength
+            let output = folder.appendingPathComponent("alpha-\(strength).png").path
+            var options = ImageJobOptions(inputPath: still, outputPath: output, style: style)
+            options.maxSize = 64
+            _ = try ImageStylization(options: options).run()
+            return try XCTUnwrap(try MediaReader(path: output).nextVideoFrame())
+        }
+        let photoRow = try painted(0), usual = try painted(0.6), bold = try painted(1)
+        let original = try XCTUnwrap(try MediaReader(path: still).nextVideoFrame())
+        XCTAssertTrue(photoRow.pixelBytes() != usual.pixelBytes())
+        XCTAssertTrue(usual.pixelBytes() != bold.pixelBytes())
+        XCTAssertEqual(photoRow.width, original.width)
+
+        // The same network run directly with the photo row's weights, with no fade toward the photo
+        // (a fade at strength 0 would give the photo itself; this random network's photo row is far from it).
+        let model = try StyleModel(contentsOf: Self.fixtures + "/bank/quality.onnx")
+        let size = NetworkSize(fitting: original.width, original.height, maxSize: 64, multiple: 4)
+        let direct = try FrameStylizer(model: model, inputRange: 255, size: size)
+            .stylize(original, modelInputs: [StyleBank.weightsInput: Tensor(shape: [4], data: [1, 0, 0, 0])])
+        let composed = try FrameConverter().compose(direct, strength: 1, preserveColors: false, chroma: .full)
+        let written = folder.appendingPathComponent("direct.png").path
+        try StillImageWriter.write(composed, to: written, format: .png)
+        let expected = try XCTUnwrap(try MediaReader(path: written).nextVideoFrame())
+        XCTAssertTrue(expected.pixelBytes() == photoRow.pixelBytes(), "the job's strength-0 picture is the photo row's")
+    }
+}
