@@ -50,6 +50,53 @@ def test_the_same_output_in_training_and_export_paths():
     assert torch.allclose(slices, module, atol=1e-3), float((slices - module).abs().max())
 
 
+def test_a_bank_row_is_its_one_hot_mix_and_a_mix_blends_the_norms():
+    torch.manual_seed(2)
+    net = models.TransformerNet(widths=(4, 8, 8), blocks=1, styles=3).eval()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, models.ConditionalInstanceNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_()
+    x = torch.rand(1, 3, 24, 20) * 255
+    with torch.no_grad():
+        models.set_mix(net, 1)
+        row = net(x)
+        models.set_mix(net, torch.tensor([0.0, 1.0, 0.0]))
+        assert torch.allclose(net(x), row, atol=1e-4)
+        # A mix is the network whose norms have the mixed scale and shift.
+        mix = torch.tensor([0.2, 0.5, 0.3])
+        models.set_mix(net, mix)
+        mixed = net(x)
+        plain = models.TransformerNet(widths=(4, 8, 8), blocks=1).eval()
+        state = {k: (mix @ v if v.dim() == 2 else v) for k, v in net.state_dict().items()}
+        plain.load_state_dict(state)
+        assert torch.allclose(plain(x), mixed, atol=1e-3), float((plain(x) - mixed).abs().max())
+
+
+def test_an_exported_bank_takes_the_mix_as_an_input_and_matches_onnx_runtime():
+    import onnxruntime as ort
+    torch.manual_seed(3)
+    net = models.RealtimeNet(styles=4).eval()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, models.ConditionalInstanceNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_()
+    buffer = io.BytesIO()
+    torch.onnx.export(models.Mixed(net), (torch.zeros(1, 3, 32, 32), torch.eye(4)[0]), buffer, dynamo=False,
+                      opset_version=17, input_names=["input", "style_weights"], output_names=["output"],
+                      dynamic_axes={"input": {2: "height", 3: "width"}})
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    x = torch.rand(1, 3, 40, 56) * 255
+    for mix in (torch.eye(4)[2], torch.tensor([0.25, 0.25, 0.5, 0.0]), torch.tensor([0.0, 0.6, 0.0, 0.4])):
+        with torch.no_grad():
+            models.set_mix(net, mix)
+            ref = net(x).numpy()
+        ours = session.run(None, {"input": x.numpy(), "style_weights": mix.numpy()})[0]
+        assert abs(ours - ref).max() / max(ref.max() - ref.min(), 1e-6) < 1e-5
+
+
 def test_realtime_stays_within_its_budget():
     assert models.macs(models.RealtimeNet(), 480, 640) <= 2.5e9
     assert models.macs(models.TransformerNet(), 480, 640) > 18 * 2.5e9 * 0.9

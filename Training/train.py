@@ -259,14 +259,17 @@ class Trainer:
         self.iteration = 0
         self.elapsed = 0.0        # training seconds over all sessions
         self.history = []         # (iteration, losses) every 50 iterations
-        self.teacher = None
-        if args.variant == "realtime":
-            self.teacher = load_quality(args.teacher or os.path.join(self.out, "quality.onnx"))
+        self.teacher = self.make_teacher() if args.variant == "realtime" else None
+        if self.teacher is not None:
             self.teacher.requires_grad_(False).eval()
         self.targets = self.make_targets()
 
     def make_net(self):
         return models.VARIANTS[self.args.variant]()
+
+    def make_teacher(self):
+        """The realtime variant's teacher: the trained quality network."""
+        return load_quality(self.args.teacher or os.path.join(self.out, "quality.onnx"))
 
     def make_targets(self):
         a = self.args

@@ -80,6 +80,16 @@ class BankTrainer(train.Trainer):
     def make_net(self):
         return models.VARIANTS[self.args.variant](styles=len(self.rows))
 
+    def make_teacher(self):
+        """The quality bank (its state dict, `quality.pt` in its work folder), run on the same row."""
+        path = self.args.teacher or os.path.join(paths.RUNS, f"{self.args.name}-quality", "quality.pt")
+        if not os.path.exists(path):
+            train.fail(f"the realtime bank is distilled from the quality bank: {path} not found "
+                       f"(train the quality bank first, or pass --teacher)")
+        teacher = models.TransformerNet(styles=len(self.rows))
+        teacher.load_state_dict(torch.load(path))
+        return teacher
+
     def make_targets(self):
         a = self.args
         plain = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
@@ -95,9 +105,9 @@ class BankTrainer(train.Trainer):
 
     def start_from(self, path):
         """The shared network from a plain network's weights; every row from its norms."""
-        plain = train.load_quality(path) if self.args.variant == "quality" else None
-        if plain is None:
-            train.fail("--init: only the quality variant starts from a plain network")
+        if self.args.variant != "quality":
+            return   # the realtime bank starts fresh: its teacher carries the looks
+        plain = train.load_quality(path)
         state = self.net.state_dict()
         for key, value in plain.state_dict().items():
             state[key] = value.expand_as(state[key]).clone() if state[key].dim() == 2 else value
@@ -109,6 +119,8 @@ class BankTrainer(train.Trainer):
         order = random.Random(self.args.seed * 100003 + self.iteration // n).sample(range(n), n)
         row = order[self.iteration % n]
         models.set_mix(self.net, row)
+        if self.teacher is not None:
+            models.set_mix(self.teacher, row)
         return self.targets[row]
 
 
