@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The style-bank fixture of the Swift tests (Tests/PipelineTests/Fixtures/StyleBank): a tiny
 quality network with a conditional-norm bank of three rows (photo, alpha, alpha:bold), random
-weights (seeded, so a rerun writes the same file), exported as train_bank.py exports, and two
-presets that are rows of it. Not a painting: the tests check the wiring, not the look.
+weights (seeded, so a rerun writes the same file), exported as train_bank.py exports, two
+presets that are rows of it, and one (gamma) with a row of its own added to it. Not a painting: the tests check the wiring, not the look.
 
   .venv-train/bin/python Training/make_test_bank.py
 """
@@ -45,6 +45,16 @@ def main():
                                       "strength": 0.6}})
     write(os.path.join(OUT, "beta", "preset.json"),
           {"title": "Beta", "bank": {"folder": "../bank", "photo": "photo", "row": "beta", "strength": 0.5}})
+    # A style learned later (as `stylize train` writes it): one added row, here a copy of alpha's
+    # values, so the tests can check it paints exactly as alpha does.
+    alpha = ROWS.index("alpha")
+    write(os.path.join(OUT, "gamma", "rows.json"),
+          {"rows": ["gamma"], "parameters": {"quality": {
+              f"net.{name}": [float(v) for v in tensor[alpha]]
+              for name, tensor in net.state_dict().items() if tensor.dim() == 2}}})
+    write(os.path.join(OUT, "gamma", "preset.json"),
+          {"title": "Gamma", "bank": {"folder": "../bank", "photo": "photo", "row": "gamma", "strength": 0.6,
+                                      "rows": "rows.json"}})
     print(f"wrote {OUT}")
 
 

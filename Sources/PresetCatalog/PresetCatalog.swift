@@ -182,9 +182,13 @@ public struct PresetCatalog: Sendable {
         guard (0...1).contains(entry.strength) else {
             throw PresetError(message: "\(manifest): the bank strength must be between 0 and 1 (got \(entry.strength))")
         }
-        return BankLook(bank: bank, photoRow: try bank.row(entry.photo, manifest: manifest),
-                        row: try bank.row(entry.row, manifest: manifest),
-                        boldRow: try entry.bold.map { (name) throws(PresetError) in try bank.row(name, manifest: manifest) },
-                        defaultStrength: entry.strength)
+        let added = try entry.rows.map { (file) throws(PresetError) in
+            try AddedRows.load(path: file.hasPrefix("/") ? file : directory + "/" + file)
+        }
+        for name in [entry.photo, entry.row] + (entry.bold.map { [$0] } ?? []) {
+            try bank.check(row: name, added: added, manifest: manifest)
+        }
+        return BankLook(bank: bank, photoRow: entry.photo, row: entry.row, boldRow: entry.bold,
+                        defaultStrength: entry.strength, addedRows: added)
     }
 }

@@ -36,11 +36,10 @@ public struct StyleBank: Sendable, Equatable {
                          models: try PresetCatalog.modelPaths(manifest.models, in: directory, manifest: path))
     }
 
-    func row(_ name: String, manifest: String) throws(PresetError) -> Int {
-        guard let index = rows.firstIndex(of: name) else {
+    func check(row name: String, added: AddedRows?, manifest: String) throws(PresetError) {
+        guard rows.contains(name) || added?.names.contains(name) == true else {
             throw PresetError(message: "\(manifest): the style bank in \(directory) has no row '\(name)'")
         }
-        return index
     }
 }
 
@@ -48,29 +47,69 @@ public struct StyleBank: Sendable, Equatable {
 /// 0 is the photo, `defaultStrength` the painting as the preset paints it, 1 its boldest look.
 public struct BankLook: Sendable, Equatable {
     public let bank: StyleBank
-    public let photoRow: Int
-    public let row: Int
+    public let photoRow: String
+    public let row: String
     /// The boldest look; nil: strengths above the default stay at `row`.
-    public let boldRow: Int?
+    public let boldRow: String?
     public let defaultStrength: Float
+    /// Rows learned after the bank was exported (`stylize train`): not in `bank.rows`.
+    public let addedRows: AddedRows?
 
-    /// The bank's weights for `strength` (0…1): photo → row up to the default, row → bold above it.
-    public func weights(strength: Float) -> [Float] {
-        var weights = [Float](repeating: 0, count: bank.rows.count)
+    /// The rows' weights for `strength` (0…1): photo → row up to the default, row → bold above it.
+    public func weights(strength: Float) -> [String: Float] {
+        var weights: [String: Float] = [:]
         let s = min(max(strength, 0), 1)
         if s <= defaultStrength {
             let t = defaultStrength > 0 ? s / defaultStrength : 1
-            weights[photoRow] += 1 - t
-            weights[row] += t
+            weights[photoRow, default: 0] += 1 - t
+            weights[row, default: 0] += t
         } else if let boldRow {
             let u = (s - defaultStrength) / (1 - defaultStrength)
-            weights[row] += 1 - u
-            weights[boldRow] += u
+            weights[row, default: 0] += 1 - u
+            weights[boldRow, default: 0] += u
         } else {
             weights[row] = 1
         }
-        return weights
+        return weights.filter { $0.value != 0 }
     }
+}
+
+/// Rows a user learned for a bank (`rows.json` beside the preset): their names, and per variant
+/// the values to append to each of the bank's initializers (`StyleModel(contentsOf:addingRows:…)`).
+public struct AddedRows: Sendable, Equatable {
+    public let names: [String]
+    public let parameters: [Preset.Variant: [String: [Float]]]
+
+    static func load(path: String) throws(PresetError) -> AddedRows {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PresetError(message: "\(path): missing (the preset's learned rows)")
+        }
+        let manifest: AddedRowsManifest
+        do {
+            manifest = try JSONDecoder().decode(AddedRowsManifest.self, from: data)
+        } catch {
+            throw PresetError(message: "\(path): malformed rows file")
+        }
+        var parameters: [Preset.Variant: [String: [Float]]] = [:]
+        for (key, values) in manifest.parameters {
+            guard let variant = Preset.Variant(rawValue: key) else {
+                throw PresetError(message: "\(path): unknown variant '\(key)' (use quality or realtime)")
+            }
+            guard !values.isEmpty, values.values.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isFinite) }) else {
+                throw PresetError(message: "\(path): the \(key) rows are empty or not finite numbers")
+            }
+            parameters[variant] = values
+        }
+        guard !manifest.rows.isEmpty, !parameters.isEmpty else {
+            throw PresetError(message: "\(path): names no rows, or gives no parameters")
+        }
+        return AddedRows(names: manifest.rows, parameters: parameters)
+    }
+}
+
+struct AddedRowsManifest: Decodable {
+    var rows: [String]
+    var parameters: [String: [String: [Float]]]
 }
 
 struct BankManifest: Decodable {
@@ -86,4 +125,6 @@ struct BankLookManifest: Decodable {
     var bold: String?
     var photo: String
     var strength: Float
+    /// A file of rows learned for this preset (`stylize train`), relative to the preset's folder.
+    var rows: String?
 }

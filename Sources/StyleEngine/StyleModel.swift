@@ -29,8 +29,29 @@ public final class StyleModel: @unchecked Sendable {
         }
     }
 
+    /// The model in `path` with rows added to its style bank: `rows` maps each bank initializer
+    /// ([rows, C]) to the values of the new rows, and `weightsInput` (one weight per row) grows with them.
+    public convenience init(contentsOf path: String, addingRows rows: [String: [Float]], weightsInput: String) throws(EngineError) {
+        let plain = try StyleModel(contentsOf: path)
+        var graph = plain.graph
+        do throws(EngineError) {
+            _ = try graph.appendRows(rows, declaring: weightsInput)
+        } catch {
+            throw error.prefixed("model \(path)")
+        }
+        self.init(graph: graph, metadata: plain.metadata)
+    }
+
+    private init(graph: Graph, metadata: [String: String]) {
+        self.graph = graph
+        inputNames = graph.inputs.map { graph.valueNames[$0] }
+        outputNames = graph.outputs.map { graph.valueNames[$0] }
+        self.metadata = metadata
+        opsetVersion = graph.opset
+    }
+
     /// `fusion`: as for `init(contentsOf:fusion:)`.
-    public init(bytes: [UInt8], fusion: Bool = true) throws(EngineError) {
+    public convenience init(bytes: [UInt8], fusion: Bool = true) throws(EngineError) {
         let proto: ModelProto
         do throws(EngineError) {
             proto = try ModelProto(bytes: bytes)
@@ -39,13 +60,9 @@ public final class StyleModel: @unchecked Sendable {
         }
         var graph = try Graph(model: proto)
         graph.fusion = fusion
-        self.graph = graph
-        inputNames = graph.inputs.map { graph.valueNames[$0] }
-        outputNames = graph.outputs.map { graph.valueNames[$0] }
         var metadata: [String: String] = [:]
         for entry in proto.metadataProps { metadata[entry.key] = entry.value }
-        self.metadata = metadata
-        opsetVersion = graph.opset
+        self.init(graph: graph, metadata: metadata)
     }
 
     /// The declared shape of the input `name` when every dimension is a number (a style bank's

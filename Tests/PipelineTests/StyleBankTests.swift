@@ -14,20 +14,26 @@ final class StyleBankTests: TemporaryFolderTestCase {
     }
 
     static let fixtures = VideoStylizationTests.repository.appendingPathComponent("Tests/PipelineTests/Fixtures/StyleBank").path
+    static let still = VideoStylizationTests.repository.appendingPathComponent("Tests/PipelineTests/Fixtures/stills/coffee.jpg").path
     var catalog: PresetCatalog { PresetCatalog(searchPaths: [Self.fixtures]) }
 
     func testAStrengthMovesFromThePhotoThroughThePaintingToItsBoldestLook() throws {
         let alpha = try catalog.resolve("alpha"), beta = try catalog.resolve("beta")
-        XCTAssertEqual(catalog.all().map(\.name), ["alpha", "beta"], "the bank's own folder is not a preset")
+        XCTAssertEqual(catalog.all().map(\.name), ["alpha", "beta", "gamma"], "the bank's own folder is not a preset")
         let look = try XCTUnwrap(alpha.bank)
         XCTAssertEqual(look.bank.rows, ["photo", "alpha", "alpha:bold", "beta"])
         XCTAssertEqual(alpha.modelPath(for: .quality), Self.fixtures + "/bank/quality.onnx")
-        XCTAssertEqual(look.weights(strength: 0), [1, 0, 0, 0])
-        XCTAssertEqual(look.weights(strength: 0.3), [0.5, 0.5, 0, 0])
-        XCTAssertEqual(look.weights(strength: 0.6), [0, 1, 0, 0])
-        assertClose(look.weights(strength: 0.8), [0, 0.5, 0.5, 0])
-        XCTAssertEqual(look.weights(strength: 1), [0, 0, 1, 0])
-        XCTAssertEqual(try XCTUnwrap(beta.bank).weights(strength: 1), [0, 0, 0, 1], "no bold row: stays at the painting")
+        XCTAssertEqual(look.weights(strength: 0), ["photo": 1])
+        XCTAssertEqual(look.weights(strength: 0.3), ["photo": 0.5, "alpha": 0.5])
+        XCTAssertEqual(look.weights(strength: 0.6), ["alpha": 1])
+        let between = look.weights(strength: 0.8)
+        XCTAssertEqual(between["alpha"] ?? 0, 0.5, accuracy: 1e-6)
+        XCTAssertEqual(between["alpha:bold"] ?? 0, 0.5, accuracy: 1e-6)
+        XCTAssertEqual(look.weights(strength: 1), ["alpha:bold": 1])
+        XCTAssertEqual(try XCTUnwrap(beta.bank).weights(strength: 1), ["beta": 1], "no bold row: stays at the painting")
+        var settings = StyleSettings(preset: alpha)
+        settings.strength = 0.3
+        XCTAssertEqual(settings.modelInputs(strength: 0.3)[StyleBank.weightsInput]?.data, [0.5, 0.5, 0, 0])
         XCTAssertEqual(StyleSettings(preset: alpha).strength, 0.6, "a bank preset starts at its usual look")
         XCTAssertEqual(StyleSettings(preset: alpha).fade(strength: 0.3), 1, "its strength is in the weights, not a fade")
     }
@@ -39,6 +45,33 @@ final class StyleBankTests: TemporaryFolderTestCase {
         // alpha at 0.3 is half photo; beta at 0.3 (its default 0.5) is 40% photo.
         assertClose(try XCTUnwrap(settings.modelInputs(strength: 0.3)[StyleBank.weightsInput]).data,
                     [0.75 * 0.5 + 0.25 * 0.4, 0.75 * 0.5, 0, 0.25 * 0.6])
+    }
+
+    /// gamma's row was added after the bank was exported (its values are alpha's): the network
+    /// grows a row, and gamma paints as alpha does, alone or in a blend.
+    func testARowLearnedLaterIsAddedToTheBank() throws {
+        let gamma = try catalog.resolve("gamma")
+        XCTAssertEqual(gamma.bank?.addedRows?.names, ["gamma"])
+        let settings = StyleSettings(preset: gamma)
+        XCTAssertEqual(settings.bankRows, ["photo", "alpha", "alpha:bold", "beta", "gamma"])
+        XCTAssertEqual(settings.modelInputs(strength: 0.6)[StyleBank.weightsInput]?.data, [0, 0, 0, 0, 1])
+        let blend = try StyleSettings(style: "\(Self.fixtures)/gamma:1,\(Self.fixtures)/beta:1", variant: nil)
+        XCTAssertEqual(blend.modelInputs(strength: 0.6)[StyleBank.weightsInput]?.data, [0, 0, 0, 0.5, 0.5])
+
+        let original = try XCTUnwrap(try MediaReader(path: Self.still).nextVideoFrame())
+        let size = NetworkSize(fitting: original.width, original.height, maxSize: 48, multiple: 4)
+        func painted(_ settings: StyleSettings) throws -> [Float] {
+            try FrameStylizer(model: try settings.load().model, inputRange: 255, size: size)
+                .stylize(original, modelInputs: settings.modelInputs(strength: 0.6)).pixels
+        }
+        let alpha = StyleSettings(preset: try catalog.resolve("alpha"))
+        XCTAssertTrue(try painted(settings) == painted(alpha), "gamma's row is alpha's values")
+        XCTAssertTrue(try painted(blend) != painted(alpha))
+        XCTAssertThrowsError(try {
+            var realtime = settings
+            realtime.variant = .realtime
+            _ = try realtime.load()
+        }()) { XCTAssertTrue("\($0)".contains("learned for the quality network only"), "\($0)") }
     }
 
     func testBadBlendsGetOneLineNamingTheProblem() {
@@ -66,18 +99,17 @@ final class StyleBankTests: TemporaryFolderTestCase {
     /// A still through the image job: the network runs with the weights of the strength asked
     /// for, and the result is not faded toward the photo.
     func testTheImageJobPaintsWithTheStrengthsWeights() throws {
-        let still = VideoStylizationTests.repository.appendingPathComponent("Tests/PipelineTests/Fixtures/stills/coffee.jpg").path
         func painted(_ strength: Float) throws -> VideoFrame {
             var style = StyleSettings(preset: try catalog.resolve("alpha"))
             style.strength = strength
             let output = folder.appendingPathComponent("alpha-\(strength).png").path
-            var options = ImageJobOptions(inputPath: still, outputPath: output, style: style)
+            var options = ImageJobOptions(inputPath: Self.still, outputPath: output, style: style)
             options.maxSize = 64
             _ = try ImageStylization(options: options).run()
             return try XCTUnwrap(try MediaReader(path: output).nextVideoFrame())
         }
         let photoRow = try painted(0), usual = try painted(0.6), bold = try painted(1)
-        let original = try XCTUnwrap(try MediaReader(path: still).nextVideoFrame())
+        let original = try XCTUnwrap(try MediaReader(path: Self.still).nextVideoFrame())
         XCTAssertTrue(photoRow.pixelBytes() != usual.pixelBytes())
         XCTAssertTrue(usual.pixelBytes() != bold.pixelBytes())
         XCTAssertEqual(photoRow.width, original.width)

@@ -25,24 +25,57 @@ public struct StyleSettings: Sendable {
         try PipelineError.Setting.strength.check(strength, in: 0...1)
     }
 
-    /// Loads OpenBLAS (correcting its CPU detection) and the chosen network.
+    /// Loads OpenBLAS (correcting its CPU detection) and the chosen network (a style bank's
+    /// with the rows the styles learned after it was exported).
     func load() throws(PipelineError) -> FramePipeline.Style {
         do throws(EngineError) {
             try BLAS.load()
-            return FramePipeline.Style(settings: self, model: try StyleModel(contentsOf: preset.modelPath(for: variant)))
+            let path = preset.modelPath(for: variant)
+            let added = try addedRowParameters()
+            let model = added.isEmpty ? try StyleModel(contentsOf: path)
+                : try StyleModel(contentsOf: path, addingRows: added, weightsInput: StyleBank.weightsInput)
+            return FramePipeline.Style(settings: self, model: model)
         } catch { throw PipelineError(error) }
+    }
+
+    /// The styles' looks, each with its share: the blend's parts, or the one preset.
+    private var parts: [(look: BankLook, share: Float)] {
+        let all = blend.isEmpty ? [(preset: preset, weight: Float(1))] : blend
+        let total = all.reduce(0) { $0 + $1.weight }
+        return all.compactMap { part in part.preset.bank.map { ($0, part.weight / total) } }
+    }
+
+    /// The bank's rows as the loaded network has them: the exported ones, then those the styles added.
+    var bankRows: [String] {
+        guard let bank = preset.bank?.bank else { return [] }
+        var rows = bank.rows
+        for part in parts { for name in part.look.addedRows?.names ?? [] where !rows.contains(name) { rows.append(name) } }
+        return rows
+    }
+
+    /// Per bank initializer, the values of every added row, in `bankRows`' order.
+    private func addedRowParameters() throws(EngineError) -> [String: [Float]] {
+        var values: [String: [Float]] = [:], seen = Set(preset.bank?.bank.rows ?? [])
+        for part in parts {
+            guard let added = part.look.addedRows, !added.names.allSatisfy(seen.contains) else { continue }
+            guard let parameters = added.parameters[variant] else {
+                throw EngineError("the style '\(added.names.joined(separator: ", "))' was learned for the "
+                                  + "\(added.parameters.keys.map(\.rawValue).sorted().joined(separator: " and ")) network only, not \(variant.rawValue)")
+            }
+            for (name, rows) in parameters { values[name, default: []] += rows }
+            seen.formUnion(added.names)
+        }
+        return values
     }
 
     /// The network's inputs besides the picture at `strength`: a style bank's row weights.
     func modelInputs(strength: Float) -> [String: Tensor] {
-        guard let look = preset.bank else { return [:] }
-        var weights = look.weights(strength: strength)
-        if !blend.isEmpty {
-            let total = blend.reduce(0) { $0 + $1.weight }
-            weights = [Float](repeating: 0, count: weights.count)
-            for part in blend {
-                guard let partLook = part.preset.bank else { continue }
-                for (row, w) in partLook.weights(strength: strength).enumerated() { weights[row] += w * part.weight / total }
+        guard preset.bank != nil else { return [:] }
+        let rows = bankRows
+        var weights = [Float](repeating: 0, count: rows.count)
+        for part in parts {
+            for (name, w) in part.look.weights(strength: strength) {
+                if let index = rows.firstIndex(of: name) { weights[index] += w * part.share }
             }
         }
         return [StyleBank.weightsInput: Tensor(shape: [weights.count], data: weights)]

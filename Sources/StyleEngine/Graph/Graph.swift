@@ -15,14 +15,49 @@ struct Graph: Sendable {
 
     let valueNames: [String]
     let nodes: [Node]
-    let initializers: [Int: ConstantTensor]
+    private(set) var initializers: [Int: ConstantTensor]
     /// Graph inputs that are not initializers, in order.
     let inputs: [Int]
-    let inputDeclarations: [ValueInfoProto]
+    private(set) var inputDeclarations: [ValueInfoProto]
     let outputs: [Int]
     let opset: Int
     /// Whether planning fuses steps (Fusion.swift); off only to compare against the unfused kernels.
     var fusion = true
+
+    /// Adds rows to 2-D float initializers ([rows, C] → [rows + k, C], `values` row-major, k·C
+    /// each, the same k for all) and declares `input` one-dimensional of the new row count: a style
+    /// bank with styles learned after it was exported (the norms' banks and the weights input).
+    /// Returns the new row count.
+    mutating func appendRows(_ values: [String: [Float]], declaring input: String) throws(EngineError) -> Int {
+        var rows: Int?, added: Int?
+        for (name, extra) in values.sorted(by: { $0.key < $1.key }) {
+            guard let id = valueNames.firstIndex(of: name), let tensor = initializers[id] else {
+                throw EngineError("the model has no initializer '\(name)' to add rows to")
+            }
+            guard tensor.shape.count == 2, case .float(let storage) = tensor.elements, tensor.shape[1] > 0 else {
+                throw EngineError("initializer '\(name)' is not a 2-D float bank (shape \(tensor.shape))")
+            }
+            let (count, channels) = (tensor.shape[0], tensor.shape[1])
+            guard extra.count % channels == 0, extra.count > 0 else {
+                throw EngineError("\(extra.count) values cannot be rows of '\(name)', whose rows have \(channels)")
+            }
+            guard rows == nil || (rows == count && added == extra.count / channels) else {
+                throw EngineError("'\(name)' does not have the rows the other banks have")
+            }
+            rows = count
+            added = extra.count / channels
+            initializers[id] = ConstantTensor(shape: [count + extra.count / channels, channels], floats: storage.array + extra)
+        }
+        guard let rows, let added else { throw EngineError("no rows to add") }
+        guard let index = inputDeclarations.firstIndex(where: { $0.name == input }) else {
+            throw EngineError("the model has no input '\(input)'")
+        }
+        guard inputDeclarations[index].dimensions == [.value(Int64(rows))] else {
+            throw EngineError("input '\(input)' does not have one weight per row of the banks (\(rows))")
+        }
+        inputDeclarations[index].dimensions = [.value(Int64(rows + added))]
+        return rows + added
+    }
 
     init(model: ModelProto) throws(EngineError) {
         opset = try Self.defaultOpset(model)
