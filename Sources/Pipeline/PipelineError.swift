@@ -13,7 +13,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable {
         case stability, maxSize = "longest painted side", strength, threads, workers, quality = "encoder quality"
         case frameRate = "frame rate", pictureSize = "picture size", frameLimit = "frame limit"
         case rangeStart = "start of the time range", rangeEnd = "end of the time range", warmUp = "warm-up frames"
-        case segments = "number of segments", segmentSeconds = "segment length"
+        case segments = "number of segments", segmentSeconds = "segment length", trainingSteps = "training steps"
         /// An existing output is only replaced when the caller allows it.
         case overwrite
         /// Where a live feed goes (no virtual camera: a stream on standard output is the alternative).

@@ -93,6 +93,35 @@ public struct PresetCatalog: Sendable {
         return byName.values.sorted { $0.name < $1.name }
     }
 
+    /// The first style bank in the search paths (a folder holding bank.json), if any.
+    public func bank() -> StyleBank? {
+        for root in searchPaths {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { continue }
+            for entry in entries.sorted() where FileManager.default.fileExists(atPath: root + "/" + entry + "/bank.json") {
+                if let bank = try? StyleBank.load(directory: root + "/" + entry) { return bank }
+            }
+        }
+        return nil
+    }
+
+    /// The folder a user's own presets go to: the first search path that is not the shipped
+    /// Presets/ (normally `$XDG_DATA_HOME/stylize/presets`).
+    public var userFolder: String? { searchPaths.first }
+
+    /// The repository file `relativePath` (e.g. `Training/learn_style.py`), found by walking up from
+    /// the binary or the current folder as `Presets/` is; nil when not run from a checkout.
+    public static func repositoryFile(_ relativePath: String, executablePath: String = PresetCatalog.executablePath,
+                                      currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
+        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+            if let presets = findUpwards("Presets", from: start) {
+                let path = URL(fileURLWithPath: presets).deletingLastPathComponent().appendingPathComponent(relativePath).path
+                if FileManager.default.fileExists(atPath: path) { return path }
+            }
+        }
+        return nil
+    }
+
     /// The preset marked `"default": true` (the first by search order), else the first preset.
     public func defaultPreset() throws(PresetError) -> Preset {
         let presets = all()

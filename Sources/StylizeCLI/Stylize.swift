@@ -28,7 +28,7 @@ struct Stylize: ParsableCommand {
           stylize presets            # the styles you can pick
         """,
         version: "\(version) (commit \(BuildInfo.commit))",
-        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PlanCommand.self, JoinCommand.self, PresetsCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
+        subcommands: [VideoCommand.self, ImageCommand.self, CameraCommand.self, PreviewCommand.self, PlanCommand.self, JoinCommand.self, PresetsCommand.self, TrainCommand.self, BenchCommand.self, FlowCommand.self, MeasureCommand.self],
         defaultSubcommand: nil
     )
 }
@@ -45,7 +45,7 @@ func exitWithError(_ error: PipelineError) -> ExitCode {
     let flags: [PipelineError.Setting: String] = [
         .stability: "--stability", .maxSize: "--max-size", .strength: "--strength", .threads: "--threads",
         .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
-        .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up",
+        .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up", .trainingSteps: "--iterations",
     ]
     let message: String
     switch error.setting {

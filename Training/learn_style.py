@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""A new painting in minutes (issue 17): learn one new row of a style bank — every instance
+norm's scale and shift for the painting — against the bank's frozen shared network, then write a
+preset that is that row (preset.json, rows.json, style.jpg, example.jpg).
+
+  python Training/learn_style.py --style painting.jpg --name my-style [--bank Presets/bank]
+                                 [--out ~/.local/share/stylize/presets/my-style] [--iterations N] [--resume]
+
+The shared network comes from the bank's exported quality.onnx (its initializers keep the
+PyTorch names), so this runs on any machine that has the presets. The new row starts from the
+mean of the bank's painting rows and is trained with the bank's own losses for a painting row
+(train.py's recipe, the bank's weights); only the row moves. Progress, checkpoints, Ctrl-C and
+--resume are train.py's (the work folder is outside the checkout).
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+import paths  # noqa: E402
+import train  # noqa: E402
+import train_bank  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--style", required=True, help="the painting (an image you own or that is public domain)")
+    p.add_argument("--name", required=True, help="the new style's name (a preset folder name)")
+    p.add_argument("--title", help="title for preset.json (default: from --name)")
+    p.add_argument("--artist", default=None)
+    p.add_argument("--bank", default=os.path.join(train.REPO, "Presets", "bank"), help="the style bank's folder")
+    train.add_recipe_options(p)
+    p.set_defaults(iterations=400, lr=5e-3)
+    args = p.parse_args(argv)
+    args.variant = "quality"
+    return args
+
+
+def load_bank(folder):
+    """(row names, the quality bank as a TransformerNet) from a bank folder's bank.json and quality.onnx."""
+    import onnx
+    from onnx import numpy_helper
+    meta_path, onnx_path = os.path.join(folder, "bank.json"), os.path.join(folder, "quality.onnx")
+    if not (os.path.exists(meta_path) and os.path.exists(onnx_path)):
+        train.fail(f"{folder} is not a style bank (bank.json and quality.onnx)")
+    rows = json.load(open(meta_path))["rows"]
+    net = models.TransformerNet(styles=len(rows))
+    tensors = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(onnx_path).graph.initializer}
+    state = {k: tensors.get(f"net.{k}") for k in net.state_dict()}
+    missing = [k for k, v in state.items() if v is None or v.shape != net.state_dict()[k].shape]
+    if missing:
+        train.fail(f"{onnx_path} is not the quality bank train_bank.py exports (no {missing[0]})")
+    net.load_state_dict(state)
+    return rows, net
+
+
+class RowTrainer(train.Trainer):
+    """Trains the last row of `bank rows + [name]`; everything else stays as the bank has it."""
+
+    def __init__(self, args):
+        self.bank_rows, self.bank = load_bank(args.bank)
+        if args.name in self.bank_rows:
+            train.fail(f"the bank already has a row '{args.name}'; choose another --name")
+        self.rows = self.bank_rows + [args.name]
+        super().__init__(args)
+        self.banks = [p for m in self.net.modules() if isinstance(m, models.ConditionalInstanceNorm)
+                      for p in (m.weight, m.bias)]
+        for p in self.net.parameters():
+            p.requires_grad_(False)
+        mask = torch.zeros(len(self.rows), 1)
+        mask[-1] = 1
+        for p in self.banks:
+            p.requires_grad_(True)
+            p.register_hook(lambda g: g * mask)
+        self.optimizer = torch.optim.Adam(self.banks, lr=args.lr)
+        models.set_mix(self.net, len(self.rows) - 1)
+
+    def make_net(self):
+        net = models.TransformerNet(styles=len(self.rows))
+        painting_rows = [i for i, r in enumerate(self.bank_rows) if r != train_bank.PHOTO_ROW and not r.endswith(":bold")]
+        state = {}
+        for key, value in self.bank.state_dict().items():
+            if value.dim() == 2:   # a norm's bank: the new row starts from the paintings' mean
+                value = torch.cat([value, value[painting_rows].mean(0, keepdim=True)])
+            state[key] = value
+        net.load_state_dict(state)
+        return net
+
+    def make_targets(self):
+        a = self.args
+        weights = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
+                   "temporal": a.temporal_weight}
+        return [train.Target.painting(a.name, a.style, self.vgg, weights, a.style_size)]
+
+    def export(self):
+        """rows.json (the new row of every bank, by the exported initializer names), preset.json,
+        style.jpg and example.jpg into the preset folder; written beside it first, then moved in."""
+        a = self.args
+        out = a.out
+        tmp = out + ".partial"
+        os.makedirs(tmp, exist_ok=True)
+        net = self.net.float().eval()
+        rows = {f"net.{k}": [float(x) for x in v[-1]] for k, v in net.state_dict().items() if v.dim() == 2}
+        write_json(os.path.join(tmp, "rows.json"), {"rows": [a.name], "parameters": {"quality": rows}})
+        held, test_paths = self.held_out()
+        write_json(os.path.join(tmp, "preset.json"), {
+            "title": a.title or a.name.replace("-", " ").title(), "artist": a.artist,
+            "bank": {"folder": os.path.abspath(a.bank), "photo": train_bank.PHOTO_ROW, "row": a.name,
+                     "strength": 0.6, "rows": "rows.json"},
+            "training": {"recipe": "a new row of the style bank, learned against its frozen shared network",
+                         "settings": {k: getattr(a, k) for k in ("iterations", "batch", "size", "style_size", "lr",
+                                                                  "style_weight", "temporal_weight", "seed")},
+                         "iterations": self.iteration, "training_seconds": round(self.elapsed),
+                         "held_out_losses": {k: round(v, 6) for k, v in held.items()}}})
+        painting = Image.open(a.style).convert("RGB")
+        painting.thumbnail((512, 512), Image.LANCZOS)
+        painting.save(os.path.join(tmp, "style.jpg"), quality=90)
+        x = train.load_rgb(test_paths[0], 512).unsqueeze(0).float()
+        x = x[:, :, :x.shape[2] // 4 * 4, :x.shape[3] // 4 * 4]
+        with torch.no_grad():
+            y = net(x).clamp(0, 255)[0].permute(1, 2, 0).round().byte().numpy()
+        Image.fromarray(np.ascontiguousarray(y)).save(os.path.join(tmp, "example.jpg"), quality=90)
+        if os.path.exists(out):
+            import shutil
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+        print(f"learn_style: wrote {out}; held-out " + ", ".join(f"{k} {v:.4g}" for k, v in held.items()), flush=True)
+
+
+def write_json(path, value):
+    with open(path, "w") as f:
+        json.dump(value, f, indent=1)
+        f.write("\n")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    train.Stop.on_signals()
+    if not os.path.exists(args.style):
+        train.fail(f"{args.style}: no such file")
+    try:
+        Image.open(args.style).verify()
+    except Exception:
+        train.fail(f"{args.style}: not a picture this can read")
+    args.work = args.work or os.path.join(paths.RUNS, f"learn-{args.name}")
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    args.out = args.out or os.path.join(data_home, "stylize", "presets", args.name)
+    trainer = RowTrainer(args)
+    if args.resume:
+        trainer.load()
+        models.set_mix(trainer.net, len(trainer.rows) - 1)
+    if not trainer.train():
+        print(f"learn_style: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
+              file=sys.stderr)
+        sys.exit(130)
+    trainer.export()
+
+
+if __name__ == "__main__":
+    main()
