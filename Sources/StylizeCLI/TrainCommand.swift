@@ -41,7 +41,12 @@ struct TrainCommand: ParsableCommand {
         options.artist = artist
         options.iterations = iterations
         options.resume = resume
-        let folder = try reporting { () throws(PipelineError) in try StyleLearning(options: options).run() }
+        let learning = try reporting { () throws(PipelineError) in try StyleLearning(options: options) }
+        // Ctrl-C reaches the recipe too (same terminal); a SIGTERM to this process is passed on.
+        // Either way the recipe saves a checkpoint and this process ends after it, not before.
+        let interrupts = InterruptHandler(stop: StopSignal()) { _ in learning.interrupt() }
+        defer { withExtendedLifetime(interrupts) {} }
+        let folder = try reporting { () throws(PipelineError) in try learning.run() }
         print("Installed \(name) in \(folder); use it with --style \(name)")
     }
 }

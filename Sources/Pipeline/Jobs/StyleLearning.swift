@@ -31,6 +31,7 @@ public final class StyleLearning {
     private let python: String
     private let script: String
     private let bank: StyleBank
+    private let running = Locked<Process?>(nil)
 
     public init(options: StyleLearningOptions, catalog: PresetCatalog = PresetCatalog()) throws(PipelineError) {
         self.options = options
@@ -65,8 +66,13 @@ public final class StyleLearning {
         outputFolder = user + "/" + options.name
     }
 
+    /// Asks the recipe to stop after its current step, with a checkpoint (Ctrl-C, SIGTERM).
+    public func interrupt() {
+        running.withValue { process in if process?.isRunning == true { process?.interrupt() } }
+    }
+
     /// Runs the recipe; its progress goes to this process's stdout. Returns the preset's folder.
-    public func run(stop: StopSignal = StopSignal()) throws(PipelineError) -> String {
+    public func run() throws(PipelineError) -> String {
         var arguments = [script, "--style", options.paintingPath, "--name", options.name, "--bank", bank.directory,
                          "--out", outputFolder]
         if let title = options.title { arguments += ["--title", title] }
@@ -81,6 +87,7 @@ public final class StyleLearning {
         do { try process.run() } catch {
             throw PipelineError(.style, "cannot start \(python): \(error.localizedDescription)")
         }
+        running.withValue { $0 = process }
         // Its stderr is read whole (warnings, and the one line that says why it stopped).
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
