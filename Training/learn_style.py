@@ -30,10 +30,7 @@ import train_bank  # noqa: E402
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--style", required=True, help="the painting (an image you own or that is public domain)")
-    p.add_argument("--name", required=True, help="the new style's name (a preset folder name)")
-    p.add_argument("--title", help="title for preset.json (default: from --name)")
-    p.add_argument("--artist", default=None)
+    train.add_painting_options(p)
     p.add_argument("--bank", default=os.path.join(train.REPO, "Presets", "bank"), help="the style bank's folder")
     train.add_recipe_options(p)
     p.set_defaults(iterations=400, lr=5e-3)
@@ -155,10 +152,7 @@ def main(argv=None):
     if args.resume:
         trainer.load()
         models.set_mix(trainer.net, len(trainer.rows) - 1)
-    if not trainer.train():
-        print(f"learn_style: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
-              file=sys.stderr)
-        sys.exit(130)
+    train.train_or_exit(trainer, "learn_style")
     trainer.export()
 
 

@@ -57,15 +57,20 @@ def fail(message):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--style", required=True, help="the painting (any image you own or that is public domain)")
-    p.add_argument("--name", required=True, help="preset folder name, e.g. starry-night")
-    p.add_argument("--title", help="title for preset.json (default: from --name)")
-    p.add_argument("--artist", default=None)
+    add_painting_options(p)
     p.add_argument("--year", default=None)
     p.add_argument("--source", default=None, help="where the painting came from (package and path), for preset.json")
     p.add_argument("--licence", default=None, help="the painting's licence, for preset.json")
     add_recipe_options(p)
     return p.parse_args(argv)
+
+
+def add_painting_options(p):
+    """The painting a preset is learned from and what preset.json says of it."""
+    p.add_argument("--style", required=True, help="the painting (any image you own or that is public domain)")
+    p.add_argument("--name", required=True, help="preset folder name, e.g. starry-night")
+    p.add_argument("--title", help="title for preset.json (default: from --name)")
+    p.add_argument("--artist", default=None)
 
 
 def add_recipe_options(p):
@@ -474,6 +479,14 @@ class Stop:
         signal.signal(signal.SIGTERM, request)
 
 
+def train_or_exit(trainer, program):
+    """Trains to the end, or, on a stop request, exits 130 saying how to go on (the checkpoint is saved)."""
+    if not trainer.train():
+        print(f"{program}: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
+              file=sys.stderr)
+        sys.exit(130)
+
+
 def main(argv=None):
     args = parse_args(argv)
     Stop.on_signals()
@@ -483,10 +496,7 @@ def main(argv=None):
     if args.resume or args.export_only:
         trainer.load()
     if not args.export_only:
-        if not trainer.train():
-            print(f"train: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
-                  file=sys.stderr)
-            sys.exit(130)
+        train_or_exit(trainer, "train")
     trainer.export()
 
 

@@ -221,10 +221,8 @@ def main(argv=None):
     else:
         trainer.start_from(args.init)
     print(f"train_bank: {len(trainer.rows)} rows: {', '.join(trainer.rows)}", flush=True)
-    if not args.export_only and not trainer.train():
-        print(f"train_bank: stopped at iteration {trainer.iteration}; checkpoint saved, --resume to go on",
-              file=sys.stderr)
-        sys.exit(130)
+    if not args.export_only:
+        train.train_or_exit(trainer, "train_bank")
     export(trainer)
     if args.report:
         report(trainer)

@@ -157,15 +157,8 @@ public struct PresetCatalog: Sendable {
 
     static func load(directory: String, name: String) throws(PresetError) -> Preset {
         let manifestPath = directory + "/preset.json"
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw PresetError(message: "\(directory): not a preset (no preset.json)")
-        }
-        let manifest: PresetManifest
-        do {
-            manifest = try JSONDecoder().decode(PresetManifest.self, from: data)
-        } catch {
-            throw PresetError(message: "\(manifestPath): malformed preset manifest")
-        }
+        let manifest = try decode(PresetManifest.self, at: manifestPath, missing: "\(directory): not a preset (no preset.json)",
+                                  malformed: "malformed preset manifest")
         var look: BankLook?
         let models: [Preset.Variant: String]
         if let entry = manifest.bank {
@@ -184,6 +177,18 @@ public struct PresetCatalog: Sendable {
         preset.sizeMultiple = multiple
         preset.bank = look
         return preset
+    }
+
+    /// The JSON file at `path` as `type`; `missing` is the whole message when it cannot be read,
+    /// `malformed` follows the path when it does not decode.
+    static func decode<T: Decodable>(_ type: T.Type, at path: String, missing: String,
+                                     malformed: String) throws(PresetError) -> T {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PresetError(message: missing) }
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw PresetError(message: "\(path): \(malformed)")
+        }
     }
 
     /// A manifest's `"models"`: variant → absolute path of a file that exists; at least one.

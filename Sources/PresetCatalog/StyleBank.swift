@@ -20,15 +20,8 @@ public struct StyleBank: Sendable, Equatable {
 
     static func load(directory: String) throws(PresetError) -> StyleBank {
         let path = directory + "/bank.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PresetError(message: "\(directory): not a style bank (no bank.json)")
-        }
-        let manifest: BankManifest
-        do {
-            manifest = try JSONDecoder().decode(BankManifest.self, from: data)
-        } catch {
-            throw PresetError(message: "\(path): malformed style bank manifest")
-        }
+        let manifest = try PresetCatalog.decode(BankManifest.self, at: path, missing: "\(directory): not a style bank (no bank.json)",
+                                                malformed: "malformed style bank manifest")
         guard !manifest.rows.isEmpty, Set(manifest.rows).count == manifest.rows.count else {
             throw PresetError(message: "\(path): the rows must be distinct names, at least one")
         }
@@ -81,15 +74,8 @@ public struct AddedRows: Sendable, Equatable {
     public let parameters: [Preset.Variant: [String: [Float]]]
 
     static func load(path: String) throws(PresetError) -> AddedRows {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PresetError(message: "\(path): missing (the preset's learned rows)")
-        }
-        let manifest: AddedRowsManifest
-        do {
-            manifest = try JSONDecoder().decode(AddedRowsManifest.self, from: data)
-        } catch {
-            throw PresetError(message: "\(path): malformed rows file")
-        }
+        let manifest = try PresetCatalog.decode(AddedRowsManifest.self, at: path,
+                                                missing: "\(path): missing (the preset's learned rows)", malformed: "malformed rows file")
         var parameters: [Preset.Variant: [String: [Float]]] = [:]
         for (key, values) in manifest.parameters {
             guard let variant = Preset.Variant(rawValue: key) else {
