@@ -26,6 +26,10 @@ struct PresetsCommand: ParsableCommand {
             if let artist = preset.artist { line += " — \(artist)" }
             let variants = preset.models.keys.map(\.rawValue).sorted().joined(separator: ", ")
             line += "  [\(variants)]"
+            if let look = preset.bank {
+                line += look.addedRows == nil ? "  (style bank row" : "  (your row of the style bank"
+                line += look.boldRow == nil ? ")" : ", bold at --strength 1)"
+            }
             if preset.isDefault { line += "  (default)" }
             print(line)
             if verbose { for (variant, path) in preset.models { print("    \(variant.rawValue): \(path)") } }

@@ -182,6 +182,35 @@ final class ModelTests: XCTestCase {
         assertEngineError(["more than one"]) { () throws(EngineError) in try StyleModel(bytes: duplicate) }
     }
 
+    /// Rows added to a bank initializer at load: the weights input grows with it, and what
+    /// cannot be rows of it is refused naming the initializer.
+    func testRowsAddedToABankAreUsedAndBadRowsNamed() throws {
+        // y = x · (style_weights · bank): a 1-channel "norm scale" mixed from a bank of two rows.
+        let bytes = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Reshape", ["style_weights", "column"], ["m"]), ONNXBuilder.node("Mul", ["m", "bank"], ["p"]),
+                    ONNXBuilder.node("ReduceSum", ["p", "axis"], ["s"], [.int("keepdims", 0)]), ONNXBuilder.node("Mul", ["x", "s"], ["y"])],
+            initializers: [ONNXBuilder.floatTensor("bank", [2, 1], [2, 3]), ONNXBuilder.intTensor("column", [2], [-1, 1]),
+                           ONNXBuilder.intTensor("axis", [1], [0])],
+            extraInputs: [("style_weights", [2])])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bank-\(UUID()).onnx").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let grown = try StyleModel(contentsOf: path, addingRows: ["bank": [5, 7]], weightsInput: "style_weights")
+        XCTAssertEqual(grown.declaredShape(ofInput: "style_weights"), [4])
+        let session = StyleSession(model: grown)
+        XCTAssertEqual(try session.run([1, 1, 2], [1, 2], extraInputs: ["style_weights": Tensor(shape: [4], data: [0, 0, 1, 0])]).data, [5, 10])
+        XCTAssertEqual(try session.run([1, 1, 2], [1, 2], extraInputs: ["style_weights": Tensor(shape: [4], data: [0.5, 0, 0, 0.5])]).data, [4.5, 9])
+        assertEngineError(["no initializer 'nope'"]) { () throws(EngineError) in
+            _ = try StyleModel(contentsOf: path, addingRows: ["nope": [1]], weightsInput: "style_weights")
+        }
+        assertEngineError(["'column' is not a 2-D float bank"]) { () throws(EngineError) in
+            _ = try StyleModel(contentsOf: path, addingRows: ["column": [1, 1]], weightsInput: "style_weights")
+        }
+        assertEngineError(["no input 'weights'"]) { () throws(EngineError) in
+            _ = try StyleModel(contentsOf: path, addingRows: ["bank": [1]], weightsInput: "weights")
+        }
+    }
+
     func testExtraInputsAreFedAndChecked() throws {
         let bytes = ONNXBuilder.model(nodes: [ONNXBuilder.node("Mul", ["x", "strength"], ["y"])], extraInputs: [("strength", [1])])
         let model = try StyleModel(bytes: bytes)
