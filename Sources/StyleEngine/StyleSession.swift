@@ -21,7 +21,8 @@ public final class StyleSession {
     /// folded into its plan, so a frame costs what a network without them costs.
     private struct PlanKey: Hashable {
         let shapes: [[Int]]
-        let extras: [[Float]]
+        /// nil: the extra inputs are fed at run time.
+        let extras: [[Float]]?
     }
 
     /// A few sizes are kept (a preview and a full-size render, say); the least
@@ -57,8 +58,11 @@ public final class StyleSession {
 
     /// Runs the network on one planar (CHW, channel-major, batch 1) float image with `channels` channels.
     /// Returns the first graph output as planar image; the returned buffer stays valid until the next run() on this session.
+    /// `foldExtraInputs`: plan the extra inputs as constants (one plan per value: a frame then costs
+    /// what a network without them costs); false feeds them at run time, one plan for every value
+    /// (for inputs that change from frame to frame).
     public func run(image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                    extraInputs: [String: Tensor] = [:]) throws(EngineError) -> ImageOutput {
+                    extraInputs: [String: Tensor] = [:], foldExtraInputs: Bool = true) throws(EngineError) -> ImageOutput {
         if let blasError { throw blasError }
         guard channels > 0, height > 0, width > 0 else {
             throw EngineError("invalid image size \(channels)×\(height)×\(width)")
@@ -78,9 +82,17 @@ public final class StyleSession {
             throw EngineError("the model has no input '\(name)' (inputs: \(model.inputNames.joined(separator: ", ")))")
         }
 
-        let workspace = try workspace(for: PlanKey(shapes: shapes, extras: extras.map(\.data)))
+        let workspace = try workspace(for: PlanKey(shapes: shapes, extras: foldExtraInputs ? extras.map(\.data) : nil))
         if let destination = workspace.inputPointer(0) {
             destination.update(from: image, count: channels * height * width)
+        }
+        if !foldExtraInputs {
+            for (index, tensor) in extras.enumerated() {
+                guard let destination = workspace.inputPointer(index + 1) else { continue }
+                tensor.data.withUnsafeBufferPointer { source in
+                    if let base = source.baseAddress { destination.update(from: base, count: source.count) }
+                }
+            }
         }
         workspace.run()
         return try imageOutput(workspace)
@@ -108,7 +120,7 @@ public final class StyleSession {
             workspaces.append(entry)
             return entry.workspace
         }
-        let values = zip(key.shapes.dropFirst(), key.extras).map { ConstantTensor(shape: $0, floats: $1) }
+        let values = key.extras.map { zip(key.shapes.dropFirst(), $0).map { ConstantTensor(shape: $0, floats: $1) } } ?? []
         let plan = try Planner.plan(model.graph, inputShapes: key.shapes, inputValues: [nil] + values)
         let bytes = Workspace.bytes(for: plan, threads: threads)
         guard bytes <= memoryLimit else {

@@ -74,6 +74,32 @@ final class StyleBankTests: TemporaryFolderTestCase {
         }()) { XCTAssertTrue("\($0)".contains("learned for the quality network only"), "\($0)") }
     }
 
+    /// n/p on a live feed: styles of one bank cross-fade over half a second (their weights
+    /// mixed, one plan for the whole fade); a plain network cuts.
+    func testAChangeOfStyleCrossFadesBetweenRowsOfOneBank() throws {
+        final class Clock: @unchecked Sendable { var now = 100.0 }
+        let clock = Clock()
+        let controls = LiveControls(styleCount: 3, strength: 0.6, temporal: true, clock: { clock.now })
+        controls.nextStyle()
+        XCTAssertEqual(controls.current.style, 1)
+        XCTAssertEqual(controls.current.fade?.from, 0)
+        XCTAssertEqual(controls.current.fade?.progress, 0)
+        clock.now += LiveControls.fadeSeconds / 2
+        XCTAssertEqual(controls.current.fade?.progress ?? -1, 0.5, accuracy: 1e-6)
+        clock.now += LiveControls.fadeSeconds / 2
+        XCTAssertNil(controls.current.fade, "the fade is over")
+
+        let alpha = StyleSettings(preset: try catalog.resolve("alpha")), beta = StyleSettings(preset: try catalog.resolve("beta"))
+        let plain = StyleSettings(preset: try PresetCatalog(searchPaths: [VideoStylizationTests.repository.appendingPathComponent("Presets").path]).resolve("sketch"))
+        XCTAssertTrue(alpha.mixes(with: beta))
+        XCTAssertFalse(alpha.mixes(with: plain))
+        XCTAssertFalse(alpha.mixes(with: StyleSettings(preset: try catalog.resolve("gamma"))), "gamma's network has a row more")
+        // A quarter of the way from alpha (at 0.3: half photo, half its row) to beta (at 0.3, its default
+        // 0.5: 40% photo, 60% its row).
+        assertClose(try XCTUnwrap(beta.modelInputs(strength: 0.3, fadingFrom: alpha, progress: 0.25)[StyleBank.weightsInput]).data,
+                    [0.75 * 0.5 + 0.25 * 0.4, 0.75 * 0.5, 0, 0.25 * 0.6])
+    }
+
     func testBadBlendsGetOneLineNamingTheProblem() {
         let alpha = "\(Self.fixtures)/alpha", beta = "\(Self.fixtures)/beta"
         let plain = VideoStylizationTests.repository.appendingPathComponent("Presets/starry-night").path

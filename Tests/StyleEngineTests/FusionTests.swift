@@ -295,6 +295,11 @@ final class FusionTests: XCTestCase {
         _ = try session.run([c, 9, 7], data, extraInputs: ["style_weights": Tensor(shape: [rows], data: [1, 0, 0])])
         XCTAssertEqual(session.cachedPlanCount, 2)
         XCTAssertEqual(try session.run([c, 9, 7], data, extraInputs: weightsInput).data, painted.data)
+        // Fed at run time instead (a mix changing every frame): one plan for every value, the same pictures.
+        let unfolded = StyleSession(model: bankModel)
+        assertSame(try unfolded.run([c, 9, 7], data, extraInputs: weightsInput, foldExtraInputs: false), painted, "run-time mix")
+        _ = try unfolded.run([c, 9, 7], data, extraInputs: ["style_weights": Tensor(shape: [rows], data: [0, 1, 0])], foldExtraInputs: false)
+        XCTAssertEqual(unfolded.cachedPlanCount, 1)
     }
 
     func testConvInstanceNormReLUFusesInPlace() throws {

@@ -101,14 +101,15 @@ struct ImageResult: Equatable {
 
 extension StyleSession {
     /// Runs on an image given as [C, H, W] + data and copies the output out.
-    func run(_ shape: [Int], _ data: [Float], extraInputs: [String: Tensor] = [:]) throws(EngineError) -> ImageResult {
+    func run(_ shape: [Int], _ data: [Float], extraInputs: [String: Tensor] = [:],
+             foldExtraInputs: Bool = true) throws(EngineError) -> ImageResult {
         precondition(shape.count == 3 && shape.reduce(1, *) == data.count, "test bug")
         var result: ImageResult?
         var failure: EngineError?
         data.withUnsafeBufferPointer { pointer in
             do throws(EngineError) {
                 let output = try run(image: pointer.baseAddress!, channels: shape[0], height: shape[1], width: shape[2],
-                                     extraInputs: extraInputs)
+                                     extraInputs: extraInputs, foldExtraInputs: foldExtraInputs)
                 result = ImageResult(shape: [output.channels, output.height, output.width], data: Array(output.pixels))
             } catch {
                 failure = error

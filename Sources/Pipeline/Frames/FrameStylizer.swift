@@ -28,9 +28,11 @@ public final class FrameStylizer {
     /// them (`StylizedFrame.link`) for the sequential stage. `frame.pixels` is used as
     /// scratch (scaled to the network's input range); `recycled`, when given, is reused
     /// for the result's storage. `modelInputs`: the network's inputs besides the picture (a style
-    /// bank's weights, `StyleSettings.modelInputs`).
+    /// bank's weights, `StyleSettings.modelInputs`); `foldInputs` false while they change from frame
+    /// to frame (a cross-fade), so that they do not make a plan each.
     public func stylize(_ frame: inout PreparedFrame, previous: MotionFrame? = nil, temporal: TemporalSettings? = nil,
-                        reusing recycled: [Float]? = nil, modelInputs: [String: Tensor] = [:]) throws(PipelineError) -> StylizedFrame {
+                        reusing recycled: [Float]? = nil, modelInputs: [String: Tensor] = [:],
+                        foldInputs: Bool = true) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
         guard frame.pixels.count == 3 * w * h else {
             throw PipelineError(.engine, "a frame was prepared at another size than the network's \(size)")
@@ -43,7 +45,8 @@ public final class FrameStylizer {
         let output: ImageOutput
         do throws(EngineError) {
             output = try frame.pixels.withUnsafeBufferPointer { (buffer) throws(EngineError) in
-                try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w, extraInputs: modelInputs)
+                try session.run(image: buffer.baseAddress!, channels: 3, height: h, width: w, extraInputs: modelInputs,
+                                foldExtraInputs: foldInputs)
             }
         } catch { throw PipelineError(error) }
         guard output.channels == 3 else {

@@ -81,6 +81,24 @@ public struct StyleSettings: Sendable {
         return [StyleBank.weightsInput: Tensor(shape: [weights.count], data: weights)]
     }
 
+    /// Whether a frame can be painted as a mix of this look and `other`: both rows of one loaded
+    /// style bank (the same network, the same rows).
+    func mixes(with other: StyleSettings) -> Bool {
+        preset.bank != nil && other.preset.bank != nil && variant == other.variant
+            && preset.modelPath(for: variant) == other.preset.modelPath(for: other.variant) && bankRows == other.bankRows
+    }
+
+    /// The inputs of a frame on its way from `other`'s look to this one (`progress` 0…1), for
+    /// styles that `mixes(with:)`.
+    func modelInputs(strength: Float, fadingFrom other: StyleSettings, progress: Float) -> [String: Tensor] {
+        var inputs = modelInputs(strength: strength)
+        guard let from = other.modelInputs(strength: strength)[StyleBank.weightsInput],
+              var to = inputs[StyleBank.weightsInput], from.data.count == to.data.count else { return inputs }
+        for i in to.data.indices { to.data[i] = progress * to.data[i] + (1 - progress) * from.data[i] }
+        inputs[StyleBank.weightsInput] = to
+        return inputs
+    }
+
     /// How much of the network's picture is mixed over the original at `strength`: a style
     /// bank's strength is in its weights, a plain network's is this fade.
     func fade(strength: Float) -> Float { preset.bank == nil ? strength : 1 }

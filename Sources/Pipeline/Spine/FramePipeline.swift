@@ -76,6 +76,14 @@ public final class FramePipeline {
         let (size, temporal, admission) = (self.size, self.temporal, self.admission)
         let workers = threads.workers
         let failure = FirstError()
+        let styles = self.styles
+        // mixable[a][b]: a frame can be painted on its way from style a to style b.
+        let mixable = styles.map { a in styles.map { b in a.settings.mixes(with: b.settings) } }
+        @Sendable func inputs(for look: Look) -> [String: Tensor] {
+            let to = styles[look.style].settings
+            guard let fade = look.fade, mixable[fade.from][look.style] else { return to.modelInputs(strength: look.strength) }
+            return to.modelInputs(strength: look.strength, fadingFrom: styles[fade.from].settings, progress: fade.progress)
+        }
         // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
         let ended = StopSignal()
 
@@ -124,8 +132,11 @@ public final class FramePipeline {
                         failure.record(PipelineError(error)); cancelAll(); return
                     }
                 }
-                // A new style starts a fresh history: nothing links to a frame of another look.
-                let linked = !look.bypass && look.temporal && look.style == previousStyle
+                // A new style starts a fresh history: nothing links to a frame of another look,
+                // unless the look cross-fades from it (the same network, its mix moving).
+                let sameNetwork = look.style == previousStyle
+                    || (look.fade.map { $0.from == previousStyle && mixable[$0.from][look.style] } ?? false)
+                let linked = !look.bypass && look.temporal && sameNetwork
                 let job = Job(sequence: sequence, prepared: prepared, previous: linked ? previous : nil, input: input, look: look)
                 let admitted = admission == .waitForWorker ? work.push(job) : work.tryPush(job)
                 guard admitted else {
@@ -139,8 +150,9 @@ public final class FramePipeline {
             }
         }
 
-        // Workers: the network of the frame's style, and the flow link to the previous frame.
-        let (styles, perWorker) = (self.styles, threads.threadsPerWorker)
+        // Workers: the network of the frame's style (mixed with the one it fades from when they
+        // share a style bank), and the flow link to the previous frame.
+        let perWorker = threads.threadsPerWorker
         let workerThreads = (0..<workers).map { index in
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
@@ -158,7 +170,7 @@ public final class FramePipeline {
                         let result = try stylizer.stylize(&prepared, previous: job.previous,
                                                           temporal: job.look.temporal ? temporal : nil,
                                                           reusing: resultBuffers.tryPop(),
-                                                          modelInputs: styles[style].settings.modelInputs(strength: job.look.strength))
+                                                          modelInputs: inputs(for: job.look), foldInputs: job.look.fade == nil)
                         inputBuffers.tryPush(prepared.pixels)
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {

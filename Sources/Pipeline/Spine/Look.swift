@@ -10,6 +10,14 @@ public struct Look: Sendable, Equatable {
     public var temporal: Bool
     /// Show the source picture as it is.
     public var bypass: Bool
+    /// While a change of style cross-fades: the style it comes from, and how far it has gone
+    /// (0 = all `from`, 1 = all `style`). Only styles of one style bank mix; others cut.
+    public var fade: (from: Int, progress: Float)?
+
+    public static func == (a: Look, b: Look) -> Bool {
+        a.style == b.style && a.strength == b.strength && a.temporal == b.temporal && a.bypass == b.bypass
+            && a.fade?.from == b.fade?.from && a.fade?.progress == b.fade?.progress
+    }
 
     public init(style: Int = 0, strength: Float = 1, temporal: Bool = true, bypass: Bool = false) {
         self.style = style
