@@ -100,6 +100,42 @@ final class StyleBankTests: TemporaryFolderTestCase {
                     [0.75 * 0.5 + 0.25 * 0.4, 0.75 * 0.5, 0, 0.25 * 0.6])
     }
 
+    /// Through the pipeline: a cross-fade from alpha to beta keeps the temporal history (one
+    /// reset, the first frame) and paints the fade's frames between the two; a cut starts afresh.
+    func testAFadeThroughThePipelineKeepsTheHistoryAndACutDoesNot() throws {
+        final class Script: LookProvider, @unchecked Sendable {
+            let looks: [Look]
+            private let lock = NSLock()
+            private var index = 0
+            init(_ looks: [Look]) { self.looks = looks }
+            var current: Look { lock.withLock { defer { index += 1 }; return looks[min(index, looks.count - 1)] } }
+        }
+        final class Recording: FrameSink {
+            var frames: [[UInt8]] = []
+            func write(_ frame: VideoFrame) throws(PipelineError) { frames.append(frame.pixelBytes()) }
+            func close() {}
+        }
+        let clip = folder.appendingPathComponent("clip.mp4")
+        try makeClip(clip, size: "64x48", rate: 10, frames: 12)
+        let styles = try [catalog.resolve("alpha"), catalog.resolve("beta")].map { try StyleSettings(preset: $0).load() }
+        func run(_ looks: [Look]) throws -> (Int?, [[UInt8]]) {
+            let pipeline = FramePipeline(styles: styles, size: NetworkSize(fitting: 64, 48, maxSize: 64), threads: ThreadPlan(threads: 1),
+                                         admission: .waitForWorker, temporal: .live(frameWidth: 64, height: 48))
+            let recording = Recording()
+            let summary = try pipeline.run(source: try MediaFileSource(path: clip.path), sinks: [recording], looks: Script(looks))
+            return (summary.temporalResets, recording.frames)
+        }
+        var looks = (0..<12).map { Look(style: $0 < 4 ? 0 : 1, strength: 0.6) }
+        let (cutResets, cut) = try run(looks)
+        for i in 4..<8 { looks[i].fade = (0, Float(i - 4) / 4) }
+        let (fadeResets, faded) = try run(looks)
+        XCTAssertEqual(cutResets, 2, "a cut starts a fresh history")
+        XCTAssertEqual(fadeResets, 1, "a fade between rows of one bank keeps it")
+        XCTAssertEqual(faded.count, 12)
+        XCTAssertTrue(faded[3] == cut[3], "before the change, the same pictures")
+        XCTAssertTrue(faded[5] != cut[5], "during the fade, a mix")
+    }
+
     func testBadBlendsGetOneLineNamingTheProblem() {
         let alpha = "\(Self.fixtures)/alpha", beta = "\(Self.fixtures)/beta"
         let plain = VideoStylizationTests.repository.appendingPathComponent("Presets/starry-night").path
