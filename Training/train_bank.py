@@ -19,7 +19,6 @@ losses, the stability term, bf16 autocast, checkpoints every few minutes to the 
 quality network (`--init`), every row from its norms.
 """
 import argparse
-import glob
 import os
 import random
 import sys
@@ -166,49 +165,11 @@ def export(trainer):
 
 
 def report(trainer):
-    """Held-out losses at both scales: per painting, the shipped plain network, then the bank's
-    rows (photo → painting → bold), with ratios to the plain network's."""
-    import evaluate
-    photos = evaluate.held_out_photos(trainer.args.test_photos, multiple=models.SIZE_MULTIPLE[trainer.args.variant])
-    clips = [evaluate.motion_clip(train.load_rgb(p).unsqueeze(0).float(), seed=i)
-             for i, p in enumerate(sorted(glob.glob(os.path.join(trainer.args.test_photos, "*.jpg"))))]
-    net = trainer.net.float().eval()
-    files = style_paths(trainer.styles)
-    print("| painting | network | style at 384 px | style at 192 px | content | warping error "
-          "| 384 ÷ plain | 192 ÷ plain | warping ÷ plain |")
-    print("|---|---|---|---|---|---|---|---|---|")
-
-    def row_mix(weights):
-        mix = torch.zeros(len(trainer.rows))
-        for name, w in weights.items():
-            mix[trainer.rows.index(name)] = w
-        return mix
-
-    def bank(mix):
-        def paint(x):
-            models.set_mix(net, mix)
-            return net(x)
-        return paint
-
-    for name in trainer.styles:
-        plain_path = os.path.join(train.REPO, "Presets", name, "quality.onnx")
-        arms = [("the photo", lambda x: x)]
-        if os.path.exists(plain_path):
-            arms.append(("plain quality (shipped)", train.load_quality(plain_path).eval()))
-        arms += [(f"bank {label}", bank(row_mix(w))) for label, w in (
-            ("photo row", {PHOTO_ROW: 1}), ("half", {PHOTO_ROW: 0.5, name: 0.5}), ("painting row", {name: 1}),
-            ("between", {name: 0.5, f"{name}:bold": 0.5}), ("bold row", {f"{name}:bold": 1}))]
-        plain = None
-        for label, paint in arms:
-            fine, coarse, content = evaluate.scale_losses(paint, files[name], photos, trainer.vgg.float())
-            with torch.no_grad():
-                warping = sum(evaluate.warping_error(torch.cat([paint(f.unsqueeze(0)) for f in frames]), pairs)
-                              for frames, pairs in clips) / len(clips)
-            if label.startswith("plain"):
-                plain = (fine, coarse, warping)
-            ratios = " | ".join(f"{v / p:.2f}" for v, p in zip((fine, coarse, warping), plain)) if plain else "— | — | —"
-            print(f"| {name} | {label} | {fine:.4g} | {coarse:.4g} | {content:.4g} | {warping:.6f} | {ratios} |",
-                  flush=True)
+    """Held-out losses at both scales and warping error: per painting, the shipped plain network,
+    then the bank from the photo row through the painting's row to its bold row (compare_bank.py)."""
+    import compare_bank
+    compare_bank.table(trainer.net, trainer.rows, trainer.styles, style_paths(trainer.styles),
+                       trainer.args.test_photos, trainer.vgg.float(), strengths=(0, 0.3, 0.6, 0.8, 1.0))
 
 
 def main(argv=None):
