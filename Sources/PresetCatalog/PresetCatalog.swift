@@ -34,9 +34,9 @@ public struct PresetCatalog: Sendable {
         } else if let home = environment["HOME"], !home.isEmpty {
             paths.append(home + "/.local/share/stylize/presets")
         }
-        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        paths.append(exe.deletingLastPathComponent().appendingPathComponent("share/stylize/presets").path)
-        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+        let starts = Self.startFolders(executablePath: executablePath, currentDirectory: currentDirectory)
+        paths.append(starts[0].deletingLastPathComponent().appendingPathComponent("share/stylize/presets").path)
+        for start in starts {
             if let repo = Self.findUpwards("Presets", from: start) { paths.append(repo) }
         }
         var seen = Set<String>()
@@ -49,12 +49,19 @@ public struct PresetCatalog: Sendable {
     public static func sampleClip(executablePath: String = PresetCatalog.executablePath,
                                   currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
         let name = "city-night.mp4"
-        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        var candidates = [exe.deletingLastPathComponent().appendingPathComponent("share/stylize/SampleClips").path]
-        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+        let starts = startFolders(executablePath: executablePath, currentDirectory: currentDirectory)
+        var candidates = [starts[0].deletingLastPathComponent().appendingPathComponent("share/stylize/SampleClips").path]
+        for start in starts {
             if let folder = findUpwards("SampleClips", from: start) { candidates.append(folder) }
         }
         return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Where the repository's and the installation's folders are looked for: the binary's folder
+    /// (symlinks resolved), then the current folder.
+    private static func startFolders(executablePath: String, currentDirectory: String) -> [URL] {
+        [URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent(),
+         URL(fileURLWithPath: currentDirectory)]
     }
 
     /// This process's binary. Not argv[0]: run from the PATH that is a bare "stylize".
@@ -82,38 +89,33 @@ public struct PresetCatalog: Sendable {
     /// Folders with a broken manifest are skipped here and reported by `preset(named:)`.
     public func all() -> [Preset] {
         var byName: [String: Preset] = [:]
-        for root in searchPaths {
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { continue }
-            for entry in entries.sorted() where byName[entry] == nil {
-                if let preset = try? Self.load(directory: root + "/" + entry, name: entry) {
-                    byName[entry] = preset
-                }
-            }
+        for (folder, entry) in folders() where byName[entry] == nil {
+            if let preset = try? Self.load(directory: folder, name: entry) { byName[entry] = preset }
         }
         return byName.values.sorted { $0.name < $1.name }
     }
 
     /// The first style bank in the search paths (a folder holding bank.json), if any.
     public func bank() -> StyleBank? {
-        for root in searchPaths {
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root) else { continue }
-            for entry in entries.sorted() where FileManager.default.fileExists(atPath: root + "/" + entry + "/bank.json") {
-                if let bank = try? StyleBank.load(directory: root + "/" + entry) { return bank }
-            }
-        }
-        return nil
+        folders().lazy.compactMap { try? StyleBank.load(directory: $0.folder) }.first
     }
 
-    /// The folder a user's own presets go to: the first search path that is not the shipped
-    /// Presets/ (normally `$XDG_DATA_HOME/stylize/presets`).
+    /// Every folder in the search paths, in search order (each path's entries sorted), with its name.
+    private func folders() -> [(folder: String, name: String)] {
+        searchPaths.flatMap { root in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted().map { (root + "/" + $0, $0) }
+        }
+    }
+
+    /// The folder a user's own presets go to: the first search path (`$STYLIZE_PRESETS` when
+    /// set, else `$XDG_DATA_HOME/stylize/presets`).
     public var userFolder: String? { searchPaths.first }
 
     /// The repository file `relativePath` (e.g. `Training/learn_style.py`), found by walking up from
     /// the binary or the current folder as `Presets/` is; nil when not run from a checkout.
     public static func repositoryFile(_ relativePath: String, executablePath: String = PresetCatalog.executablePath,
                                       currentDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
-        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        for start in [exe, URL(fileURLWithPath: currentDirectory)] {
+        for start in startFolders(executablePath: executablePath, currentDirectory: currentDirectory) {
             if let presets = findUpwards("Presets", from: start) {
                 let path = URL(fileURLWithPath: presets).deletingLastPathComponent().appendingPathComponent(relativePath).path
                 if FileManager.default.fileExists(atPath: path) { return path }
@@ -191,6 +193,11 @@ public struct PresetCatalog: Sendable {
         }
     }
 
+    /// A path from a manifest: absolute as written, else relative to the manifest's folder.
+    static func resolve(_ file: String, in directory: String) -> String {
+        file.hasPrefix("/") ? file : directory + "/" + file
+    }
+
     /// A manifest's `"models"`: variant → absolute path of a file that exists; at least one.
     static func modelPaths(_ entries: [String: String], in directory: String,
                            manifest: String) throws(PresetError) -> [Preset.Variant: String] {
@@ -199,7 +206,7 @@ public struct PresetCatalog: Sendable {
             guard let variant = Preset.Variant(rawValue: key) else {
                 throw PresetError(message: "\(manifest): unknown variant '\(key)' (use quality or realtime)")
             }
-            let path = file.hasPrefix("/") ? file : directory + "/" + file
+            let path = resolve(file, in: directory)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw PresetError(message: "\(manifest): model '\(file)' is missing")
             }
@@ -211,13 +218,12 @@ public struct PresetCatalog: Sendable {
 
     private static func bankLook(_ entry: BankLookManifest, directory: String,
                                  manifest: String) throws(PresetError) -> BankLook {
-        let folder = entry.folder.hasPrefix("/") ? entry.folder : directory + "/" + entry.folder
-        let bank = try StyleBank.load(directory: URL(fileURLWithPath: folder).standardizedFileURL.path)
+        let bank = try StyleBank.load(directory: URL(fileURLWithPath: resolve(entry.folder, in: directory)).standardizedFileURL.path)
         guard (0...1).contains(entry.strength) else {
             throw PresetError(message: "\(manifest): the bank strength must be between 0 and 1 (got \(entry.strength))")
         }
         let added = try entry.rows.map { (file) throws(PresetError) in
-            try AddedRows.load(path: file.hasPrefix("/") ? file : directory + "/" + file)
+            try AddedRows.load(path: resolve(file, in: directory))
         }
         for name in [entry.photo, entry.row] + (entry.bold.map { [$0] } ?? []) {
             try bank.check(row: name, added: added, manifest: manifest)

@@ -35,7 +35,7 @@ public final class StyleModel: @unchecked Sendable {
         let plain = try StyleModel(contentsOf: path)
         var graph = plain.graph
         do throws(EngineError) {
-            _ = try graph.appendRows(rows, declaring: weightsInput)
+            try graph.appendRows(rows, declaring: weightsInput)
         } catch {
             throw error.prefixed("model \(path)")
         }

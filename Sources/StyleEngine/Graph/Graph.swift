@@ -27,8 +27,7 @@ struct Graph: Sendable {
     /// Adds rows to 2-D float initializers ([rows, C] → [rows + k, C], `values` row-major, k·C
     /// each, the same k for all) and declares `input` one-dimensional of the new row count: a style
     /// bank with styles learned after it was exported (the norms' banks and the weights input).
-    /// Returns the new row count.
-    mutating func appendRows(_ values: [String: [Float]], declaring input: String) throws(EngineError) -> Int {
+    mutating func appendRows(_ values: [String: [Float]], declaring input: String) throws(EngineError) {
         var rows: Int?, added: Int?
         for (name, extra) in values.sorted(by: { $0.key < $1.key }) {
             guard let id = valueNames.firstIndex(of: name), let tensor = initializers[id] else {
@@ -56,7 +55,6 @@ struct Graph: Sendable {
             throw EngineError("input '\(input)' does not have one weight per row of the banks (\(rows))")
         }
         inputDeclarations[index].dimensions = [.value(Int64(rows + added))]
-        return rows + added
     }
 
     init(model: ModelProto) throws(EngineError) {
