@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// Conv (2-D). By shape: 3×3 stride-1 ungrouped convolutions run Winograd
 /// F(4×4, 3×3) (Winograd.swift); 1×1 stride-1 ones multiply the input
@@ -82,11 +82,14 @@ struct ConvOperator: Operator {
 
 /// One operator's transformed weights, for whichever sessions plan it (on
 /// any thread). Keyed by the weight storage itself, which it keeps alive.
-final class FilterCache: Sendable {
-    private let entry = Mutex<(source: TensorStorage<Float>, filters: TensorStorage<Float>)?>(nil)
+/// An NSLock (a pthread mutex), not Synchronization's Mutex: ThreadSanitizer does not see the
+/// latter's futex hand-over and reported two sessions planning at once as a race.
+final class FilterCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (source: TensorStorage<Float>, filters: TensorStorage<Float>)?
 
     func filters(for source: TensorStorage<Float>, make: () -> TensorStorage<Float>) -> TensorStorage<Float> {
-        entry.withLock { entry in
+        lock.withLock {
             if let entry, entry.source === source { return entry.filters }
             let filters = make()
             entry = (source, filters)
