@@ -4,7 +4,7 @@
 // The target list is the architecture. C shims sit at the edge; every arrow
 // points toward the engine:
 //
-//   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels)
+//   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
 //       │       pipeline,   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)

@@ -29,11 +29,7 @@ public struct PresetCatalog: Sendable {
         if let explicit = environment["STYLIZE_PRESETS"], !explicit.isEmpty {
             paths += explicit.split(separator: ":").map(String.init)
         }
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
-            paths.append(xdg + "/stylize/presets")
-        } else if let home = environment["HOME"], !home.isEmpty {
-            paths.append(home + "/.local/share/stylize/presets")
-        }
+        if let data = Self.userDataFolder(environment: environment) { paths.append(data + "/presets") }
         let starts = Self.startFolders(executablePath: executablePath, currentDirectory: currentDirectory)
         paths.append(starts[0].deletingLastPathComponent().appendingPathComponent("share/stylize/presets").path)
         for start in starts {
@@ -42,6 +38,19 @@ public struct PresetCatalog: Sendable {
         var seen = Set<String>()
         self.searchPaths = paths.filter { seen.insert($0).inserted }
         self.defaultStyle = environment["STYLIZE_STYLE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The user's own Stylize folder: `$XDG_DATA_HOME/stylize`, else `~/.local/share/stylize`.
+    public static func userDataFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/stylize" }
+        if let home = environment["HOME"], !home.isEmpty { return home + "/.local/share/stylize" }
+        return nil
+    }
+
+    /// Where `scripts/fetch-loss-network.sh` puts VGG16, the loss network of optimization (`models/vgg16.onnx`
+    /// in the user's folder).
+    public static func lossNetworkPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        userDataFolder(environment: environment).map { $0 + "/models/vgg16.onnx" }
     }
 
     /// The clip `stylize video` uses when given no input: `SampleClips/city-night.mp4`

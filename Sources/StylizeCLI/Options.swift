@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Pipeline
 import Terminal
@@ -5,8 +6,17 @@ import Terminal
 /// The options that decide how the result looks, shared by `video` and `image`.
 struct LookOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A preset name (see `stylize presets`), a preset folder, or an .onnx file; "
-                               + "or a blend of a style bank's presets, e.g. starry-night:0.6,great-wave:0.4.", valueName: "name|file.onnx"))
-    var style: String?
+                               + "or a blend of a style bank's presets, e.g. starry-night:0.6,great-wave:0.4. "
+                               + "`stylize image` also takes any picture (.jpg, .png): painted by optimization, "
+                               + "slower, with no training; repeat --style to blend pictures.", valueName: "name|file"))
+    var style: [String] = []
+
+    /// The pictures given as --style: the optimization's paintings (empty when --style names networks).
+    var paintings: [String] { style.filter(Self.isPicture) }
+
+    static func isPicture(_ path: String) -> Bool {
+        ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff"].contains((path as NSString).pathExtension.lowercased())
+    }
 
     @Option(help: ArgumentHelp("How much of the style to apply, 0 (none) to 1 (full: a style bank's boldest look; "
                                + "default: the preset's usual look, 1 for a plain network).", valueName: "0…1"))
@@ -21,8 +31,16 @@ struct LookOptions: ParsableArguments {
 
     /// The look these options ask for (`defaultVariant` unless --variant says).
     func settings(defaultVariant: PresetVariant = .quality) throws(PipelineError) -> StyleSettings {
-        try StyleSettings(style: style, variant: variant, defaultVariant: defaultVariant, strength: strength,
-                          preserveColors: preserveColors)
+        if let picture = style.first(where: Self.isPicture) {
+            throw PipelineError(.options, "\(picture) is a picture: only stylize image paints with a picture as the style "
+                                + "(by optimization); videos and the camera need a preset or an .onnx network")
+        }
+        guard style.count <= 1 else {
+            throw PipelineError(.options, "--style is given \(style.count) times; blend a style bank's presets in one: "
+                                + "--style \(style.joined(separator: ":0.5,")):0.5")
+        }
+        return try StyleSettings(style: style.first, variant: variant, defaultVariant: defaultVariant, strength: strength,
+                                 preserveColors: preserveColors)
     }
 }
 

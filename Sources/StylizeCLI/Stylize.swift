@@ -46,6 +46,8 @@ func exitWithError(_ error: PipelineError) -> ExitCode {
         .stability: "--stability", .maxSize: "--max-size", .strength: "--strength", .threads: "--threads",
         .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
         .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up", .trainingSteps: "--iterations",
+        .iterations: "--iterations", .styleWeight: "--style-weight", .contentWeight: "--content-weight",
+        .styleScale: "--style-scale", .styleMix: "--mix",
     ]
     let message: String
     switch error.setting {

@@ -22,7 +22,10 @@ public final class ProgressBar {
     }
 
     /// `total` may be nil (the container didn't say); the bar then shows count and rate only.
-    public func update(done: Int, total: Int?, elapsed: Double, unit: String = "frames") {
+    /// `note` follows the rate (an optimization's loss, say).
+    public func update(done: Int, total: Int?, elapsed: Double, unit: String = "frames", rateUnit: String = "fps",
+                       note: String? = nil) {
+        let note = note.map { ", \($0)" } ?? ""
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         switch style {
         case .silent:
@@ -32,7 +35,7 @@ public final class ProgressBar {
             let percent = min(100, done * 100 / total)
             guard percent / step > lastPercentPrinted / step || lastPercentPrinted < 0 else { return }
             lastPercentPrinted = percent
-            write("\(label): \(percent)% (\(done)/\(total) \(unit), \(Self.format(rate: rate)) fps)\n")
+            write("\(label): \(percent)% (\(done)/\(total) \(unit), \(Self.format(rate: rate)) \(rateUnit)\(note))\n")
         case .bar:
             // Redraw at most 10 times a second (and always the last frame): terminals are slow.
             guard elapsed - lastDraw >= 0.1 || (total.map { done >= $0 } ?? false) else { return }
@@ -40,7 +43,7 @@ public final class ProgressBar {
             let width = Self.terminalColumns(output.fileDescriptor)
             var tail = "\(done)"
             if let total { tail += "/\(total)" }
-            tail += " \(unit)  \(Self.format(rate: rate)) fps"
+            tail += " \(unit)  \(Self.format(rate: rate)) \(rateUnit)\(note)"
             if let total, rate > 0, done < total {
                 tail += "  ETA \(Self.format(duration: Double(total - done) / rate))"
             }
