@@ -13,6 +13,12 @@ struct BenchCommand: ParsableCommand {
 
           stylize bench Presets/starry-night/quality.onnx --size 640x480
           stylize bench model.onnx --size 1280x720 --threads 2 --workers 1 --runs 5
+
+        With --optimization, the model is the loss network (VGG16, from scripts/fetch-loss-network.sh) \
+        and the time is that of one loss-and-gradient evaluation of painting by optimization \
+        (stylize image --style PICTURE) at --size:
+
+          stylize bench ~/.local/share/stylize/models/vgg16.onnx --optimization --size 384x384
         """
     )
 
@@ -34,6 +40,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A style bank's row weights, comma-separated (default: the first row alone).", valueName: "w,w,…"))
     var styleWeights: String?
 
+    @Flag(help: "Time painting by optimization's loss and gradient with this loss network instead.")
+    var optimization = false
+
     @Flag(name: .shortAndLong, help: "Print the OpenBLAS core in use.")
     var verbose = false
 
@@ -53,6 +62,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if optimization {
+            let timing = OptimizationTiming(lossNetworkPath: model, size: PictureSize(parsing: size)!, threads: threads)
+            let milliseconds = try reporting { () throws(PipelineError) in try timing.run(runs: runs) }
+            print("optimization \(size) \(threads) thread\(threads == 1 ? "" : "s"): "
+                  + String(format: "%.1f ms per loss and gradient", milliseconds) + " (median of \(runs))")
+            return
+        }
         let plan = ThreadPlan(threads: threads, workers: workers)
         let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan, styleWeights: parsedWeights)
         let result = try reporting { () throws(PipelineError) in try bench.run(framesPerWorker: runs) }

@@ -81,16 +81,16 @@ struct ImageCommand: ParsableCommand {
             options.overwrite = force
             return try StyleOptimization(options: options)
         }
-        if !quiet {
-            let sizes = job.sizes.map(\.description).joined(separator: " → ")
-            let plan = job.iterationsPerSize.map(String.init).joined(separator: " + ")
-            printToStderr("Optimizing at \(sizes), \(plan) L-BFGS iterations; this takes minutes (Ctrl-C writes the best so far).")
-        }
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { [quiet] state in
             if !quiet { printToStderr(state == .finishing ? "\nStopping: writing the best picture so far (Ctrl-C again to abort)…" : "\nAborting.") }
         }
         defer { withExtendedLifetime(interrupts) {} }
+        if !quiet {
+            let sizes = job.sizes.map(\.description).joined(separator: " → ")
+            let plan = job.iterationsPerSize.map(String.init).joined(separator: " + ")
+            printToStderr("Optimizing at \(sizes), \(plan) L-BFGS iterations; this takes minutes (Ctrl-C writes the best so far).")
+        }
         let bar = ProgressBar(label: "Painting", style: quiet ? .silent : nil)
         let summary = try reporting(cleanup: bar.finish) { () throws(PipelineError) in
             try job.run(stop: stop) { p in
@@ -114,7 +114,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("L-BFGS iterations at the first size; each larger size gets half as many (default: 300).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: ArgumentHelp("How much the painting's textures count (default: 1000).", valueName: "w"))
+    @Option(help: ArgumentHelp("How much the painting's textures count (default: 30).", valueName: "w"))
     var styleWeight: Float?
 
     @Option(help: ArgumentHelp("How much the photo's content counts (default: 1).", valueName: "w"))

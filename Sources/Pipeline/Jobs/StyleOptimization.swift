@@ -18,7 +18,7 @@ public struct OptimizationJobOptions: Sendable {
     /// L-BFGS iterations at the coarsest size; each finer size gets half as many.
     public var iterations = 300
     public var contentWeight: Float = 1
-    public var styleWeight: Float = 1000
+    public var styleWeight: Float = 30
     /// How large the painting is seen, relative to the picture being painted: larger means larger strokes.
     public var styleScale: Float = 1
     public var start = Start.content
@@ -127,16 +127,24 @@ public final class StyleOptimization {
         sizes = options.schedule(width: photo.width, height: photo.height)
     }
 
+    /// The smallest sides painted or seen: VGG16 pools three times.
+    static let smallestSide = 16
+
     private static func picture(_ path: String, stage: PipelineError.Stage) throws(PipelineError) -> VideoFrame {
+        let picture: VideoFrame
         do throws(MediaError) {
-            guard let picture = try MediaReader(path: path).nextVideoFrame() else {
+            guard let first = try MediaReader(path: path).nextVideoFrame() else {
                 throw MediaError(.noVideoStream, "\(path): holds no picture")
             }
-            return picture
+            picture = first
         } catch {
-            let converted = PipelineError(error)
-            throw stage == .style ? PipelineError(.style, converted.message) : converted
+            throw PipelineError(stage, PipelineError(error).message)
         }
+        guard min(picture.width, picture.height) >= smallestSide else {
+            throw PipelineError(stage, "\(path): a \(picture.width)×\(picture.height) picture is too small to paint "
+                                + "(at least \(smallestSide)×\(smallestSide) pixels)")
+        }
+        return picture
     }
 
     /// Iterations planned at each size.

@@ -18,6 +18,7 @@ public struct LBFGS: Sendable {
     public struct Progress: Sendable {
         public let iteration: Int
         public let evaluations: Int
+        /// The loss at the point this iteration moved to.
         public let loss: Double
     }
 
@@ -86,7 +87,7 @@ public struct LBFGS: Sendable {
             step = search.step
             loss = search.loss
             for i in 0..<n { x[i] += Float(step) * direction[i] }
-            if !progress(Progress(iteration: iteration, evaluations: evaluations, loss: bestLoss)) { stop = .cancelled; break }
+            if !progress(Progress(iteration: iteration, evaluations: evaluations, loss: loss)) { stop = .cancelled; break }
             if Double(Self.maxAbs(gradient)) <= gradientTolerance { stop = .converged; break }
             if step * Double(Self.maxAbs(direction)) <= 1e-9 { stop = .noProgress; break }
             if relativeTolerance > 0, abs(previousLoss - loss) <= relativeTolerance * abs(previousLoss) { stop = .converged; break }
