@@ -168,6 +168,24 @@ class CLITestCase: XCTestCase {
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
+    /// A one-frame picture of exactly `size` from an ffmpeg source (sources round odd sizes down,
+    /// so it is scaled to the size afterwards).
+    func makePicture(_ name: String, size: String = "77x53", source: String = "testsrc2") throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "\(source)=size=96x72",
+                                       "-vf", "scale=\(size.replacingOccurrences(of: "x", with: ":"))", "-frames:v", "1", url.path])
+        return url
+    }
+
+    /// `picture` is width × height and, on average, more than `threshold` per channel from `original`.
+    func assertPicture(_ picture: URL, width: Int, height: Int, differingFrom original: URL, by threshold: Double,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let facts = try XCTUnwrap(CLIHarness.probe(picture, stream: "v:0"), file: file, line: line)
+        XCTAssertEqual(facts.width, width, file: file, line: line)
+        XCTAssertEqual(facts.height, height, file: file, line: line)
+        XCTAssertGreaterThan(meanAbsoluteDifference(try rawRGB(original), try rawRGB(picture)), threshold, file: file, line: line)
+    }
+
     /// All frames of a video or picture as 8-bit RGB, decoded by ffmpeg (an independent decoder).
     func rawRGB(_ url: URL) throws -> [UInt8] {
         let raw = folder.appendingPathComponent(url.lastPathComponent + ".rgb")

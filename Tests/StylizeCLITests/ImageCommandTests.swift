@@ -2,23 +2,12 @@ import Foundation
 import XCTest
 
 final class ImageCommandTests: CLITestCase {
-    /// testsrc2 rounds odd sizes down, so the picture is scaled to the exact (odd) size afterwards.
-    func makePicture(_ name: String, size: String = "77x53") throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=96x72",
-                                       "-vf", "scale=\(size.replacingOccurrences(of: "x", with: ":"))", "-frames:v", "1", url.path])
-        return url
-    }
-
     func testPNGInPNGOutKeepsSizeAndChangesPixels() throws {
         let input = try makePicture("in.png")
         let output = folder.appendingPathComponent("out.png")
         let result = try CLIHarness.run(["image", input.path, "-o", output.path])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let facts = try XCTUnwrap(CLIHarness.probe(output, stream: "v:0"))
-        XCTAssertEqual(facts.width, 77)
-        XCTAssertEqual(facts.height, 53)
-        XCTAssertGreaterThan(meanAbsoluteDifference(try rawRGB(input), try rawRGB(output)), 8)
+        try assertPicture(output, width: 77, height: 53, differingFrom: input, by: 8)
     }
 
     func testJPEGAtStrengthZeroIsTheInput() throws {

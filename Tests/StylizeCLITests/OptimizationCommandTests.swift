@@ -18,36 +18,25 @@ final class OptimizationCommandTests: CLITestCase {
         environment["XDG_DATA_HOME"] = folder.appendingPathComponent("data").path
     }
 
-    func picture(_ name: String, size: String, source: String = "testsrc2") throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        // Sources round odd sizes down: scale to the exact size afterwards.
-        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "\(source)=size=96x72",
-                                       "-vf", "scale=\(size.replacingOccurrences(of: "x", with: ":"))", "-frames:v", "1", url.path])
-        return url
-    }
-
     func run(_ arguments: [String]) throws -> CLIHarness.Result {
         try CLIHarness.run(arguments, environment: environment)
     }
 
     func testAPictureAsTheStyleIsPaintedByOptimizationAtThePhotosSize() throws {
-        let photo = try picture("photo.png", size: "77x53")
-        let painting = try picture("painting.png", size: "48x40", source: "mandelbrot")
+        let photo = try makePicture("photo.png", size: "77x53")
+        let painting = try makePicture("painting.png", size: "48x40", source: "mandelbrot")
         let output = folder.appendingPathComponent("out.png")
         let result = try run(["image", photo.path, "-o", output.path, "--style", painting.path, "--iterations", "8",
                               "--max-size", "64"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("Optimizing at 64×48,"), result.stderr)
         XCTAssertTrue(result.stderr.contains("Done: 77×53 after"), result.stderr)
-        let facts = try XCTUnwrap(CLIHarness.probe(output, stream: "v:0"))
-        XCTAssertEqual(facts.width, 77)
-        XCTAssertEqual(facts.height, 53)
-        XCTAssertGreaterThan(meanAbsoluteDifference(try rawRGB(photo), try rawRGB(output)), 2)
+        try assertPicture(output, width: 77, height: 53, differingFrom: photo, by: 2)
     }
 
     func testTwoPicturesBlendAndTheMixMustMatchThem() throws {
-        let photo = try picture("photo.png", size: "64x48")
-        let a = try picture("a.png", size: "40x40", source: "mandelbrot"), b = try picture("b.png", size: "40x40")
+        let photo = try makePicture("photo.png", size: "64x48")
+        let a = try makePicture("a.png", size: "40x40", source: "mandelbrot"), b = try makePicture("b.png", size: "40x40")
         let output = folder.appendingPathComponent("mix.png")
         let blended = try run(["image", photo.path, "-o", output.path, "--style", a.path, "--style", b.path,
                                "--mix", "0.7,0.3", "--iterations", "3", "--max-size", "64"])
@@ -60,11 +49,11 @@ final class OptimizationCommandTests: CLITestCase {
 
     /// Each bad input: one line, exit 1, no output file.
     func testBadInputsAreOneLineAndNoFile() throws {
-        let photo = try picture("photo.png", size: "64x48")
-        let painting = try picture("painting.png", size: "48x40")
+        let photo = try makePicture("photo.png", size: "64x48")
+        let painting = try makePicture("painting.png", size: "48x40")
         let notAPicture = folder.appendingPathComponent("notes.jpg")
         try Data("not a picture\n".utf8).write(to: notAPicture)
-        let tiny = try picture("tiny.png", size: "1x1")
+        let tiny = try makePicture("tiny.png", size: "1x1")
         let output = folder.appendingPathComponent("out.png")
         var noNetwork = environment!
         noNetwork["XDG_DATA_HOME"] = folder.appendingPathComponent("empty").path
@@ -90,8 +79,8 @@ final class OptimizationCommandTests: CLITestCase {
     }
 
     func testCtrlCWritesTheBestPictureSoFar() throws {
-        let photo = try picture("photo.png", size: "96x64")
-        let painting = try picture("painting.png", size: "48x40", source: "mandelbrot")
+        let photo = try makePicture("photo.png", size: "96x64")
+        let painting = try makePicture("painting.png", size: "48x40", source: "mandelbrot")
         let output = folder.appendingPathComponent("early.png")
         let (process, _, err) = try CLIHarness.start(["image", photo.path, "-o", output.path, "--style", painting.path,
                                                       "--iterations", "100000", "--max-size", "96"], environment: environment)

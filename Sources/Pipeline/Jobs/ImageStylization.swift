@@ -51,17 +51,9 @@ public final class ImageStylization {
 
     public init(options: ImageJobOptions) throws(PipelineError) {
         try options.validate()
-        guard let format = StillImageWriter.Format(path: options.outputPath) else {
-            throw PipelineError(.options, "\(options.outputPath): pictures are written as .png or .jpg")
-        }
+        format = try StillPicture.format(of: options.outputPath)
         self.options = options
-        self.format = format
-        do throws(MediaError) {
-            guard let picture = try MediaReader(path: options.inputPath).nextVideoFrame() else {
-                throw MediaError(.noVideoStream, "\(options.inputPath): holds no picture")
-            }
-            frame = picture
-        } catch { throw PipelineError(error) }
+        frame = try StillPicture.read(options.inputPath)
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
         model = try options.style.load().model
         networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize,
@@ -73,17 +65,10 @@ public final class ImageStylization {
         let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
                                      threads: max(1, options.threads))
         let stylized = try stylizer.stylize(frame, modelInputs: options.style.modelInputs(strength: options.style.strength))
-        do throws(PipelineError) {
-            let picture = try FrameConverter().compose(stylized, strength: options.style.fade(strength: options.style.strength),
-                                                       preserveColors: options.style.preserveColors, chroma: .full)
-            do throws(MediaError) { try StillImageWriter.write(picture, to: output.temporaryPath, format: format) } catch {
-                throw PipelineError(error)
-            }
-        } catch {
-            output.discard()
-            throw error
+        try StillPicture.write(to: output, format: format) { () throws(PipelineError) in
+            try FrameConverter().compose(stylized, strength: options.style.fade(strength: options.style.strength),
+                                         preserveColors: options.style.preserveColors, chroma: .full)
         }
-        try output.commit()
         return ImageJobSummary(outputPath: output.finalPath, width: frame.width, height: frame.height,
                                networkSize: networkSize, elapsed: monotonicSeconds() - start)
     }

@@ -109,11 +109,8 @@ public final class StyleOptimization {
 
     public init(options: OptimizationJobOptions) throws(PipelineError) {
         try options.validate()
-        guard let format = StillImageWriter.Format(path: options.outputPath) else {
-            throw PipelineError(.options, "\(options.outputPath): pictures are written as .png or .jpg")
-        }
+        format = try StillPicture.format(of: options.outputPath)
         self.options = options
-        self.format = format
         photo = try Self.picture(options.inputPath, stage: .input)
         paintings = try options.stylePaths.map { (path) throws(PipelineError) in try Self.picture(path, stage: .style) }
         guard FileManager.default.fileExists(atPath: options.lossNetworkPath) else {
@@ -132,13 +129,8 @@ public final class StyleOptimization {
 
     private static func picture(_ path: String, stage: PipelineError.Stage) throws(PipelineError) -> VideoFrame {
         let picture: VideoFrame
-        do throws(MediaError) {
-            guard let first = try MediaReader(path: path).nextVideoFrame() else {
-                throw MediaError(.noVideoStream, "\(path): holds no picture")
-            }
-            picture = first
-        } catch {
-            throw PipelineError(stage, PipelineError(error).message)
+        do throws(PipelineError) { picture = try StillPicture.read(path) } catch {
+            throw PipelineError(stage, error.message)
         }
         guard min(picture.width, picture.height) >= smallestSide else {
             throw PipelineError(stage, "\(path): a \(picture.width)×\(picture.height) picture is too small to paint "
@@ -193,7 +185,9 @@ public final class StyleOptimization {
             if result.stop == .cancelled || stop.state != .running { interrupted = true; break }
             done = before + plan[level]
         }
-        try write(try frame(picture, size: paintedSize, preserveColors: options.preserveColors))
+        try StillPicture.write(to: output, format: format) { () throws(PipelineError) in
+            try frame(picture, size: paintedSize, preserveColors: options.preserveColors)
+        }
         return OptimizationSummary(outputPath: output.finalPath, width: photo.width, height: photo.height, sizes: sizes,
                                    iterations: done, evaluations: evaluations, loss: loss,
                                    elapsed: monotonicSeconds() - start, interrupted: interrupted)
@@ -245,13 +239,5 @@ public final class StyleOptimization {
     private func noise(count: Int) -> [Float] {
         var generator = SplitMix64(seed: options.seed)
         return (0..<count).map { _ in Float(generator.next() >> 40) / Float(1 << 24) * 255 }
-    }
-
-    private func write(_ picture: VideoFrame) throws(PipelineError) {
-        do throws(MediaError) { try StillImageWriter.write(picture, to: output.temporaryPath, format: format) } catch {
-            output.discard()
-            throw PipelineError(error)
-        }
-        try output.commit()
     }
 }
