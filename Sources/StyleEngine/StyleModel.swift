@@ -16,14 +16,9 @@ public final class StyleModel: @unchecked Sendable {
     /// `fusion: false` plans every node as its own step, to compare the fused
     /// kernels against (the caller decides; the engine reads no environment).
     public convenience init(contentsOf path: String, fusion: Bool = true) throws(EngineError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw EngineError("cannot read model \(path): \(error.localizedDescription)")
-        }
+        let bytes = try ModelProto.fileBytes(path, describing: "model")
         do throws(EngineError) {
-            try self.init(bytes: [UInt8](data), fusion: fusion)
+            try self.init(bytes: bytes, fusion: fusion)
         } catch {
             throw error.prefixed("model \(path)")
         }

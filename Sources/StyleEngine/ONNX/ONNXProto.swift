@@ -1,7 +1,18 @@
+import Foundation
+
 /// The parts of onnx.proto the engine uses, decoded from the wire format.
 /// Field numbers are onnx.proto's; anything else in the file is skipped.
 
 struct ModelProto {
+    /// The bytes of the ONNX file at `path`; `what` names the file in the error ("model").
+    static func fileBytes(_ path: String, describing what: String) throws(EngineError) -> [UInt8] {
+        do {
+            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw EngineError("cannot read \(what) \(path): \(error.localizedDescription)")
+        }
+    }
+
     var irVersion: Int64 = 0
     var opsetImports: [(domain: String, version: Int64)] = []
     var graph: GraphProto?
