@@ -14,20 +14,22 @@
 # mean of the first and the last 5 minutes (or fifth of the phase, if shorter), with the change in
 # percent: flat means within 5%.
 #
-# Usage: Benchmarks/soak.sh [--minutes M] [--size WxH] [--style S]
+# Usage: Benchmarks/soak.sh [--minutes M] [--size WxH] [--style S] [--only live|video]
 #   --minutes M   whole soak (default 30): the first half live, the second half video
+#   --only P      one phase, for all of the minutes
 #   --size WxH    the live picture (default 640x480)
 # Keeps every sample in .work/bench-soak/run-DATE/{live,video}.tsv and the stats lines in live.log.
 # STYLIZE_BIN=PATH uses a prebuilt binary (Benchmarks/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-minutes=30 size=640x480 style=
+minutes=30 size=640x480 style= only=
 while (($#)); do
   case $1 in
     --minutes) minutes=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --style) style=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "soak.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -37,18 +39,25 @@ bench_setup soak "$style"
 out=$work/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 phase_seconds=$((minutes * 30))
+case $only in
+  "") ;;
+  live|video) phase_seconds=$((minutes * 60)) ;;
+  *) echo "soak.sh: --only takes live or video" >&2; exit 2 ;;
+esac
 clip=SampleClips/city-night.mp4
 
 sample() {  # sample PID FILE: one line every 10 s while PID lives: seconds, RSS kB, fds, threads
   local pid=$1 file=$2 start=$SECONDS
-  printf 'seconds\trss_kb\tfds\tthreads\n' >"$file"
+  printf 'seconds\trss_kb\tfds\tthreads\tanon_kb\tfile_kb\n' >"$file"
   sleep 1   # past the exec
   while kill -0 "$pid" 2>/dev/null; do
-    local rss threads fds
+    local rss threads fds anon mapped
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
+    anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
+    mapped=$(awk '/^RssFile:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
     threads=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || break
     fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
-    [[ -n $rss && $rss != 0 ]] && printf '%d\t%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$fds" "$threads" >>"$file"
+    [[ -n $rss && $rss != 0 ]] && printf '%d\t%s\t%s\t%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$fds" "$threads" "$anon" "$mapped" >>"$file"
     sleep 10
   done
 }
@@ -87,31 +96,42 @@ summarize() {  # summarize NAME FILE [STATS-LOG]: first/last samples, first/last
     }' "$3"
 }
 
-echo "Soak: ${minutes} min ($((phase_seconds / 60)) live at $size, then $((phase_seconds / 60)) video), binary $bin" >&2
-"$bin" camera --input "$clip" --loop --fps 30 --size "$size" --output - --stats-every 10 "${style_args[@]}" \
-  2>"$out/live.log" >/dev/null &
-live=$!
-sample "$live" "$out/live.tsv" &
-sampler=$!
-sleep "$phase_seconds"
-kill -INT "$live" 2>/dev/null || true
-wait "$live" || true
-wait "$sampler" || true
+case $only in
+  "") echo "Soak: ${minutes} min ($((phase_seconds / 60)) live at $size, then $((phase_seconds / 60)) video), binary $bin" >&2 ;;
+  *) echo "Soak: ${minutes} min of the $only path, binary $bin" >&2 ;;
+esac
+if [[ $only != video ]]; then
+  "$bin" camera --input "$clip" --loop --fps 30 --size "$size" --output - --stats-every 10 "${style_args[@]}" \
+    2>"$out/live.log" >/dev/null &
+  live=$!
+  sample "$live" "$out/live.tsv" &
+  sampler=$!
+  sleep "$phase_seconds"
+  kill -INT "$live" 2>/dev/null || true
+  wait "$live" || true
+  wait "$sampler" || true
+fi
 
-# The stream is as long as the phase could possibly need; the phase ends on time by signal.
-ffmpeg -hide_banner -loglevel error -stream_loop -1 -i "$clip" -t "$phase_seconds" -c copy -f matroska - 2>"$out/ffmpeg.log" |
-  "$bin" video - -o - --format nut --quiet --stats-every 10 "${style_args[@]}" 2>"$out/video.log" >/dev/null &
-sleep 2
-video=$(pgrep -n -f "video - -o - --format nut")
-sample "$video" "$out/video.tsv" &
-sampler=$!
-sleep $((phase_seconds - 2))
-kill -INT "$video" 2>/dev/null || true
-wait "$sampler" || true
-wait || true
+if [[ $only != live ]]; then
+  # The stream is as long as the phase could possibly need; the phase ends on time by signal.
+  ffmpeg -hide_banner -loglevel error -stream_loop -1 -i "$clip" -t "$phase_seconds" -c copy -f matroska - 2>"$out/ffmpeg.log" |
+    "$bin" video - -o - --format nut --quiet --stats-every 10 "${style_args[@]}" 2>"$out/video.log" >/dev/null &
+  sleep 2
+  video=$(pgrep -n -f "video - -o - --format nut")
+  sample "$video" "$out/video.tsv" &
+  sampler=$!
+  sleep $((phase_seconds - 2))
+  kill -INT "$video" 2>/dev/null || true
+  wait "$sampler" || true
+  wait || true
+fi
 
-summarize live "$out/live.tsv" "$out/live.log"
-summarize video "$out/video.tsv" "$out/video.log"
-tail -1 "$out/live.log" | sed 's/^/  live: /'
-grep -v '^Stats:' "$out/video.log" | tail -1 | sed 's/^/  video: /'
+if [[ $only != video ]]; then
+  summarize live "$out/live.tsv" "$out/live.log"
+  tail -1 "$out/live.log" | sed 's/^/  live: /'
+fi
+if [[ $only != live ]]; then
+  summarize video "$out/video.tsv" "$out/video.log"
+  grep -v '^Stats:' "$out/video.log" | tail -1 | sed 's/^/  video: /'
+fi
 echo "(samples in $out)"

@@ -79,33 +79,34 @@ final class LossNetworkTests: XCTestCase {
         print("gradient vs PyTorch: relative error \(relative); content \(loss.content / reference.content - 1), style \(loss.style / reference.style - 1)")
     }
 
-    /// Central differences along random directions and at single pixels agree with the gradient.
-    /// The loss is computed in single precision, so the step is a compromise: at 0.05 (of 0…255) the
-    /// rounding of the loss itself is about 1e-3 of these differences; at 0.5 and more, ReLUs that
-    /// change sides bend the loss. The exact check is against PyTorch's autograd, above.
+    /// Central differences agree with the gradient. The loss is computed in single precision, so
+    /// a probe must move the loss well above its rounding, and the step must stay small enough that
+    /// few ReLUs change sides (that bends the loss: −1.5% at a step of 0.5, −0.2% at 0.05).
+    /// Random probes that follow the gradient's signs (each pixel a random share of ±1) move it by
+    /// ~1400 per unit: at a step of 0.02 (of 0…255) the error was 2e-5 … 3e-4. Single pixels move it
+    /// by 20–80, where rounding allows only about 1e-2; they are checked to that.
     func testGradientMatchesCentralDifferences() throws {
         let (_, reference, objective) = try load()
         let x = reference.start
         let (_, gradient) = evaluate(objective, x)
-        var generator = SeededGenerator(seed: 18)
-        var probes: [[Float]] = (0..<4).map { _ in generator.floats(x.count) }
-        // The pixels with the largest gradients, one by one.
-        let largest = gradient.indices.sorted { abs(gradient[$0]) > abs(gradient[$1]) }.prefix(3)
-        for index in largest {
-            var probe = [Float](repeating: 0, count: x.count)
-            probe[index] = 1
-            probes.append(probe)
-        }
-        var worst = 0.0
-        for probe in probes {
-            let step: Float = 0.05
+        func relativeError(_ probe: [Float], step: Float) -> Double {
             let plus = zip(x, probe).map { $0 + step * $1 }, minus = zip(x, probe).map { $0 - step * $1 }
             let numeric = (evaluate(objective, plus).0.total - evaluate(objective, minus).0.total) / Double(2 * step)
             let analytic = zip(gradient, probe).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            worst = max(worst, abs(numeric - analytic) / abs(analytic))
+            return abs(numeric - analytic) / abs(analytic)
         }
-        print("central differences: worst relative error \(worst) over \(probes.count) probes")
-        XCTAssertLessThanOrEqual(worst, 2e-2)
+        var generator = SeededGenerator(seed: 18)
+        let random = (0..<6).map { _ in
+            relativeError(gradient.map { ($0 < 0 ? -1 : 1) * Float.random(in: 0...1, using: &generator) }, step: 0.02)
+        }
+        let pixels = gradient.indices.sorted { abs(gradient[$0]) > abs(gradient[$1]) }.prefix(3).map { index in
+            var probe = [Float](repeating: 0, count: x.count)
+            probe[index] = 1
+            return relativeError(probe, step: 0.05)
+        }
+        print("central differences: random probes worst \(random.max()!), single pixels worst \(pixels.max()!)")
+        XCTAssertLessThanOrEqual(random.max()!, 1e-3, "\(random)")
+        XCTAssertLessThanOrEqual(pixels.max()!, 2e-2, "\(pixels)")
     }
 
     func testAStyleWeightOfZeroLeavesOnlyTheContentTermAndAPhotoStartHasNone() throws {
