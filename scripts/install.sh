@@ -93,7 +93,6 @@ chmod +x "$work/stylize"
 "$generator" "$work/stylize" --multi-page --output-directory "$work/man"
 # `man stylize-video`, as git names its subcommands' pages: the NAME section says stylize-video
 # (apropos and whatis read one word), the synopsis "stylize video"; blank lines become paragraph breaks.
-put 755 "$repo/scripts/fetch-loss-network.sh" "$prefix/share/stylize/fetch-loss-network.sh"
 for page in "$work"/man/*.1; do
   name=$(basename "$page" .1)
   dashed=${name//./-} spaced=${name//./ }
@@ -140,6 +139,7 @@ done
 for file in "$repo"/SampleClips/*; do
   put 644 "$file" "$prefix/share/stylize/SampleClips/$(basename "$file")"
 done
+put 755 "$repo/scripts/fetch-loss-network.sh" "$prefix/share/stylize/fetch-loss-network.sh"
 for page in "$work"/man/*.1; do
   put 644 "$page" "$prefix/share/man/man1/$(basename "$page")"
 done

@@ -43,6 +43,10 @@ final class InstallTests: CLITestCase {
         let written = elsewhere.appendingPathComponent("city-night-sketch.mp4")
         XCTAssertEqual(try CLIHarness.probe(written, stream: "v:0")?.frames, 100)
 
+        // The loss network's fetcher, where the missing-network message says it is.
+        XCTAssertTrue(FileManager.default.isExecutableFile(
+            atPath: prefix.appendingPathComponent("share/stylize/fetch-loss-network.sh").path))
+
         // `man stylize-video` shows the options; the bash completion registers itself.
         let page = prefix.appendingPathComponent("share/man/man1/stylize-video.1").path
         let pageText = try String(contentsOfFile: page, encoding: .utf8)
