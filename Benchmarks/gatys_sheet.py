@@ -37,7 +37,7 @@ def main():
     p.add_argument("--iterations", type=int, default=150)
     p.add_argument("--out", default=os.path.join(REPO, "docs", "gatys.jpg"))
     p.add_argument("--work", default=os.path.join(REPO, ".work", "bench-gatys-sheet"))
-    p.add_argument("--tile", type=int, default=128, help="tile height in the sheet")
+    p.add_argument("--tile", type=int, default=112, help="tile height in the sheet")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     loss_net = vgg.VGG16Features(os.path.join(train.DATA, "vgg"))
@@ -85,7 +85,7 @@ def main():
             sheet.paste(tile, (x0, y0))
             draw.text((x0 + 2, y0 + h + 1), text, fill="black", font=font)
             x0 += width + 4
-    sheet.save(args.out, quality=85)
+    sheet.save(args.out, quality=80)
     print(f"wrote {args.out} ({os.path.getsize(args.out) // 1024} KB)")
 
 
