@@ -2,7 +2,7 @@
 # Flicker, detail, look and cost of temporal blending on the development set (issue 16).
 #
 # Each clip of Benchmarks/devset (fetched and checked by its fetch.sh) is cut to its first FRAMES
-# frames at 480 px wide, then stylized twice with the same style: per frame (`--no-temporal`) and
+# frames at 480 px wide (--width), then stylized twice with the same style: per frame (`--no-temporal`) and
 # with temporal blending (the defaults, plus any flags after `--`). Benchmarks/flicker_judge.py
 # then measures, with OpenCV's DIS flow on the input (not Stylize's own flow, so the blend cannot
 # grade its own homework):
@@ -23,10 +23,15 @@
 # numbers NAME.json, the two stylized videos, and the printed table in table.txt.
 #
 # Usage: Benchmarks/flicker.sh [options] [-- FLAGS...]
-#   --style S        preset name or .onnx (default: $STYLE, else the default preset)
+#   --style S        preset name or .onnx (default: $STYLE, else the default preset); or a picture:
+#                    painting by optimization, per frame vs with its temporal term (slow: minutes a clip)
 #   --frames N       frames per clip (default: $FRAMES, else 60)
+#   --width PX       the cut's width (default 480)
 #   --clips SPEC     dev | holdout | synthetic | all (default) | NAME,NAME,...
 #   --out DIR        output folder (default: .work/bench-flicker/run-DATE)
+#   --perframe-flags "F..."  extra `stylize video` flags for the per-frame run only (e.g. an
+#                    optimization's --iterations, to give both runs the same budget)
+#   --reuse          keep the per-frame videos already in --out (a sweep of temporal flags pays for them once)
 #   --no-style-loss  skip the style loss (and torch: the venv is made with --no-torch)
 #   -- FLAGS...      extra `stylize video` flags for the temporal run only, to compare settings
 #                    (e.g. -- --stability 0.95)
@@ -36,20 +41,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-style=${STYLE:-} frames=${FRAMES:-60} clips=all out= style_loss=1 temporal_flags=()
+style=${STYLE:-} frames=${FRAMES:-60} width=480 clips=all out= style_loss=1 reuse=0 temporal_flags=() perframe_flags=()
 while (($#)); do
   case $1 in
     --style) style=$2; shift 2 ;;
     --frames) frames=$2; shift 2 ;;
+    --width) width=$2; shift 2 ;;
     --clips) clips=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-style-loss) style_loss=0; shift ;;
+    --reuse) reuse=1; shift ;;
+    --perframe-flags) read -ra perframe_flags <<<"$2"; shift 2 ;;
     --) shift; temporal_flags=("$@"); break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "flicker.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ $frames =~ ^[0-9]+$ ]] && ((frames >= 2)) || { echo "flicker.sh: --frames needs a number ≥ 2" >&2; exit 2; }
+[[ $width =~ ^[0-9]+$ ]] && ((width >= 32 && width % 2 == 0)) || { echo "flicker.sh: --width needs an even number ≥ 32" >&2; exit 2; }
 
 source Benchmarks/lib.sh
 bench_setup flicker "$style"
@@ -77,6 +86,7 @@ painting=
 if ((style_loss)); then
   s=${style:-$("$bin" presets | awk '/\(default\)/ { print $1 }')}
   case $s in
+    *.jpg|*.jpeg|*.png) painting=$s ;;
     *.onnx) painting=$(dirname "$s")/style.jpg ;;
     */*) painting=$s/style.jpg ;;
     *) for d in "${XDG_DATA_HOME:-$HOME/.local/share}/stylize/presets/$s" "Presets/$s"; do
@@ -86,13 +96,14 @@ if ((style_loss)); then
   [ -f "$painting" ] || { echo "flicker.sh: no style.jpg for '$s': the style loss is left out" >&2; painting=; }
 fi
 
-# Cut to the first FRAMES frames at 480 px wide (even height), crf 12. The judge reads this very
+# Cut to the first FRAMES frames at WIDTH px wide (even height), crf 12. The judge reads this very
 # file as the input, so the cut's own loss does not matter; passthrough keeps VFR timing as it is.
 cut_clip() {  # name src → path of the cut
   local cut=$work/cuts/$1-$frames.mp4
+  [ "$width" = 480 ] || cut=$work/cuts/$1-$frames-w$width.mp4
   if [ ! -s "$cut" ] || [ "$2" -nt "$cut" ]; then
     ffmpeg -hide_banner -loglevel error -nostdin -y -i "$2" -map 0:v:0 -frames:v "$frames" \
-      -vf scale=480:-2 -fps_mode passthrough -an -c:v libx264 -crf 12 -pix_fmt yuv420p "$cut.tmp.mp4"
+      -vf "scale=$width:-2" -fps_mode passthrough -an -c:v libx264 -crf 12 -pix_fmt yuv420p "$cut.tmp.mp4"
     mv "$cut.tmp.mp4" "$cut"
   fi
   echo "$cut"
@@ -111,7 +122,12 @@ while read -r name split _ _ _ _ _ _ _ src; do
   [ "$name" = name ] && continue   # fetch.sh's header
   echo "$name: stylizing ($split)..." >&2
   cut=$(cut_clip "$name" "$src")
-  fps_p=$(stylize_clip "$cut" "$out/videos/$name-perframe.mp4" --no-temporal)
+  perframe=$out/videos/$name-perframe.mp4
+  if ((reuse)) && [ -s "$perframe" ] && [ "$perframe" -nt "$cut" ]; then
+    fps_p=$(sed -nE 's/^Stats: .* fps=([0-9.]+).*/\1/p' "$perframe.log")
+  else
+    fps_p=$(stylize_clip "$cut" "$perframe" --no-temporal "${perframe_flags[@]}")
+  fi
   fps_t=$(stylize_clip "$cut" "$out/videos/$name-temporal.mp4" "${temporal_flags[@]}")
   flow=${src%.*}.flow.npz   # a synthetic clip's exact motion (fetch.sh renders it beside the clip)
   [ -f "$flow" ] || flow=
@@ -121,7 +137,7 @@ while read -r name split _ _ _ _ _ _ _ src; do
 done <<<"$listing"
 
 {
-  echo "Benchmarks/flicker.sh --frames $frames --clips $clips${style:+ --style $style}${temporal_flags[*]:+ -- ${temporal_flags[*]}}"
+  echo "Benchmarks/flicker.sh --frames $frames --width $width --clips $clips${style:+ --style $style}${perframe_flags[*]:+ --perframe-flags \"${perframe_flags[*]}\"}${temporal_flags[*]:+ -- ${temporal_flags[*]}}"
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), binary $bin, $(nproc) cores, $(( (SECONDS - started) / 60 )) min"
   echo
   "$python" Benchmarks/flicker_judge.py report "$out"

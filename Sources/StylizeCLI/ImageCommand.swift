@@ -32,7 +32,7 @@ struct ImageCommand: ParsableCommand {
     @OptionGroup var look: LookOptions
 
     @Option(help: ArgumentHelp("Longest side, in pixels, that is painted (default \(ImageJobOptions.defaultMaxSize) for a network, "
-                               + "\(OptimizationJobOptions(inputPath: "", outputPath: "", stylePaths: []).maxSize) when "
+                               + "\(OptimizationJobOptions(inputPath: "", outputPath: "", painting: PaintingSettings(stylePaths: [])).maxSize) when "
                                + "optimizing); the output keeps the input size.", valueName: "pixels"))
     var maxSize: Int?
 
@@ -66,16 +66,11 @@ struct ImageCommand: ParsableCommand {
     }
 
     private func optimize() throws {
-        guard look.paintings.count == look.style.count else {
-            throw exitWithError("--style takes pictures or a preset, not both")
-        }
-        if look.strength != nil || look.variant != nil {
-            throw exitWithError("--strength and --variant are for networks; with a picture as --style, use --style-weight")
-        }
         let job = try reporting { () throws(PipelineError) in
-            var options = OptimizationJobOptions(inputPath: input, outputPath: output, stylePaths: look.paintings)
-            optimization.apply(to: &options)
-            options.preserveColors = look.preserveColors
+            var options = OptimizationJobOptions(inputPath: input, outputPath: output, painting: try optimization.painting(look))
+            if let iterations = optimization.iterations { options.iterations = iterations }
+            if let initFrom = optimization.initFrom { options.start = initFrom }
+            if let seed = optimization.seed { options.seed = seed }
             if let maxSize { options.maxSize = maxSize }
             if let threads { options.threads = threads }
             options.overwrite = force
@@ -111,7 +106,8 @@ struct ImageCommand: ParsableCommand {
 
 /// Settings of painting by optimization (`stylize image --style PICTURE`).
 struct OptimizationOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("L-BFGS iterations at the first size; each larger size gets half as many (default: 300).", valueName: "n"))
+    @Option(help: ArgumentHelp("L-BFGS iterations. A picture: at its first size, each larger size half as many (default: 300). "
+                               + "A video: for each frame that starts from the one before; a first frame gets 3× (default: 50).", valueName: "n"))
     var iterations: Int?
 
     @Option(help: ArgumentHelp("How much the painting's textures count (default: 30).", valueName: "w"))
@@ -139,14 +135,21 @@ struct OptimizationOptions: ParsableArguments {
             .first { $0.0 }?.1
     }
 
-    func apply(to options: inout OptimizationJobOptions) {
-        if let iterations { options.iterations = iterations }
-        if let styleWeight { options.styleWeight = styleWeight }
-        if let contentWeight { options.contentWeight = contentWeight }
-        if let styleScale { options.styleScale = styleScale }
-        if let initFrom { options.start = initFrom }
-        if let seed { options.seed = seed }
-        if let mix { options.mix = mix.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) ?? .nan } }
+    /// The pictures of `look` as the style, with the weights given here; refuses what only a network takes.
+    func painting(_ look: LookOptions) throws(PipelineError) -> PaintingSettings {
+        guard look.paintings.count == look.style.count else {
+            throw PipelineError(.options, "--style takes pictures or a preset, not both")
+        }
+        if look.strength != nil || look.variant != nil {
+            throw PipelineError(.options, "--strength and --variant are for networks; with a picture as --style, use --style-weight")
+        }
+        var settings = PaintingSettings(stylePaths: look.paintings)
+        settings.preserveColors = look.preserveColors
+        if let styleWeight { settings.styleWeight = styleWeight }
+        if let contentWeight { settings.contentWeight = contentWeight }
+        if let styleScale { settings.styleScale = styleScale }
+        if let mix { settings.mix = mix.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) ?? .nan } }
+        return settings
     }
 }
 

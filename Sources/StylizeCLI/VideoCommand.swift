@@ -18,10 +18,17 @@ struct VideoCommand: ParsableCommand {
           stylize video in.mov -o out.webm --strength 0.7 --preserve-colors
           stylize video in.mkv -o out.mkv --style ~/models/mosaic.onnx --max-size 640
           ffmpeg -i in.mp4 -f matroska - | stylize video - -o - | ffplay -
+          stylize video clip.mp4 -o painted.mp4 --style painting.jpg --max-size 320
 
         Strokes are kept steady across frames by default: each frame is blended with the \
         previous result moved along the video's optical flow (--stability sets how much; \
         --no-temporal turns it off). `stylize measure IN OUT` reports the flicker left.
+
+        Any picture as --style paints by optimization (Ruder et al.): each frame is optimized \
+        toward the picture's textures, starting from the previous result moved along the optical \
+        flow and held near it where the motion is reliable (--temporal-weight). Minutes per \
+        second of video: meant for short clips at a small --max-size; the time is estimated before \
+        it starts. It needs the loss network once: scripts/fetch-loss-network.sh.
 
         Press Ctrl-C once to stop early and keep a valid, shorter file; twice to abort \
         and remove it. Exit status: 0 done, 1 error, 130 stopped by Ctrl-C.
@@ -82,6 +89,12 @@ struct VideoCommand: ParsableCommand {
                                + "0 without blending).", valueName: "frames"))
     var warmUp: Int?
 
+    @OptionGroup(title: "Optimization (--style PICTURE)") var optimization: OptimizationOptions
+
+    @Option(help: ArgumentHelp("With a picture as --style: how strongly each frame holds to the previous result carried along "
+                               + "the motion (default: \(FrameOptimizer.Settings().temporalWeight); 0: every frame on its own).", valueName: "w"))
+    var temporalWeight: Float?
+
     @Flag(help: "Show the frames in this terminal as they are made (the progress goes under the picture).")
     var preview = false
 
@@ -104,6 +117,10 @@ struct VideoCommand: ParsableCommand {
         }
         let job = try reporting { () throws(PipelineError) in try VideoStylization(options: try options(input: inputPath)) }
         if verbose { job.details.forEach(printToStderr) }
+        if !quiet, let time = try reporting({ () throws(PipelineError) in try job.estimatedTime() }) {
+            printToStderr("Painting by optimization at \(job.networkSize): about " + (time.total.map { ProgressBar.format(duration: $0) + " in all, " } ?? "")
+                          + "\(ProgressBar.format(duration: time.laterFrame)) a frame (Ctrl-C stops early and keeps what is done).")
+        }
 
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop) { [quiet] state in
@@ -130,9 +147,26 @@ struct VideoCommand: ParsableCommand {
 
     /// The job these options describe.
     private func options(input: String) throws(PipelineError) -> VideoJobOptions {
-        let style = try look.settings()
-        var options = VideoJobOptions(inputPath: input, outputPath: output ?? VideoJobOptions.defaultOutput(for: input, style: style.preset.name),
-                                      style: style)
+        let painter: VideoJobOptions.Painter
+        let name: String
+        if look.paintings.isEmpty {
+            if let flag = optimization.givenFlag ?? (temporalWeight != nil ? "--temporal-weight" : nil) {
+                throw PipelineError(.options, "\(flag) is for painting by optimization, with a picture as --style")
+            }
+            let style = try look.settings()
+            (painter, name) = (.network(style), style.preset.name)
+        } else {
+            if optimization.initFrom != nil || optimization.seed != nil {
+                throw PipelineError(.options, "--init and --seed are for pictures; a video's first frame starts from itself")
+            }
+            var frames = FrameOptimizer.Settings()
+            if let iterations = optimization.iterations { (frames.iterations, frames.firstFrameIterations) = (iterations, 3 * iterations) }
+            if let temporalWeight { frames.temporalWeight = temporalWeight }
+            let painting = try optimization.painting(look)
+            (painter, name) = (.optimization(painting, frames), URL(fileURLWithPath: painting.stylePaths[0]).deletingPathExtension().lastPathComponent)
+        }
+        var options = VideoJobOptions(inputPath: input, outputPath: output ?? VideoJobOptions.defaultOutput(for: input, style: name),
+                                      painter: painter)
         options.maxSize = maxSize
         if let crf { options.encoder.crf = crf }
         options.encoder.preset = encoderPreset

@@ -61,7 +61,7 @@ final class StyleBankTests: TemporaryFolderTestCase {
         let original = try XCTUnwrap(try MediaReader(path: Self.still).nextVideoFrame())
         let size = NetworkSize(fitting: original.width, original.height, maxSize: 48, multiple: 4)
         func painted(_ settings: StyleSettings) throws -> [Float] {
-            try FrameStylizer(model: try settings.load().model, inputRange: 255, size: size)
+            try FrameStylizer(model: try settings.loadModel(), inputRange: 255, size: size)
                 .stylize(original, modelInputs: settings.modelInputs(strength: 0.6)).pixels
         }
         let alpha = StyleSettings(preset: try catalog.resolve("alpha"))
@@ -70,7 +70,7 @@ final class StyleBankTests: TemporaryFolderTestCase {
         XCTAssertThrowsError(try {
             var realtime = settings
             realtime.variant = .realtime
-            _ = try realtime.load()
+            _ = try realtime.loadModel()
         }()) { XCTAssertTrue("\($0)".contains("learned for the quality network only"), "\($0)") }
     }
 
@@ -117,7 +117,7 @@ final class StyleBankTests: TemporaryFolderTestCase {
         }
         let clip = folder.appendingPathComponent("clip.mp4")
         try makeClip(clip, size: "64x48", rate: 10, frames: 12)
-        let styles = try [catalog.resolve("alpha"), catalog.resolve("beta")].map { try StyleSettings(preset: $0).load() }
+        let styles = try [catalog.resolve("alpha"), catalog.resolve("beta")].map { FramePipeline.Style(settings: StyleSettings(preset: $0), model: try StyleSettings(preset: $0).loadModel()) }
         func run(_ looks: [Look]) throws -> (Int?, [[UInt8]]) {
             let pipeline = FramePipeline(styles: styles, size: NetworkSize(fitting: 64, 48, maxSize: 64), threads: ThreadPlan(threads: 1),
                                          admission: .waitForWorker, temporal: .live(frameWidth: 64, height: 48))

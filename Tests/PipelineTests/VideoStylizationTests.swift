@@ -100,7 +100,9 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
 
     func testRejectsBadOptionsBeforeWork() throws {
         var opts = try options(output: folder.appendingPathComponent("x.mp4").path)
-        opts.style.strength = 1.5
+        var style = try XCTUnwrap(opts.style)
+        style.strength = 1.5
+        opts.painter = .network(style)
         XCTAssertThrowsError(try VideoStylization(options: opts)) { error in
             XCTAssertEqual((error as? PipelineError)?.stage, .options)
         }

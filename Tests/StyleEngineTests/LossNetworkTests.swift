@@ -109,6 +109,47 @@ final class LossNetworkTests: XCTestCase {
         XCTAssertLessThanOrEqual(pixels.max()!, 2e-2, "\(pixels)")
     }
 
+    /// Ruder et al.'s temporal term: its value is weight · mean(c · (x − ω)²), its gradient adds
+    /// 2 · weight · c · (x − ω) / D to the rest (checked against the objective without it), and a
+    /// zero confidence or no term changes nothing.
+    func testTheTemporalTermAddsItsValueAndGradient() throws {
+        let (_, reference, objective) = try load()
+        let x = reference.start
+        let (plain, plainGradient) = evaluate(objective, x)
+        var generator = SeededGenerator(seed: 8)
+        let area = reference.photo.width * reference.photo.height
+        let target = x.map { $0 + Float.random(in: -20...20, using: &generator) }
+        let confidence = (0..<area).map { _ in Float.random(in: 0...1, using: &generator) }
+        objective.setTemporal((target, confidence, 0.5))
+        let (withTerm, gradient) = evaluate(objective, x)
+        var expected = 0.0
+        for i in x.indices { expected += Double(confidence[i % area]) * Double(x[i] - target[i]) * Double(x[i] - target[i]) }
+        expected *= 0.5 / Double(x.count)
+        XCTAssertEqual(withTerm.temporal, expected, accuracy: 1e-5 * expected)
+        XCTAssertEqual(withTerm.style, plain.style)
+        XCTAssertEqual(withTerm.total, plain.total + expected, accuracy: 1e-5 * withTerm.total)
+        for i in stride(from: 0, to: x.count, by: 37) {
+            let term = 2 * 0.5 * confidence[i % area] * (x[i] - target[i]) / Float(x.count)
+            XCTAssertEqual(gradient[i] - plainGradient[i], term, accuracy: 1e-4 * max(abs(term), abs(gradient[i])) + 1e-9)
+        }
+        objective.setTemporal((target, [Float](repeating: 0, count: area), 0.5))
+        XCTAssertEqual(evaluate(objective, x).0.total, plain.total)
+        objective.setTemporal(nil)
+        XCTAssertEqual(evaluate(objective, x).1, plainGradient)
+    }
+
+    /// A new frame's content replaces the old: at the new photo with no style, the loss is zero.
+    func testSetContentMovesTheContentTarget() throws {
+        let (network, reference, _) = try load()
+        let objective = try reference.start.withUnsafeBufferPointer {
+            try StyleObjective(network: network, width: reference.photo.width, height: reference.photo.height,
+                               content: $0.baseAddress!, style: [:], weights: .init(content: 1, style: 0))
+        }
+        XCTAssertGreaterThan(evaluate(objective, reference.photo.pixels).0.content, 0)
+        reference.photo.pixels.withUnsafeBufferPointer { objective.setContent($0.baseAddress!) }
+        XCTAssertEqual(evaluate(objective, reference.photo.pixels).0.content, 0)
+    }
+
     func testAStyleWeightOfZeroLeavesOnlyTheContentTermAndAPhotoStartHasNone() throws {
         let (network, reference, _) = try load()
         let objective = try reference.photo.pixels.withUnsafeBufferPointer {

@@ -101,4 +101,68 @@ final class OptimizationCommandTests: CLITestCase {
         let facts = try XCTUnwrap(CLIHarness.probe(output, stream: "v:0"), rest)
         XCTAssertEqual(facts.width, 96)
     }
+
+    // MARK: - Video (Ruder et al.)
+
+    /// `stylize video --style PICTURE`: every frame painted, with its timestamp, and the audio kept;
+    /// the time is estimated before it starts.
+    func testAVideoIsPaintedFrameByFrameWithItsAudio() throws {
+        let clip = folder.appendingPathComponent("clip.mp4")
+        try CLIHarness.makeClip(clip, size: "64x48", frames: 6, rate: 12)
+        let painting = try makePicture("painting.png", size: "48x40", source: "mandelbrot")
+        let output = folder.appendingPathComponent("out.mp4")
+        let result = try run(["video", clip.path, "-o", output.path, "--style", painting.path, "--iterations", "2"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Painting by optimization at 64×48: about"), result.stderr)
+        let input = try XCTUnwrap(CLIHarness.probe(clip, stream: "v:0")), video = try XCTUnwrap(CLIHarness.probe(output, stream: "v:0"))
+        XCTAssertEqual(video.frames, 6)
+        XCTAssertEqual(try XCTUnwrap(video.duration), try XCTUnwrap(input.duration), accuracy: 0.01)
+        XCTAssertNotNil(try CLIHarness.probe(output, stream: "a:0"), "the audio is kept")
+        XCTAssertGreaterThan(meanAbsoluteDifference(try rawRGB(clip), try rawRGB(output)), 2, "the frames are painted")
+    }
+
+    /// The temporal term holds each frame to the previous result where the motion is reliable: on a
+    /// still scene under changing noise, consecutive frames differ less with it than when every
+    /// frame is optimized on its own (`--no-temporal`).
+    func testTheTemporalTermSteadiesAStillSceneUnderNoise() throws {
+        let clip = folder.appendingPathComponent("noisy.mkv")
+        try CLIHarness.tool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                                       "testsrc2=size=64x48:rate=12,noise=alls=40:allf=t", "-frames:v", "6",
+                                       "-c:v", "ffv1", clip.path])
+        let painting = try makePicture("painting.png", size: "48x40", source: "mandelbrot")
+        func flicker(_ arguments: [String], _ name: String) throws -> Double {
+            let output = folder.appendingPathComponent(name)
+            let result = try run(["video", clip.path, "-o", output.path, "--style", painting.path, "--iterations", "4",
+                                  "--crf", "0", "--quiet"] + arguments)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let frames = try rawRGB(output), size = 64 * 48 * 3
+            XCTAssertEqual(frames.count, 6 * size)
+            return (1..<6).map { t in
+                meanAbsoluteDifference(Array(frames[(t - 1) * size..<t * size]), Array(frames[t * size..<(t + 1) * size]))
+            }.reduce(0, +) / 5
+        }
+        let alone = try flicker(["--no-temporal"], "alone.mkv"), held = try flicker([], "held.mkv")
+        print("mean change between frames: each frame alone \(alone), with the temporal term \(held)")
+        XCTAssertLessThan(held, 0.8 * alone)
+    }
+
+    func testVideoOptionsThatDoNotFitAreOneLine() throws {
+        let clip = folder.appendingPathComponent("clip.mp4")
+        try CLIHarness.makeClip(clip, size: "64x48", frames: 2, rate: 12, audio: false)
+        let painting = try makePicture("painting.png", size: "48x40")
+        let output = folder.appendingPathComponent("out.mp4")
+        let cases: [([String], String)] = [
+            (["--temporal-weight", "1"], "--temporal-weight is for painting by optimization"),
+            (["--style", painting.path, "--init", "noise"], "--init and --seed are for pictures"),
+            (["--style", painting.path, "--temporal-weight=-1"], "--temporal-weight must be"),
+            (["--style", painting.path, "--strength", "0.5"], "--strength and --variant are for networks"),
+        ]
+        for (arguments, fragment) in cases {
+            let result = try run(["video", clip.path, "-o", output.path] + arguments)
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains(fragment), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+        }
+    }
 }

@@ -23,23 +23,18 @@ public final class FrameStylizer {
         return try stylize(&prepared, modelInputs: modelInputs)
     }
 
-    /// Runs the network on a prepared frame. With `temporal` and the motion frame of the
-    /// input frame just before this one (`previous`), also computes the flow link between
-    /// them (`StylizedFrame.link`) for the sequential stage. `frame.pixels` is used as
+    /// Runs the network on a prepared frame; `link` (the flow from the frame before, for the
+    /// output's temporal blend) goes out with the result. `frame.pixels` is used as
     /// scratch (scaled to the network's input range); `recycled`, when given, is reused
     /// for the result's storage. `modelInputs`: the network's inputs besides the picture (a style
     /// bank's weights, `StyleSettings.modelInputs`); `foldInputs` false while they change from frame
     /// to frame (a cross-fade), so that they do not make a plan each.
-    public func stylize(_ frame: inout PreparedFrame, previous: MotionFrame? = nil, temporal: TemporalSettings? = nil,
+    public func stylize(_ frame: inout PreparedFrame, link: TemporalLink? = nil,
                         reusing recycled: [Float]? = nil, modelInputs: [String: Tensor] = [:],
                         foldInputs: Bool = true) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
         guard frame.pixels.count == 3 * w * h else {
             throw PipelineError(.engine, "a frame was prepared at another size than the network's \(size)")
-        }
-        var link: TemporalLink? = nil
-        if let temporal, let previous, let current = frame.motion {
-            link = Temporal.link(previous: previous, current: current, settings: temporal)
         }
         if scale != 1 { frame.pixels.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= scale } } }
         let output: ImageOutput

@@ -55,7 +55,7 @@ public final class ImageStylization {
         self.options = options
         frame = try StillPicture.read(options.inputPath)
         output = try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        model = try options.style.load().model
+        model = try options.style.loadModel()
         networkSize = NetworkSize(fitting: frame.width, frame.height, maxSize: options.maxSize,
                                   multiple: options.style.preset.sizeMultiple)
     }

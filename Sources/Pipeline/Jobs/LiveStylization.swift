@@ -65,12 +65,13 @@ public final class LiveStylization {
         try options.validate()
         self.options = options
         self.source = source
-        styles = try options.styles.map { (style) throws(PipelineError) in try style.load() }
+        let models = try options.styles.map { (style) throws(PipelineError) in try style.loadModel() }
+        styles = zip(options.styles, models).map { FramePipeline.Style(settings: $0, model: $1) }
         // One size suits every preset: 8 divides the realtime networks' and the quality networks' strides.
         if let maxSize = options.maxSize {
             networkSize = NetworkSize(fitting: source.width, source.height, maxSize: maxSize, multiple: 8)
         } else {
-            networkSize = try Self.sizeHoldingRate(model: styles[0].model, style: options.styles[0], source: source,
+            networkSize = try Self.sizeHoldingRate(model: models[0], style: options.styles[0], source: source,
                                                    workers: options.threads, temporal: options.temporal)
         }
     }

@@ -11,7 +11,8 @@ public struct VideoJobOptions: Sendable {
     public var outputPath: String
     /// The container written to standard output: mkv (default), webm, nut or ts (`OutputFile.streamableFormats`).
     public var streamFormat = "mkv"
-    public var style: StyleSettings
+    /// How frames are painted.
+    public var painter: Painter
     /// Longer side, in pixels, of what the network sees. The output keeps the input's size.
     public var maxSize = VideoJobOptions.defaultMaxSize
     public var encoder = EncoderSettings()
@@ -39,10 +40,27 @@ public struct VideoJobOptions: Sendable {
     /// and keeps brush strokes the same size whatever the input resolution.
     public static let defaultMaxSize = 960
 
-    public init(inputPath: String, outputPath: String, style: StyleSettings) {
+    public enum Painter: Sendable {
+        /// A trained network, frames in parallel, the temporal blend on its results.
+        case network(StyleSettings)
+        /// Every frame optimized toward pictures, in order (Ruder et al.): minutes per second of video.
+        case optimization(PaintingSettings, FrameOptimizer.Settings)
+    }
+
+    public init(inputPath: String, outputPath: String, painter: Painter) {
         self.inputPath = inputPath
         self.outputPath = outputPath
-        self.style = style
+        self.painter = painter
+    }
+
+    public init(inputPath: String, outputPath: String, style: StyleSettings) {
+        self.init(inputPath: inputPath, outputPath: outputPath, painter: .network(style))
+    }
+
+    /// The network's look; nil when frames are optimized.
+    public var style: StyleSettings? {
+        if case .network(let style) = painter { return style }
+        return nil
     }
 
     /// `clip.mov` + style `sketch` → `clip-sketch.mp4` in the current folder (or the input's
@@ -54,18 +72,29 @@ public struct VideoJobOptions: Sendable {
         return url.deletingPathExtension().lastPathComponent + "-" + style + "." + ext
     }
 
-    /// Whether frames are linked by optical flow and blended (on, with some stability).
-    public var blendsFrames: Bool { temporal && stability > 0 }
+    /// Whether frames are linked by optical flow: blended (a network's, with some stability), or
+    /// held to the previous result (an optimization's temporal term).
+    public var linksFrames: Bool {
+        switch painter {
+        case .network: return temporal && stability > 0
+        case .optimization(_, let frames): return temporal && frames.temporalWeight > 0
+        }
+    }
 
-    /// The warm-up frames this job paints before its range.
+    /// The warm-up frames this job paints before its range (none by default for an optimization:
+    /// each would cost as much as a frame written).
     var chosenWarmUpFrames: Int {
         guard let range, range.start > 0 else { return 0 }
-        return warmUpFrames ?? (blendsFrames ? TemporalSettings.warmUpFrames(stability: stability) : 0)
+        if case .optimization = painter { return warmUpFrames ?? 0 }
+        return warmUpFrames ?? (linksFrames ? TemporalSettings.warmUpFrames(stability: stability) : 0)
     }
 
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
-        try style.validate()
+        switch painter {
+        case .network(let style): try style.validate()
+        case .optimization(let painting, let frames): try painting.validate(); try frames.validate()
+        }
         try PipelineError.Setting.stability.check(stability, in: 0...1)
         try PipelineError.Setting.maxSize.check(maxSize, atLeast: 16, unit: " pixels")
         try PipelineError.Setting.quality.check(encoder.crf, in: 0...51)

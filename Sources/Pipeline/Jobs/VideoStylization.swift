@@ -25,10 +25,17 @@ public final class VideoStylization {
                               input: options.inputPath == "-" ? "standard input" : options.inputPath, limit: options.memoryLimit)
         output = options.outputPath == "-" ? try OutputFile.standardOutput(container: options.streamFormat)
             : try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
-        style = try options.style.load()
-        networkSize = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize,
-                                  multiple: options.style.preset.sizeMultiple)
-        threads = ThreadPlan(threads: options.threads, workers: options.workers)
+        switch options.painter {
+        case .network(let settings):
+            style = FramePipeline.Style(settings: settings, model: try settings.loadModel())
+            networkSize = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize,
+                                      multiple: settings.preset.sizeMultiple)
+            threads = ThreadPlan(threads: options.threads, workers: options.workers)
+        case .optimization(let painting, let frames):
+            style = FramePipeline.Style(painting: try painting.load(), settings: frames)
+            networkSize = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize, multiple: 8)
+            threads = ThreadPlan(threads: options.threads, workers: 1)   // each frame starts from the one before
+        }
     }
 
     /// The range's length × the frame rate, when both are known.
@@ -41,13 +48,47 @@ public final class VideoStylization {
     /// What the job will do, a line each (input, style, sizes, temporal blending).
     public var details: [String] {
         let v = info.video
+        let style: [String]
+        switch options.painter {
+        case .network(let settings):
+            style = ["Style: \(settings.preset.name) (\(settings.preset.modelPath(for: settings.variant)))",
+                     "Network size: \(networkSize); threads: \(threads)",
+                     options.linksFrames ? "Temporal blending: stability \(options.stability) (optical flow: DIS fast, in the workers)"
+                        : "Temporal blending: off"]
+        case .optimization(let painting, let frames):
+            style = ["Style: \(painting.stylePaths.joined(separator: ", ")), by optimization (\(frames.firstFrameIterations) "
+                     + "L-BFGS iterations for a first frame, \(frames.iterations) for each after)",
+                     "Painted size: \(networkSize); threads: \(threads)",
+                     options.linksFrames ? "Temporal term: weight \(frames.temporalWeight) (optical flow: DIS fast)" : "Temporal term: off"]
+        }
         return ["Input: \(options.inputPath) — \(v.codecName) \(v.width)×\(v.height) \(v.pixelFormatName)"
-                + (v.frameCount.map { ", \($0) frames" } ?? "") + (info.audio.map { ", audio \($0.codecName)" } ?? ", no audio"),
-                "Style: \(options.style.preset.name) (\(options.style.preset.modelPath(for: options.style.variant)))",
-                "Network size: \(networkSize); threads: \(threads)",
-                options.blendsFrames ? "Temporal blending: stability \(options.stability) (optical flow: DIS fast, in the workers)"
-                    : "Temporal blending: off"] + (EngineInfo.blas.map { ["BLAS: \($0)"] } ?? [])
+                + (v.frameCount.map { ", \($0) frames" } ?? "") + (info.audio.map { ", audio \($0.codecName)" } ?? ", no audio")]
+            + style + (EngineInfo.blas.map { ["BLAS: \($0)"] } ?? [])
     }
+
+    /// For an optimization, about how long it takes: seconds for a frame that starts afresh, for one
+    /// that starts from the frame before, and for the whole job when the number of frames is known.
+    public struct TimeEstimate: Sendable {
+        public let firstFrame: Double
+        public let laterFrame: Double
+        public let total: Double?
+    }
+
+    /// One loss evaluation timed at the painted size, times each frame's iterations (L-BFGS takes
+    /// about `evaluationsPerIteration` evaluations an iteration); nil for a network.
+    public func estimatedTime() throws(PipelineError) -> TimeEstimate? {
+        guard case .optimization(let painting, let frames) = options.painter else { return nil }
+        let milliseconds = try OptimizationTiming(lossNetworkPath: painting.lossNetworkPath,
+                                                  size: PictureSize(width: networkSize.width, height: networkSize.height),
+                                                  threads: threads.threadsPerWorker).run(runs: 1)
+        let perIteration = Self.evaluationsPerIteration * milliseconds / 1000
+        let first = Double(frames.firstFrameIterations) * perIteration
+        let later = options.linksFrames ? Double(frames.iterations) * perIteration : first
+        let count = options.range == nil ? info.video.frameCount : expectedFramesInRange
+        return TimeEstimate(firstFrame: first, laterFrame: later, total: count.map { first + Double(max(0, $0 - 1)) * later })
+    }
+
+    static let evaluationsPerIteration = 1.1
 
     /// Runs the job to the end, or until `stop` says otherwise. `progress` is called for every
     /// frame, on the calling thread. On success the output file is complete and in place; on
@@ -60,11 +101,11 @@ public final class VideoStylization {
             preview?.close()   // the pipeline closes its sinks once it runs; before that, this does
             throw error
         }
-        let temporal = options.blendsFrames
+        let temporal = options.linksFrames
             ? TemporalSettings(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height) : nil
         let pipeline = FramePipeline(styles: [style], size: networkSize, threads: threads, admission: .waitForWorker,
                                      temporal: temporal)
-        let look = FixedLook(Look(style: 0, strength: options.style.strength, temporal: true))
+        let look = FixedLook(Look(style: 0, strength: options.style?.strength ?? 1, temporal: true))
         let total = options.range == nil ? info.video.frameCount : expectedFramesInRange
         let run = try pipeline.run(source: source, sinks: [encoder] + (preview.map { [$0] } ?? []), looks: look, stop: stop) { p in
             progress(VideoJobProgress(framesDone: p.stats.framesOut, framesTotal: total, elapsed: p.elapsed,

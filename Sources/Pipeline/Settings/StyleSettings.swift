@@ -27,14 +27,13 @@ public struct StyleSettings: Sendable {
 
     /// Loads OpenBLAS (correcting its CPU detection) and the chosen network (a style bank's
     /// with the rows the styles learned after it was exported).
-    func load() throws(PipelineError) -> FramePipeline.Style {
+    func loadModel() throws(PipelineError) -> StyleModel {
         do throws(EngineError) {
             try BLAS.load()
             let path = preset.modelPath(for: variant)
             let added = try addedRowParameters()
-            let model = added.isEmpty ? try StyleModel(contentsOf: path)
+            return added.isEmpty ? try StyleModel(contentsOf: path)
                 : try StyleModel(contentsOf: path, addingRows: added, weightsInput: StyleBank.weightsInput)
-            return FramePipeline.Style(settings: self, model: model)
         } catch { throw PipelineError(error) }
     }
 

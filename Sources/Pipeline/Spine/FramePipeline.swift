@@ -5,13 +5,16 @@ import StyleEngine
 /// The one frame pipeline every mode configures (`stylize video`, `camera`, `preview`):
 ///
 ///     source ─▶ source thread ──FrameQueue──▶ worker × N ──ReorderBuffer──▶ output thread (the caller's)
-///               (network size,                (network,                      temporal blend, compose,
-///                flow pyramid, look)           flow link)                     sinks, in order
+///               (network size,                (flow link,                    temporal blend, compose,
+///                flow pyramid, look)           network or                     sinks, in order
+///                                              optimization)
 ///        └──────────── side channel (a file's audio) ───────────────────────────────▶┘
 ///
 /// What differs between modes is configuration: the source, whether a frame that finds
 /// every worker busy waits (a file: nothing is lost) or is dropped (a live feed: the picture
-/// stays current), where each frame's look comes from, and the sinks.
+/// stays current), where each frame's look comes from, and the sinks. A style painted by
+/// optimization (`FrameOptimizer`) runs on one worker, frames in order, and its temporal term
+/// takes the temporal blend's place.
 public final class FramePipeline {
     /// What happens to a frame that finds every worker busy.
     public enum Admission: Sendable {
@@ -24,10 +27,34 @@ public final class FramePipeline {
         case dropWhenBusy
     }
 
-    /// A style the run can paint with: its network, loaded once.
+    /// A style the run can paint with, loaded once: a trained network, or pictures whose look
+    /// each frame is optimized toward (one worker, in order: each frame starts from the last).
     public struct Style: @unchecked Sendable {
-        public let settings: StyleSettings
-        public let model: StyleModel
+        public enum Method {
+            case network(StyleModel, StyleSettings)
+            case optimization(PaintingStyle, FrameOptimizer.Settings)
+        }
+        public let method: Method
+
+        public init(settings: StyleSettings, model: StyleModel) { method = .network(model, settings) }
+        public init(painting: PaintingStyle, settings: FrameOptimizer.Settings) { method = .optimization(painting, settings) }
+
+        /// The network's look; nil for an optimization.
+        var settings: StyleSettings? {
+            if case .network(_, let settings) = method { return settings }
+            return nil
+        }
+        /// Whether the output thread blends each result with the history: an optimization holds
+        /// frames together itself (its temporal term), so blending would only smear it.
+        var blendsOutput: Bool { settings != nil }
+        var preserveColors: Bool {
+            switch method {
+            case .network(_, let settings): return settings.preserveColors
+            case .optimization(let painting, _): return painting.settings.preserveColors
+            }
+        }
+        /// How much of the painted picture goes over the original at `strength`.
+        func fade(strength: Float) -> Float { settings?.fade(strength: strength) ?? 1 }
     }
 
     public struct Progress: Sendable {
@@ -57,6 +84,8 @@ public final class FramePipeline {
     public init(styles: [Style], size: NetworkSize, threads: ThreadPlan, admission: Admission,
                 temporal: TemporalSettings?, frameLimit: Int? = nil) {
         precondition(!styles.isEmpty, "a pipeline needs a style")
+        precondition(threads.workers == 1 || styles.allSatisfy { $0.settings != nil },
+                     "an optimized style needs its frames in order: one worker")
         self.styles = styles
         self.size = size
         self.threads = threads
@@ -78,11 +107,17 @@ public final class FramePipeline {
         let failure = FirstError()
         let styles = self.styles
         // mixable[a][b]: a frame can be painted on its way from style a to style b.
-        let mixable = styles.map { a in styles.map { b in a.settings.mixes(with: b.settings) } }
-        @Sendable func inputs(for look: Look) -> [String: Tensor] {
-            let to = styles[look.style].settings
-            guard let fade = look.fade, mixable[fade.from][look.style] else { return to.modelInputs(strength: look.strength) }
-            return to.modelInputs(strength: look.strength, fadingFrom: styles[fade.from].settings, progress: fade.progress)
+        let mixable = styles.map { a in
+            styles.map { b in
+                guard let a = a.settings, let b = b.settings else { return false }
+                return a.mixes(with: b)
+            }
+        }
+        @Sendable func inputs(for look: Look, _ to: StyleSettings) -> [String: Tensor] {
+            guard let fade = look.fade, mixable[fade.from][look.style], let from = styles[fade.from].settings else {
+                return to.modelInputs(strength: look.strength)
+            }
+            return to.modelInputs(strength: look.strength, fadingFrom: from, progress: fade.progress)
         }
         // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
         let ended = StopSignal()
@@ -150,27 +185,41 @@ public final class FramePipeline {
             }
         }
 
-        // Workers: the network of the frame's style (mixed with the one it fades from when they
-        // share a style bank), and the flow link to the previous frame.
+        // Workers: the flow link to the previous frame, and the frame's style: its network (mixed
+        // with the one it fades from when they share a style bank), or its optimization.
         let perWorker = threads.threadsPerWorker
         let workerThreads = (0..<workers).map { index in
             Worker(name: "stylize.worker\(index)") {
                 defer { finished.producerFinished() }
                 var stylizers: [Int: FrameStylizer] = [:]
+                var optimizers: [Int: FrameOptimizer] = [:]
                 while let job = work.pop() {
                     guard var prepared = job.prepared else {
                         guard finished.deliver(Done(stylized: nil, input: job.input, look: job.look), sequence: job.sequence) else { return }
                         continue
                     }
+                    var link: TemporalLink? = nil
+                    if job.look.temporal, let temporal, let previous = job.previous, let current = prepared.motion {
+                        link = Temporal.link(previous: previous, current: current, settings: temporal)
+                    }
                     let style = job.look.style
-                    let stylizer = stylizers[style] ?? FrameStylizer(model: styles[style].model, inputRange: styles[style].settings.preset.inputRange,
-                                                                     size: size, threads: perWorker)
-                    stylizers[style] = stylizer
                     do throws(PipelineError) {
-                        let result = try stylizer.stylize(&prepared, previous: job.previous,
-                                                          temporal: job.look.temporal ? temporal : nil,
-                                                          reusing: resultBuffers.tryPop(),
-                                                          modelInputs: inputs(for: job.look), foldInputs: job.look.fade == nil)
+                        let result: StylizedFrame
+                        switch styles[style].method {
+                        case .network(let model, let settings):
+                            let stylizer = stylizers[style] ?? FrameStylizer(model: model, inputRange: settings.preset.inputRange,
+                                                                             size: size, threads: perWorker)
+                            stylizers[style] = stylizer
+                            result = try stylizer.stylize(&prepared, link: link, reusing: resultBuffers.tryPop(),
+                                                          modelInputs: inputs(for: job.look, settings), foldInputs: job.look.fade == nil)
+                        case .optimization(let painting, let settings):
+                            let optimizer = optimizers[style] ?? FrameOptimizer(style: painting, settings: settings, size: size,
+                                                                                threads: perWorker)
+                            optimizers[style] = optimizer
+                            result = try optimizer.paint(prepared, link: link, reusing: resultBuffers.tryPop()) {
+                                stop.state != .aborted && ended.state == .running
+                            }
+                        }
                         inputBuffers.tryPush(prepared.pixels)
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {
@@ -182,7 +231,7 @@ public final class FramePipeline {
 
         // Output, on this thread, in order: blend with the history, mix with the source picture, write.
         let composer = FrameConverter()
-        let blender = temporal.map { TemporalBlender(settings: $0) }
+        let blender = styles.contains(where: \.blendsOutput) ? temporal.map { TemporalBlender(settings: $0) } : nil
         var stats = LiveStats()
         func drainAudio(waiting: Bool) throws(PipelineError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() {
@@ -197,13 +246,13 @@ public final class FramePipeline {
                 if stop.state == .aborted { break }
                 let picture: VideoFrame
                 if var frame = done.stylized {
-                    if done.look.temporal {
+                    if done.look.temporal && styles[done.look.style].blendsOutput {
                         blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
                     }
                     // A warm-up frame has steadied the history; it is not part of the output.
                     picture = done.input.warmUp ? done.input.frame
-                        : try composer.compose(frame, strength: styles[done.look.style].settings.fade(strength: done.look.strength),
-                                               preserveColors: styles[done.look.style].settings.preserveColors)
+                        : try composer.compose(frame, strength: styles[done.look.style].fade(strength: done.look.strength),
+                                               preserveColors: styles[done.look.style].preserveColors)
                     resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
                 } else {
                     picture = done.input.frame

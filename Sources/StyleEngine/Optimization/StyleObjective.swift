@@ -2,6 +2,10 @@
 ///
 ///     loss(x) = content · 1e-4 · mean((φ(x) − φ(photo))²)            at the content tap
 ///             + style   · 1e-3 · Σ_taps mean((Gram(φ(x)) − A)²)       A: the painting's Gram matrices
+///             + temporal · mean(c · (x − ω)²)                          only for a video's frame (`setTemporal`)
+///
+/// The temporal term is Ruder, Dosovitskiy & Brox's (2016): ω is the previous frame's result carried
+/// along the optical flow, c the flow's confidence per pixel (0 where it is occluded or unreliable).
 ///
 /// The scale constants are the training's (`Training/train.py`), so a weight means the same for an
 /// optimized picture as for a trained network. Not thread-safe; its session's threads split the work.
@@ -26,7 +30,8 @@ public final class StyleObjective {
     public struct Loss: Sendable {
         public var content: Double = 0
         public var style: Double = 0
-        public var total: Double { content + style }
+        public var temporal: Double = 0
+        public var total: Double { content + style + temporal }
     }
 
     static let contentScale: Float = 1e-4
@@ -35,7 +40,8 @@ public final class StyleObjective {
     public let width: Int, height: Int
     public let weights: Weights
     private let session: LossNetworkSession
-    private let contentFeatures: [Float]?
+    private var contentFeatures: [Float]?
+    private var temporal: (target: [Float], confidence: [Float], weight: Float)?
     private let targets: Grams
     private let seeds: [Tap: TensorStorage<Float>]
     private let gram: TensorStorage<Float>
@@ -51,20 +57,13 @@ public final class StyleObjective {
                 throw EngineError("the style target has no \(channels)×\(channels) Gram matrix at \(tap.name)")
             }
         }
-        let used = styleTaps + (content != nil && weights.content != 0 ? [weights.contentTap] : [])
+        let used = styleTaps + (weights.content != 0 ? [weights.contentTap] : [])
         session = try LossNetworkSession(network: network, width: width, height: height, deepestTap: used.max() ?? .relu1_2,
                                          threads: threads)
         self.width = width
         self.height = height
         self.weights = weights
         targets = style
-        if let content {
-            session.forward(content)
-            let f = session.features(at: weights.contentTap)
-            contentFeatures = Array(UnsafeBufferPointer(start: f.pointer, count: f.channels * f.height * f.width))
-        } else {
-            contentFeatures = nil
-        }
         var seeds: [Tap: TensorStorage<Float>] = [:]
         var largestGram = 1
         for tap in Set(used) {
@@ -74,6 +73,26 @@ public final class StyleObjective {
         }
         self.seeds = seeds
         gram = TensorStorage(count: largestGram, repeating: 0)
+        setContent(content)
+    }
+
+    /// The photo whose content is kept (RGB planes, 0…255, width × height), or nil for none: a
+    /// video's next frame.
+    public func setContent(_ content: UnsafePointer<Float>?) {
+        guard let content else { contentFeatures = nil; return }
+        session.forward(content)
+        let f = session.features(at: weights.contentTap)
+        contentFeatures = Array(UnsafeBufferPointer(start: f.pointer, count: f.channels * f.height * f.width))
+    }
+
+    /// Ruder et al.'s temporal term: stay near `target` (RGB planes, 0…255) by `confidence` (one
+    /// weight per pixel, 0…1) times `weight`; nil: none (a video's first frame, or after a cut).
+    public func setTemporal(_ term: (target: [Float], confidence: [Float], weight: Float)?) {
+        if let term {
+            precondition(term.target.count == 3 * width * height && term.confidence.count == width * height,
+                         "a temporal target of another size than the objective's")
+        }
+        temporal = term
     }
 
     /// The Gram matrices of a picture (RGB planes, 0…255) at every tap: a painting's style target.
@@ -154,7 +173,32 @@ public final class StyleObjective {
         var pointers: [Tap: UnsafePointer<Float>] = [:]
         for (tap, seed) in seeds { pointers[tap] = UnsafePointer(seed.pointer) }
         session.backward(seeds: pointers, into: gradient)
+        if let temporal, temporal.weight != 0 {
+            loss.temporal = addTemporalTerm(temporal, at: x, gradient: gradient)
+        }
         return loss
+    }
+
+    /// weight · mean(c · (x − ω)²) over every value, its gradient added to `gradient`.
+    private func addTemporalTerm(_ term: (target: [Float], confidence: [Float], weight: Float), at x: UnsafePointer<Float>,
+                                 gradient: UnsafeMutablePointer<Float>) -> Double {
+        let area = width * height
+        let scale = term.weight / Float(3 * area)
+        var sum: Double = 0
+        term.target.withUnsafeBufferPointer { target in
+            term.confidence.withUnsafeBufferPointer { confidence in
+                for channel in 0..<3 {
+                    let offset = channel * area
+                    for i in 0..<area {
+                        let d = x[offset + i] - target[offset + i]
+                        let weighted = confidence[i] * d
+                        sum += Double(weighted * d)
+                        gradient[offset + i] += 2 * scale * weighted
+                    }
+                }
+            }
+        }
+        return Double(scale) * sum
     }
 
     /// Σ over channels of `channel(c)`, the channels split over the threads.
