@@ -14,7 +14,7 @@ public final class FrameOptimizer {
         public var iterations = 50
         /// Weight of the temporal term, mean(c · (x − ω)²) on 0…255 values, beside the content
         /// and style terms (`StyleObjective`).
-        public var temporalWeight: Float = 0.5
+        public var temporalWeight: Float = 2
 
         public init() {}
 
@@ -29,8 +29,11 @@ public final class FrameOptimizer {
     private let settings: Settings
     private let size: NetworkSize
     private let threads: Int
+    /// Frames are painted on a canvas a little larger than the frame: the bright edge VGG's zero
+    /// padding leaves falls outside the picture, where the temporal term cannot carry it inward.
+    private let canvas: CanvasMargin
     private var objective: StyleObjective?
-    /// The last frame's result, RGB planes 0…255 at network size.
+    /// The last frame's result, RGB planes 0…255 on the canvas.
     private var previous: [Float]?
     private var warped: [Float] = []
 
@@ -39,24 +42,27 @@ public final class FrameOptimizer {
         self.settings = settings
         self.size = size
         self.threads = threads
+        canvas = CanvasMargin(width: size.width, height: size.height, margin: 8)
     }
 
     /// Paints `frame` (its pixels: RGB planes 0…255 at network size). `link` carries the previous
     /// frame's result into this one; nil, or a cut, starts afresh. `shouldContinue` is asked after
     /// every iteration: false ends this frame at the best picture so far.
-    public func paint(_ frame: PreparedFrame, link: TemporalLink?, reusing recycled: [Float]? = nil,
+    public func paint(_ frame: PreparedFrame, link: TemporalLink?,
                       shouldContinue: () -> Bool = { true }) throws(PipelineError) -> StylizedFrame {
         let (w, h) = (size.width, size.height)
         guard frame.pixels.count == 3 * w * h else {
             throw PipelineError(.engine, "a frame was prepared at another size than the painting's \(size)")
         }
+        let content = canvas.pad(frame.pixels, .mirror)
+        let (cw, ch) = (canvas.paddedWidth, canvas.paddedHeight)
         let objective: StyleObjective
         if let made = self.objective {
             objective = made
-            frame.pixels.withUnsafeBufferPointer { objective.setContent($0.baseAddress!) }
+            content.withUnsafeBufferPointer { objective.setContent($0.baseAddress!) }
         } else {
-            objective = try frame.pixels.withUnsafeBufferPointer { (p) throws(PipelineError) in
-                try style.objective(size: PictureSize(width: w, height: h), content: p.baseAddress!, threads: threads)
+            objective = try content.withUnsafeBufferPointer { (p) throws(PipelineError) in
+                try style.objective(size: PictureSize(width: cw, height: ch), content: p.baseAddress!, threads: threads)
             }
             self.objective = objective
         }
@@ -64,23 +70,23 @@ public final class FrameOptimizer {
         var x: [Float]
         let iterations: Int
         if let link, !link.isCut, let previous {
-            Warp.backwardCubic(planar: previous, channels: 3, width: w, height: h, flow: link.flow, reusing: &warped)
+            // The flow near the frame's edges goes on into the margin; the margin is not held.
+            let flow = FlowField(width: cw, height: ch, u: canvas.pad(link.flow.u, .nearest), v: canvas.pad(link.flow.v, .nearest))
+            Warp.backwardCubic(planar: previous, channels: 3, width: cw, height: ch, flow: flow, reusing: &warped)
             x = warped
-            objective.setTemporal(settings.temporalWeight > 0 ? (warped, link.confidence, settings.temporalWeight) : nil)
+            objective.setTemporal(settings.temporalWeight > 0
+                                  ? (warped, canvas.pad(link.confidence, .zero), settings.temporalWeight) : nil)
             iterations = settings.iterations
         } else {
-            x = frame.pixels
+            x = content
             objective.setTemporal(nil)
             iterations = settings.firstFrameIterations
         }
         var optimizer = LBFGS()
         optimizer.maxIterations = iterations
         _ = optimizer.minimize(&x, { p, gradient in objective.evaluate(p, gradient: gradient).total }) { _ in shouldContinue() }
-
-        var pixels = recycled ?? []
-        if pixels.count != x.count { pixels = Array(repeating: 0, count: x.count) }
-        for i in x.indices { pixels[i] = min(255, max(0, x[i])) }
-        previous = pixels
-        return StylizedFrame(original: frame.original, pixels: pixels, width: w, height: h, link: link)
+        for i in x.indices { x[i] = min(255, max(0, x[i])) }
+        previous = x
+        return StylizedFrame(original: frame.original, pixels: canvas.crop(x), width: w, height: h, link: link)
     }
 }

@@ -74,13 +74,14 @@ public final class VideoStylization {
         public let total: Double?
     }
 
-    /// One loss evaluation timed at the painted size, times each frame's iterations (L-BFGS takes
-    /// about `evaluationsPerIteration` evaluations an iteration); nil for a network.
+    /// The median of three loss evaluations timed at the painted size, times each frame's
+    /// iterations (L-BFGS takes about `evaluationsPerIteration` evaluations an iteration); nil
+    /// for a network.
     public func estimatedTime() throws(PipelineError) -> TimeEstimate? {
         guard case .optimization(let painting, let frames) = options.painter else { return nil }
         let milliseconds = try OptimizationTiming(lossNetworkPath: painting.lossNetworkPath,
                                                   size: PictureSize(width: networkSize.width, height: networkSize.height),
-                                                  threads: threads.threadsPerWorker).run(runs: 1)
+                                                  threads: threads.threadsPerWorker).run(runs: 3)
         let perIteration = Self.evaluationsPerIteration * milliseconds / 1000
         let first = Double(frames.firstFrameIterations) * perIteration
         let later = options.linksFrames ? Double(frames.iterations) * perIteration : first

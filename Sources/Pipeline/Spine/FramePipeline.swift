@@ -67,8 +67,8 @@ public final class FramePipeline {
     public struct Summary: Sendable {
         public let stats: LiveStats
         public let elapsed: Double
-        /// With temporal blending: frames that started a fresh history (the first one, scene
-        /// cuts, style changes); nil when the run had no temporal blending.
+        /// With temporal blending (or an optimization's temporal term): frames that started a
+        /// fresh history (the first one, scene cuts, style changes); nil when frames were not linked.
         public let temporalResets: Int?
     }
 
@@ -216,7 +216,7 @@ public final class FramePipeline {
                             let optimizer = optimizers[style] ?? FrameOptimizer(style: painting, settings: settings, size: size,
                                                                                 threads: perWorker)
                             optimizers[style] = optimizer
-                            result = try optimizer.paint(prepared, link: link, reusing: resultBuffers.tryPop()) {
+                            result = try optimizer.paint(prepared, link: link) {
                                 stop.state != .aborted && ended.state == .running
                             }
                         }
@@ -232,6 +232,7 @@ public final class FramePipeline {
         // Output, on this thread, in order: blend with the history, mix with the source picture, write.
         let composer = FrameConverter()
         let blender = styles.contains(where: \.blendsOutput) ? temporal.map { TemporalBlender(settings: $0) } : nil
+        var freshStarts = 0   // optimized frames with no result before them to start from
         var stats = LiveStats()
         func drainAudio(waiting: Bool) throws(PipelineError) {
             while let packet = waiting ? audio.pop() : audio.tryPop() {
@@ -248,6 +249,8 @@ public final class FramePipeline {
                 if var frame = done.stylized {
                     if done.look.temporal && styles[done.look.style].blendsOutput {
                         blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
+                    } else if done.look.temporal && temporal != nil && frame.link?.isCut ?? true {
+                        freshStarts += 1
                     }
                     // A warm-up frame has steadied the history; it is not part of the output.
                     picture = done.input.warmUp ? done.input.frame
@@ -295,7 +298,8 @@ public final class FramePipeline {
             throw error
         }
         for sink in sinks { sink.close() }
-        return Summary(stats: stats, elapsed: monotonicSeconds() - start, temporalResets: blender?.resets)
+        return Summary(stats: stats, elapsed: monotonicSeconds() - start,
+                       temporalResets: blender.map { $0.resets + freshStarts } ?? (temporal != nil ? freshStarts : nil))
     }
 }
 
