@@ -29,9 +29,10 @@ public final class FrameOptimizer {
     private let settings: Settings
     private let size: NetworkSize
     private let threads: Int
-    /// Frames are painted on a canvas a little larger than the frame: the bright edge VGG's zero
-    /// padding leaves falls outside the picture, where the temporal term cannot carry it inward.
     private let canvas: CanvasMargin
+    /// Frames are painted on a canvas this many pixels wider on each side: the bright edge VGG's
+    /// zero padding leaves falls outside the picture, where the temporal term cannot carry it inward.
+    static let margin = 8
     private var objective: StyleObjective?
     /// The last frame's result, RGB planes 0…255 on the canvas.
     private var previous: [Float]?
@@ -42,7 +43,7 @@ public final class FrameOptimizer {
         self.settings = settings
         self.size = size
         self.threads = threads
-        canvas = CanvasMargin(width: size.width, height: size.height, margin: 8)
+        canvas = CanvasMargin(width: size.width, height: size.height, margin: Self.margin)
     }
 
     /// Paints `frame` (its pixels: RGB planes 0…255 at network size). `link` carries the previous

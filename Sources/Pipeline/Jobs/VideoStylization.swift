@@ -74,13 +74,14 @@ public final class VideoStylization {
         public let total: Double?
     }
 
-    /// The median of three loss evaluations timed at the painted size, times each frame's
+    /// The median of three loss evaluations timed at the painted size (with its margin), times each frame's
     /// iterations (L-BFGS takes about `evaluationsPerIteration` evaluations an iteration); nil
     /// for a network.
     public func estimatedTime() throws(PipelineError) -> TimeEstimate? {
         guard case .optimization(let painting, let frames) = options.painter else { return nil }
         let milliseconds = try OptimizationTiming(lossNetworkPath: painting.lossNetworkPath,
-                                                  size: PictureSize(width: networkSize.width, height: networkSize.height),
+                                                  size: PictureSize(width: networkSize.width + 2 * FrameOptimizer.margin,
+                                                                    height: networkSize.height + 2 * FrameOptimizer.margin),
                                                   threads: threads.threadsPerWorker).run(runs: 3)
         let perIteration = Self.evaluationsPerIteration * milliseconds / 1000
         let first = Double(frames.firstFrameIterations) * perIteration
@@ -89,7 +90,7 @@ public final class VideoStylization {
         return TimeEstimate(firstFrame: first, laterFrame: later, total: count.map { first + Double(max(0, $0 - 1)) * later })
     }
 
-    static let evaluationsPerIteration = 1.1
+    static let evaluationsPerIteration = 1.2
 
     /// Runs the job to the end, or until `stop` says otherwise. `progress` is called for every
     /// frame, on the calling thread. On success the output file is complete and in place; on
