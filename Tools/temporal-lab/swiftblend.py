@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""A Python model of Stylize's TemporalBlender and TemporalLink (Sources/Pipeline/Temporal/), with
+each of its parts switchable, to find which part costs what on the development set:
+
+  .venv-bench/bin/python Tools/temporal-lab/swiftblend.py CUT.mp4 PERFRAME.mp4 OUT.mp4 [--flow stylize]
+        [--stability 0.85] [--no-boundaries] [--input-change K|none] [--steady-share F]
+        [--contrast-radius R] [--confinement C] [--residual LOW,HIGH|none]
+
+Flows are cached beside OUT (FLOWS.npz) so a sweep pays for them once.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
+import flicker_judge as judge  # noqa: E402
+from track import box, opencv_flow, stylize_flow  # noqa: E402
+
+
+def remap(img, px, py, interpolation=cv2.INTER_CUBIC):
+    return cv2.remap(img, px, py, interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+def flows(frames, kind, cache):
+    if os.path.exists(cache):
+        z = np.load(cache)
+        return list(z["back"]), list(z["fwd"])
+    f = opencv_flow() if kind == "opencv" else stylize_flow(".build/release/stylize")
+    luma = [cv2.cvtColor(x, cv2.COLOR_RGB2YCrCb)[..., 0].astype(np.float32) for x in frames]
+    back = [f(luma[t], luma[t - 1]) for t in range(1, len(frames))]
+    fwd = [f(luma[t - 1], luma[t]) for t in range(1, len(frames))]
+    np.savez(cache, back=np.stack(back), fwd=np.stack(fwd))
+    return back, fwd
+
+
+def link(prev, cur, back, fwd, a):
+    """TemporalLink: sample positions, confidence, brightness change, input change."""
+    h, w = back.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    px, py = gx + back[..., 0], gy + back[..., 1]
+    inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+    fb = np.stack([remap(np.ascontiguousarray(fwd[..., c]), px, py, cv2.INTER_LINEAR) for c in range(2)], -1)
+    occluded = ((back + fb) ** 2).sum(-1) > 0.01 * ((back ** 2).sum(-1) + (fb ** 2).sum(-1)) + 1.0
+    hard = (~occluded & inside)
+    if a.boundaries:
+        du, dv = np.gradient(back[..., 0]), np.gradient(back[..., 1])
+        hard &= ~(du[0] ** 2 + du[1] ** 2 + dv[0] ** 2 + dv[1] ** 2 > 0.01 * (back ** 2).sum(-1) + 0.03)
+    hard = hard.astype(np.float32)
+    conf = np.clip(hard * box(hard, 2), 0, 1)
+    ycc_t = cv2.cvtColor(cur, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ycc_p = remap(cv2.cvtColor(prev, cv2.COLOR_RGB2YCrCb).astype(np.float32), px, py, cv2.INTER_LINEAR)
+    d = ycc_t - ycc_p
+    support = box(hard, 4)
+    glob = (d[..., 0] * hard).sum() / max(hard.sum(), 1)
+    delta = np.where(support > 0.05, box(d[..., 0] * hard, 4) / np.maximum(support, 1e-6), glob).astype(np.float32)
+    if a.residual:
+        low, high = a.residual
+        res = np.sqrt(box(d[..., 0] - delta, 1) ** 2 + box(d[..., 1], 1) ** 2 + box(d[..., 2], 1) ** 2)
+        conf = conf * np.clip((high - res) / (high - low), 0, 1)
+    rgb_d = cur.astype(np.float32) - remap(prev.astype(np.float32), px, py, cv2.INTER_LINEAR)
+    change = box((rgb_d ** 2).sum(-1), 4)
+    return px, py, conf.astype(np.float32), delta, change
+
+
+def moments(x, r):
+    m = box(x, r)
+    return m, np.maximum(box(x * x, r) - m * m, 0)
+
+
+def blend(frames, pictures, back, fwd, a):
+    painted = [p.astype(np.float32) for p in pictures]
+    out = [painted[0]]
+    for t in range(1, len(frames)):
+        px, py, c, delta, change = link(frames[t - 1], frames[t], back[t - 1], fwd[t - 1], a)
+        p = painted[t]
+        carried = remap(out[-1], px, py) + delta[..., None]
+        wgt = c * a.stability
+        if a.input_change is not None:
+            before = remap(painted[t - 1], px, py, cv2.INTER_LINEAR)
+            es = box(((p - before) ** 2).sum(-1), 4)
+            unexplained = np.maximum(es - a.input_change * change, 0) / (es + 1)
+            wgt = wgt * (a.steady_share + (1 - a.steady_share) * unexplained)
+        mixed = p + wgt[..., None] * (carried - p)
+        r = a.contrast_radius
+        if r > 0:
+            target = (1 - wgt)[..., None] * moments(p, r)[1] + wgt[..., None] * moments(carried, r)[1]
+            mean, var = moments(mixed, r)
+            full = np.clip(np.sqrt((target + 1) / (var + 1)), 1, 2)
+            share = np.clip(1 - (1 - box(c, r)) * a.confinement, 0, 1)[..., None] if a.confinement else 1
+            mixed = mean + (1 + (full - 1) * share) * (mixed - mean)
+        out.append(np.clip(mixed, 0, 255))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("cut"); p.add_argument("perframe"); p.add_argument("out")
+    p.add_argument("--flow", choices=["opencv", "stylize"], default="stylize")
+    p.add_argument("--stability", type=float, default=0.85)
+    p.add_argument("--no-boundaries", dest="boundaries", action="store_false")
+    p.add_argument("--input-change", default="0.2", help="k, or none")
+    p.add_argument("--steady-share", type=float, default=0.3)
+    p.add_argument("--contrast-radius", type=int, default=6)
+    p.add_argument("--confinement", type=float, default=4, help="0: the gain everywhere")
+    p.add_argument("--residual", default="10,30", help="LOW,HIGH or none")
+    a = p.parse_args()
+    a.input_change = None if a.input_change == "none" else float(a.input_change)
+    a.residual = None if a.residual == "none" else tuple(float(v) for v in a.residual.split(","))
+    size = judge.probe_size(a.cut)
+    frames, pictures = judge.decode(a.cut, size), judge.decode(a.perframe, size)
+    cache = os.path.join(os.path.dirname(os.path.abspath(a.out)),
+                         os.path.basename(a.cut).rsplit(".", 1)[0] + f"-{a.flow}.npz")
+    back, fwd = flows(frames, a.flow, cache)
+    out = np.stack([np.clip(o + 0.5, 0, 255).astype(np.uint8) for o in blend(frames, pictures, back, fwd, a)])
+    w, h = size
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
+                    "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", a.out], input=out.tobytes(), check=True)
+
+
+if __name__ == "__main__":
+    main()
