@@ -15,7 +15,6 @@ Y/Cb/Cr residual along the flow (as track.py), feathered by a 3×3 minimum.
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import cv2
@@ -24,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from track import box, opencv_flow, stylize_flow  # noqa: E402
+from track import add_flow_options, box, chosen_flow, write_video  # noqa: E402
 
 
 def remap(img, px, py, interpolation=cv2.INTER_CUBIC):
@@ -153,23 +152,19 @@ def main():
     p.add_argument("--period", type=int, default=8, help="keyframes: frames between keyframes")
     p.add_argument("--stability", type=float, default=0.85)
     p.add_argument("--frames-back", type=int, default=12)
-    p.add_argument("--flow", choices=["opencv", "stylize"], default="opencv")
-    p.add_argument("--stylize", default=".build/release/stylize", help="the binary for --flow stylize")
+    add_flow_options(p)
     p.add_argument("--low", type=float, default=10); p.add_argument("--high", type=float, default=30)
     a = p.parse_args()
     size = judge.probe_size(a.cut)
     frames, pictures = judge.decode(a.cut, size), judge.decode(a.perframe, size)
-    link = links(frames, opencv_flow() if a.flow == "opencv" else stylize_flow(a.stylize), a.low, a.high)
+    link = links(frames, chosen_flow(a), a.low, a.high)
     if a.mode == "recursive":
         out = recursive(pictures, link, a.stability, a.contrast_radius)
     elif a.mode == "keyframes":
         out = keyframes(pictures, link, a.period, a.contrast_radius)
     else:
         out = direct(pictures, link, a.stability, a.frames_back)
-    out = np.stack([np.clip(o + 0.5, 0, 255).astype(np.uint8) for o in out])
-    w, h = size
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
-                    "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", a.out], input=out.tobytes(), check=True)
+    write_video(a.out, out)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ per-frame output of the original cut.
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import cv2
@@ -18,8 +17,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from track import box  # noqa: E402
-from swiftblend import flows, remap  # noqa: E402
+from track import add_flow_options, box, write_video  # noqa: E402
+from blend import remap  # noqa: E402
+from swiftblend import flows  # noqa: E402
 
 
 def denoise(frames, back, fwd, keep, low, high):
@@ -44,18 +44,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cut"); p.add_argument("out")
     p.add_argument("--keep", type=float, default=0.6)
-    p.add_argument("--flow", choices=["opencv", "stylize"], default="stylize")
+    add_flow_options(p, default="stylize")
     p.add_argument("--low", type=float, default=4); p.add_argument("--high", type=float, default=12)
     a = p.parse_args()
     size = judge.probe_size(a.cut)
     frames = judge.decode(a.cut, size)
     cache = os.path.join(os.path.dirname(os.path.abspath(a.out)),
                          os.path.basename(a.cut).rsplit(".", 1)[0] + f"-{a.flow}.npz")
-    back, fwd = flows(frames, a.flow, cache)
-    out = np.stack([np.clip(o + 0.5, 0, 255).astype(np.uint8) for o in denoise(frames, back, fwd, a.keep, a.low, a.high)])
-    w, h = size
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
-                    "-i", "-", "-c:v", "libx264", "-crf", "10", "-pix_fmt", "yuv444p", a.out], input=out.tobytes(), check=True)
+    back, fwd = flows(frames, a, cache)
+    write_video(a.out, denoise(frames, back, fwd, a.keep, a.low, a.high), crf=10, pix_fmt="yuv444p")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ stride 3), as in track.py. Needs onnx and onnxruntime (Benchmarks/setup-venv.sh)
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -75,13 +74,6 @@ def run(frames, model, at, carry):
     return as_video(per_frame), as_video(temporal)
 
 
-def write(path, pictures):
-    n, h, w, _ = pictures.shape
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
-                    "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", path], input=pictures.tobytes(),
-                   check=True)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cut"); p.add_argument("perframe"); p.add_argument("temporal")
@@ -91,8 +83,8 @@ def main():
     a = p.parse_args()
     frames = judge.decode(a.cut, judge.probe_size(a.cut))
     per_frame, temporal = run(frames, a.model, a.at, a.carry)
-    write(a.perframe, per_frame)
-    write(a.temporal, temporal)
+    track.write_video(a.perframe, per_frame)
+    track.write_video(a.temporal, temporal)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Flows are cached beside OUT (FLOWS.npz) so a sweep pays for them once.
 """
 import argparse
 import os
-import subprocess
 import sys
 
 import cv2
@@ -19,18 +18,16 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from track import box, opencv_flow, stylize_flow  # noqa: E402
+from blend import moments, remap  # noqa: E402
+from track import add_flow_options, box, chosen_flow, write_video  # noqa: E402
 
 
-def remap(img, px, py, interpolation=cv2.INTER_CUBIC):
-    return cv2.remap(img, px, py, interpolation, borderMode=cv2.BORDER_REPLICATE)
-
-
-def flows(frames, kind, cache):
+def flows(frames, args, cache):
+    """Both flows between consecutive frames, by `args.flow`; kept in `cache` (.npz) for the next run."""
     if os.path.exists(cache):
         z = np.load(cache)
         return list(z["back"]), list(z["fwd"])
-    f = opencv_flow() if kind == "opencv" else stylize_flow(".build/release/stylize")
+    f = chosen_flow(args)
     luma = [cv2.cvtColor(x, cv2.COLOR_RGB2YCrCb)[..., 0].astype(np.float32) for x in frames]
     back = [f(luma[t], luma[t - 1]) for t in range(1, len(frames))]
     fwd = [f(luma[t - 1], luma[t]) for t in range(1, len(frames))]
@@ -67,11 +64,6 @@ def link(prev, cur, back, fwd, a):
     return px, py, conf.astype(np.float32), delta, change
 
 
-def moments(x, r):
-    m = box(x, r)
-    return m, np.maximum(box(x * x, r) - m * m, 0)
-
-
 def blend(frames, pictures, back, fwd, a):
     painted = [p.astype(np.float32) for p in pictures]
     out = [painted[0]]
@@ -100,7 +92,7 @@ def blend(frames, pictures, back, fwd, a):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cut"); p.add_argument("perframe"); p.add_argument("out")
-    p.add_argument("--flow", choices=["opencv", "stylize"], default="stylize")
+    add_flow_options(p, default="stylize")
     p.add_argument("--stability", type=float, default=0.85)
     p.add_argument("--no-boundaries", dest="boundaries", action="store_false")
     p.add_argument("--input-change", default="0.2", help="k, or none")
@@ -115,11 +107,8 @@ def main():
     frames, pictures = judge.decode(a.cut, size), judge.decode(a.perframe, size)
     cache = os.path.join(os.path.dirname(os.path.abspath(a.out)),
                          os.path.basename(a.cut).rsplit(".", 1)[0] + f"-{a.flow}.npz")
-    back, fwd = flows(frames, a.flow, cache)
-    out = np.stack([np.clip(o + 0.5, 0, 255).astype(np.uint8) for o in blend(frames, pictures, back, fwd, a)])
-    w, h = size
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
-                    "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", a.out], input=out.tobytes(), check=True)
+    back, fwd = flows(frames, a, cache)
+    write_video(a.out, blend(frames, pictures, back, fwd, a))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,24 @@ def stylize_flow(binary):
     return flow
 
 
+def add_flow_options(parser, default="opencv"):
+    parser.add_argument("--flow", choices=["opencv", "stylize"], default=default)
+    parser.add_argument("--stylize", default=".build/release/stylize", help="the binary for --flow stylize")
+
+
+def chosen_flow(args):
+    return opencv_flow() if args.flow == "opencv" else stylize_flow(args.stylize)
+
+
+def write_video(path, pictures, crf=18, pix_fmt="yuv420p"):
+    """N×H×W×3 pictures (any float or uint8, clipped and rounded) as an H.264 file at 30 fps."""
+    pictures = np.stack([np.clip(np.asarray(p, np.float32) + 0.5, 0, 255).astype(np.uint8) for p in pictures])
+    n, h, w, _ = pictures.shape
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
+                    "-i", "-", "-c:v", "libx264", "-crf", str(crf), "-pix_fmt", pix_fmt, path],
+                   input=pictures.tobytes(), check=True)
+
+
 def gather(pictures, index, points):
     """pictures[index[y, x]] read at points[y, x] (bicubic)."""
     h, w = index.shape
@@ -109,19 +127,14 @@ def track(frames, pictures, flow, low=10.0, high=30.0, radius=2, brightness_radi
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("cut"); p.add_argument("perframe"); p.add_argument("out")
-    p.add_argument("--flow", choices=["opencv", "stylize"], default="opencv")
-    p.add_argument("--stylize", default=".build/release/stylize", help="the binary for --flow stylize")
+    add_flow_options(p)
     p.add_argument("--low", type=float, default=10); p.add_argument("--high", type=float, default=30)
     a = p.parse_args()
     size = judge.probe_size(a.cut)
     frames, pictures = judge.decode(a.cut, size), judge.decode(a.perframe, size)
     if len(frames) != len(pictures):
         sys.exit(f"track.py: {a.cut} has {len(frames)} frames, {a.perframe} {len(pictures)}")
-    flow = opencv_flow() if a.flow == "opencv" else stylize_flow(a.stylize)
-    out = track(frames, pictures, flow, a.low, a.high)
-    w, h = size
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", "30",
-                    "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", a.out], input=out.tobytes(), check=True)
+    write_video(a.out, track(frames, pictures, chosen_flow(a), a.low, a.high))
 
 
 if __name__ == "__main__":
