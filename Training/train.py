@@ -16,7 +16,7 @@ Losses (VGG16 ImageNet weights, Caffe preprocessing; see vgg.py):
   distill   (realtime only) ‖G(x) − T(x)‖² against the trained quality network T.
 
 Runs well on this CPU: bf16 autocast (VGG channels-last) where the CPU has AMX or AVX512-BF16
-(≈3× faster), fp32 otherwise; 2 threads by default. Checkpoints every few minutes to the
+(≈3× faster), fp32 otherwise (everything channels-last); 2 threads by default. Checkpoints every few minutes to the
 work folder; `--resume` continues from the last one (a session may stop at any time).
 At the end it writes the preset folder: quality.onnx or realtime.onnx (dynamic H×W, RGB
 0..255 in and out), preset.json, style.jpg (the painting, small) and example.jpg.
@@ -254,19 +254,18 @@ class Trainer:
         self.bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
         self.rng = random.Random(args.seed)
         torch.manual_seed(args.seed)
-        self.net = self.make_net()
-        self.vgg = vgg.VGG16Features(os.path.join(DATA, "vgg"))
-        if self.bf16:
-            # Channels-last pays for VGG (plain 3×3 convs); the style networks are faster left
-            # NCHW (measured: a quality step 1.8 s all channels-last, 1.45 s this way).
-            self.vgg = self.vgg.to(memory_format=torch.channels_last)
+        # Channels-last pays for VGG always. The style networks are faster channels-last in fp32
+        # and NCHW under bf16 autocast (measurements: Training/README.md, "Speed").
+        self.net_format = torch.contiguous_format if self.bf16 else torch.channels_last
+        self.net = self.make_net().to(memory_format=self.net_format)
+        self.vgg = vgg.VGG16Features(os.path.join(DATA, "vgg")).to(memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=args.lr)
         self.iteration = 0
         self.elapsed = 0.0        # training seconds over all sessions
         self.history = []         # (iteration, losses) every 50 iterations
         self.teacher = self.make_teacher() if args.variant == "realtime" else None
         if self.teacher is not None:
-            self.teacher.requires_grad_(False).eval()
+            self.teacher = self.teacher.to(memory_format=self.net_format).requires_grad_(False).eval()
         self.targets = self.make_targets()
 
     def make_net(self):
@@ -314,14 +313,13 @@ class Trainer:
 
     def losses(self, x, target, train=True):
         """All loss terms for a batch x (0..255) toward `target`, as float32 scalars in a dict."""
-        fmt = torch.channels_last if self.bf16 else torch.contiguous_format
-        x = x.contiguous()
+        x = x.contiguous(memory_format=self.net_format)
         with self.autocast():
             y = self.net(x)
-            fy = self.vgg(y.contiguous(memory_format=fmt))
+            fy = self.vgg(y.contiguous(memory_format=torch.channels_last))
             with torch.no_grad():
-                fx = self.vgg(x.contiguous(memory_format=fmt), upto="relu2_2")
-            fc = self.vgg(coarse(y).contiguous(memory_format=fmt)) if target.coarse_grams else None
+                fx = self.vgg(x.contiguous(memory_format=torch.channels_last), upto="relu2_2")
+            fc = self.vgg(coarse(y).contiguous(memory_format=torch.channels_last)) if target.coarse_grams else None
         terms = {"content": F.mse_loss(fy["relu2_2"].float(), fx["relu2_2"].float()) * CONTENT_SCALE}
         if target.grams is not None:
             terms["style"] = style_loss(fy, target.grams)
@@ -333,7 +331,7 @@ class Trainer:
         if train and target.weights.get("temporal", 0) > 0:
             moved, move, valid = random_motion(x.float(), self.rng)
             with self.autocast():
-                y2 = self.net(moved.contiguous())
+                y2 = self.net(moved.contiguous(memory_format=self.net_format))
             target = move(y.float())
             diff = (y2.float() - target) ** 2 * valid
             terms["temporal"] = diff.sum() / (valid.sum() * 3 + 1) / 255.0
