@@ -42,9 +42,10 @@ for name in "${names[@]}"; do
   cut=$(ls "$cuts/$name"-[0-9]*.mp4 2>/dev/null | head -1)
   perframe=$run/videos/$name-perframe.mp4
   [ -n "$cut" ] && [ -s "$perframe" ] || { echo "sweep.sh: $name: no cut in $cuts or no $perframe" >&2; exit 1; }
+  split=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' Benchmarks/devset/clips.tsv)
   echo "$name-$tag..." >&2
   "$py" Tools/temporal-lab/swiftblend.py "$cut" "$perframe" "$out/$name-$tag.mp4" "$@"
   "$py" Benchmarks/flicker_judge.py clip --name "$name-$tag" --input "$cut" --perframe "$perframe" \
-    --temporal "$out/$name-$tag.mp4" --style-image "$style" --out "$out" >/dev/null
+    --temporal "$out/$name-$tag.mp4" --split "${split:-dev}" --style-image "$style" --out "$out" >/dev/null
 done
 "$py" Benchmarks/flicker_judge.py report "$out"
