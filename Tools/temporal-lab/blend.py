@@ -23,32 +23,21 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from track import add_flow_options, box, chosen_flow, write_video  # noqa: E402
-
-
-def remap(img, px, py, interpolation=cv2.INTER_CUBIC):
-    return cv2.remap(img, px, py, interpolation, borderMode=cv2.BORDER_REPLICATE)
+from track import (add_flow_options, box, chosen_flow, local_brightness, moving_points, remap,  # noqa: E402
+                   residual, write_video)
 
 
 def links(frames, flow, low, high):
     """Per frame t ≥ 1: backward flow t → t−1 as sample positions, trust 0…1, and the brightness change."""
-    n, h, w = frames.shape[:3]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     ycc = [cv2.cvtColor(f, cv2.COLOR_RGB2YCrCb).astype(np.float32) for f in frames]
     out = [None]
-    for t in range(1, n):
+    for t in range(1, len(frames)):
         back, fwd = flow(ycc[t][..., 0], ycc[t - 1][..., 0]), flow(ycc[t - 1][..., 0], ycc[t][..., 0])
-        px, py = gx + back[..., 0], gy + back[..., 1]
-        inside = ((px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)).astype(np.float32)
-        fb = np.stack([remap(np.ascontiguousarray(fwd[..., c]), px, py, cv2.INTER_LINEAR) for c in range(2)], -1)
-        consistent = (((back + fb) ** 2).sum(-1) <= 0.01 * ((back ** 2).sum(-1) + (fb ** 2).sum(-1)) + 1.0)
-        then = remap(ycc[t - 1], px, py, cv2.INTER_LINEAR)
-        d = ycc[t] - then
-        m = inside * consistent
-        support = box(m, 4)
-        delta = np.where(support > 0.05, box(d[..., 0] * m, 4) / np.maximum(support, 1e-6), 0)
-        residual = np.sqrt(box(d[..., 0] - delta, 1) ** 2 + box(d[..., 1], 1) ** 2 + box(d[..., 2], 1) ** 2)
-        trust = np.clip((high - residual) / (high - low), 0, 1) * m
+        px, py, trusted = moving_points(back, fwd)
+        m = trusted.astype(np.float32)
+        d = ycc[t] - remap(ycc[t - 1], px, py, cv2.INTER_LINEAR)
+        delta = local_brightness(d[..., 0], m, 4)
+        trust = np.clip((high - residual(d, delta, 1)) / (high - low), 0, 1) * m
         trust = cv2.erode(trust, np.ones((3, 3), np.uint8))
         out.append((px, py, trust, delta.astype(np.float32)))
     return out

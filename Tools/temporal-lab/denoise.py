@@ -11,27 +11,19 @@ import argparse
 import os
 import sys
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from track import add_flow_options, box, write_video  # noqa: E402
-from blend import remap  # noqa: E402
+from track import add_flow_options, box, moving_points, remap, write_video  # noqa: E402
 from swiftblend import flows  # noqa: E402
 
 
 def denoise(frames, back, fwd, keep, low, high):
     out = [frames[0].astype(np.float32)]
-    h, w = frames.shape[1:3]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     for t in range(1, len(frames)):
-        b, f = back[t - 1], fwd[t - 1]
-        px, py = gx + b[..., 0], gy + b[..., 1]
-        fb = np.stack([remap(np.ascontiguousarray(f[..., c]), px, py, cv2.INTER_LINEAR) for c in range(2)], -1)
-        ok = ((b + fb) ** 2).sum(-1) <= 0.01 * ((b ** 2).sum(-1) + (fb ** 2).sum(-1)) + 1.0
-        ok &= (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+        px, py, ok = moving_points(back[t - 1], fwd[t - 1])
         cur = frames[t].astype(np.float32)
         carried = remap(out[-1], px, py)
         res = np.sqrt((box(cur - carried, 1) ** 2).sum(-1))

@@ -18,8 +18,9 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-from blend import moments, remap  # noqa: E402
-from track import add_flow_options, box, chosen_flow, write_video  # noqa: E402
+from blend import moments  # noqa: E402
+from track import (add_flow_options, box, chosen_flow, local_brightness, moving_points, remap,  # noqa: E402
+                   residual, write_video)
 
 
 def flows(frames, args, cache):
@@ -37,13 +38,7 @@ def flows(frames, args, cache):
 
 def link(prev, cur, back, fwd, a):
     """TemporalLink: sample positions, confidence, brightness change, input change."""
-    h, w = back.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    px, py = gx + back[..., 0], gy + back[..., 1]
-    inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
-    fb = np.stack([remap(np.ascontiguousarray(fwd[..., c]), px, py, cv2.INTER_LINEAR) for c in range(2)], -1)
-    occluded = ((back + fb) ** 2).sum(-1) > 0.01 * ((back ** 2).sum(-1) + (fb ** 2).sum(-1)) + 1.0
-    hard = (~occluded & inside)
+    px, py, hard = moving_points(back, fwd)
     if a.boundaries:
         du, dv = np.gradient(back[..., 0]), np.gradient(back[..., 1])
         hard &= ~(du[0] ** 2 + du[1] ** 2 + dv[0] ** 2 + dv[1] ** 2 > 0.01 * (back ** 2).sum(-1) + 0.03)
@@ -52,13 +47,11 @@ def link(prev, cur, back, fwd, a):
     ycc_t = cv2.cvtColor(cur, cv2.COLOR_RGB2YCrCb).astype(np.float32)
     ycc_p = remap(cv2.cvtColor(prev, cv2.COLOR_RGB2YCrCb).astype(np.float32), px, py, cv2.INTER_LINEAR)
     d = ycc_t - ycc_p
-    support = box(hard, 4)
     glob = (d[..., 0] * hard).sum() / max(hard.sum(), 1)
-    delta = np.where(support > 0.05, box(d[..., 0] * hard, 4) / np.maximum(support, 1e-6), glob).astype(np.float32)
+    delta = local_brightness(d[..., 0], hard, 4, glob).astype(np.float32)
     if a.residual:
         low, high = a.residual
-        res = np.sqrt(box(d[..., 0] - delta, 1) ** 2 + box(d[..., 1], 1) ** 2 + box(d[..., 2], 1) ** 2)
-        conf = conf * np.clip((high - res) / (high - low), 0, 1)
+        conf = conf * np.clip((high - residual(d, delta, 1)) / (high - low), 0, 1)
     rgb_d = cur.astype(np.float32) - remap(prev.astype(np.float32), px, py, cv2.INTER_LINEAR)
     change = box((rgb_d ** 2).sum(-1), 4)
     return px, py, conf.astype(np.float32), delta, change

@@ -75,6 +75,34 @@ def write_video(path, pictures, crf=18, pix_fmt="yuv420p"):
                    input=pictures.tobytes(), check=True)
 
 
+def remap(img, px, py, interpolation=cv2.INTER_CUBIC):
+    return cv2.remap(img, px, py, interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+def moving_points(back, fwd):
+    """Where each pixel of frame t was in frame t−1 (`back` is the flow t → t−1, `fwd` t−1 → t),
+    and True where that is inside the frame and the two flows agree (forward–backward check,
+    |back + fwd(x + back)|² ≤ 0.01·(|back|² + |fwd|²) + 1)."""
+    h, w = back.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    px, py = gx + back[..., 0], gy + back[..., 1]
+    inside = (px >= 0) & (px <= w - 1) & (py >= 0) & (py <= h - 1)
+    fb = np.stack([remap(np.ascontiguousarray(fwd[..., c]), px, py, cv2.INTER_LINEAR) for c in range(2)], -1)
+    agree = ((back + fb) ** 2).sum(-1) <= 0.01 * ((back ** 2).sum(-1) + (fb ** 2).sum(-1)) + 1.0
+    return px, py, inside & agree
+
+
+def local_brightness(d_luma, mask, radius, fallback=0):
+    """The luminance change around each pixel, from the pixels of `mask` only; `fallback` where too few."""
+    support = box(mask, radius)
+    return np.where(support > 0.05, box(d_luma * mask, radius) / np.maximum(support, 1e-6), fallback)
+
+
+def residual(d, delta, radius):
+    """Size of the Y/Cb/Cr difference `d` after the brightness change, each box-blurred while signed."""
+    return np.sqrt(box(d[..., 0] - delta, radius) ** 2 + box(d[..., 1], radius) ** 2 + box(d[..., 2], radius) ** 2)
+
+
 def gather(pictures, index, points):
     """pictures[index[y, x]] read at points[y, x] (bicubic)."""
     h, w = index.shape
@@ -111,10 +139,8 @@ def track(frames, pictures, flow, low=10.0, high=30.0, radius=2, brightness_radi
         index = index[yr, xr]
         then = gather(ycc, index, points)
         d = ycc[t] - then
-        support = box(inside, brightness_radius)
-        delta = np.where(support > 0.05, box(d[..., 0] * inside, brightness_radius) / np.maximum(support, 1e-6), 0)
-        residual = np.sqrt(box(d[..., 0] - delta, radius) ** 2 + box(d[..., 1], radius) ** 2 + box(d[..., 2], radius) ** 2)
-        trust = np.clip((high - residual) / (high - low), 0, 1) * inside
+        delta = local_brightness(d[..., 0], inside, brightness_radius)
+        trust = np.clip((high - residual(d, delta, radius)) / (high - low), 0, 1) * inside
         trust = np.minimum(trust, box(trust, 1))
         carried = gather(painted, index, points)
         out.append(np.clip(painted[t] + trust[..., None] * (carried + delta[..., None] - painted[t]), 0, 255).astype(np.uint8))
