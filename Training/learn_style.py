@@ -102,7 +102,7 @@ class RowTrainer(train.Trainer):
         out = a.out
         tmp = out + ".partial"
         os.makedirs(tmp, exist_ok=True)
-        net = self.net.float().eval()
+        net = self.export_net()
         rows = {f"net.{k}": [float(x) for x in v[-1]] for k, v in net.state_dict().items() if v.dim() == 2}
         write_json(os.path.join(tmp, "rows.json"), {"rows": [a.name], "parameters": {"quality": rows}})
         held, test_paths = self.held_out()

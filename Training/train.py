@@ -401,10 +401,14 @@ class Trainer:
                     sums[k] = sums.get(k, 0.0) + float(v) / len(paths)
         return sums, paths
 
+    def export_net(self):
+        """The network as it is exported: fp32, NCHW, in eval mode."""
+        return self.net.float().to(memory_format=torch.contiguous_format).eval()
+
     def export(self):
         a = self.args
         os.makedirs(self.out, exist_ok=True)
-        net = self.net.float().to(memory_format=torch.contiguous_format).eval()
+        net = self.export_net()
         name = a.variant
         torch.save(net.state_dict(), os.path.join(self.work, f"{name}.pt"))   # for evaluate.py
         onnx_path = os.path.join(self.out, f"{name}.onnx")

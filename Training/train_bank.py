@@ -132,7 +132,7 @@ def export(trainer):
     a = trainer.args
     out = a.out or os.path.join(train.REPO, "Presets", "bank")
     os.makedirs(out, exist_ok=True)
-    net = trainer.net.float().to(memory_format=torch.contiguous_format).eval()
+    net = trainer.export_net()
     torch.save(net.state_dict(), os.path.join(trainer.work, f"{a.variant}.pt"))
     onnx_path = os.path.join(out, f"{a.variant}.onnx")
     mix = torch.zeros(len(trainer.rows))
