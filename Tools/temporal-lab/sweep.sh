@@ -39,7 +39,7 @@ fi
 mkdir -p "$out"
 IFS=, read -ra names <<<"$clips"
 for name in "${names[@]}"; do
-  cut=$(ls "$cuts/$name"-[0-9]*.mp4 2>/dev/null | head -1)
+  cut=$(ls "$cuts/$name"-[0-9]*.mp4 2>/dev/null | head -1 || true)
   perframe=$run/videos/$name-perframe.mp4
   [ -n "$cut" ] && [ -s "$perframe" ] || { echo "sweep.sh: $name: no cut in $cuts or no $perframe" >&2; exit 1; }
   split=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' Benchmarks/devset/clips.tsv)
