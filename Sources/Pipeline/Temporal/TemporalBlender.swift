@@ -16,17 +16,11 @@ public final class TemporalBlender {
     /// Radius of the window for the local variances (0: plain blend), and the largest gain.
     public let contrastRadius: Int
     public let maxContrastGain: Float
-    /// See `TemporalSettings.inputChangeWeight`; nil: the history's weight is `stability` × confidence.
-    public let inputChangeWeight: Float?
-    public let steadyShare: Float
-    public let changeRadius: Int
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
     /// The history's weight at each pixel of the current frame.
     private var weight: [Float] = []
-    /// The previous frame's network picture (before blending), and it carried along the flow.
-    private var previousStylized: [Float] = [], carriedStylized: [Float] = [], carriedValid: [Float] = []
     // Scratch for the contrast-preserving blend, one plane each, kept between frames.
     private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
     private var blurWorkspace: [Float] = []
@@ -37,9 +31,6 @@ public final class TemporalBlender {
         self.stability = min(max(settings.stability, 0), 1)
         self.contrastRadius = max(settings.contrastRadius, 0)
         self.maxContrastGain = max(settings.maxContrastGain, 1)
-        self.inputChangeWeight = settings.inputChangeWeight.map { max($0, 0) }
-        self.steadyShare = min(max(settings.steadyShare, 0), 1)
-        self.changeRadius = max(settings.changeRadius, 0)
     }
 
     /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
@@ -50,7 +41,6 @@ public final class TemporalBlender {
               link.flow.width == width, link.flow.height == height, stability > 0 else {
             resets += 1
             Self.copy(pixels, into: &history)
-            if inputChangeWeight != nil { Self.copy(pixels, into: &previousStylized) }
             historySize = (width, height)
             return
         }
@@ -60,7 +50,8 @@ public final class TemporalBlender {
         // values from earlier frames, which the blend multiplies by 0.
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
-        historyWeight(stylized: pixels, link: link, width: width, height: height)
+        if weight.count != n { weight = [Float](repeating: 0, count: n) }
+        for i in 0..<n { weight[i] = link.confidence[i] * stability }
         if contrastRadius > 0 && meanA.count != n {
             meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
         }
@@ -93,41 +84,6 @@ public final class TemporalBlender {
             }
         }
         swap(&history, &warped)
-    }
-
-    /// Fills `weight` with the history's weight at each pixel: stability × confidence, scaled
-    /// (with `inputChangeWeight`) by how much of the network's change along the flow the input's
-    /// own change does not explain. Then keeps `stylized` for the next frame.
-    private func historyWeight(stylized: [Float], link: TemporalLink, width: Int, height: Int) {
-        let n = width * height, s = stability
-        if weight.count != n { weight = [Float](repeating: 0, count: n) }
-        defer { if inputChangeWeight != nil { Self.copy(stylized, into: &previousStylized) } }
-        guard let k = inputChangeWeight, link.inputChange.count == n, previousStylized.count == 3 * n else {
-            for i in 0..<n { weight[i] = link.confidence[i] * s }
-            return
-        }
-        Warp.backward(planar: previousStylized, channels: 3, width: width, height: height, flow: link.flow,
-                      reusing: &carriedStylized, valid: &carriedValid)
-        weight.withUnsafeMutableBufferPointer { e in
-            stylized.withUnsafeBufferPointer { now in
-                carriedStylized.withUnsafeBufferPointer { before in
-                    for i in 0..<n { e[i] = 0 }
-                    for c in 0..<3 {
-                        for i in c * n..<(c + 1) * n {
-                            let d = now[i] - before[i]
-                            e[i - c * n] += d * d
-                        }
-                    }
-                    BoxBlur.apply(e.baseAddress!, into: e.baseAddress!, width: width, height: height,
-                                  radius: changeRadius, workspace: &blurWorkspace)
-                    let f = steadyShare
-                    for i in 0..<n {
-                        let unexplained = max(e[i] - k * link.inputChange[i], 0) / (e[i] + 1)
-                        e[i] = link.confidence[i] * s * (f + (1 - f) * unexplained)
-                    }
-                }
-            }
-        }
     }
 
     /// Copies without allocating once `destination` has the right size.

@@ -10,9 +10,6 @@ public struct TemporalLink: Sendable {
     public let confidence: [Float]
     /// Luminance change of the input at each pixel (in_t − warp(in_{t−1})), blurred; 0…255 scale.
     public let brightness: [Float]
-    /// How much the input changed along the flow: Σ over R, G, B of (in_t − warp(in_{t−1}))²,
-    /// blurred over `changeRadius` (0…255 scale). Empty unless `inputChangeWeight` is set.
-    public let inputChange: [Float]
     /// Share of the contrast gain allowed at each pixel, 0…1 (see `contrastConfinement`).
     /// Empty when the blend keeps no contrast.
     public let contrastWeight: [Float]
@@ -103,22 +100,13 @@ enum Temporal {
                 confidence[i] *= min(max((high - residual) * scale, 0), 1)
             }
         }
-        var inputChange: [Float] = []
-        if settings.inputChangeWeight != nil {
-            inputChange = [Float](repeating: 0, count: n)
-            for i in 0..<n {
-                let d = BT601.rgb(diff[i], current[n + i] - warped[n + i], current[2 * n + i] - warped[2 * n + i])
-                inputChange[i] = d.r * d.r + d.g * d.g + d.b * d.b
-            }
-            inputChange = BoxBlur.apply(inputChange, width: w, height: h, radius: settings.changeRadius)
-        }
         var contrastWeight: [Float] = []
         if settings.contrastRadius > 0 {
             contrastWeight = BoxBlur.apply(confidence, width: w, height: h, radius: settings.contrastRadius)
             let slope = settings.contrastConfinement
             for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
         }
-        return TemporalLink(flow: backward, confidence: confidence, brightness: brightness, inputChange: inputChange,
+        return TemporalLink(flow: backward, confidence: confidence, brightness: brightness,
                             contrastWeight: contrastWeight, isCut: isCut, difference: difference,
                             meanConfidence: meanConfidence)
     }

@@ -12,9 +12,7 @@ import OpticalFlow
 /// `s` is `stability`; `c` the confidence in the flow: 0 on occlusions and motion
 /// boundaries (forward–backward consistency), feathered, and lowered where frame t−1
 /// carried along the flow still does not look like frame t (the flow is wrong there and
-/// the history would leave a ghost trail), and — in the video job — lowered where the
-/// network's own pictures already agree along the flow (nothing flickers there, and history
-/// would only wash the strokes; see `inputChangeWeight`); and `Δ` the local (blurred) luminance change of
+/// the history would leave a ghost trail); and `Δ` the local (blurred) luminance change of
 /// the *input* between t−1 and t along the flow, so that a fade or a light switching on
 /// is followed instead of frozen. When the flow cannot explain frame t from frame t−1
 /// (a scene cut), the history is dropped and out_t = stylized_t.
@@ -72,17 +70,6 @@ public struct TemporalSettings: Sendable, Equatable {
     /// which disagree; restoring their variance would sharpen a halo that changes every frame.
     public var contrastConfinement: Float = 4
 
-    /// Carry less history where the network's own picture is already steady: the history's
-    /// weight is scaled by f + (1 − f)·max(e_s − k·e_i, 0) / (e_s + 1), where e_s is the change
-    /// of the network's picture along the flow (frame t against frame t−1's, carried), e_i the
-    /// input's (both Σ of squared R, G, B differences, blurred over `changeRadius`), k this
-    /// factor and f `steadyShare`. Where the network redraws nothing the blend would only swap
-    /// its strokes for resampled, averaged ones. nil turns the test off (the live modes: it
-    /// needs the previous network picture carried, one more warp in the sequential stage).
-    public var inputChangeWeight: Float? = 0.2
-    public var steadyShare: Float = 0.3
-    public var changeRadius = 4
-
     public static let defaultStability: Float = 0.85
 
     /// Frames after which a fresh history has forgotten all but 5% of its first picture (each frame
@@ -105,7 +92,6 @@ public struct TemporalSettings: Sendable, Equatable {
         settings.flow = .ultrafast
         settings.flow.finestScale = min(settings.flow.finestScale, finestScale)
         settings.contrastRadius = 0
-        settings.inputChangeWeight = nil
         return settings
     }
 
