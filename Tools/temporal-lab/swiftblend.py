@@ -5,6 +5,11 @@ each of its parts switchable, to find which part costs what on the development s
   .venv-bench/bin/python Tools/temporal-lab/swiftblend.py CUT.mp4 PERFRAME.mp4 OUT.mp4 [--flow stylize]
         [--stability 0.85] [--no-boundaries] [--input-change K|none] [--steady-share F]
         [--contrast-radius R] [--confinement C] [--residual LOW,HIGH|none]
+        [--detail-share F [--band-radius R]]
+
+--detail-share F carries the history's fine detail (what a box blur of radius --band-radius
+removes) with F times the weight of its coarse part: strokes then come more from the new frame,
+while the coarse colour and light stay steady. 1 = as built.
 
 Flows are cached beside OUT (FLOWS.npz) so a sweep pays for them once.
 """
@@ -70,7 +75,14 @@ def blend(frames, pictures, back, fwd, a):
             es = box(((p - before) ** 2).sum(-1), 4)
             unexplained = np.maximum(es - a.input_change * change, 0) / (es + 1)
             wgt = wgt * (a.steady_share + (1 - a.steady_share) * unexplained)
-        mixed = p + wgt[..., None] * (carried - p)
+        diff = carried - p
+        if a.detail_share != 1:
+            coarse = box(diff, a.band_radius)
+            fine_wgt = wgt * a.detail_share
+            mixed = p + wgt[..., None] * coarse + fine_wgt[..., None] * (diff - coarse)
+            wgt = fine_wgt   # the fine band's mix sets the contrast the blend takes away
+        else:
+            mixed = p + wgt[..., None] * diff
         r = a.contrast_radius
         if r > 0:
             target = (1 - wgt)[..., None] * moments(p, r)[1] + wgt[..., None] * moments(carried, r)[1]
@@ -93,6 +105,8 @@ def main():
     p.add_argument("--contrast-radius", type=int, default=6)
     p.add_argument("--confinement", type=float, default=4, help="0: the gain everywhere")
     p.add_argument("--residual", default="10,30", help="LOW,HIGH or none")
+    p.add_argument("--detail-share", type=float, default=1)
+    p.add_argument("--band-radius", type=int, default=4)
     a = p.parse_args()
     a.input_change = None if a.input_change == "none" else float(a.input_change)
     a.residual = None if a.residual == "none" else tuple(float(v) for v in a.residual.split(","))
