@@ -44,8 +44,8 @@ public final class TemporalBlender {
             historySize = (width, height)
             return
         }
-        // Catmull-Rom, not bilinear: the history is warped again every frame, and bilinear
-        // resampling at sub-pixel offsets blurs it a little more each time.
+        // The sharp bicubic (see `Warp.backwardCubic`): the history is warped again every frame,
+        // and a softer resampling at sub-pixel offsets blurs it a little more each time.
         // Only where the history is used (confidence > 0); elsewhere `warped` keeps finite
         // values from earlier frames, which the blend multiplies by 0.
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
