@@ -90,6 +90,17 @@ def blend(frames, pictures, back, fwd, a):
             full = np.clip(np.sqrt((target + 1) / (var + 1)), 1, 2)
             share = np.clip(1 - (1 - box(c, r)) * a.confinement, 0, 1)[..., None] if a.confinement else 1
             mixed = mean + (1 + (full - 1) * share) * (mixed - mean)
+            if a.fine_radius:
+                # The same variance-preserving gain on the band finer than --fine-radius alone,
+                # whose energy the averaging of two brushings takes most of.
+                f = a.fine_radius
+                def fine(x):
+                    return x - box(x, f)
+                target = (1 - wgt)[..., None] * moments(fine(p), r)[1] + wgt[..., None] * moments(fine(carried), r)[1]
+                band = fine(mixed)
+                var = box(band * band, r)
+                full = np.clip(np.sqrt((target + 1) / (var + 1)), 1, a.fine_max_gain)
+                mixed = (mixed - band) + (1 + (full - 1) * share) * band
         out.append(np.clip(mixed, 0, 255))
     return out
 
@@ -107,6 +118,8 @@ def main():
     p.add_argument("--residual", default="10,30", help="LOW,HIGH or none")
     p.add_argument("--detail-share", type=float, default=1)
     p.add_argument("--band-radius", type=int, default=4)
+    p.add_argument("--fine-radius", type=int, default=0, help="also keep the variance of the band finer than this")
+    p.add_argument("--fine-max-gain", type=float, default=2)
     a = p.parse_args()
     a.input_change = None if a.input_change == "none" else float(a.input_change)
     a.residual = None if a.residual == "none" else tuple(float(v) for v in a.residual.split(","))

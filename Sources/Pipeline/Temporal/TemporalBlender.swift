@@ -19,8 +19,6 @@ public final class TemporalBlender {
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
-    /// The history's weight at each pixel of the current frame.
-    private var weight: [Float] = []
     // Scratch for the contrast-preserving blend, one plane each, kept between frames.
     private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
     private var blurWorkspace: [Float] = []
@@ -50,15 +48,13 @@ public final class TemporalBlender {
         // values from earlier frames, which the blend multiplies by 0.
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
-        if weight.count != n { weight = [Float](repeating: 0, count: n) }
-        for i in 0..<n { weight[i] = link.confidence[i] * stability }
         if contrastRadius > 0 && meanA.count != n {
             meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
         }
-        let r = contrastRadius, maxGain = maxContrastGain
+        let r = contrastRadius, maxGain = maxContrastGain, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
             pixels.withUnsafeMutableBufferPointer { px in
-                weight.withUnsafeBufferPointer { ab in
+                link.confidence.withUnsafeBufferPointer { cb in
                     link.brightness.withUnsafeBufferPointer { bb in
                         link.contrastWeight.withUnsafeBufferPointer { gw in
                             // Full gain everywhere when the link was made without the shares.
@@ -68,13 +64,13 @@ public final class TemporalBlender {
                                 for i in 0..<n { carried[i] += bb[i] }
                                 guard r > 0 else {
                                     for i in 0..<n {
-                                        let v = min(max(stylized[i] + ab[i] * (carried[i] - stylized[i]), 0), 255)
+                                        let v = min(max(stylized[i] + s * cb[i] * (carried[i] - stylized[i]), 0), 255)
                                         stylized[i] = v
                                         carried[i] = v
                                     }
                                     continue
                                 }
-                                blendKeepingContrast(stylized: stylized, carried: carried, weight: ab.baseAddress!,
+                                blendKeepingContrast(stylized: stylized, carried: carried, confidence: cb.baseAddress!,
                                                      gainShare: gainShare, width: width, height: height,
                                                      radius: r, maxGain: maxGain)
                             }
@@ -94,10 +90,11 @@ public final class TemporalBlender {
         }
     }
 
-    /// One plane: `stylized` and `carried` both receive the result. `weight`: the history's
-    /// weight per pixel; `gainShare`: how much of the contrast gain each pixel may take (nil: all).
+    /// One plane: `stylized` and `carried` both receive the result. The history's weight at a
+    /// pixel is `stability` × `confidence`; `gainShare`: how much of the contrast gain each pixel
+    /// may take (nil: all).
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
-                                      weight: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
+                                      confidence: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
                                       width: Int, height: Int, radius r: Int, maxGain: Float) {
         let n = width * height
         meanA.withUnsafeMutableBufferPointer { ma in
@@ -111,7 +108,7 @@ public final class TemporalBlender {
                                  workspace: &blurWorkspace)
             // The target variance (into varianceA) and the plain blend (into `stylized`).
             for i in 0..<n {
-                let a = weight[i]
+                let a = stability * confidence[i]
                 varianceA[i] += a * (varianceB[i] - varianceA[i])
                 stylized[i] += a * (carried[i] - stylized[i])
             }
