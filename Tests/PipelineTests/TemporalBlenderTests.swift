@@ -151,6 +151,47 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertLessThan(kept, 1.2 * noiseRMS, "the contrast-preserving blend amplified the strokes")
     }
 
+    /// Pixel-fine strokes redrawn every frame over a strong, steady layout (the window's variance
+    /// is mostly the layout, which the brushings share): one gain for the whole window leaves the
+    /// fine strokes faint; the fine band's own gain keeps more than twice as much, and never adds to it.
+    func testFineStrokesKeepTheirContrast() {
+        let frames = 12
+        let scenes = (0..<frames).map(scene)
+        let motions = scenes.map(motion)
+        let stylized = scenes.enumerated().map { flicker($1, seed: $0 + 1, amplitude: 40) }
+        /// RMS of the detail finer than a 3×3 box blur, away from the borders.
+        func fineRMS(_ rgb: [Float]) -> Double {
+            let smooth = BoxBlur.apply(rgb, width: w, height: 3 * h, radius: 1)
+            var sum = 0.0, count = 0
+            for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+                let i = c * w * h + y * w + x
+                let d = Double(rgb[i] - smooth[i])
+                sum += d * d; count += 1
+            } } }
+            return (sum / Double(count)).squareRoot()
+        }
+        func run(fineRadius: Int) -> Double {
+            var settings = TemporalSettings(frameWidth: w, height: h)
+            settings.fineRadius = fineRadius
+            let blender = TemporalBlender(settings: settings)
+            var pixels: [Float] = []
+            for t in 0..<frames {
+                pixels = stylized[t]
+                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+                blender.blend(&pixels, width: w, height: h, link: link)
+            }
+            return fineRMS(pixels)
+        }
+        let perFrame = fineRMS(stylized[frames - 1])
+        let oneGain = run(fineRadius: 0), fineGain = run(fineRadius: TemporalSettings().fineRadius)
+        print("fine strokes: RMS per-frame \(perFrame), one gain \(oneGain), fine band's own gain \(fineGain)")
+        XCTAssertLessThan(oneGain, 0.45 * perFrame, "one gain should leave the fine strokes faint (the problem shown)")
+        // Not all of it: the target is the mix of both pictures' fine variance, and the history's
+        // pixel-sized detail is softened by its sub-pixel warp every frame.
+        XCTAssertGreaterThan(fineGain, max(2 * oneGain, 0.55 * perFrame), "the fine band's gain lost the strokes' strength")
+        XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
+    }
+
     /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is
     /// withheld; away from them it applies in full.
     func testContrastGainIsWithheldNextToUntrustedFlow() {

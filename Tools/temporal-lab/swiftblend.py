@@ -5,11 +5,14 @@ each of its parts switchable, to find which part costs what on the development s
   .venv-bench/bin/python Tools/temporal-lab/swiftblend.py CUT.mp4 PERFRAME.mp4 OUT.mp4 [--flow stylize]
         [--stability 0.85] [--no-boundaries] [--input-change K|none] [--steady-share F]
         [--contrast-radius R] [--confinement C] [--residual LOW,HIGH|none]
-        [--detail-share F [--band-radius R]]
+        [--detail-share F [--band-radius R]] [--fine-radius R [--fine-max-gain G]]
 
 --detail-share F carries the history's fine detail (what a box blur of radius --band-radius
 removes) with F times the weight of its coarse part: strokes then come more from the new frame,
 while the coarse colour and light stay steady. 1 = as built.
+
+--fine-radius R gives the detail finer than a box blur of radius R its own variance-preserving
+gain after the window's (TemporalSettings.fineRadius); 0 = one gain for the whole window.
 
 Flows are cached beside OUT (FLOWS.npz) so a sweep pays for them once.
 """

@@ -11,16 +11,22 @@ import OpticalFlow
 /// so its variance is the same mix of the two variances, a·var(carried) + (1−a)·var(stylized),
 /// instead of the smaller variance of the mix (the variance-preserving blend of texture
 /// synthesis). Where the two agree the gain is 1 and nothing changes; it never lowers contrast.
+/// The finest detail gets the same treatment once more on its own (`fineRadius`): the
+/// window's variance is mostly the coarser layout, which two brushings share, so one gain
+/// for the whole window would leave the fine strokes, which they do not share, faint.
 public final class TemporalBlender {
     public let stability: Float
     /// Radius of the window for the local variances (0: plain blend), and the largest gain.
     public let contrastRadius: Int
     public let maxContrastGain: Float
+    /// Radius below which detail gets its own gain (0: none); see `TemporalSettings.fineRadius`.
+    public let fineRadius: Int
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
     // Scratch for the contrast-preserving blend, one plane each, kept between frames.
     private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
+    private var fineTarget: [Float] = [], fineVariance: [Float] = [], band: [Float] = []
     private var blurWorkspace: [Float] = []
     /// Frames whose history was reset (first frame, cuts, size changes).
     public private(set) var resets = 0
@@ -29,6 +35,7 @@ public final class TemporalBlender {
         self.stability = min(max(settings.stability, 0), 1)
         self.contrastRadius = max(settings.contrastRadius, 0)
         self.maxContrastGain = max(settings.maxContrastGain, 1)
+        self.fineRadius = max(settings.fineRadius, 0)
     }
 
     /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
@@ -50,6 +57,9 @@ public final class TemporalBlender {
                            reusing: &warped, needed: link.confidence)
         if contrastRadius > 0 && meanA.count != n {
             meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
+        }
+        if contrastRadius > 0 && fineRadius > 0 && band.count != n {
+            band = [Float](repeating: 0, count: n); fineTarget = band; fineVariance = band
         }
         let r = contrastRadius, maxGain = maxContrastGain, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
@@ -96,32 +106,71 @@ public final class TemporalBlender {
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
                                       confidence: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
                                       width: Int, height: Int, radius r: Int, maxGain: Float) {
-        let n = width * height
+        let n = width * height, f = fineRadius
         meanA.withUnsafeMutableBufferPointer { ma in
         varianceA.withUnsafeMutableBufferPointer { va in
         meanB.withUnsafeMutableBufferPointer { mb in
         varianceB.withUnsafeMutableBufferPointer { vb in
+        fineTarget.withUnsafeMutableBufferPointer { ft in
+        fineVariance.withUnsafeMutableBufferPointer { fv in
+        band.withUnsafeMutableBufferPointer { bd in
             let (meanA, varianceA, meanB, varianceB) = (ma.baseAddress!, va.baseAddress!, mb.baseAddress!, vb.baseAddress!)
             BoxBlur.localMoments(stylized, mean: meanA, variance: varianceA, width: width, height: height, radius: r,
                                  workspace: &blurWorkspace)
             BoxBlur.localMoments(carried, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
                                  workspace: &blurWorkspace)
-            // The target variance (into varianceA) and the plain blend (into `stylized`).
+            if f > 0 {
+                fineEnergy(stylized, into: ft.baseAddress!, band: bd.baseAddress!, width: width, height: height, radius: r)
+                fineEnergy(carried, into: fv.baseAddress!, band: bd.baseAddress!, width: width, height: height, radius: r)
+            }
+            // The target variances (into varianceA and fineTarget) and the plain blend (into `stylized`).
             for i in 0..<n {
                 let a = stability * confidence[i]
                 varianceA[i] += a * (varianceB[i] - varianceA[i])
                 stylized[i] += a * (carried[i] - stylized[i])
             }
+            if f > 0 {
+                let target = ft.baseAddress!, other = fv.baseAddress!
+                for i in 0..<n { target[i] += stability * confidence[i] * (other[i] - target[i]) }
+            }
             BoxBlur.localMoments(stylized, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
                                  workspace: &blurWorkspace)
             for i in 0..<n {
-                // +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
-                let full = min(max(((varianceA[i] + 1) / (varianceB[i] + 1)).squareRoot(), 1), maxGain)
-                let gain = 1 + (full - 1) * (gainShare?[i] ?? 1)
-                let v = min(max(meanB[i] + gain * (stylized[i] - meanB[i]), 0), 255)
-                stylized[i] = v
-                carried[i] = v
+                let v = meanB[i] + Self.gain(target: varianceA[i], actual: varianceB[i], maxGain: maxGain,
+                                             share: gainShare?[i]) * (stylized[i] - meanB[i])
+                stylized[i] = min(max(v, 0), 255)
             }
-        }}}}
+            if f > 0 {
+                // The fine band's own gain, on the result of the first.
+                let target = ft.baseAddress!, actual = fv.baseAddress!, fine = bd.baseAddress!
+                fineEnergy(stylized, into: actual, band: fine, width: width, height: height, radius: r)
+                for i in 0..<n {
+                    let g = Self.gain(target: target[i], actual: actual[i], maxGain: maxGain, share: gainShare?[i])
+                    stylized[i] = min(max(stylized[i] + (g - 1) * fine[i], 0), 255)
+                }
+            }
+            carried.update(from: stylized, count: n)
+        }}}}}}}
+    }
+
+    /// The gain that brings a local variance `actual` to `target`, between 1 and `maxGain`, taken
+    /// in part where `share` < 1. +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
+    private static func gain(target: Float, actual: Float, maxGain: Float, share: Float?) -> Float {
+        let full = min(max(((target + 1) / (actual + 1)).squareRoot(), 1), maxGain)
+        return 1 + (full - 1) * (share ?? 1)
+    }
+
+    /// `band` ← the detail of `plane` finer than `fineRadius` (the plane minus its box blur);
+    /// `energy` ← the local mean of its square over `radius`.
+    private func fineEnergy(_ plane: UnsafePointer<Float>, into energy: UnsafeMutablePointer<Float>,
+                            band: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int) {
+        let n = width * height
+        BoxBlur.apply(plane, into: band, width: width, height: height, radius: fineRadius, workspace: &blurWorkspace)
+        for i in 0..<n {
+            let d = plane[i] - band[i]
+            band[i] = d
+            energy[i] = d * d
+        }
+        BoxBlur.apply(energy, into: energy, width: width, height: height, radius: radius, workspace: &blurWorkspace)
     }
 }

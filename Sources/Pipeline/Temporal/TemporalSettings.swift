@@ -64,6 +64,12 @@ public struct TemporalSettings: Sendable, Equatable {
     /// 6: a 13×13 window, about one brush stroke at network size (docs/temporal.md).
     public var contrastRadius = 6
     public var maxContrastGain: Float = 2
+    /// Detail finer than this radius (a box blur of it removes) gets a variance-preserving gain
+    /// of its own, measured over the same window (0 = one gain for the whole window). Averaging
+    /// two brushings takes most of the finest strokes' contrast, while the window's variance is
+    /// mostly the coarser layout, which the brushings share; one gain for both leaves the fine
+    /// strokes faint.
+    public var fineRadius = 1
     /// The gain is applied in full only where the whole window is trusted: it falls to 1 as the
     /// share of untrusted flow in the window (1 − its mean confidence) goes from 0 to 1/this.
     /// Next to a moving object the window straddles the history's and the new frame's edges,
