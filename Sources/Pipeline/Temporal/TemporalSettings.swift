@@ -55,8 +55,8 @@ public struct TemporalSettings: Sendable, Equatable {
     /// `residualRadius` while still signed (zero-mean noise averages away, a misplaced edge
     /// does not); the confidence falls linearly from 1 to 0 as it goes from `residualLow` to
     /// `residualHigh` (0…255 units). Lower values remove more trail and less flicker.
-    public var residualLow: Float = 10
-    public var residualHigh: Float = 30
+    public var residualLow: Float = 20
+    public var residualHigh: Float = 60
     public var residualRadius = 1
 
     /// Radius, in network pixels, of the window over which the blend keeps the local contrast
@@ -76,10 +76,10 @@ public struct TemporalSettings: Sendable, Equatable {
     /// which disagree; restoring their variance would sharpen a halo that changes every frame.
     public var contrastConfinement: Float = 4
 
-    public static let defaultStability: Float = 0.85
+    public static let defaultStability: Float = 0.9
 
     /// Frames after which a fresh history has forgotten all but 5% of its first picture (each frame
-    /// keeps `stability` of the one before): what a time range paints before its start. 19 at 0.85.
+    /// keeps `stability` of the one before): what a time range paints before its start. 29 at 0.9.
     public static func warmUpFrames(stability: Float) -> Int {
         guard stability > 0 else { return 0 }
         guard stability < 1 else { return 60 }
