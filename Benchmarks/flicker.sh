@@ -59,7 +59,7 @@ while (($#)); do
     --live) live=$2; shift 2 ;;
     --perframe-flags) read -ra perframe_flags <<<"$2"; shift 2 ;;
     --) shift; temporal_flags=("$@"); break ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source scripts/usage.sh; usage "$0"; exit 0 ;;
     *) echo "flicker.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

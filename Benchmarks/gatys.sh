@@ -28,7 +28,7 @@ while (($#)); do
     --style-weight) style_weight=$2; shift 2 ;;
     --skip-curve) curve=0; shift ;;
     --skip-speed) speed=0; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source scripts/usage.sh; usage "$0"; exit 0 ;;
     *) echo "gatys.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -17,7 +17,7 @@ while (($#)); do
   case $1 in
     address|thread) sanitizers+=("$1"); shift ;;
     --) shift; test_options=("$@"); break ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source scripts/usage.sh; usage "$0"; exit 0 ;;
     *) echo "sanitizers.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -15,7 +15,7 @@ while (($#)); do
     --cpus) cpus=$2; shift 2 ;;
     --style) style=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source scripts/usage.sh; usage "$0"; exit 0 ;;
     *) clip=$1; shift ;;
   esac
 done

@@ -28,7 +28,7 @@ while (($#)); do
     --destdir) destdir=${2:?--destdir needs a folder}; shift 2 ;;
     --binary) binary=${2:?--binary needs a file}; shift 2 ;;
     --uninstall) uninstall=1; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source "$(dirname "$0")/usage.sh"; usage "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -18,7 +18,7 @@ while (($#)); do
   case $1 in
     --binary) binary_option=(--binary "${2:?--binary needs a file}"); shift 2 ;;
     --out) out=${2:?--out needs a folder}; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source "$(dirname "$0")/usage.sh"; usage "$0"; exit 0 ;;
     *) echo "package-deb.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

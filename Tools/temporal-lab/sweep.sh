@@ -24,7 +24,7 @@ while (($#)); do
     --clips) clips=$2; shift 2 ;;
     --style) style=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) source scripts/usage.sh; usage "$0"; exit 0 ;;
     -*) echo "sweep.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) tag=$1; shift ;;
   esac
