@@ -4,7 +4,7 @@ each per-frame picture P_{t−1} moved exactly along that flow to frame t (no bl
 strokes: the steadiest a carried stroke can be), judged as the pair (P_{t−1}, carried) by the
 judge's warping error, beside the per-frame pair (P_{t−1}, P_t):
 
-  .venv-bench/bin/python Tools/temporal-lab/carry_ceiling.py CUT.mp4 PERFRAME.mp4 [--stylize BIN] [--work DIR]
+  .venv-bench/bin/python Tools/temporal-lab/carry_ceiling.py CUT.mp4 PERFRAME.mp4 [--presets] [--stylize BIN] [--work DIR]
 
 Carriers: Stylize's DIS (`stylize flow --preset medium`), OpenCV's DIS fast at finest scale 1
 (the judge's own implementation) and OpenCV's Farnebäck (another algorithm). Referees: the
@@ -12,6 +12,8 @@ judge's flow (OpenCV DIS medium) and Farnebäck's, each with its forward–backw
 other pair. `1 − carried ÷ per-frame` is the most of the gap a carrier can close under that
 referee (the input floor, ~1e-5 on these clips, left aside). A carrier that shares the referee's
 implementation shares its errors too, which the second referee shows.
+--presets: the three DIS presets (ultrafast, fast, medium) of both implementations as carriers
+instead, under the Farnebäck referee only.
 Flows are cached in --work (default .work/carry-ceiling) so a second run is quick.
 """
 import argparse
@@ -37,6 +39,7 @@ def main():
     p.add_argument("cut"); p.add_argument("perframe")
     p.add_argument("--stylize", default=".build/release/stylize")
     p.add_argument("--work", default=".work/carry-ceiling")
+    p.add_argument("--presets", action="store_true", help="both DIS implementations at each preset")
     a = p.parse_args()
     os.makedirs(a.work, exist_ok=True)
     size = judge.probe_size(a.cut)
@@ -44,8 +47,15 @@ def main():
     pictures = judge.decode(a.perframe, size).astype(np.float32) / 255
     luma = [judge.luma(f) * 255 for f in frames]
     pairs = range(1, len(frames), 2)
-    methods = {"stylize": stylize_flow(a.stylize), "opencv-dis": opencv_flow(), "farneback": farneback,
-               "judge": opencv_flow(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None, None)}
+    methods = {"farneback": farneback, "judge": opencv_flow(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None, None)}
+    if a.presets:
+        for preset in ("ultrafast", "fast", "medium"):
+            methods[f"stylize-{preset}"] = stylize_flow(a.stylize, preset)
+            methods[f"opencv-{preset}"] = opencv_flow(getattr(cv2, f"DISOPTICAL_FLOW_PRESET_{preset.upper()}"), None, None)
+    else:
+        methods.update({"stylize": stylize_flow(a.stylize), "opencv-dis": opencv_flow()})
+    carriers = [k for k in methods if k != "judge"]
+    referees = ("farneback",) if a.presets else ("judge", "farneback")
     flows = {}
     for name, method in methods.items():
         cache = os.path.join(a.work, os.path.basename(a.cut).rsplit(".", 1)[0] + f"-{name}.npz")
@@ -56,8 +66,8 @@ def main():
         flows[name] = list(zip(z["back"], z["fwd"]))
     h, w = pictures.shape[1:3]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    for referee in ("judge", "farneback"):
-        errors = {k: [] for k in ("per-frame", "stylize", "opencv-dis", "farneback")}
+    for referee in referees:
+        errors = {k: [] for k in ("per-frame", *carriers)}
         for i, t in enumerate(pairs):
             back, fwd = flows[referee][i]
             mask = judge.non_occlusion(back, fwd)
@@ -67,7 +77,7 @@ def main():
                 d2 = ((picture - before) ** 2).sum(-1)
                 return float((d2 * mask).sum() / max(3 * mask.sum(), 1))
             errors["per-frame"].append(error(pictures[t]))
-            for carrier in ("stylize", "opencv-dis", "farneback"):
+            for carrier in carriers:
                 b = flows[carrier][i][0]
                 errors[carrier].append(error(remap(pictures[t - 1], gx + b[..., 0], gy + b[..., 1])))
         per_frame = np.mean(errors["per-frame"])
