@@ -1,7 +1,8 @@
 /// Variational refinement of a level's flow (the last stage of DIS, as in OpenCV):
-/// minimises  Σ δ·Ψ(r²/(|∇I|²+ζ²)) + α·Ψ(|∇u|²+|∇v|²)  with Ψ(s²) = √(s²+ε²) (Charbonnier),
-/// r the linearised brightness-constancy residual, by lagged fixed-point iterations of red-black SOR.
-/// (The gradient-constancy term γ of OpenCV is not implemented.)
+/// minimises  Σ δ·Ψ(r²/(|∇I|²+ζ²)) + γ·Ψ(r_x²/(|∇I_x|²+ζ²) + r_y²/(|∇I_y|²+ζ²)) + α·Ψ(|∇u|²+|∇v|²)
+/// with Ψ(s²) = √(s²+ε²) (Charbonnier), r the linearised brightness-constancy residual and r_x, r_y
+/// those of the image's gradients (gradient constancy: what a change of brightness leaves alone),
+/// by lagged fixed-point iterations of red-black SOR.
 ///
 /// Layout: everything lives on a grid padded by one pixel on each side, where the smoothness
 /// weights of edges leaving the frame are 0, so the SOR sweeps need no clamping or branches.
@@ -56,6 +57,9 @@ enum VariationalRefinement {
             }
         }}}
 
+        let gamma = settings.variationalRefinementGamma
+        let constancy = gamma > 0 ? gradientConstancy(ix: ix, iy: iy, it: it, norm: norm, width: w, height: h) : []
+
         U.withUnsafeMutableBufferPointer { Ub in
         V.withUnsafeMutableBufferPointer { Vb in
         cH.withUnsafeMutableBufferPointer { cHb in
@@ -72,6 +76,7 @@ enum VariationalRefinement {
         iy.withUnsafeBufferPointer { iyb in
         it.withUnsafeBufferPointer { itb in
         norm.withUnsafeBufferPointer { nb in
+        constancy.withUnsafeBufferPointer { gcb in
             let U = Ub.baseAddress!, V = Vb.baseAddress!, cH = cHb.baseAddress!, cV = cVb.baseAddress!
             let sW = sWb.baseAddress!, A11 = a11b.baseAddress!, A12 = a12b.baseAddress!, A22 = a22b.baseAddress!
             let B1 = b1b.baseAddress!, B2 = b2b.baseAddress!
@@ -90,6 +95,19 @@ enum VariationalRefinement {
                         let d = nz / (2 * (r * r * nz * invDelta + epsilonSquared).squareRoot())
                         A11[p] = d * gx * gx; A12[p] = d * gx * gy; A22[p] = d * gy * gy
                         B1[p] = d * gx * t; B2[p] = d * gy * t
+                        if gamma > 0 && nz > 0 {
+                            // Gradient constancy: the same linearised residual for I_x and I_y.
+                            let g = gcb.baseAddress! + 7 * p
+                            let (xx, xy, yy, xt, yt, n1, n2) = (g[0], g[1], g[2], g[3], g[4], g[5], g[6])
+                            let r1 = xt + xx * du + xy * dv, r2 = yt + xy * du + yy * dv
+                            let e = gamma / (2 * (r1 * r1 * n1 + r2 * r2 * n2 + epsilonSquared).squareRoot())
+                            let e1 = e * n1, e2 = e * n2
+                            A11[p] += e1 * xx * xx + e2 * xy * xy
+                            A12[p] += e1 * xx * xy + e2 * xy * yy
+                            A22[p] += e1 * xy * xy + e2 * yy * yy
+                            B1[p] += e1 * xx * xt + e2 * xy * yt
+                            B2[p] += e1 * xy * xt + e2 * yy * yt
+                        }
                         let ux = U[p + 1] - U[p], vx = V[p + 1] - V[p]
                         let uy = U[p + W] - U[p], vy = V[p + W] - V[p]
                         // Differences across the frame edge (into the padding) count as 0.
@@ -158,7 +176,7 @@ enum VariationalRefinement {
                     }
                 }
             }
-        }}}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}}}}
 
         for y in 0..<h {
             for x in 0..<w {
@@ -166,5 +184,31 @@ enum VariationalRefinement {
                 u[y * w + x] = U[p]; v[y * w + x] = V[p]
             }
         }
+    }
+
+    /// Per padded pixel, 7 floats: the derivatives I_xx, I_xy, I_yy of the (averaged) gradients,
+    /// I_xt, I_yt of the frames' difference, and 1/(I_xx²+I_xy²+ζ²), 1/(I_xy²+I_yy²+ζ²);
+    /// all 0 where the target falls outside the frame (`norm` = 0) and in the padding.
+    static func gradientConstancy(ix: [Float], iy: [Float], it: [Float], norm: [Float], width w: Int, height h: Int) -> [Float] {
+        let W = w + 2
+        var out = [Float](repeating: 0, count: 7 * W * (h + 2))
+        for y in 0..<h {
+            for x in 0..<w {
+                let p = (y + 1) * W + x + 1
+                guard norm[p] > 0 else { continue }
+                // Central differences, one-sided at the frame's edges.
+                let l = x > 0 ? p - 1 : p, r = x < w - 1 ? p + 1 : p
+                let u = y > 0 ? p - W : p, d = y < h - 1 ? p + W : p
+                let sx: Float = r - l == 2 ? 0.5 : 1, sy: Float = d - u == 2 * W ? 0.5 : 1
+                let xx = (ix[r] - ix[l]) * sx, yy = (iy[d] - iy[u]) * sy
+                let xy = 0.5 * ((ix[d] - ix[u]) * sy + (iy[r] - iy[l]) * sx)
+                let q = 7 * p
+                out[q] = xx; out[q + 1] = xy; out[q + 2] = yy
+                out[q + 3] = (it[r] - it[l]) * sx; out[q + 4] = (it[d] - it[u]) * sy
+                out[q + 5] = 1 / (xx * xx + xy * xy + zetaSquared)
+                out[q + 6] = 1 / (xy * xy + yy * yy + zetaSquared)
+            }
+        }
+        return out
     }
 }
