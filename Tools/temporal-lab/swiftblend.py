@@ -99,7 +99,8 @@ def blend(frames, pictures, back, fwd, a):
                 f = a.fine_radius
                 def fine(x):
                     return x - box(x, f)
-                target = (1 - wgt)[..., None] * moments(fine(p), r)[1] + wgt[..., None] * moments(fine(carried), r)[1]
+                # Energies as TemporalBlender.fineEnergy measures them: the local mean of the band's square.
+                target = (1 - wgt)[..., None] * box(fine(p) ** 2, r) + wgt[..., None] * box(fine(carried) ** 2, r)
                 band = fine(mixed)
                 var = box(band * band, r)
                 full = np.clip(np.sqrt((target + 1) / (var + 1)), 1, a.fine_max_gain)
