@@ -5,6 +5,7 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
+//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; COpenBLAS reads the features)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
 //       │       pipeline,   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
@@ -41,12 +42,14 @@ let package = Package(
         ),
         // OpenBLAS is loaded with dlopen, not linked: its CPU detection runs
         // when the library loads, and we must be able to correct it first.
-        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "COpenBLAS", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("dl")]),
+        // What the CPU reports, and the bf16/int8 GEMM kernels that need it (per-function target attributes).
+        .target(name: "CKernels"),
 
         // MARK: Swift modules, core first
         .target(
             name: "StyleEngine",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "MediaIO", dependencies: ["CFFmpeg"]),

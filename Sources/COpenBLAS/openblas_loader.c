@@ -1,9 +1,7 @@
 #define _GNU_SOURCE
 #include "COpenBLAS.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
+#include "CKernels.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,37 +21,16 @@ static get_threads_fn p_get_threads;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char preferred[64];
 
-#if defined(__x86_64__) || defined(__i386__)
-/* XGETBV: the OS must save the wide registers, or the CPU flag means nothing. */
-static unsigned long long xgetbv0(void) {
-    unsigned int eax, edx;
-    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-    return ((unsigned long long)edx << 32) | eax;
-}
-
+/* The misdetection we correct is x86's; elsewhere the features read 0 and OpenBLAS's own choice stands. */
 static void choose_core(void) {
-    unsigned int a, b, c, d;
+    const stylize_cpu_features *cpu = stylize_cpu_features_get();
     preferred[0] = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return;
-    int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
-    if (!osxsave || !avx) return;
-    unsigned long long xcr0 = xgetbv0();
-    int ymm_ok = (xcr0 & 0x6) == 0x6, zmm_ok = (xcr0 & 0xe6) == 0xe6;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return;
-    int avx2 = (b >> 5) & 1;
-    int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
-    int avx512_bf16 = 0;
-    if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) avx512_bf16 = (a >> 5) & 1;
-    if (zmm_ok && avx512f && avx512dq && avx512bw && avx512vl) {
-        strcpy(preferred, avx512_bf16 ? "Cooperlake" : "SkylakeX");
-    } else if (ymm_ok && avx2 && fma) {
+    if (cpu->avx512) {
+        strcpy(preferred, cpu->avx512_bf16 ? "Cooperlake" : "SkylakeX");
+    } else if (cpu->avx2_fma) {
         strcpy(preferred, "Haswell");
     }
 }
-#else
-/* The misdetection we correct is x86's; elsewhere OpenBLAS's own choice stands. */
-static void choose_core(void) { preferred[0] = 0; }
-#endif
 
 static void load_once(void) {
     choose_core();

@@ -15,7 +15,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable {
         case rangeStart = "start of the time range", rangeEnd = "end of the time range", warmUp = "warm-up frames"
         case segments = "number of segments", segmentSeconds = "segment length", trainingSteps = "training steps"
         case iterations, styleWeight = "style weight", contentWeight = "content weight", styleScale = "style scale"
-        case styleMix = "style mix", temporalWeight = "temporal weight"
+        case styleMix = "style mix", temporalWeight = "temporal weight", precision = "arithmetic precision"
         /// An existing output is only replaced when the caller allows it.
         case overwrite
         /// Where a live feed goes (no virtual camera: a stream on standard output is the alternative).

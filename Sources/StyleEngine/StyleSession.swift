@@ -15,6 +15,9 @@ public final class StyleSession {
     public let model: StyleModel
     /// Threads one run uses (the calling thread included).
     public let threads: Int
+    /// The arithmetic of its convolutions.
+    public let precision: Precision
+    private let arithmetic: GEMMArithmetic
     private let pool: WorkerPool?
 
     /// Extra inputs (style weights, a style vector) are part of the key with their values: each is
@@ -29,7 +32,8 @@ public final class StyleSession {
     /// recently used plan goes first.
     private static let cachedPlanLimit = 4
     private var workspaces: [(key: PlanKey, workspace: Workspace)] = []
-    private let blasError: EngineError?
+    /// Why runs cannot start (OpenBLAS missing, a precision this CPU lacks), reported by run().
+    private let setupError: EngineError?
     /// Bytes the buffers of one input size may take; a model and size that need more are refused,
     /// naming both, before anything is allocated (a damaged or hostile model can ask for terabytes).
     /// Default: this machine's memory.
@@ -42,17 +46,33 @@ public final class StyleSession {
     }()
 
     /// A session whose runs use `threads` threads (at least 1; 1 runs
-    /// everything on the calling thread and starts none).
-    public init(model: StyleModel, threads: Int = 1) {
+    /// everything on the calling thread and starts none) and multiply in `precision`,
+    /// which `cpu` must support (`CPUFeatures.supports`; run() reports it if not).
+    public convenience init(model: StyleModel, threads: Int = 1, precision: Precision = .fp32, cpu: CPUFeatures = .current) {
+        do throws(EngineError) {
+            self.init(model: model, threads: threads, arithmetic: try GEMMArithmetic(precision, cpu: cpu), precision: precision)
+        } catch {
+            self.init(model: model, threads: threads, arithmetic: .fp32, precision: precision, setupError: error)
+        }
+    }
+
+    init(model: StyleModel, threads: Int = 1, arithmetic: GEMMArithmetic, precision: Precision? = nil,
+         setupError: EngineError? = nil) {
         self.model = model
         self.threads = max(1, threads)
+        self.arithmetic = arithmetic
+        switch arithmetic {
+        case .fp32: self.precision = precision ?? .fp32
+        case .bf16: self.precision = .bf16
+        case .int8: self.precision = .int8
+        }
         pool = self.threads > 1 ? WorkerPool(threads: self.threads) : nil
         // Loading early keeps dlopen out of the first frame; a failure is reported by run().
         do throws(EngineError) {
             try BLAS.load()
-            blasError = nil
+            self.setupError = setupError
         } catch {
-            blasError = error
+            self.setupError = setupError ?? error
         }
     }
 
@@ -63,7 +83,7 @@ public final class StyleSession {
     /// (for inputs that change from frame to frame).
     public func run(image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
                     extraInputs: [String: Tensor] = [:], foldExtraInputs: Bool = true) throws(EngineError) -> ImageOutput {
-        if let blasError { throw blasError }
+        if let setupError { throw setupError }
         guard channels > 0, height > 0, width > 0 else {
             throw EngineError("invalid image size \(channels)×\(height)×\(width)")
         }
@@ -121,7 +141,7 @@ public final class StyleSession {
             return entry.workspace
         }
         let values = key.extras.map { zip(key.shapes.dropFirst(), $0).map { ConstantTensor(shape: $0, floats: $1) } } ?? []
-        let plan = try Planner.plan(model.graph, inputShapes: key.shapes, inputValues: [nil] + values)
+        let plan = try Planner.plan(model.graph, inputShapes: key.shapes, inputValues: [nil] + values, arithmetic: arithmetic)
         let bytes = Workspace.bytes(for: plan, threads: threads)
         guard bytes <= memoryLimit else {
             let size = key.shapes.first.map { $0.map(String.init).joined(separator: "×") } ?? "?"

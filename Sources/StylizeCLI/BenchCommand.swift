@@ -40,10 +40,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A style bank's row weights, comma-separated (default: the first row alone).", valueName: "w,w,…"))
     var styleWeights: String?
 
+    @Option(help: ArgumentHelp("Arithmetic of the convolutions: auto (the fastest that meets the quality bar here), fp32, bf16 or int8.",
+                               valueName: "p"))
+    var precision: PrecisionChoice = .fp32
+
     @Flag(help: "Time painting by optimization's loss and gradient with this loss network instead.")
     var optimization = false
 
-    @Flag(name: .shortAndLong, help: "Print the OpenBLAS core in use.")
+    @Flag(name: .shortAndLong, help: "Print the OpenBLAS core, the CPU's reduced-precision instructions and the precision in use.")
     var verbose = false
 
     func validate() throws {
@@ -70,9 +74,14 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let plan = ThreadPlan(threads: threads, workers: workers)
-        let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan, styleWeights: parsedWeights)
+        let arithmetic = try reporting { () throws(PipelineError) in try precision.resolved() }
+        let bench = EngineThroughput(modelPath: model, size: PictureSize(parsing: size)!, plan: plan, styleWeights: parsedWeights,
+                                     precision: arithmetic)
         let result = try reporting { () throws(PipelineError) in try bench.run(framesPerWorker: runs) }
-        if verbose, let blas = EngineInfo.blas { print("BLAS: \(blas)") }
+        if verbose {
+            if let blas = EngineInfo.blas { print("BLAS: \(blas)") }
+            print("CPU: \(CPUFeatures.current.summary); precision \(arithmetic.rawValue)")
+        }
         let name = URL(fileURLWithPath: model).lastPathComponent
         print("\(name) \(size) \(plan): " + String(format: "%.1f ms/frame, %.2f fps", result.millisecondsPerFrame,
                                                       result.framesPerSecond) + " (\(result.frames) frames)")

@@ -101,7 +101,8 @@ struct CameraCommand: ParsableCommand {
         let styles = live.options.styles
         if !quiet {
             printToStderr("Live: \(source.name) \(source.width)×\(source.height) at \(ProgressBar.format(rate: source.frameRate ?? 30)) fps"
-                          + " → \(sink.name); style \(styles[0].name) (\(styles[0].variant.rawValue)), network \(live.networkSize), "
+                          + " → \(sink.name); style \(styles[0].name) (\(styles[0].variant.rawValue)), network \(live.networkSize) "
+                          + "in \(styles[0].precision.rawValue), "
                           + "\(live.options.threads) worker\(live.options.threads == 1 ? "" : "s")")
         }
         let terminal = preview ? try reporting { () throws(PipelineError) in try previewMode.sink() } : nil

@@ -29,6 +29,10 @@ struct LookOptions: ParsableArguments {
                                + "(about 1/19 of the work, coarser strokes; the default for the camera).", valueName: "variant"))
     var variant: PresetVariant?
 
+    @Option(help: ArgumentHelp("Arithmetic of the network's convolutions: auto (the fastest that keeps the picture, "
+                               + "on this CPU), fp32, bf16 (AVX512-BF16) or int8 (AVX512-VNNI).", valueName: "p"))
+    var precision: PrecisionChoice = .auto
+
     /// The look these options ask for (`defaultVariant` unless --variant says).
     func settings(defaultVariant: PresetVariant = .quality) throws(PipelineError) -> StyleSettings {
         if let picture = style.first(where: Self.isPicture) {
@@ -40,11 +44,12 @@ struct LookOptions: ParsableArguments {
                                 + "--style \(style.joined(separator: ":0.5,")):0.5")
         }
         return try StyleSettings(style: style.first, variant: variant, defaultVariant: defaultVariant, strength: strength,
-                                 preserveColors: preserveColors)
+                                 preserveColors: preserveColors, precision: precision)
     }
 }
 
 extension PresetVariant: ExpressibleByArgument {}
+extension PrecisionChoice: ExpressibleByArgument {}
 extension PreviewMode: ExpressibleByArgument {}
 
 /// `--preview-mode`, shared by every command that can show frames in the terminal.

@@ -47,7 +47,7 @@ func exitWithError(_ error: PipelineError) -> ExitCode {
         .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
         .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up", .trainingSteps: "--iterations",
         .iterations: "--iterations", .styleWeight: "--style-weight", .contentWeight: "--content-weight",
-        .styleScale: "--style-scale", .styleMix: "--mix", .temporalWeight: "--temporal-weight",
+        .styleScale: "--style-scale", .styleMix: "--mix", .temporalWeight: "--temporal-weight", .precision: "--precision",
     ]
     let message: String
     switch error.setting {

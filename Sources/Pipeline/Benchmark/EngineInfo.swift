@@ -9,4 +9,9 @@ public enum EngineInfo {
             : (blas.requestedCore.map { "chosen by Stylize's CPU check, asked for \($0)" } ?? "OpenBLAS's own detection")
         return "\(blas.library), core \(blas.corename) (\(how))"
     }
+
+    /// "int8 (this CPU: AVX512-BF16, AVX512-VNNI)": what the convolutions run, and what the CPU offers.
+    public static func describe(_ precision: Precision, cpu: CPUFeatures = .current) -> String {
+        "\(precision.rawValue) (this CPU: \(cpu.summary))"
+    }
 }

@@ -21,12 +21,15 @@ public struct EngineThroughput: Sendable {
 
     /// A style bank's row weights; nil: the first row alone.
     public let styleWeights: [Float]?
+    public let precision: Precision
 
-    public init(modelPath: String, size: NetworkSize, plan: ThreadPlan, styleWeights: [Float]? = nil) {
+    public init(modelPath: String, size: NetworkSize, plan: ThreadPlan, styleWeights: [Float]? = nil,
+                precision: Precision = .fp32) {
         self.modelPath = modelPath
         self.size = size
         self.plan = plan
         self.styleWeights = styleWeights
+        self.precision = precision
     }
 
     /// The inputs besides the picture: a style bank's weights (as given, or the first row's).
@@ -65,7 +68,7 @@ public struct EngineThroughput: Sendable {
         let workers = (0..<plan.workers).map { index in
             warmedUp.enter()
             return Worker(name: "bench.worker\(index)") { [image] in
-                let session = StyleSession(model: model, threads: plan.threadsPerWorker)
+                let session = StyleSession(model: model, threads: plan.threadsPerWorker, precision: precision)
                 var local: [Double] = []
                 var ready = false
                 image.withUnsafeBufferPointer { pixels in

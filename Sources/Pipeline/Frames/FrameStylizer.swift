@@ -9,9 +9,10 @@ public final class FrameStylizer {
     private let inputScale: Float
     private lazy var preparer = FramePreparer(size: size, flow: nil)
 
-    /// `threads` > 1 splits each frame's convolutions over that many threads.
-    public init(model: StyleModel, inputRange: Float, size: NetworkSize, threads: Int = 1) {
-        session = StyleSession(model: model, threads: threads)
+    /// `threads` > 1 splits each frame's convolutions over that many threads; `precision` must be
+    /// one this CPU supports (the first frame reports it if not).
+    public init(model: StyleModel, inputRange: Float, size: NetworkSize, threads: Int = 1, precision: Precision = .fp32) {
+        session = StyleSession(model: model, threads: threads, precision: precision)
         self.size = size
         inputScale = inputRange / 255
     }

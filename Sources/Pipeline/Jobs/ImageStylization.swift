@@ -63,7 +63,7 @@ public final class ImageStylization {
     public func run() throws(PipelineError) -> ImageJobSummary {
         let start = monotonicSeconds()
         let stylizer = FrameStylizer(model: model, inputRange: options.style.preset.inputRange, size: networkSize,
-                                     threads: max(1, options.threads))
+                                     threads: max(1, options.threads), precision: options.style.precision)
         let stylized = try stylizer.stylize(frame, modelInputs: options.style.modelInputs(strength: options.style.strength))
         try StillPicture.write(to: output, format: format) { () throws(PipelineError) in
             try FrameConverter().compose(stylized, strength: options.style.fade(strength: options.style.strength),

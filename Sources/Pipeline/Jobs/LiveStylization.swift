@@ -104,7 +104,7 @@ public final class LiveStylization {
         let input = [Float](repeating: 128 * style.preset.inputRange / 255, count: 3 * full.width * full.height)
         let threads = (0..<workers).map { index in
             Worker(name: "stylize.calibrate\(index)") {
-                let session = StyleSession(model: model, threads: 1)
+                let session = StyleSession(model: model, threads: 1, precision: style.precision)
                 // The median of 5 runs after a warm-up: single runs vary by ±20% here.
                 var times: [Double] = []
                 for run in 0..<6 {

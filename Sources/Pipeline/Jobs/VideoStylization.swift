@@ -52,7 +52,7 @@ public final class VideoStylization {
         switch options.painter {
         case .network(let settings):
             style = ["Style: \(settings.preset.name) (\(settings.preset.modelPath(for: settings.variant)))",
-                     "Network size: \(networkSize); threads: \(threads)",
+                     "Network size: \(networkSize); threads: \(threads); arithmetic: \(EngineInfo.describe(settings.precision))",
                      options.linksFrames ? "Temporal blending: stability \(options.stability) (optical flow: DIS fast, in the workers)"
                         : "Temporal blending: off"]
         case .optimization(let painting, let frames):

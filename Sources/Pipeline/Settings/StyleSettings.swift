@@ -15,6 +15,8 @@ public struct StyleSettings: Sendable {
     public var strength: Float = 1
     /// Take only the stylized luminance; keep the original colours.
     public var preserveColors = false
+    /// The arithmetic of the network's convolutions (one this CPU supports: `PrecisionChoice.resolved`).
+    public var precision: Precision = .fp32
 
     public init(preset: Preset) {
         self.preset = preset
@@ -117,13 +119,14 @@ extension StyleSettings {
     /// `strength` nil: the preset's default. `style` may be a blend of one style bank's presets,
     /// `name:weight,name:weight…`.
     public init(style: String?, variant: PresetVariant?, defaultVariant: PresetVariant = .quality,
-                strength: Float? = nil, preserveColors: Bool = false) throws(PipelineError) {
+                strength: Float? = nil, preserveColors: Bool = false, precision: PrecisionChoice = .fp32) throws(PipelineError) {
         let parts = try Self.blendParts(style)
         if let first = parts.first { self.init(preset: first.preset) } else { self.init(preset: try Styles.resolve(style)) }
         if parts.count > 1 { blend = parts }
         self.variant = variant ?? defaultVariant
         if let strength { self.strength = strength }
         self.preserveColors = preserveColors
+        self.precision = try precision.resolved()
     }
 
     /// The parts of `name:weight,…` (empty when `style` is not a blend), checked: every part a

@@ -208,7 +208,8 @@ public final class FramePipeline {
                         switch styles[style].method {
                         case .network(let model, let settings):
                             let stylizer = stylizers[style] ?? FrameStylizer(model: model, inputRange: settings.preset.inputRange,
-                                                                             size: size, threads: perWorker)
+                                                                             size: size, threads: perWorker,
+                                                                             precision: settings.precision)
                             stylizers[style] = stylizer
                             result = try stylizer.stylize(&prepared, link: link, reusing: resultBuffers.tryPop(),
                                                           modelInputs: inputs(for: job.look, settings), foldInputs: job.look.fade == nil)

@@ -12,10 +12,11 @@
 /// place of the last step it replaces, so every input it reads is ready.
 enum Fusion {
     /// `keep`: logical buffers read after the last step (the graph output).
-    static func apply(_ steps: [PendingStep], keep: [Int]) -> [PendingStep] {
+    /// `arithmetic`: the kernels of the weight multiplications (a fused convolution packs its weights for them).
+    static func apply(_ steps: [PendingStep], keep: [Int], arithmetic: GEMMArithmetic = .fp32) -> [PendingStep] {
         var work = steps.map(Optional.some)
         let keep = Set(keep)
-        for rule in [upsampleConv, normalizationEpilogue, upsampleConvReLU] {
+        for rule in [upsampleConv(arithmetic), normalizationEpilogue, upsampleConvReLU] {
             var usage = Usage(work, keep: keep)
             for index in work.indices {
                 guard let fused = rule(index, work, usage) else { continue }
@@ -61,7 +62,7 @@ enum Fusion {
 
     // MARK: Resize → (Pad) → Conv
 
-    private static let upsampleConv: Rule = { index, work, usage in
+    private static func upsampleConv(_ arithmetic: GEMMArithmetic) -> Rule { { index, work, usage in
         guard let conv = work[index], let op = conv.node.op as? ConvOperator, conv.outputs.count == 1,
               let convInput = conv.inputs.first?.logical,
               let x = conv.plannedInputs.first ?? nil, x.rank == 4, x.shape[0] == 1,
@@ -108,11 +109,13 @@ enum Fusion {
         else { return nil }
         replaced.append(resizeIndex)
 
-        let kernel = UpsampleConvKernel(
-            channels: channels, outputChannels: outputChannels, height: sampler.inputHeight, width: sampler.inputWidth,
-            border: border, hasBias: bias != nil)
         let phaseWeights = UpsampleConvKernel.phaseWeights(
             weights.floatStorage.pointer, outputChannels: outputChannels, channels: channels)
+        let kernel = UpsampleConvKernel(
+            channels: channels, outputChannels: outputChannels, height: sampler.inputHeight, width: sampler.inputWidth,
+            border: border, hasBias: bias != nil,
+            packedWeights: PackedWeights(arithmetic, weights: phaseWeights.pointer, rows: 4 * outputChannels,
+                                         columns: 4 * channels))
         var inputs: [PendingSource] = [.logical(source), .constant(phaseWeights)]
         if let biasValues = bias?.constant { inputs.append(.constant(biasValues.floatStorage)) }
         var step = conv
@@ -120,7 +123,7 @@ enum Fusion {
         step.kernel = kernel
         step.inputs = inputs
         return (replaced, step)
-    }
+    } }
 
     /// A ReLU after a fused upsampling convolution goes into its output pass.
     private static let upsampleConvReLU: Rule = { index, work, usage in

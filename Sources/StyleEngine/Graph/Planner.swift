@@ -11,11 +11,14 @@
 enum Planner {
     /// `inputValues[i]`, when given, is input i's value: planned as a constant, so whatever depends
     /// only on it (a style mix folded into the norms' scale and shift) is computed here, once.
-    static func plan(_ graph: Graph, inputShapes: [[Int]], inputValues: [ConstantTensor?] = []) throws(EngineError) -> ExecutionPlan {
-        var semantic = SemanticPass(graph: graph)
+    /// `arithmetic`: the kernels of the weight multiplications (their weights are packed here).
+    static func plan(_ graph: Graph, inputShapes: [[Int]], inputValues: [ConstantTensor?] = [],
+                     arithmetic: GEMMArithmetic = .fp32) throws(EngineError) -> ExecutionPlan {
+        var semantic = SemanticPass(graph: graph, arithmetic: arithmetic)
         try semantic.run(inputShapes: inputShapes, inputValues: inputValues)
         if graph.fusion {
-            semantic.steps = Fusion.apply(semantic.steps, keep: semantic.outputLogical.map { [$0] } ?? [])
+            semantic.steps = Fusion.apply(semantic.steps, keep: semantic.outputLogical.map { [$0] } ?? [],
+                                          arithmetic: arithmetic)
         }
         return try MemoryPass(semantic).plan()
     }
@@ -47,6 +50,7 @@ enum PendingSource {
 
 struct SemanticPass {
     let graph: Graph
+    let arithmetic: GEMMArithmetic
     var values: [PlannedValue?]
     var logicalOf: [Int?]           // value id → logical buffer
     var logicalBuffers: [LogicalBuffer] = []
@@ -55,8 +59,9 @@ struct SemanticPass {
     /// Int64 constants handed to kernels are converted to float once per plan.
     private var floatConstants: [Int: TensorStorage<Float>] = [:]
 
-    init(graph: Graph) {
+    init(graph: Graph, arithmetic: GEMMArithmetic = .fp32) {
         self.graph = graph
+        self.arithmetic = arithmetic
         values = [PlannedValue?](repeating: nil, count: graph.valueNames.count)
         logicalOf = [Int?](repeating: nil, count: graph.valueNames.count)
         for (id, constant) in graph.initializers { values[id] = PlannedValue(constant) }
@@ -97,7 +102,7 @@ struct SemanticPass {
             }
             inputs.append(value)
         }
-        switch try node.op.plan(inputs) {
+        switch try node.op.plan(inputs, arithmetic: arithmetic) {
         case .constants(let results):
             try assign(results, to: node.outputs)
         case .view(let shape, let elementType):

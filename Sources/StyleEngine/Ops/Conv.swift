@@ -17,6 +17,10 @@ struct ConvOperator: Operator {
     }
 
     func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan {
+        try plan(inputs, arithmetic: .fp32)
+    }
+
+    func plan(_ inputs: [PlannedValue?], arithmetic: GEMMArithmetic) throws(EngineError) -> OperatorPlan {
         let operands = try ConvolutionOperands(inputs, attributes)
         let input = operands.input
         let (outputChannels, channelsPerGroup) = (operands.weightShape[0], operands.weightShape[1])
@@ -59,17 +63,21 @@ struct ConvOperator: Operator {
             } else {
                 filters = transform()
             }
+            // Reduced precisions multiply the transformed tiles: each of the 36 products is
+            // quantized on its own range, which keeps int8 within its bar despite the transforms.
+            let packed = arithmetic == .fp32 ? nil
+                : PackedWeights(arithmetic, weights: filters.pointer, rows: outputChannels, columns: input.channels, count: 36)
             return try operands.kernelPlan(
                 outputShape: outputShape, columnChannels: channelsPerGroup, gridWidth: geometry.gridWidth,
                 kernel: WinogradConvolutionKernel(
                     inputChannels: input.channels, outputChannels: outputChannels,
                     inputHeight: input.height, inputWidth: input.width,
                     padTop: padTop, padLeft: padLeft, padBottom: padBottom, padRight: padRight,
-                    filters: filters, hasBias: layout.hasBias))
+                    filters: filters, packedFilters: packed, hasBias: layout.hasBias))
         }
         return try operands.kernelPlan(
             outputShape: outputShape, columnChannels: channelsPerGroup, gridWidth: geometry.gridWidth,
-            kernel: ConvolutionKernel(layout, weights: inputs[1]?.constant?.floatStorage))
+            kernel: ConvolutionKernel(layout, weights: inputs[1]?.constant?.floatStorage, arithmetic: arithmetic))
     }
 
     /// 3×3, stride 1, undilated, ungrouped: Winograd F(4×4, 3×3) does a quarter of the multiplications.
@@ -115,6 +123,9 @@ struct ConvolutionKernel: Kernel {
     /// two tiles must be so that the output rows they add into do not overlap.
     let tapWeights: TensorStorage<Float>?
     let phases: Int
+    /// The weights (tapProducts: `tapWeights`) packed for a reduced-precision session: one
+    /// matrix per group. nil: fp32, or weights known only at run time.
+    let packedWeights: PackedWeights?
 
     /// Floats of im2col columns per tile (about 2 MB, as before).
     static let tileFloats = 1 << 19
@@ -122,7 +133,7 @@ struct ConvolutionKernel: Kernel {
     /// L2 when they are summed (measured: 1 MB tiles ~15% faster than 4 MB).
     static let tapProductFloats = 1 << 18
 
-    init(_ layout: ConvolutionLayout, weights: TensorStorage<Float>? = nil) {
+    init(_ layout: ConvolutionLayout, weights: TensorStorage<Float>? = nil, arithmetic: GEMMArithmetic = .fp32) {
         self.layout = layout
         let g = layout.geometry
         let taps = g.kernelArea
@@ -156,6 +167,16 @@ struct ConvolutionKernel: Kernel {
             tapWeights = nil
             rowsPerTile = g.rowsPerTile(channels: layout.inputsPerGroup, targetFloats: Self.tileFloats)
             phases = 1
+        }
+        switch (method, tapWeights ?? weights) {
+        case (.tapProducts, let matrix?):
+            packedWeights = PackedWeights(arithmetic, weights: matrix.pointer, rows: layout.outputChannels * taps,
+                                          columns: layout.inputChannels)
+        case (.im2col, let matrix?), (.pointwise, let matrix?):
+            packedWeights = PackedWeights(arithmetic, weights: matrix.pointer, rows: layout.outputsPerGroup,
+                                          columns: layout.inputsPerGroup * taps, count: layout.groups)
+        default:
+            packedWeights = nil
         }
     }
 
@@ -240,9 +261,10 @@ struct ConvolutionKernel: Kernel {
             let groupOutput = output + group * outputsPerGroup * g.gridArea + start
             fillWithBias(groupOutput, stride: g.gridArea, bias: bias.map { $0 + group * outputsPerGroup },
                          channels: outputsPerGroup, count: width)
-            sgemm(m: outputsPerGroup, n: width, k: reduction, a: weights + group * outputsPerGroup * reduction, lda: reduction,
-                  b: input + group * channelsPerGroup * g.imageArea + start, ldb: g.imageArea,
-                  beta: 1, c: groupOutput, ldc: g.gridArea)
+            multiplyWeights(packedWeights, matrix: group, m: outputsPerGroup, n: width, k: reduction,
+                            a: weights + group * outputsPerGroup * reduction, lda: reduction,
+                            b: input + group * channelsPerGroup * g.imageArea + start, ldb: g.imageArea,
+                            beta: 1, c: groupOutput, ldc: g.gridArea)
         case .tapProducts:
             let tile = tasks.phase + task * phases
             let rows = (tile * rowsPerTile)..<min((tile + 1) * rowsPerTile, g.imageHeight)
@@ -256,8 +278,9 @@ struct ConvolutionKernel: Kernel {
             fillWithBias(groupOutput, stride: g.gridArea, bias: bias.map { $0 + group * outputsPerGroup },
                          channels: outputsPerGroup, count: tileWidth)
             im2col(g, image: input + group * channelsPerGroup * g.imageArea, channels: channelsPerGroup, rows: rows, columns: scratch)
-            sgemm(m: outputsPerGroup, n: tileWidth, k: reduction, a: weights + group * outputsPerGroup * reduction, lda: reduction,
-                  b: scratch, ldb: tileWidth, beta: 1, c: groupOutput, ldc: g.gridArea)
+            multiplyWeights(packedWeights, matrix: group, m: outputsPerGroup, n: tileWidth, k: reduction,
+                            a: weights + group * outputsPerGroup * reduction, lda: reduction,
+                            b: scratch, ldb: tileWidth, beta: 1, c: groupOutput, ldc: g.gridArea)
         }
     }
 
@@ -268,8 +291,8 @@ struct ConvolutionKernel: Kernel {
         let g = layout.geometry
         let (m, c, taps) = (layout.outputChannels, layout.inputChannels, g.kernelArea)
         let width = rows.count * g.imageWidth
-        sgemm(m: m * taps, n: width, k: c, a: tapWeights!.pointer, lda: c,
-              b: input + rows.lowerBound * g.imageWidth, ldb: g.imageArea, beta: 0, c: products, ldc: width)
+        multiplyWeights(packedWeights, m: m * taps, n: width, k: c, a: tapWeights!.pointer, lda: c,
+                        b: input + rows.lowerBound * g.imageWidth, ldb: g.imageArea, beta: 0, c: products, ldc: width)
         for o in 0..<m {
             let plane = output + o * g.gridArea
             for i in 0..<g.kernelHeight {

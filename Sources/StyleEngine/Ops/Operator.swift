@@ -46,6 +46,15 @@ enum OperatorPlan {
 
 protocol Operator: Sendable {
     func plan(_ inputs: [PlannedValue?]) throws(EngineError) -> OperatorPlan
+    /// The same, for a session whose weight multiplications run `arithmetic`: operators that
+    /// multiply by constant weights implement it; the others plan as in fp32.
+    func plan(_ inputs: [PlannedValue?], arithmetic: GEMMArithmetic) throws(EngineError) -> OperatorPlan
+}
+
+extension Operator {
+    func plan(_ inputs: [PlannedValue?], arithmetic: GEMMArithmetic) throws(EngineError) -> OperatorPlan {
+        try plan(inputs)
+    }
 }
 
 /// Work done every frame on float buffers. A kernel is built for one set of

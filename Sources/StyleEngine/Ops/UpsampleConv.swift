@@ -39,9 +39,11 @@ struct UpsampleConvKernel: Kernel {
     let relu: Bool
     /// Window rows (of the height + 1) per column tile.
     let rowsPerTile: Int
+    /// The phase weights packed for a reduced-precision session (nil: fp32, from the input).
+    let packedWeights: PackedWeights?
 
     init(channels: Int, outputChannels: Int, height: Int, width: Int, border: Border, hasBias: Bool, relu: Bool = false,
-         targetFloats: Int = 1 << 19) {
+         packedWeights: PackedWeights? = nil, targetFloats: Int = 1 << 19) {
         self.channels = channels
         self.outputChannels = outputChannels
         self.height = height
@@ -49,6 +51,7 @@ struct UpsampleConvKernel: Kernel {
         self.border = border
         self.hasBias = hasBias
         self.relu = relu
+        self.packedWeights = packedWeights
         let floatsPerRow = max(1, 4 * (channels + outputChannels) * (width + 1))
         rowsPerTile = max(1, min(height + 1, targetFloats / floatsPerRow))
     }
@@ -56,7 +59,7 @@ struct UpsampleConvKernel: Kernel {
     /// The same kernel with a ReLU applied to its output.
     func withReLU() -> UpsampleConvKernel {
         UpsampleConvKernel(channels: channels, outputChannels: outputChannels, height: height, width: width,
-                           border: border, hasBias: hasBias, relu: true)
+                           border: border, hasBias: hasBias, relu: true, packedWeights: packedWeights)
     }
 
     /// The [4K × 4C] phase weights from 3×3 weights [K, C, 3, 3]: row (py, px, k), column (c, t, u).
@@ -106,8 +109,8 @@ struct UpsampleConvKernel: Kernel {
         let tileWidth = rows.count * gridWidth
         let columns = scratch, results = scratch + reduction * tileWidth
         fillColumns(inputs[0], rows: rows, columns: columns)
-        sgemm(m: 4 * outputChannels, n: tileWidth, k: reduction, a: inputs[1], lda: reduction,
-              b: columns, ldb: tileWidth, beta: 0, c: results, ldc: tileWidth)
+        multiplyWeights(packedWeights, m: 4 * outputChannels, n: tileWidth, k: reduction, a: inputs[1], lda: reduction,
+                        b: columns, ldb: tileWidth, beta: 0, c: results, ldc: tileWidth)
         scatter(results, rows: rows, bias: hasBias ? inputs[2] : nil, output: output)
     }
 

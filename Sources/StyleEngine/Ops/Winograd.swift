@@ -43,6 +43,8 @@ struct WinogradConvolutionKernel: Kernel {
     let segmentCapacity: Int
     /// U: [36][K][C].
     let filters: TensorStorage<Float>
+    /// `filters` packed for a reduced-precision session (bf16; nil: fp32).
+    let packedFilters: PackedWeights?
 
     /// Floats of V plus M per thread that blocks are sized for (about 1.6 MB).
     static let blockBudget = 400 * 1024
@@ -60,7 +62,8 @@ struct WinogradConvolutionKernel: Kernel {
     /// `filters` is W already transformed by `transformFilters`.
     init(inputChannels: Int, outputChannels: Int, inputHeight: Int, inputWidth: Int,
          padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
-         filters: TensorStorage<Float>, hasBias: Bool, blockBudget: Int = Self.blockBudget) {
+         filters: TensorStorage<Float>, packedFilters: PackedWeights? = nil, hasBias: Bool,
+         blockBudget: Int = Self.blockBudget) {
         precondition(filters.count == 36 * outputChannels * inputChannels, "transformed filters of the wrong size")
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
@@ -86,6 +89,7 @@ struct WinogradConvolutionKernel: Kernel {
         productXiStride = Self.staggered(outputChannels * rowStride)
         segmentCapacity = (min(blockTiles, tilesX) + 3) / 4 * 4
         self.filters = filters
+        self.packedFilters = packedFilters
     }
 
     /// `floats` rounded up to a multiple of 4 KB, plus 64 bytes.
@@ -198,9 +202,9 @@ struct WinogradConvolutionKernel: Kernel {
             }
         }
         for xi in 0..<36 {
-            sgemm(m: k, n: tileCount, k: c, a: filters.pointer + xi * k * c, lda: c,
-                  b: transformed + xi * inputXiStride, ldb: rowStride,
-                  beta: 0, c: products + xi * productXiStride, ldc: rowStride)
+            multiplyWeights(packedFilters, matrix: xi, m: k, n: tileCount, k: c, a: filters.pointer + xi * k * c, lda: c,
+                            b: transformed + xi * inputXiStride, ldb: rowStride,
+                            beta: 0, c: products + xi * productXiStride, ldc: rowStride)
         }
         let outputArea = outputHeight * outputWidth
         for channel in 0..<k {
