@@ -13,7 +13,14 @@
 # the work. Then our peak memory (max RSS) on the full net at 1280×720, 1
 # thread, next to the largest set of activations one layer reads and writes.
 #
-# Usage: Benchmarks/engine-vs-ort.sh [RUNS]        (default 3; about 3 minutes on 2 cores)
+# Then the reduced precisions (issue 21) on a shipped network, the Starry Night quality preset,
+# at 640×480 and 1280×720, 1 and 2 threads (one frame at a time: latency): ours in every
+# precision this CPU runs (`stylize bench --precision P`; a precision it lacks prints "—"),
+# ONNX Runtime fp32 and PyTorch bf16 autocast with channels-last (Tools/parity/torch_bench.py,
+# the preset's weights in Training/models.py's TransformerNet), all in this run; and the
+# throughput of the 2 cores (`stylize bench --threads 2`: two workers, frames/s) per precision.
+#
+# Usage: Benchmarks/engine-vs-ort.sh [RUNS]        (default 3; about 8 minutes on 2 cores)
 #   STYLIZE_SCRATCH=DIR  build folder (default .build), e.g. a private one
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,4 +73,36 @@ rss=$( { /usr/bin/time -f "%M" "$bin" bench "$full" --size 1280x720 --threads 1 
 awk -v r="$rss" -v l="$live" 'BEGIN {
   printf "\npeak memory, full TransformerNet 1280x720, 1 thread: %.0f MiB max RSS; largest activations one layer reads and writes: %.0f MiB (%.2f×)\n",
     r / 1024, l / 1048576, r * 1024 / l }'
+
+preset=Presets/starry-night/quality.onnx
+torch_python=$(Benchmarks/setup-venv.sh | tail -1)
+ours_precision_ms() {  # WxH threads precision
+  "$bin" bench "$preset" --size "$1" --threads "$2" --workers 1 --runs "$runs" --precision "$3" 2>/dev/null |
+    sed -nE 's/.*: ([0-9.]+) ms\/frame.*/\1/p' || true
+}
+"$bin" bench "$preset" --size 64x64 --runs 1 --verbose | grep "^CPU" || true
+printf "\n%-28s %7s %9s %9s %9s %9s %11s %12s\n" "quality preset (latency)" threads "fp32 ms" "int8 ms" "bf16 ms" \
+  "ORT ms" "torch bf16" "int8/fp32"
+for size in 640x480 1280x720; do
+  for threads in 1 2; do
+    fp32=$(ours_precision_ms "$size" "$threads" fp32)
+    int8=$(ours_precision_ms "$size" "$threads" int8)
+    bf16=$(ours_precision_ms "$size" "$threads" bf16)
+    ort=$("$python" "$tool" time "$preset" "$size" "$threads" "$runs")
+    torch=$("$torch_python" Tools/parity/torch_bench.py time "$preset" "$size" "$threads" "$runs" bf16)
+    awk -v l="starry-night $size" -v n="$threads" -v f="$fp32" -v i="$int8" -v b="$bf16" -v o="$ort" -v t="$torch" 'BEGIN {
+      printf "%-28s %7d %9s %9s %9s %9.1f %11.1f %12s\n", l, n, f, (i == "" ? "—" : i), (b == "" ? "—" : b), o, t,
+        (i == "" ? "—" : sprintf("%.2f×", f / i)) }'
+  done
+done
+printf "\n%-28s %9s %9s %9s   (frames/s, 2 workers × 1 thread)\n" "quality preset (throughput)" fp32 int8 bf16
+for size in 640x480 1280x720; do
+  printf "%-28s" "starry-night $size"
+  for precision in fp32 int8 bf16; do
+    fps=$("$bin" bench "$preset" --size "$size" --threads 2 --runs "$runs" --precision "$precision" 2>/dev/null |
+          sed -nE 's/.*, ([0-9.]+) fps.*/\1/p' || true)
+    printf " %9s" "${fps:-—}"
+  done
+  printf "\n"
+done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,7 +6,12 @@ and writes, per precision, one sheet: for the preset and picture with the lowest
 fp32 crop, the reduced crop and their difference ×8, from the flattest 160×160 region (where
 banding would show: lowest gradient energy in the fp32 output).
 
+With --sky PICTURE (one of the pictures, with sky along its top), also writes OUT/sky-P.png per
+precision: for three presets, the top band's 160×100 crop at --sky-x, ×2: fp32 | P | difference ×8
+(docs/precision.md shows it).
+
 Usage: precision_quality.py BIN OUT PRECISIONS PICTURE... [--presets a,b] [--max-size N]
+                            [--sky PICTURE --sky-x X]
 """
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ def main() -> int:
     parser.add_argument("pictures", nargs="+", type=Path)
     parser.add_argument("--presets", default="starry-night,great-wave,the-scream,the-kiss,composition-viii,cafe-terrace")
     parser.add_argument("--max-size", type=int, default=768)
+    parser.add_argument("--sky", type=Path)
+    parser.add_argument("--sky-x", type=int, default=300)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     presets = args.presets.split(",")
@@ -83,6 +90,19 @@ def main() -> int:
         Image.fromarray(sheet).save(path)
         print(f"  worst: {preset} on {picture.name} ({value:.2f} dB); flattest crop at ({x}, {y}) ×2, "
               f"fp32 | {precision} | difference ×8: {path}")
+    if args.sky:
+        for precision in reduced:
+            rows = []
+            for preset in presets[:3]:
+                fp32 = stylize(args.binary, args.sky, preset, "fp32", args.out / f"{preset}-{args.sky.stem}-fp32.png", args.max_size)
+                other = stylize(args.binary, args.sky, preset, precision,
+                                args.out / f"{preset}-{args.sky.stem}-{precision}.png", args.max_size)
+                window = (slice(0, 100), slice(args.sky_x, args.sky_x + 160))
+                crops = [fp32[window], other[window], np.clip(128 + 8 * (other - fp32), 0, 255)[window]]
+                rows.append(np.concatenate([np.kron(c, np.ones((2, 2, 1))) for c in crops], axis=1))
+            path = args.out / f"sky-{precision}.png"
+            Image.fromarray(np.concatenate(rows, axis=0).astype(np.uint8)).save(path)
+            print(f"sky of {args.sky.name}, {', '.join(presets[:3])}: fp32 | {precision} | difference ×8: {path}")
     return 0
 
 
