@@ -3,7 +3,8 @@
 # camera at 30 fps (--input, looped), writing a YUV4MPEG2 stream to a pipe, as a
 # v4l2loopback consumer would take it. Reports, from the program's own summary, frames
 # out vs captured, dropped frames, output fps and capture-to-output latency p50/p95 —
-# with temporal blending on (the default) and, as the peer in the same run, off — and
+# with temporal blending on (the default), the same in fp32 (the default precision is auto: int8
+# where the CPU has VNNI) and, as the peer in the same run, blending off — and
 # checks with ffprobe that the stream has the asked size and rate.
 #
 # Usage: Benchmarks/camera.sh [STYLE] [FRAMES] [SIZE] [FPS]
@@ -41,4 +42,5 @@ run() {  # label extra-args... → one table row
 
 printf "%-14s %7s %9s %8s %8s %8s %8s   %s\n" run "out" captured dropped fps "p50 ms" "p95 ms" "ffprobe w,h,rate,frames"
 run temporal
+run temporal-fp32 --precision fp32
 run no-temporal --no-temporal

@@ -6,12 +6,12 @@ and writes, per precision, one sheet: for the preset and picture with the lowest
 fp32 crop, the reduced crop and their difference ×8, from the flattest 160×160 region (where
 banding would show: lowest gradient energy in the fp32 output).
 
-With --sky PICTURE (one of the pictures, with sky along its top), also writes OUT/sky-P.png per
-precision: for three presets, the top band's 160×100 crop at --sky-x, ×2: fp32 | P | difference ×8
-(docs/precision.md shows it).
+With --sky PICTURE (a picture with sky along its top), also writes OUT/sky-P.png per precision:
+for the first three presets, the top band's 160×100 crop at --sky-x, ×2: fp32 | P | difference ×8.
+docs/precision-sky.jpg is the int8 one: --sky-out docs/precision-sky.jpg writes it there (JPEG).
 
 Usage: precision_quality.py BIN OUT PRECISIONS PICTURE... [--presets a,b] [--max-size N]
-                            [--sky PICTURE --sky-x X]
+                            [--sky PICTURE --sky-x X --sky-out FILE]
 """
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def main() -> int:
     parser.add_argument("--max-size", type=int, default=768)
     parser.add_argument("--sky", type=Path)
     parser.add_argument("--sky-x", type=int, default=300)
+    parser.add_argument("--sky-out", type=Path, help="where the first precision's sky sheet also goes")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     presets = args.presets.split(",")
@@ -101,7 +102,10 @@ def main() -> int:
                 crops = [fp32[window], other[window], np.clip(128 + 8 * (other - fp32), 0, 255)[window]]
                 rows.append(np.concatenate([np.kron(c, np.ones((2, 2, 1))) for c in crops], axis=1))
             path = args.out / f"sky-{precision}.png"
-            Image.fromarray(np.concatenate(rows, axis=0).astype(np.uint8)).save(path)
+            sheet = Image.fromarray(np.concatenate(rows, axis=0).astype(np.uint8))
+            sheet.save(path)
+            if args.sky_out and precision == reduced[0]:
+                sheet.save(args.sky_out, quality=90)
             print(f"sky of {args.sky.name}, {', '.join(presets[:3])}: fp32 | {precision} | difference ×8: {path}")
     return 0
 

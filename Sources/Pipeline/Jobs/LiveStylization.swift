@@ -91,26 +91,41 @@ public final class LiveStylization {
 
     /// The largest network size at which a frame's whole cost fits the CPU the workers have
     /// per frame interval (N workers: N/fps seconds), with 10% to spare. The network is timed
-    /// here (blank frame, after a warm-up); everything else a frame costs scales with it,
-    /// measured with `Benchmarks/camera.sh` at 640×480 (perf: the network is ~40% of a frame's
-    /// CPU with temporal blending — flows, warps, masks, conversions are the rest — and ~65%
-    /// without, timed with two workers sharing the CPU), hence the factors 3 and 1.5.
+    /// here (blank frame, after a warm-up); everything else a frame costs scales with the fp32
+    /// network's time, measured with `Benchmarks/camera.sh` at 640×480 (perf: the fp32 network
+    /// is ~40% of a frame's CPU with temporal blending — flows, warps, masks, conversions are the
+    /// rest — and ~65% without, timed with two workers sharing the CPU), hence the rest at 2× and
+    /// 0.5× of it. A faster precision shortens only the network's part, so it is timed too.
     static func sizeHoldingRate(model: StyleModel, style: StyleSettings, source: FrameSource,
                                 workers: Int, temporal: Bool) throws(PipelineError) -> NetworkSize {
         let full = NetworkSize(fitting: source.width, source.height, maxSize: max(source.width, source.height), multiple: 8)
-        // Timed on every worker at once: they share caches and memory bandwidth (and, on
-        // SMT machines, cores), so one network alone runs far faster than it will in the pipeline.
+        let network = try networkSeconds(model: model, style: style, precision: style.precision, size: full, workers: workers)
+        let fp32 = style.precision == .fp32 ? network
+            : try networkSeconds(model: model, style: style, precision: .fp32, size: full, workers: workers)
+        let perFrame = network + fp32 * (temporal ? 2.0 : 0.5)
+        let budget = 0.9 * Double(workers) / (source.frameRate ?? 30)
+        guard perFrame > budget else { return full }
+        let scale = (budget / perFrame).squareRoot()
+        let longer = max(16, Int(Double(max(full.width, full.height)) * scale))
+        return NetworkSize(fitting: source.width, source.height, maxSize: longer, multiple: 8)
+    }
+
+    /// Seconds the network takes on a blank frame of `size` in `precision`, timed on every
+    /// worker at once: they share caches and memory bandwidth (and, on SMT machines, cores), so
+    /// one network alone runs far faster than it will in the pipeline.
+    private static func networkSeconds(model: StyleModel, style: StyleSettings, precision: Precision, size: NetworkSize,
+                                       workers: Int) throws(PipelineError) -> Double {
         let timings = NetworkTimings(count: workers)
-        let input = [Float](repeating: 128 * style.preset.inputRange / 255, count: 3 * full.width * full.height)
+        let input = [Float](repeating: 128 * style.preset.inputRange / 255, count: 3 * size.width * size.height)
         let threads = (0..<workers).map { index in
             Worker(name: "stylize.calibrate\(index)") {
-                let session = StyleSession(model: model, threads: 1, precision: style.precision)
+                let session = StyleSession(model: model, threads: 1, precision: precision)
                 // The median of 5 runs after a warm-up: single runs vary by ±20% here.
                 var times: [Double] = []
                 for run in 0..<6 {
                     let start = monotonicSeconds()
                     let ok = (try? input.withUnsafeBufferPointer { (b) throws(EngineError) in
-                        try session.run(image: b.baseAddress!, channels: 3, height: full.height, width: full.width,
+                        try session.run(image: b.baseAddress!, channels: 3, height: size.height, width: size.width,
                                         extraInputs: style.modelInputs(strength: style.strength))
                     }) != nil
                     if !ok { timings.fail(); return }
@@ -121,12 +136,7 @@ public final class LiveStylization {
         }
         threads.forEach { $0.join() }
         guard let seconds = timings.mean else { throw PipelineError(.engine, "the style network failed on a blank frame") }
-        let perFrame = seconds * (temporal ? 3.0 : 1.5)
-        let budget = 0.9 * Double(workers) / (source.frameRate ?? 30)
-        guard perFrame > budget else { return full }
-        let scale = (budget / perFrame).squareRoot()
-        let longer = max(16, Int(Double(max(full.width, full.height)) * scale))
-        return NetworkSize(fitting: source.width, source.height, maxSize: longer, multiple: 8)
+        return seconds
     }
 }
 
