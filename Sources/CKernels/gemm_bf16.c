@@ -11,14 +11,11 @@
  * panel loads, MR broadcasts and 2·MR dot products.
  */
 #include "CKernels.h"
+#include "gemm_panels.h"
 
-#include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
-enum { MR = 8, NR = 32 };
+enum { MR = GEMM_MR, NR = GEMM_NR };
 
 static inline int pairs_of(int k) { return (k + 1) / 2; }
 
@@ -60,31 +57,43 @@ void stylize_bf16_pack_a(int m, int k, const float *a, int lda, uint16_t *packed
     }
 }
 
-/* One panel of B: columns [0, cols) of the k × n matrix at b, zero beyond. */
-static void pack_b_panel_portable(int k, int cols, const float *b, int ldb, uint16_t *panel) {
-    int pairs = pairs_of(k);
-    for (int p = 0; p < pairs; p++) {
+/* One call's operands: what the panel loop hands the kernels below. */
+typedef struct {
+    int k, pairs, ldb, ldc, accumulate;
+    const uint16_t *packed_a;
+    const float *b;
+    float *c;
+} call;
+
+static inline const uint16_t *tile_of(const call *x, int m0) { return x->packed_a + (size_t)(m0 / MR) * x->pairs * MR * 2; }
+
+/* Panel of B's columns [n0, n0 + cols), zero beyond. */
+static void pack_portable(const void *context, int n0, int cols, void *destination) {
+    const call *x = context;
+    uint16_t *panel = destination;
+    for (int p = 0; p < x->pairs; p++) {
         for (int j = 0; j < NR; j++) {
             for (int h = 0; h < 2; h++) {
                 int row = 2 * p + h;
-                float value = row < k && j < cols ? b[(size_t)row * ldb + j] : 0.0f;
+                float value = row < x->k && j < cols ? x->b[(size_t)row * x->ldb + n0 + j] : 0.0f;
                 panel[((size_t)p * NR + j) * 2 + h] = bf16_from_float(value);
             }
         }
     }
 }
 
-static void tile_portable(int pairs, const uint16_t *a, const uint16_t *panel, float *c, int ldc,
-                          int rows, int cols, int accumulate) {
+static void tile_portable(const void *context, int m0, int rows, int n0, int cols, const void *source) {
+    const call *x = context;
+    const uint16_t *a = tile_of(x, m0), *panel = source;
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < cols; j++) {
             float sum = 0;
-            for (int p = 0; p < pairs; p++) {
-                const uint16_t *x = a + ((size_t)p * MR + r) * 2, *y = panel + ((size_t)p * NR + j) * 2;
-                sum += float_from_bf16(x[0]) * float_from_bf16(y[0]) + float_from_bf16(x[1]) * float_from_bf16(y[1]);
+            for (int p = 0; p < x->pairs; p++) {
+                const uint16_t *u = a + ((size_t)p * MR + r) * 2, *v = panel + ((size_t)p * NR + j) * 2;
+                sum += float_from_bf16(u[0]) * float_from_bf16(v[0]) + float_from_bf16(u[1]) * float_from_bf16(v[1]);
             }
-            float *out = c + (size_t)r * ldc + j;
-            *out = accumulate ? *out + sum : sum;
+            float *out = x->c + (size_t)(m0 + r) * x->ldc + n0 + j;
+            *out = x->accumulate ? *out + sum : sum;
         }
     }
 }
@@ -92,19 +101,16 @@ static void tile_portable(int pairs, const uint16_t *a, const uint16_t *panel, f
 #if defined(__x86_64__)
 #define AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
-static inline AVX512_BF16 __mmask16 column_mask(int cols) {
-    return cols >= 16 ? (__mmask16)0xffff : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
-}
-
-AVX512_BF16 static void pack_b_panel_avx512(int k, int cols, const float *b, int ldb, uint16_t *panel) {
+AVX512_BF16 static void pack_avx512(const void *context, int n0, int cols, void *destination) {
+    const call *x = context;
+    uint16_t *panel = destination;
     /* cvtne2ps puts row 2p in lanes 0–15 and row 2p+1 in 16–31; this interleaves them per column. */
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
                                                 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-    int pairs = pairs_of(k);
-    __mmask16 masks[2] = {column_mask(cols), column_mask(cols - 16)};
-    for (int p = 0; p < pairs; p++) {
-        const float *even = b + (size_t)(2 * p) * ldb;
-        const float *odd = 2 * p + 1 < k ? even + ldb : NULL;
+    __mmask16 masks[2] = {gemm_column_mask(cols), gemm_column_mask(cols - 16)};
+    for (int p = 0; p < x->pairs; p++) {
+        const float *even = x->b + (size_t)(2 * p) * x->ldb + n0;
+        const float *odd = 2 * p + 1 < x->k ? even + x->ldb : NULL;
         for (int half = 0; half < 2; half++) {
             __m512 x0 = _mm512_maskz_loadu_ps(masks[half], even + 16 * half);
             __m512 x1 = odd ? _mm512_maskz_loadu_ps(masks[half], odd + 16 * half) : _mm512_setzero_ps();
@@ -114,13 +120,14 @@ AVX512_BF16 static void pack_b_panel_avx512(int k, int cols, const float *b, int
     }
 }
 
-AVX512_BF16 static void tile_avx512(int pairs, const uint16_t *a, const uint16_t *panel, float *c, int ldc,
-                                    int rows, int cols, int accumulate) {
+AVX512_BF16 static void tile_avx512(const void *context, int m0, int rows, int n0, int cols, const void *source) {
+    const call *x = context;
+    const uint32_t *lanes = (const uint32_t *)tile_of(x, m0);
+    const uint16_t *panel = source;
     __m512 acc[MR][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    const uint32_t *lanes = (const uint32_t *)a;
-    for (int p = 0; p < pairs; p++) {
+    for (int p = 0; p < x->pairs; p++) {
         __m512bh b0 = (__m512bh)_mm512_load_si512((const void *)(panel + (size_t)p * NR * 2));
         __m512bh b1 = (__m512bh)_mm512_load_si512((const void *)(panel + (size_t)p * NR * 2 + 32));
 #pragma clang loop unroll(full)
@@ -130,51 +137,23 @@ AVX512_BF16 static void tile_avx512(int pairs, const uint16_t *a, const uint16_t
             acc[r][1] = _mm512_dpbf16_ps(acc[r][1], pair, b1);
         }
     }
-    __mmask16 m0 = column_mask(cols), m1 = column_mask(cols - 16);
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
-        float *out = c + (size_t)r * ldc;
-        __m512 v0 = acc[r][0], v1 = acc[r][1];
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, out));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, out + 16));
-        }
-        _mm512_mask_storeu_ps(out, m0, v0);
-        _mm512_mask_storeu_ps(out + 16, m1, v1);
+        gemm_store_row(x->c + (size_t)(m0 + r) * x->ldc + n0, acc[r][0], acc[r][1], cols, x->accumulate);
     }
 }
 #endif
 
 void stylize_gemm_bf16(stylize_bf16_kernel kernel, int m, int n, int k, const uint16_t *packed_a,
                        const float *b, int ldb, int accumulate, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    int pairs = pairs_of(k);
-    size_t panel_bytes = (size_t)pairs * NR * 2 * sizeof(uint16_t);
-    uint16_t *panel = aligned_alloc(64, panel_bytes > 0 ? panel_bytes : 64);
-    if (!panel) abort();
+    call x = {k, pairs_of(k), ldb, ldc, accumulate, packed_a, b, c};
+    size_t panel_bytes = (size_t)x.pairs * NR * 2 * sizeof(uint16_t);
 #if defined(__x86_64__)
-    int fast = kernel == STYLIZE_BF16_AVX512;
-#else
-    int fast = 0;
-#endif
-    for (int n0 = 0; n0 < n; n0 += NR) {
-        int cols = n - n0 < NR ? n - n0 : NR;
-#if defined(__x86_64__)
-        if (fast) pack_b_panel_avx512(k, cols, b + n0, ldb, panel);
-        else
-#endif
-            pack_b_panel_portable(k, cols, b + n0, ldb, panel);
-        for (int m0 = 0; m0 < m; m0 += MR) {
-            const uint16_t *tile = packed_a + (size_t)(m0 / MR) * pairs * MR * 2;
-            int rows = m - m0 < MR ? m - m0 : MR;
-            float *out = c + (size_t)m0 * ldc + n0;
-#if defined(__x86_64__)
-            if (fast) tile_avx512(pairs, tile, panel, out, ldc, rows, cols, accumulate);
-            else
-#endif
-                tile_portable(pairs, tile, panel, out, ldc, rows, cols, accumulate);
-        }
+    if (kernel == STYLIZE_BF16_AVX512) {
+        stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx512, tile_avx512);
+        return;
     }
-    free(panel);
+#endif
+    stylize_gemm_panels(m, n, panel_bytes, &x, pack_portable, tile_portable);
 }

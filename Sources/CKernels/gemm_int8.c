@@ -14,15 +14,12 @@
  * Padding: A's rows and k with zeros (so B's padding never counts).
  */
 #include "CKernels.h"
+#include "gemm_panels.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
-enum { MR = 8, NR = 32 };
+enum { MR = GEMM_MR, NR = GEMM_NR };
 
 static inline int quads_of(int k) { return (k + 3) / 4; }
 static inline size_t tiles_of(int m) { return (size_t)(m + MR - 1) / MR; }
@@ -97,56 +94,70 @@ static void range_portable(int k, int n, const float *b, int ldb, float *low, fl
     *high = hi;
 }
 
-static void pack_b_panel_portable(int k, int cols, const float *b, int ldb, quantization q, uint8_t *panel) {
-    int quads = quads_of(k);
-    for (int p = 0; p < quads; p++) {
+/* One call's operands and B's quantization: what the panel loop hands the kernels below. */
+typedef struct {
+    int m, k, quads, ldb, ldc, accumulate;
+    quantization q;
+    const void *packed_a;
+    const float *b;
+    float *c;
+} call;
+
+static inline const int8_t *tile_of(const call *x, int m0) {
+    return (const int8_t *)x->packed_a + (size_t)(m0 / MR) * x->quads * MR * 4;
+}
+
+/* Row m0 + r's output scale sA·sB and offset z·Σqa. */
+static inline float scale_of(const call *x, int row) { return row_scales(x->packed_a, x->m, x->k)[row] * x->q.step; }
+static inline int32_t offset_of(const call *x, int row) { return x->q.zero * row_sums(x->packed_a, x->m, x->k)[row]; }
+
+/* Panel of B's columns [n0, n0 + cols), zero beyond. */
+static void pack_portable(const void *context, int n0, int cols, void *destination) {
+    const call *x = context;
+    uint8_t *panel = destination;
+    for (int p = 0; p < x->quads; p++) {
         for (int j = 0; j < NR; j++) {
             for (int h = 0; h < 4; h++) {
                 int row = 4 * p + h;
-                panel[((size_t)p * NR + j) * 4 + h] = row < k && j < cols ? quantize(b[(size_t)row * ldb + j], q) : 0;
+                panel[((size_t)p * NR + j) * 4 + h] =
+                    row < x->k && j < cols ? quantize(x->b[(size_t)row * x->ldb + n0 + j], x->q) : 0;
             }
         }
     }
 }
 
-/* Writes sA[r]·sB·(acc − z·sums[r]) (+ C) for the valid rows and columns of one tile. */
-static inline void store_row_portable(const int32_t *acc, float scale, int32_t offset, float *out, int cols, int accumulate) {
-    for (int j = 0; j < cols; j++) {
-        float value = scale * (float)(acc[j] - offset);
-        out[j] = accumulate ? out[j] + value : value;
-    }
-}
-
-static void tile_portable(int quads, const int8_t *a, const uint8_t *panel, const float *scales, const int32_t *sums,
-                          quantization q, float *c, int ldc, int rows, int cols, int accumulate) {
+static void tile_portable(const void *context, int m0, int rows, int n0, int cols, const void *source) {
+    const call *x = context;
+    const int8_t *a = tile_of(x, m0);
+    const uint8_t *panel = source;
     for (int r = 0; r < rows; r++) {
-        int32_t acc[NR] = {0};
+        float scale = scale_of(x, m0 + r);
+        int32_t offset = offset_of(x, m0 + r);
+        float *out = x->c + (size_t)(m0 + r) * x->ldc + n0;
         for (int j = 0; j < cols; j++) {
-            for (int p = 0; p < quads; p++) {
+            int32_t acc = 0;
+            for (int p = 0; p < x->quads; p++) {
                 for (int h = 0; h < 4; h++) {
-                    acc[j] += (int32_t)a[((size_t)p * MR + r) * 4 + h] * (int32_t)panel[((size_t)p * NR + j) * 4 + h];
+                    acc += (int32_t)a[((size_t)p * MR + r) * 4 + h] * (int32_t)panel[((size_t)p * NR + j) * 4 + h];
                 }
             }
+            float value = scale * (float)(acc - offset);
+            out[j] = x->accumulate ? out[j] + value : value;
         }
-        store_row_portable(acc, scales[r] * q.step, q.zero * sums[r], c + (size_t)r * ldc, cols, accumulate);
     }
 }
 
 #if defined(__x86_64__)
 #define AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
-static inline AVX512_VNNI __mmask16 column_mask(int cols) {
-    return cols >= 16 ? (__mmask16)0xffff : cols <= 0 ? (__mmask16)0 : (__mmask16)((1u << cols) - 1);
-}
-
 AVX512_VNNI static void range_avx512(int k, int n, const float *b, int ldb, float *low, float *high) {
     __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
     for (int row = 0; row < k; row++) {
         const float *line = b + (size_t)row * ldb;
         for (int j = 0; j < n; j += 16) {
-            __m512 x = _mm512_maskz_loadu_ps(column_mask(n - j), line + j);
-            lo = _mm512_min_ps(lo, x);
-            hi = _mm512_max_ps(hi, x);
+            __m512 v = _mm512_maskz_loadu_ps(gemm_column_mask(n - j), line + j);
+            lo = _mm512_min_ps(lo, v);
+            hi = _mm512_max_ps(hi, v);
         }
     }
     *low = _mm512_reduce_min_ps(lo);
@@ -154,19 +165,20 @@ AVX512_VNNI static void range_avx512(int k, int n, const float *b, int ldb, floa
 }
 
 /* Four rows' codes for 16 columns, as the 16 lanes VPDPBUSD reads: byte h of lane j is row 4p + h. */
-AVX512_VNNI static void pack_b_panel_avx512(int k, int cols, const float *b, int ldb, quantization q, uint8_t *panel) {
-    int quads = quads_of(k);
-    __m512 inverse = _mm512_set1_ps(q.inverse);
-    __m512i zero = _mm512_set1_epi32(q.zero), low = _mm512_setzero_si512(), high = _mm512_set1_epi32(255);
-    __mmask16 masks[2] = {column_mask(cols), column_mask(cols - 16)};
-    for (int p = 0; p < quads; p++) {
+AVX512_VNNI static void pack_avx512(const void *context, int n0, int cols, void *destination) {
+    const call *x = context;
+    uint8_t *panel = destination;
+    __m512 inverse = _mm512_set1_ps(x->q.inverse);
+    __m512i zero = _mm512_set1_epi32(x->q.zero), low = _mm512_setzero_si512(), high = _mm512_set1_epi32(255);
+    __mmask16 masks[2] = {gemm_column_mask(cols), gemm_column_mask(cols - 16)};
+    for (int p = 0; p < x->quads; p++) {
         for (int half = 0; half < 2; half++) {
             __m512i lanes = _mm512_setzero_si512();
             for (int h = 0; h < 4; h++) {
                 int row = 4 * p + h;
-                if (row >= k) break;
-                __m512 x = _mm512_maskz_loadu_ps(masks[half], b + (size_t)row * ldb + 16 * half);
-                __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(x, inverse)), zero);
+                if (row >= x->k) break;
+                __m512 v = _mm512_maskz_loadu_ps(masks[half], x->b + (size_t)row * x->ldb + n0 + 16 * half);
+                __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, inverse)), zero);
                 code = _mm512_min_epi32(_mm512_max_epi32(code, low), high);
                 lanes = _mm512_or_si512(lanes, _mm512_slli_epi32(code, 8 * h));
             }
@@ -175,14 +187,14 @@ AVX512_VNNI static void pack_b_panel_avx512(int k, int cols, const float *b, int
     }
 }
 
-AVX512_VNNI static void tile_avx512(int quads, const int8_t *a, const uint8_t *panel, const float *scales,
-                                    const int32_t *sums, quantization q, float *c, int ldc, int rows, int cols,
-                                    int accumulate) {
+AVX512_VNNI static void tile_avx512(const void *context, int m0, int rows, int n0, int cols, const void *source) {
+    const call *x = context;
+    const int32_t *lanes = (const int32_t *)tile_of(x, m0);
+    const uint8_t *panel = source;
     __m512i acc[MR][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-    const int32_t *lanes = (const int32_t *)a;
-    for (int p = 0; p < quads; p++) {
+    for (int p = 0; p < x->quads; p++) {
         __m512i b0 = _mm512_load_si512((const void *)(panel + (size_t)p * NR * 4));
         __m512i b1 = _mm512_load_si512((const void *)(panel + (size_t)p * NR * 4 + 64));
 #pragma clang loop unroll(full)
@@ -192,21 +204,13 @@ AVX512_VNNI static void tile_avx512(int quads, const int8_t *a, const uint8_t *p
             acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], b1, quad);
         }
     }
-    __mmask16 m0 = column_mask(cols), m1 = column_mask(cols - 16);
-#pragma clang loop unroll(full)
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
-        float *out = c + (size_t)r * ldc;
-        __m512 scale = _mm512_set1_ps(scales[r] * q.step);
-        __m512i offset = _mm512_set1_epi32(q.zero * sums[r]);
-        __m512 v0 = _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset)));
-        __m512 v1 = _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset)));
-        if (accumulate) {
-            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, out));
-            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, out + 16));
-        }
-        _mm512_mask_storeu_ps(out, m0, v0);
-        _mm512_mask_storeu_ps(out + 16, m1, v1);
+        __m512 scale = _mm512_set1_ps(scale_of(x, m0 + r));
+        __m512i offset = _mm512_set1_epi32(offset_of(x, m0 + r));
+        gemm_store_row(x->c + (size_t)(m0 + r) * x->ldc + n0,
+                       _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset))),
+                       _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset))), cols, x->accumulate);
     }
 }
 #endif
@@ -214,41 +218,18 @@ AVX512_VNNI static void tile_avx512(int quads, const int8_t *a, const uint8_t *p
 void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
                        const float *b, int ldb, int accumulate, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
-    int quads = quads_of(k);
-    size_t panel_bytes = (size_t)quads * NR * 4;
-    uint8_t *panel = aligned_alloc(64, panel_bytes > 0 ? panel_bytes : 64);
-    if (!panel) abort();
-#if defined(__x86_64__)
-    int fast = kernel == STYLIZE_INT8_AVX512_VNNI;
-#else
-    int fast = 0;
-#endif
+    call x = {m, k, quads_of(k), ldb, ldc, accumulate, {1, 1, 0}, packed_a, b, c};
+    size_t panel_bytes = (size_t)x.quads * NR * 4;
     float low, high;
 #if defined(__x86_64__)
-    if (fast) range_avx512(k, n, b, ldb, &low, &high);
-    else
-#endif
-        range_portable(k, n, b, ldb, &low, &high);
-    quantization q = quantization_of(low, high);
-    const float *scales = row_scales(packed_a, m, k);
-    const int32_t *sums = row_sums(packed_a, m, k);
-    for (int n0 = 0; n0 < n; n0 += NR) {
-        int cols = n - n0 < NR ? n - n0 : NR;
-#if defined(__x86_64__)
-        if (fast) pack_b_panel_avx512(k, cols, b + n0, ldb, q, panel);
-        else
-#endif
-            pack_b_panel_portable(k, cols, b + n0, ldb, q, panel);
-        for (int m0 = 0; m0 < m; m0 += MR) {
-            const int8_t *tile = (const int8_t *)packed_a + (size_t)(m0 / MR) * quads * MR * 4;
-            int rows = m - m0 < MR ? m - m0 : MR;
-            float *out = c + (size_t)m0 * ldc + n0;
-#if defined(__x86_64__)
-            if (fast) tile_avx512(quads, tile, panel, scales + m0, sums + m0, q, out, ldc, rows, cols, accumulate);
-            else
-#endif
-                tile_portable(quads, tile, panel, scales + m0, sums + m0, q, out, ldc, rows, cols, accumulate);
-        }
+    if (kernel == STYLIZE_INT8_AVX512_VNNI) {
+        range_avx512(k, n, b, ldb, &low, &high);
+        x.q = quantization_of(low, high);
+        stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx512, tile_avx512);
+        return;
     }
-    free(panel);
+#endif
+    range_portable(k, n, b, ldb, &low, &high);
+    x.q = quantization_of(low, high);
+    stylize_gemm_panels(m, n, panel_bytes, &x, pack_portable, tile_portable);
 }
