@@ -48,7 +48,7 @@ static void detect(void) {
     features.avx512 = avx512;
     features.avx512_bf16 = avx512 && bf16;
     features.avx512_vnni = avx512 && vnni512;
-    features.avx_vnni = ymm_ok && avx_vnni;
+    features.avx_vnni = features.avx2_fma && avx_vnni;
     int amx = avx512 && tiles_ok && amx_tile && (amx_bf16 || amx_int8) && amx_permitted();
     features.amx_bf16 = amx && amx_bf16;
     features.amx_int8 = amx && amx_int8;

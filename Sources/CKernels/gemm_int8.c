@@ -215,6 +215,98 @@ AVX512_VNNI static void tile_avx512(const void *context, int m0, int rows, int n
 }
 #endif
 
+#if defined(__x86_64__)
+#define AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
+
+AVX_VNNI static void range_avx2(int k, int n, const float *b, int ldb, float *low, float *high) {
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    float lo1 = 0, hi1 = 0;
+    for (int row = 0; row < k; row++) {
+        const float *line = b + (size_t)row * ldb;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(line + j);
+            lo = _mm256_min_ps(lo, v);
+            hi = _mm256_max_ps(hi, v);
+        }
+        for (; j < n; j++) {
+            lo1 = fminf(lo1, line[j]);
+            hi1 = fmaxf(hi1, line[j]);
+        }
+    }
+    float l[8], h[8];
+    _mm256_storeu_ps(l, lo);
+    _mm256_storeu_ps(h, hi);
+    for (int i = 0; i < 8; i++) {
+        lo1 = fminf(lo1, l[i]);
+        hi1 = fmaxf(hi1, h[i]);
+    }
+    *low = lo1;
+    *high = hi1;
+}
+
+/* The first `cols` of 8 lanes, as AVX2's masked loads and stores read a mask. */
+static inline AVX_VNNI __m256i lane_mask(int cols) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+AVX_VNNI static void pack_avx2(const void *context, int n0, int cols, void *destination) {
+    const call *x = context;
+    uint8_t *panel = destination;
+    __m256 inverse = _mm256_set1_ps(x->q.inverse);
+    __m256i zero = _mm256_set1_epi32(x->q.zero), low = _mm256_setzero_si256(), high = _mm256_set1_epi32(255);
+    for (int p = 0; p < x->quads; p++) {
+        for (int group = 0; group < NR / 8; group++) {
+            __m256i mask = lane_mask(cols - 8 * group), lanes = _mm256_setzero_si256();
+            for (int h = 0; h < 4; h++) {
+                int row = 4 * p + h;
+                if (row >= x->k) break;
+                __m256 v = _mm256_maskload_ps(x->b + (size_t)row * x->ldb + n0 + 8 * group, mask);
+                __m256i code = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, inverse)), zero);
+                code = _mm256_min_epi32(_mm256_max_epi32(code, low), high);
+                lanes = _mm256_or_si256(lanes, _mm256_slli_epi32(code, 8 * h));
+            }
+            _mm256_store_si256((__m256i *)(panel + (size_t)p * NR * 4 + 32 * group), lanes);
+        }
+    }
+}
+
+/* The 8 × 32 tile as four 4 × 16 blocks: 8 ymm accumulators fit AVX2's 16 registers. */
+AVX_VNNI static void tile_avx2(const void *context, int m0, int rows, int n0, int cols, const void *source) {
+    const call *x = context;
+    const int32_t *lanes = (const int32_t *)tile_of(x, m0);
+    const uint8_t *panel = source;
+    for (int r0 = 0; r0 < rows; r0 += 4) {
+        for (int c0 = 0; c0 < cols; c0 += 16) {
+            __m256i acc[4][2];
+#pragma clang loop unroll(full)
+            for (int r = 0; r < 4; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+            for (int p = 0; p < x->quads; p++) {
+                const uint8_t *line = panel + (size_t)p * NR * 4 + 4 * c0;
+                __m256i b0 = _mm256_load_si256((const __m256i *)line), b1 = _mm256_load_si256((const __m256i *)(line + 32));
+#pragma clang loop unroll(full)
+                for (int r = 0; r < 4; r++) {
+                    __m256i quad = _mm256_set1_epi32(lanes[(size_t)p * MR + r0 + r]);
+                    acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], b0, quad);
+                    acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], b1, quad);
+                }
+            }
+            for (int r = 0; r < 4 && r0 + r < rows; r++) {
+                __m256 scale = _mm256_set1_ps(scale_of(x, m0 + r0 + r));
+                __m256i offset = _mm256_set1_epi32(offset_of(x, m0 + r0 + r));
+                float *out = x->c + (size_t)(m0 + r0 + r) * x->ldc + n0 + c0;
+                for (int half = 0; half < 2; half++) {
+                    __m256i mask = lane_mask(cols - c0 - 8 * half);
+                    __m256 v = _mm256_mul_ps(scale, _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][half], offset)));
+                    if (x->accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(out + 8 * half, mask));
+                    _mm256_maskstore_ps(out + 8 * half, mask, v);
+                }
+            }
+        }
+    }
+}
+#endif
+
 void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
                        const float *b, int ldb, int accumulate, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
@@ -226,6 +318,12 @@ void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const vo
         range_avx512(k, n, b, ldb, &low, &high);
         x.q = quantization_of(low, high);
         stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx512, tile_avx512);
+        return;
+    }
+    if (kernel == STYLIZE_INT8_AVX_VNNI) {
+        range_avx2(k, n, b, ldb, &low, &high);
+        x.q = quantization_of(low, high);
+        stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx2, tile_avx2);
         return;
     }
 #endif

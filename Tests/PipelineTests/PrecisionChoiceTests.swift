@@ -8,6 +8,7 @@ final class PrecisionChoiceTests: XCTestCase {
         XCTAssertEqual(try PrecisionChoice.auto.resolved(cpu: CPUFeatures()), .fp32)
         XCTAssertEqual(try PrecisionChoice.auto.resolved(cpu: CPUFeatures(avx512BF16: true)), .fp32)
         XCTAssertEqual(try PrecisionChoice.auto.resolved(cpu: CPUFeatures(avx512VNNI: true)), .int8)
+        XCTAssertEqual(try PrecisionChoice.auto.resolved(cpu: CPUFeatures(avxVNNI: true)), .int8)
         XCTAssertEqual(try PrecisionChoice.fp32.resolved(cpu: CPUFeatures()), .fp32)
         XCTAssertEqual(try PrecisionChoice.bf16.resolved(cpu: CPUFeatures(avx512BF16: true)), .bf16)
     }
@@ -17,7 +18,7 @@ final class PrecisionChoiceTests: XCTestCase {
             XCTAssertThrowsError(try choice.resolved(cpu: CPUFeatures())) { error in
                 let error = error as! PipelineError
                 XCTAssertEqual(error.setting, .precision)
-                XCTAssertTrue(error.requirement?.contains(choice == .bf16 ? "AVX512-BF16" : "AVX512-VNNI") == true, "\(error)")
+                XCTAssertTrue(error.requirement?.contains(choice == .bf16 ? "AVX512-BF16" : "AVX-VNNI") == true, "\(error)")
             }
         }
     }

@@ -58,7 +58,7 @@ final class ReducedPrecisionTests: XCTestCase {
             // ReLU-like activations (all ≥ 0) and signed ones: the zero code moves.
             for low: Float in [0, -0.7] {
                 let a = random.floats(m * k), b = random.floats(k * ldb, in: low...1.3)
-                let weights = packed(.int8(portable: true), a, m: m, k: k)
+                let weights = packed(.int8(.portable), a, m: m, k: k)
                 let c = product(weights, b, n: n, ldb: ldb, ldc: ldc, accumulateOnto: nil)
                 // B's codes over its k × n block (columns past n are not part of it).
                 var (lowest, highest): (Float, Float) = (0, 0)
@@ -85,20 +85,21 @@ final class ReducedPrecisionTests: XCTestCase {
     }
 
     func testInt8OfAllZeroActivationsIsZero() {
-        let weights = packed(.int8(portable: true), random.floats(9 * 20), m: 9, k: 20)
+        let weights = packed(.int8(.portable), random.floats(9 * 20), m: 9, k: 20)
         let c = product(weights, [Float](repeating: 0, count: 20 * 7), n: 7, ldb: 7, ldc: 7, accumulateOnto: nil)
         XCTAssertEqual(c, [Float](repeating: 0, count: 9 * 7))
     }
 
     func testFastKernelsMatchThePortableOnes() throws {
         let cpu = CPUFeatures.current
-        guard cpu.avx512BF16 || cpu.avx512VNNI else { throw XCTSkip("this CPU has neither AVX512-BF16 nor AVX512-VNNI") }
+        guard cpu.avx512BF16 || cpu.avx512VNNI || cpu.avxVNNI else { throw XCTSkip("this CPU has no AVX512-BF16 or VNNI") }
         for (m, n, k) in shapes + [(m: 128, n: 96, k: 128)] {
             let (ldb, ldc) = (n + 1, n + 2)
             let a = random.floats(m * k), b = random.floats(k * ldb, in: -0.2...1), start = random.floats(m * ldc)
             var kinds: [(GEMMArithmetic, GEMMArithmetic)] = []
             if cpu.avx512BF16 { kinds.append((.bf16(portable: false), .bf16(portable: true))) }
-            if cpu.avx512VNNI { kinds.append((.int8(portable: false), .int8(portable: true))) }
+            if cpu.avx512VNNI { kinds.append((.int8(.avx512), .int8(.portable))) }
+            if cpu.avxVNNI { kinds.append((.int8(.avx2), .int8(.portable))) }
             for (fast, portable) in kinds {
                 for accumulate in [false, true] {
                     let x = product(packed(fast, a, m: m, k: k), b, n: n, ldb: ldb, ldc: ldc, accumulateOnto: accumulate ? start : nil)
@@ -132,7 +133,7 @@ final class ReducedPrecisionTests: XCTestCase {
             let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: constants, attributes: test.attributes))
             let data = random.floats(test.c * test.h * test.w, in: 0...1)
             let fp32 = try StyleSession(model: model).run([test.c, test.h, test.w], data).data
-            for (arithmetic, floor) in [(GEMMArithmetic.bf16(portable: true), 40.0), (.int8(portable: true), 30.0)] {
+            for (arithmetic, floor) in [(GEMMArithmetic.bf16(portable: true), 40.0), (.int8(.portable), 30.0)] {
                 let kernel = try XCTUnwrap(Planner.plan(model.graph, inputShapes: [[1, test.c, test.h, test.w]],
                                                         arithmetic: arithmetic).steps.first?.kernel)
                 let isPacked = (kernel as? ConvolutionKernel)?.packedWeights != nil
@@ -155,7 +156,7 @@ final class ReducedPrecisionTests: XCTestCase {
         let fp32 = try StyleSession(model: model).run([3, h, w], data).data
         // Random weights and 5×6 maps under instance norm: a harsher case than a trained network
         // (measured 34 dB bf16, 25 dB int8; a wrong format or scale lands near 0 dB).
-        for (arithmetic, floor) in [(GEMMArithmetic.bf16(portable: true), 30.0), (.int8(portable: true), 20.0)] {
+        for (arithmetic, floor) in [(GEMMArithmetic.bf16(portable: true), 30.0), (.int8(.portable), 20.0)] {
             let plan = try Planner.plan(model.graph, inputShapes: [[1, 3, h, w]], arithmetic: arithmetic)
             let upsampling = plan.steps.compactMap { $0.kernel as? UpsampleConvKernel }
             XCTAssertFalse(upsampling.isEmpty, "the fixture should fuse its upsampling")
@@ -181,7 +182,7 @@ final class ReducedPrecisionTests: XCTestCase {
             data.append(min(255, 40 + Float(y) * 1.2 + Float(c * 30) + shape + (x / 16 % 2 == 0 && y > 70 ? 50 : 0)))
         } } }
         let fp32 = try StyleSession(model: model).run([3, h, w], data).data
-        for (arithmetic, bar) in [(GEMMArithmetic.bf16(portable: true), 40.0), (.int8(portable: true), 36.0)] {
+        for (arithmetic, bar) in [(GEMMArithmetic.bf16(portable: true), 40.0), (.int8(.portable), 36.0)] {
             let output = try StyleSession(model: model, arithmetic: arithmetic).run([3, h, w], data).data
             var squared = 0.0
             for (x, y) in zip(output, fp32) {
@@ -208,9 +209,12 @@ final class ReducedPrecisionTests: XCTestCase {
             let session = StyleSession(model: model, precision: precision, cpu: CPUFeatures())
             XCTAssertThrowsError(try session.run([3, 8, 8], data), "\(precision)") { error in
                 let text = "\(error)"
-                XCTAssertTrue(text.contains(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI"), text)
+                XCTAssertTrue(text.contains(precision == .bf16 ? "AVX512-BF16" : "AVX-VNNI"), text)
             }
         }
+        // The widest kernel the CPU has.
+        XCTAssertEqual(try GEMMArithmetic(.int8, cpu: CPUFeatures(avx512VNNI: true, avxVNNI: true)), .int8(.avx512))
+        XCTAssertEqual(try GEMMArithmetic(.int8, cpu: CPUFeatures(avxVNNI: true)), .int8(.avx2))
         // fp32 needs nothing: the same numbers as a session that never heard of precisions.
         XCTAssertEqual(try StyleSession(model: model, precision: .fp32, cpu: CPUFeatures()).run([3, 8, 8], data).data,
                        try StyleSession(model: model).run([3, 8, 8], data).data)

@@ -18,7 +18,7 @@ typedef struct {
     int avx512;        /* AVX-512 F, DQ, BW and VL, with ZMM state enabled */
     int avx512_bf16;   /* AVX512-BF16 (VDPBF16PS, VCVTNE2PS2BF16), on top of avx512 */
     int avx512_vnni;   /* AVX512-VNNI (VPDPBUSD), on top of avx512 */
-    int avx_vnni;      /* AVX-VNNI (the VEX form, 256-bit) */
+    int avx_vnni;      /* AVX-VNNI (the VEX form, 256-bit), on top of avx2_fma */
     int amx_bf16;      /* AMX tiles with BF16, and the kernel granted their state */
     int amx_int8;      /* AMX tiles with INT8, and the kernel granted their state */
 } stylize_cpu_features;
@@ -51,7 +51,8 @@ void stylize_gemm_bf16(stylize_bf16_kernel kernel, int m, int n, int k, const ui
  */
 typedef enum {
     STYLIZE_INT8_PORTABLE = 0,     /* plain C; any CPU */
-    STYLIZE_INT8_AVX512_VNNI = 1,  /* VPDPBUSD; needs avx512_vnni */
+    STYLIZE_INT8_AVX512_VNNI = 1,  /* VPDPBUSD on zmm; needs avx512_vnni */
+    STYLIZE_INT8_AVX_VNNI = 2,     /* VPDPBUSD on ymm (the VEX form); needs avx_vnni and avx2_fma */
 } stylize_int8_kernel;
 
 /* Bytes the packed form of an m × k matrix takes (quantized values, row scales and sums). */

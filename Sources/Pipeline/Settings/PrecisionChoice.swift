@@ -17,14 +17,14 @@ public enum PrecisionChoice: String, CaseIterable, Sendable {
         case .fp32, .bf16, .int8:
             let precision = Precision(rawValue: rawValue)!
             guard cpu.supports(precision) else {
-                throw .invalid(.precision, "\(rawValue) needs \(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI"), "
+                throw .invalid(.precision, "\(rawValue) needs \(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI or AVX-VNNI"), "
                                + "which this CPU does not report (it has \(cpu.summary))")
             }
             return precision
         }
     }
 
-    /// int8 where the CPU has VNNI: the presets keep ≥ 43 dB PSNR against fp32 in it and run
+    /// int8 where the CPU has VNNI (either form): the presets keep ≥ 43 dB PSNR against fp32 in it and run
     /// about 1.5× as fast (docs/precision.md). bf16 never: through AVX512-BF16 dot products it
     /// measured slower than fp32 (VDPBF16PS issues at a quarter of FMA's rate per instruction).
     static func fastest(on cpu: CPUFeatures) -> Precision {

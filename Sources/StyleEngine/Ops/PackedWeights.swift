@@ -49,9 +49,13 @@ final class PackedWeights: @unchecked Sendable {
         case .bf16(let portable):
             stylize_gemm_bf16(portable ? STYLIZE_BF16_PORTABLE : STYLIZE_BF16_AVX512, m, n, k,
                               a.assumingMemoryBound(to: UInt16.self), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
-        case .int8(let portable):
-            stylize_gemm_int8(portable ? STYLIZE_INT8_PORTABLE : STYLIZE_INT8_AVX512_VNNI, m, n, k,
-                              a, b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+        case .int8(let kernel):
+            let choice = switch kernel {
+            case .avx512: STYLIZE_INT8_AVX512_VNNI
+            case .avx2: STYLIZE_INT8_AVX_VNNI
+            case .portable: STYLIZE_INT8_PORTABLE
+            }
+            stylize_gemm_int8(choice, m, n, k, a, b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
         }
     }
 }
