@@ -47,6 +47,14 @@ public struct CPUFeatures: Sendable, Equatable {
         }
     }
 
+    /// Why `precision` cannot run here ("int8 needs AVX512-VNNI or AVX-VNNI, which this CPU does
+    /// not report (it has …)"), or nil when it can.
+    public func refusal(of precision: Precision) -> String? {
+        guard !supports(precision) else { return nil }
+        return "\(precision.rawValue) needs \(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI or AVX-VNNI"), "
+            + "which this CPU does not report (it has \(summary))"
+    }
+
     /// What it offers, for `--verbose`: "AVX512-BF16, AVX512-VNNI; no AMX".
     public var summary: String {
         let names = [(avx512BF16, "AVX512-BF16"), (avx512VNNI, "AVX512-VNNI"), (avxVNNI, "AVX-VNNI"), (amxBF16, "AMX-BF16"),
@@ -73,10 +81,7 @@ enum GEMMArithmetic: Equatable, Sendable {
     }
 
     init(_ precision: Precision, cpu: CPUFeatures) throws(EngineError) {
-        guard cpu.supports(precision) else {
-            throw EngineError("\(precision.rawValue) needs \(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI or AVX-VNNI"), "
-                              + "which this CPU does not report (it has \(cpu.summary))")
-        }
+        if let refusal = cpu.refusal(of: precision) { throw EngineError(refusal) }
         switch precision {
         case .fp32: self = .fp32
         case .bf16: self = .bf16(portable: false)

@@ -30,7 +30,7 @@ struct LookOptions: ParsableArguments {
     var variant: PresetVariant?
 
     @Option(help: ArgumentHelp("Arithmetic of the network's convolutions: auto (the fastest that keeps the picture, "
-                               + "on this CPU), fp32, bf16 (AVX512-BF16) or int8 (AVX512-VNNI).", valueName: "p"))
+                               + "on this CPU), fp32, bf16 (AVX512-BF16) or int8 (AVX512-VNNI or AVX-VNNI).", valueName: "p"))
     var precision: PrecisionChoice = .auto
 
     /// The look these options ask for (`defaultVariant` unless --variant says).

@@ -16,10 +16,7 @@ public enum PrecisionChoice: String, CaseIterable, Sendable {
         case .auto: return Self.fastest(on: cpu)
         case .fp32, .bf16, .int8:
             let precision = Precision(rawValue: rawValue)!
-            guard cpu.supports(precision) else {
-                throw .invalid(.precision, "\(rawValue) needs \(precision == .bf16 ? "AVX512-BF16" : "AVX512-VNNI or AVX-VNNI"), "
-                               + "which this CPU does not report (it has \(cpu.summary))")
-            }
+            if let refusal = cpu.refusal(of: precision) { throw .invalid(.precision, refusal) }
             return precision
         }
     }
