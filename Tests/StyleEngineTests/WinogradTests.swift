@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import StyleEngine
 
@@ -51,6 +52,51 @@ final class WinogradTests: XCTestCase {
         // rows longer than a block so blocks start and end mid-row.
         try check(Case(c: 128, m: 16, h: 13, w: 130, pads: [1, 1, 1, 1]))
         try check(Case(c: 24, m: 24, h: 15, w: 610))
+    }
+
+    /// The transforms on every instruction set this CPU has (the baseline always): the same
+    /// convolutions, tile counts that are and are not multiples of the 16 tiles a vector holds.
+    func testEveryVectorKernelThisCPURuns() throws {
+        let features = stylize_cpu_features_get()!.pointee
+        var kernels = [STYLIZE_VECTOR_BASELINE]
+        if features.avx2_fma != 0 { kernels.append(STYLIZE_VECTOR_AVX2) }
+        if features.avx512 != 0 { kernels.append(STYLIZE_VECTOR_AVX512) }
+        for (c, m, h, w, pads) in [(3, 5, 23, 150, [1, 2, 0, 1]), (7, 4, 9, 66, [0, 0, 0, 0]), (2, 3, 70, 5, [1, 1, 1, 1]),
+                                   (16, 16, 12, 258, [1, 1, 1, 1])] {
+            let weights = random.floats(m * c * 9), bias = random.floats(m), data = random.floats(c * h * w)
+            let expected = Reference.conv(RefTensor(shape: [1, c, h, w], floats: data), RefTensor(shape: [m, c, 3, 3], floats: weights),
+                                          RefTensor(shape: [m], floats: bias), pads: pads)
+            var outputs: [[Float]] = []
+            for vectors in kernels {
+                let kernel = WinogradConvolutionKernel(
+                    inputChannels: c, outputChannels: m, inputHeight: h, inputWidth: w,
+                    padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+                    weights: weights, hasBias: true, blockBudget: 1, vectors: vectors)
+                let y = runDirect(kernel, data: data, bias: bias, outputCount: expected.count)
+                assertClose(y, expected.floats, "\(c)×\(h)×\(w) → \(m), vector kernel \(vectors.rawValue)")
+                outputs.append(y)
+            }
+            for (y, vectors) in zip(outputs, kernels).dropFirst() {
+                assertClose(y, outputs[0], tolerance: 5e-5, "vector kernel \(vectors.rawValue) against the baseline")
+            }
+        }
+    }
+
+    /// `kernel` run serially (its pads given), on all-NaN output: a pixel it never writes shows.
+    private func runDirect(_ kernel: WinogradConvolutionKernel, data: [Float], bias: [Float], outputCount: Int) -> [Float] {
+        var output = [Float](repeating: .nan, count: outputCount)
+        var scratch = [Float](repeating: .nan, count: kernel.scratchCount)
+        data.withUnsafeBufferPointer { x in
+            bias.withUnsafeBufferPointer { b in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    output.withUnsafeMutableBufferPointer { y in
+                        kernel.run(inputs: [x.baseAddress!, x.baseAddress!, b.baseAddress!], outputs: [y.baseAddress!],
+                                   scratch: s.baseAddress!)
+                    }
+                }
+            }
+        }
+        return output
     }
 
     /// Run directly with the smallest blocks (32 tiles, 38 to a tile row),

@@ -1,7 +1,7 @@
 #ifndef STYLIZE_CKERNELS_H
 #define STYLIZE_CKERNELS_H
 /*
- * Kernels that need instructions beyond the build's baseline (AVX512-BF16),
+ * Kernels that need instructions beyond the build's baseline (AVX-512, AVX512-BF16, VNNI),
  * compiled per function with target attributes and chosen at run time from
  * what the CPU reports, plus that report itself.
  */
@@ -61,6 +61,34 @@ size_t stylize_int8_packed_bytes(int m, int k);
 void stylize_int8_pack_a(int m, int k, const float *a, int lda, void *packed);
 void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
                        const float *b, int ldb, int accumulate, float *c, int ldc);
+
+/*
+ * Winograd F(4×4, 3×3)'s transforms (the interpolation points 0, 1, −1, 1/2, −2 and ∞; the
+ * multiplications between them are the caller's GEMMs), 16 tiles at once. One source compiled
+ * for three targets; the baseline runs on any x86-64 (and any other CPU).
+ */
+typedef enum {
+    STYLIZE_VECTOR_BASELINE = 0,  /* the build's baseline (SSE2 on x86-64) */
+    STYLIZE_VECTOR_AVX2 = 1,      /* needs avx2_fma */
+    STYLIZE_VECTOR_AVX512 = 2,    /* needs avx512 */
+} stylize_vector_kernel;
+
+/* The widest this CPU runs. */
+stylize_vector_kernel stylize_vector_kernel_best(void);
+
+/* Floats of scratch stylize_winograd_input needs for `tiles` tiles. */
+size_t stylize_winograd_input_scratch(int tiles);
+
+/* V[ξ][t] (at v + ξ·xi_stride + t, ξ = 6·row + column of the 6×6 transformed tile) for tiles
+   t < tiles of one tile row: tile t's 6×6 input patch is columns 4t … 4t + 5 of rows[0…5]
+   (each row needs 4·tiles + 2 readable floats). */
+void stylize_winograd_input(stylize_vector_kernel kernel, const float *const rows[6], int tiles, float *scratch,
+                            float *v, ptrdiff_t xi_stride);
+
+/* The pixels of tiles t < tiles (products M[ξ][t] at m + ξ·xi_stride + t), plus bias: writes
+   `rows` (≤ 4) rows of `columns` (≤ 4·tiles) pixels at out, rows out_stride apart. */
+void stylize_winograd_output(stylize_vector_kernel kernel, const float *m, ptrdiff_t xi_stride, int tiles, float bias,
+                             float *out, ptrdiff_t out_stride, int rows, int columns);
 
 #ifdef __cplusplus
 }
