@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import StyleEngine
+@testable import StyleEngine
 
 /// Each operator, built into a one-node model, against the naive references
 /// on random inputs of several shapes.
@@ -116,10 +116,28 @@ final class OperatorTests: XCTestCase {
             let scale = random.floats(c), bias = random.floats(c)
             let model = ONNXBuilder.singleOp("InstanceNormalization", constants: [("s", [c], scale), ("b", [c], bias)],
                                              attributes: [.float("epsilon", 1e-3)])
-            // An offset input checks that the variance is computed around the mean, not as E[x²] − E[x]².
+            // An offset input checks that the variance is computed around a center near the mean, not as E[x²] − E[x]².
             let (x, y) = try run(model, channels: c, height: h, width: w, range: 100...101)
             check(y, Reference.instanceNorm(x, scale: RefTensor(shape: [c], floats: scale), bias: RefTensor(shape: [c], floats: bias),
                                             epsilon: 1e-3), tolerance: 2e-4, "instance norm \(c)×\(h)×\(w)")
+        }
+    }
+
+    /// The one-pass statistics against double-precision two-pass ones: a full-HD plane far from
+    /// zero with a tiny spread, one whose values sit in two clusters, and a constant one.
+    func testPlaneStatisticsKeepTheirDigits() {
+        let count = 1920 * 1080
+        let planes: [(String, [Float])] = [
+            ("offset", (0..<count).map { _ in 1000 + Float.random(in: -0.01...0.01, using: &random) }),
+            ("two clusters", (0..<count).map { $0 % 7 == 0 ? 50 + Float.random(in: 0...1, using: &random) : -3 }),
+            ("constant", [Float](repeating: 7.25, count: count)),
+        ]
+        for (name, plane) in planes {
+            let mean = plane.reduce(0.0) { $0 + Double($1) } / Double(count)
+            let variance = plane.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(count)
+            let (m, v) = plane.withUnsafeBufferPointer { meanAndVariance($0.baseAddress!, count: count) }
+            XCTAssertEqual(Double(m), mean, accuracy: abs(mean) * 1e-6, name)
+            XCTAssertEqual(Double(v), variance, accuracy: variance * 1e-4, name)
         }
     }
 

@@ -90,6 +90,9 @@ void stylize_winograd_input(stylize_vector_kernel kernel, const float *const row
 void stylize_winograd_output(stylize_vector_kernel kernel, const float *m, ptrdiff_t xi_stride, int tiles, float bias,
                              float *out, ptrdiff_t out_stride, int rows, int columns);
 
+/* Mean and biased variance of `count` floats, in one pass (accurate to ~1e-6 relative). */
+void stylize_mean_variance(const float *x, size_t count, float *mean, float *variance);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,7 +17,7 @@ struct PlaneMeanKernel: Kernel {
 
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
         for plane in 0..<planes {
-            let sum = centeredSum(inputs[0] + plane * area, count: area, center: 0, squared: false)
+            let sum = blockedSum(inputs[0] + plane * area, count: area)
             outputs[0][plane] = Float(sum / Double(area))
         }
     }

@@ -113,7 +113,7 @@ struct ReduceKernel: Kernel {
                 sums.update(repeating: 0, count: outputCount)
                 layout.walk(inputs[0]) { run, count, target, isReduced in
                     if isReduced {
-                        sums[target] += centeredSum(run, count: count, center: 0, squared: false)
+                        sums[target] += blockedSum(run, count: count)
                     } else {
                         for i in 0..<count { sums[target + i] += Double(run[i]) }
                     }

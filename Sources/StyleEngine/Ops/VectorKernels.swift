@@ -1,3 +1,5 @@
+import CKernels
+
 /// Small loops over contiguous floats shared by several kernels. Reductions
 /// are written with SIMD accumulators because the compiler may not reorder a
 /// scalar float sum on its own.
@@ -28,9 +30,9 @@ func scaleAndShift(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, 
     }
 }
 
-/// Σ (x[i] - center)^power for power 1 or 2, accumulated in blocks: float
-/// vectors inside a block, double across blocks, so a full-HD plane keeps ~1e-7 accuracy.
-func centeredSum(_ x: UnsafePointer<Float>, count: Int, center: Float, squared: Bool) -> Double {
+/// Σ x[i], accumulated in blocks: float vectors inside a block, double across blocks, so a
+/// full-HD plane keeps ~1e-7 accuracy.
+func blockedSum(_ x: UnsafePointer<Float>, count: Int) -> Double {
     let width = FloatVector.scalarCount
     let blockLength = 1024
     var total = 0.0
@@ -40,14 +42,12 @@ func centeredSum(_ x: UnsafePointer<Float>, count: Int, center: Float, squared: 
         var accumulator = FloatVector()
         var i = blockStart
         while i + width <= blockEnd {
-            let deviation = loadVector(x + i) - center
-            accumulator += squared ? deviation * deviation : deviation
+            accumulator += loadVector(x + i)
             i += width
         }
         var blockSum = accumulator.sum()
         while i < blockEnd {
-            let deviation = x[i] - center
-            blockSum += squared ? deviation * deviation : deviation
+            blockSum += x[i]
             i += 1
         }
         total += Double(blockSum)
@@ -56,10 +56,9 @@ func centeredSum(_ x: UnsafePointer<Float>, count: Int, center: Float, squared: 
     return total
 }
 
-/// Mean and (biased) variance of `count` floats, two-pass for accuracy.
+/// Mean and (biased) variance of `count` floats, in one pass (CKernels' plane_statistics).
 func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, variance: Float) {
-    guard count > 0 else { return (0, 0) }
-    let mean = Float(centeredSum(x, count: count, center: 0, squared: false) / Double(count))
-    let variance = Float(centeredSum(x, count: count, center: mean, squared: true) / Double(count))
+    var mean: Float = 0, variance: Float = 0
+    stylize_mean_variance(x, count, &mean, &variance)
     return (mean, variance)
 }
