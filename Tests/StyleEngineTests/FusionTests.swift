@@ -306,7 +306,7 @@ final class FusionTests: XCTestCase {
         let c = 6
         let bytes = convNormModel(c: c, tail: [ONNXBuilder.node("Relu", ["n"], ["y"])])
         let run = try runBoth(bytes, channels: c, height: 11, width: 9, range: 3...5)
-        XCTAssertEqual(run.fusedPlan.steps.count, 3)
+        XCTAssertEqual(run.fusedPlan.steps.count, 2)  // the Pad goes into the convolution
         XCTAssertEqual(run.unfusedPlan.steps.count, 4)
         let fused = try XCTUnwrap(run.fusedPlan.steps.last)
         let kernel = try XCTUnwrap(fused.kernel as? FusedNormalizationKernel)
@@ -335,9 +335,54 @@ final class FusionTests: XCTestCase {
             XCTAssertEqual(kernels.count, 1, test.name)
             XCTAssertEqual(kernels.first?.residual, test.residual, test.name)
             XCTAssertEqual(kernels.first?.relu, test.relu, test.name)
-            XCTAssertEqual(run.fusedPlan.steps.count, 3, test.name)
+            XCTAssertEqual(run.fusedPlan.steps.count, 2, test.name)
             assertSame(run.fused, run.unfused, test.name)
         }
+    }
+
+    /// Pad → 3×3 Conv: the Winograd kernel reads the Pad's input and draws its border (every
+    /// mode, asymmetric pads, pads wider than a tile's overlap) and paints what the two steps
+    /// paint. Not folded: a reflection reaching past the far edge, a Pad read twice.
+    func testPadFoldsIntoWinogradConvolution() throws {
+        let (c, k) = (3, 4)
+        let cases: [(mode: String, pads: [Int], value: Float, height: Int, width: Int, folds: Bool)] = [
+            ("reflect", [1, 1, 1, 1], 0, 9, 13, true),
+            ("edge", [1, 2, 0, 1], 0, 7, 6, true),
+            ("constant", [2, 0, 1, 3], 0.7, 5, 11, true),
+            ("reflect", [4, 4, 4, 4], 0, 12, 10, true),
+            ("reflect", [3, 1, 1, 1], 0, 3, 8, false),  // 3 rows reflect at most 2
+        ]
+        for test in cases {
+            var initializers = [ONNXBuilder.floatTensor("w", [k, c, 3, 3], random.floats(k * c * 9)),
+                                ONNXBuilder.floatTensor("b", [k], random.floats(k)),
+                                ONNXBuilder.intTensor("pads", [8], [0, 0, test.pads[0], test.pads[1], 0, 0, test.pads[2], test.pads[3]])]
+            var padInputs = ["x", "pads"]
+            if test.mode == "constant" {
+                initializers.append(ONNXBuilder.floatTensor("value", [], [test.value]))
+                padInputs.append("value")
+            }
+            let bytes = ONNXBuilder.model(
+                nodes: [ONNXBuilder.node("Pad", padInputs, ["p"], [.string("mode", test.mode)]),
+                        ONNXBuilder.node("Conv", ["p", "w", "b"], ["y"])],
+                initializers: initializers)
+            let name = "\(test.mode) \(test.pads) on \(test.height)×\(test.width)"
+            let run = try runBoth(bytes, channels: c, height: test.height, width: test.width)
+            XCTAssertEqual(run.fusedPlan.steps.count, test.folds ? 1 : 2, name)
+            let kernel = try XCTUnwrap(run.fusedPlan.steps.last?.kernel as? WinogradConvolutionKernel, name)
+            XCTAssertEqual(kernel.border, test.folds ? PadOperator.Mode(rawValue: test.mode) : .constant, name)
+            assertSame(run.fused, run.unfused, "\(name)")
+        }
+        // The padded image read by a second step: the Pad stays.
+        let shared = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w"], ["a"]), ONNXBuilder.node("Conv", ["p", "w2"], ["b"]),
+                    ONNXBuilder.node("Add", ["a", "b"], ["y"])],
+            initializers: [ONNXBuilder.floatTensor("w", [c, c, 3, 3], random.floats(c * c * 9)),
+                           ONNXBuilder.floatTensor("w2", [c, c, 3, 3], random.floats(c * c * 9)),
+                           ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])])
+        let run = try runBoth(shared, channels: c, height: 6, width: 6)
+        XCTAssertEqual(count(Padding.self, in: run.fusedPlan), 1)
+        assertSame(run.fused, run.unfused, "a Pad read twice")
     }
 
     func testNormalizationIsNotFusedWhenItsOutputHasAnotherReader() throws {

@@ -3,6 +3,8 @@
 ///
 /// - nearest ×2 Resize → Pad 1 (reflect, edge or constant) → 3×3 Conv, or
 ///   Resize → 3×3 Conv with pads 1: one `UpsampleConvKernel`, then a following ReLU;
+/// - Pad (reflect, edge or constant; H and W) → 3×3 stride-1 Conv run as Winograd: one
+///   `WinogradConvolutionKernel` that reads the Pad's input;
 /// - InstanceNormalization / BatchNormalization → Add (same-shape residual) → ReLU,
 ///   either or both: one `FusedNormalizationKernel`.
 ///
@@ -16,7 +18,7 @@ enum Fusion {
     static func apply(_ steps: [PendingStep], keep: [Int], arithmetic: GEMMArithmetic = .fp32) -> [PendingStep] {
         var work = steps.map(Optional.some)
         let keep = Set(keep)
-        for rule in [upsampleConv(arithmetic), normalizationEpilogue, upsampleConvReLU] {
+        for rule in [upsampleConv(arithmetic), padWinograd, normalizationEpilogue, upsampleConvReLU] {
             var usage = Usage(work, keep: keep)
             for index in work.indices {
                 guard let fused = rule(index, work, usage) else { continue }
@@ -124,6 +126,26 @@ enum Fusion {
         step.inputs = inputs
         return (replaced, step)
     } }
+
+    // MARK: Pad → Conv
+
+    /// A Pad before a Winograd convolution (Johnson networks reflect-pad before every one): the
+    /// convolution reads the Pad's input and draws the border as it transforms its tiles.
+    /// After `upsampleConv`, which folds Resize → Pad → Conv whole.
+    private static let padWinograd: Rule = { index, work, usage in
+        guard let conv = work[index], let kernel = conv.kernel as? WinogradConvolutionKernel,
+              let convInput = conv.inputs.first?.logical,
+              let producer = usage.producer(of: convInput, readOnlyBy: index), let pad = work[producer],
+              let padding = pad.kernel as? Padding, let source = pad.inputs.first,
+              let fused = kernel.readingThrough(padding)
+        else { return nil }
+        var step = conv
+        step.label = "\(conv.label) with \(pad.label) folded in"
+        step.kernel = fused
+        step.inputs[0] = source
+        step.plannedInputs[0] = pad.plannedInputs.first ?? nil
+        return ([producer, index], step)
+    }
 
     /// A ReLU after a fused upsampling convolution goes into its output pass.
     private static let upsampleConvReLU: Rule = { index, work, usage in

@@ -106,8 +106,8 @@ struct Padding: Kernel {
         }
     }
 
-    /// Where output position `index` (relative to the input's start) reads from.
-    private static func source(_ index: Int, size: Int, mode: PadOperator.Mode) -> Int {
+    /// Where output position `index` (relative to the input's start) reads from; -1: the fill value.
+    static func source(_ index: Int, size: Int, mode: PadOperator.Mode) -> Int {
         if index >= 0 && index < size { return index }
         switch mode {
         case .constant: return -1

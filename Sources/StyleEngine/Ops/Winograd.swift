@@ -29,6 +29,10 @@ struct WinogradConvolutionKernel: Kernel {
     let inputHeight: Int, inputWidth: Int
     let outputHeight: Int, outputWidth: Int
     let padTop: Int, padLeft: Int
+    let padBottom: Int, padRight: Int
+    /// What the padding holds: the fill value (the convolution's own zeros) or, for a Pad
+    /// folded in, the input's reflected or repeated edge.
+    let border: PadOperator.Mode, fill: Float
     let hasBias: Bool
     let tilesY: Int, tilesX: Int
     /// Tiles per block (the last block may have fewer) and the number of blocks.
@@ -66,6 +70,7 @@ struct WinogradConvolutionKernel: Kernel {
     /// `filters` is W already transformed by `transformFilters`.
     init(inputChannels: Int, outputChannels: Int, inputHeight: Int, inputWidth: Int,
          padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
+         border: PadOperator.Mode = .constant, fill: Float = 0,
          filters: TensorStorage<Float>, packedFilters: PackedWeights? = nil, hasBias: Bool,
          blockBudget: Int = Self.blockBudget, vectors: stylize_vector_kernel = stylize_vector_kernel_best()) {
         precondition(filters.count == 36 * outputChannels * inputChannels, "transformed filters of the wrong size")
@@ -75,6 +80,10 @@ struct WinogradConvolutionKernel: Kernel {
         self.inputWidth = inputWidth
         self.padTop = padTop
         self.padLeft = padLeft
+        self.padBottom = padBottom
+        self.padRight = padRight
+        self.border = border
+        self.fill = fill
         self.hasBias = hasBias
         outputHeight = inputHeight + padTop + padBottom - 2
         outputWidth = inputWidth + padLeft + padRight - 2
@@ -99,6 +108,23 @@ struct WinogradConvolutionKernel: Kernel {
 
     /// `floats` rounded up to a multiple of 4 KB, plus 64 bytes.
     static func staggered(_ floats: Int) -> Int { (floats + 1023) / 1024 * 1024 + 16 }
+
+    /// This convolution reading `padding`'s input instead of its output: the Pad's border becomes
+    /// the convolution's own. Nil where that is not the same computation: the convolution pads
+    /// too, the Pad touches other axes or crops, or a reflection reaches past the opposite edge.
+    func readingThrough(_ padding: Padding) -> WinogradConvolutionKernel? {
+        let p = padding.pads
+        guard padTop == 0, padLeft == 0, padBottom == 0, padRight == 0, p.count == 8, p.allSatisfy({ $0 >= 0 }),
+              p[0] == 0, p[1] == 0, p[4] == 0, p[5] == 0, padding.outputShape == [1, inputChannels, inputHeight, inputWidth]
+        else { return nil }
+        let (height, width) = (inputHeight - p[2] - p[6], inputWidth - p[3] - p[7])
+        guard height > 0, width > 0 else { return nil }
+        if padding.mode == .reflect, max(p[2], p[6]) >= height || max(p[3], p[7]) >= width { return nil }
+        return WinogradConvolutionKernel(
+            inputChannels: inputChannels, outputChannels: outputChannels, inputHeight: height, inputWidth: width,
+            padTop: p[2], padLeft: p[3], padBottom: p[6], padRight: p[7], border: padding.mode, fill: padding.value,
+            filters: filters, packedFilters: packedFilters, hasBias: hasBias, vectors: vectors)
+    }
 
     /// U[ξ = 6a + b][k][c] = (G g Gᵀ)[a][b] for g = W[k][c], computed in double.
     static func transformFilters(_ weights: UnsafePointer<Float>, outputChannels: Int, inputChannels: Int) -> TensorStorage<Float> {
@@ -230,17 +256,24 @@ struct WinogradConvolutionKernel: Kernel {
         let lower = min(max(-x0, 0), span), upper = max(min(inputWidth - x0, span), lower)
         let y0 = 4 * tileRow - padTop
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float>? {
-            let y = y0 + r
-            let inside = y >= 0 && y < inputHeight
-            if inside && lower == 0 && upper == span { return plane + y * inputWidth + x0 }
+            let y = Padding.source(y0 + r, size: inputHeight, mode: border)
+            if y >= 0 && lower == 0 && upper == span { return plane + y * inputWidth + x0 }
             let buffer = rowBuffers + r * spanCapacity
-            if inside && upper > lower {
-                buffer.update(repeating: 0, count: lower)
-                (buffer + lower).update(from: plane + y * inputWidth + x0 + lower, count: upper - lower)
-                (buffer + upper).update(repeating: 0, count: span - upper)
-            } else {
-                buffer.update(repeating: 0, count: span)
+            guard y >= 0 else {
+                buffer.update(repeating: fill, count: span)
+                return UnsafePointer(buffer)
             }
+            // Only a segment at the image's left or right edge: its columns in the padding one by one.
+            let line = plane + y * inputWidth
+            (buffer + lower).update(from: line + x0 + lower, count: upper - lower)
+            @inline(__always) func fillColumns(_ columns: Range<Int>) {
+                for column in columns {
+                    let x = Padding.source(x0 + column, size: inputWidth, mode: border)
+                    buffer[column] = x >= 0 ? line[x] : fill
+                }
+            }
+            fillColumns(0..<lower)
+            fillColumns(upper..<span)
             return UnsafePointer(buffer)
         }
         var rows = (row(0), row(1), row(2), row(3), row(4), row(5))
