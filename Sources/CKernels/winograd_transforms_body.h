@@ -68,7 +68,6 @@ static WINOGRAD_TARGET void WINOGRAD_NAME(winograd_input)(const float *const row
     }
     /* Along x, 16 tiles at once: tile j's points are columns 4j … 4j + 5. */
     for (int g = 0; g < groups; g++) {
-        int count = tiles - 16 * g < 16 ? tiles - 16 * g : 16;
         for (int i = 0; i < 6; i++) {
             const float *p = scratch + i * capacity + 64 * g;
             vec16 a = WINOGRAD_NAME(load)(p), b = WINOGRAD_NAME(load)(p + 16), c = WINOGRAD_NAME(load)(p + 32),
@@ -80,16 +79,7 @@ static WINOGRAD_TARGET void WINOGRAD_NAME(winograd_input)(const float *const row
                           WINOGRAD_STRIDE4(a4, b4, c4, e4, 1)};
             vec16 t[6];
             WINOGRAD_NAME(input_transform)(d, t);
-            for (int j = 0; j < 6; j++) {
-                float *out = v + (6 * i + j) * xi_stride + 16 * g;
-                if (count == 16) {
-                    WINOGRAD_NAME(store)(out, t[j]);
-                } else {
-                    float lanes[16];
-                    WINOGRAD_NAME(store)(lanes, t[j]);
-                    memcpy(out, lanes, sizeof(float) * (size_t)count);
-                }
-            }
+            for (int j = 0; j < 6; j++) WINOGRAD_NAME(store)(v + (6 * i + j) * xi_stride + 16 * g, t[j]);
         }
     }
 }
@@ -112,15 +102,11 @@ static WINOGRAD_TARGET void WINOGRAD_NAME(winograd_output)(const float *m, ptrdi
                                                            float *out, ptrdiff_t out_stride, int rows, int columns) {
     int groups = (tiles + 15) / 16;
     for (int g = 0; g < groups; g++) {
-        int count = tiles - 16 * g < 16 ? tiles - 16 * g : 16;
         /* Along x for each ξy: q[ξy][x], lane = tile. */
         vec16 q[6][4];
         for (int i = 0; i < 6; i++) {
             vec16 p[6];
-            for (int j = 0; j < 6; j++) {
-                const float *source = m + (6 * i + j) * xi_stride + 16 * g;
-                p[j] = count == 16 ? WINOGRAD_NAME(load)(source) : WINOGRAD_NAME(load_partial)(source, count);
-            }
+            for (int j = 0; j < 6; j++) p[j] = WINOGRAD_NAME(load)(m + (6 * i + j) * xi_stride + 16 * g);
             if (i == 1) p[1] += bias;
             WINOGRAD_NAME(output_transform)(p, q[i]);
         }

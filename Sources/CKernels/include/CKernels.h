@@ -81,11 +81,13 @@ size_t stylize_winograd_input_scratch(int tiles);
 
 /* V[ξ][t] (at v + ξ·xi_stride + t, ξ = 6·row + column of the 6×6 transformed tile) for tiles
    t < tiles of one tile row: tile t's 6×6 input patch is columns 4t … 4t + 5 of rows[0…5]
-   (each row needs 4·tiles + 2 readable floats). */
+   (each row needs 4·tiles + 2 readable floats). Whole vectors are stored: up to 15 values past
+   the last tile are overwritten. */
 void stylize_winograd_input(stylize_vector_kernel kernel, const float *const rows[6], int tiles, float *scratch,
                             float *v, ptrdiff_t xi_stride);
 
-/* The pixels of tiles t < tiles (products M[ξ][t] at m + ξ·xi_stride + t), plus bias: writes
+/* The pixels of tiles t < tiles (products M[ξ][t] at m + ξ·xi_stride + t, read in whole vectors:
+   up to 15 values past the last tile, which do not count), plus bias: writes
    `rows` (≤ 4) rows of `columns` (≤ 4·tiles) pixels at out, rows out_stride apart. */
 void stylize_winograd_output(stylize_vector_kernel kernel, const float *m, ptrdiff_t xi_stride, int tiles, float bias,
                              float *out, ptrdiff_t out_stride, int rows, int columns);

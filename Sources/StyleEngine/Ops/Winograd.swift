@@ -37,7 +37,8 @@ struct WinogradConvolutionKernel: Kernel {
     let tilesY: Int, tilesX: Int
     /// Tiles per block (the last block may have fewer) and the number of blocks.
     let blockTiles: Int, blockCount: Int
-    /// Row stride of V and M: blockTiles rounded up to whole cache lines.
+    /// Row stride of V and M: room for the 15 values past a row's last tile that the transforms
+    /// write and read (whole vectors of 16 tiles), in whole cache lines.
     let rowStride: Int
     /// Distance between the V matrices of consecutive ξ, and between the M
     /// matrices: a multiple of 4 KB plus one cache line, so that the 36
@@ -97,7 +98,7 @@ struct WinogradConvolutionKernel: Kernel {
         let multiple = max(1, min(4, blockBudget / (perTile * 32)))
         blockTiles = min(32 * multiple, tileCount)
         blockCount = (tileCount + blockTiles - 1) / blockTiles
-        rowStride = (blockTiles + 15) / 16 * 16
+        rowStride = (blockTiles + 15 + 15) / 16 * 16
         inputXiStride = Self.staggered(inputChannels * rowStride)
         productXiStride = Self.staggered(outputChannels * rowStride)
         segmentCapacity = (min(blockTiles, tilesX) + 3) / 4 * 4
