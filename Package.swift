@@ -5,7 +5,7 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
-//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; COpenBLAS reads the features)
+//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
 //       │       pipeline,   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
@@ -43,7 +43,7 @@ let package = Package(
         // OpenBLAS is loaded with dlopen, not linked: its CPU detection runs
         // when the library loads, and we must be able to correct it first.
         .target(name: "COpenBLAS", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("dl")]),
-        // What the CPU reports, and the bf16/int8 GEMM kernels that need it (per-function target attributes).
+        // What the CPU reports, and the kernels that need more than the baseline (per-function targets; COpenBLAS reads the features).
         .target(name: "CKernels"),
 
         // MARK: Swift modules, core first
