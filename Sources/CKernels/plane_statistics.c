@@ -1,6 +1,8 @@
 /*
  * Mean and variance of a plane (instance normalization's statistics) in one pass over it.
- * Cloned per target (AVX-512, AVX2, the baseline) and chosen when the library loads.
+ * One body, inlined into a function per target (AVX-512, AVX2 + FMA, the baseline), chosen
+ * from the CPU's report. (Not `target_clones`: its ifunc resolver runs before the sanitizers'
+ * runtime starts, and the ThreadSanitizer build crashed there.)
  */
 #include "CKernels.h"
 
@@ -8,12 +10,11 @@
 
 typedef float vec16 __attribute__((ext_vector_type(16)));
 
-#define CLONED __attribute__((target_clones("avx512f", "avx2", "default")))
-
 /* Sums of d = x − s and of d² around s, the mean of 64 values spread over the plane: s is close to
    the mean, so E[d²] − E[d]² keeps the variance's digits (a shift by several standard deviations
    costs a few of 24 bits). Float sums within blocks of 1024 values, double across blocks. */
-CLONED void stylize_mean_variance(const float *x, size_t count, float *mean, float *variance) {
+static inline __attribute__((always_inline)) void mean_variance(const float *x, size_t count, float *mean,
+                                                                float *variance) {
     if (count == 0) {
         *mean = *variance = 0;
         return;
@@ -53,4 +54,22 @@ CLONED void stylize_mean_variance(const float *x, size_t count, float *mean, flo
     double shift = sum / (double)count, spread = squares / (double)count - shift * shift;
     *mean = (float)(s + shift);
     *variance = spread > 0 ? (float)spread : 0;
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+static void mean_variance_avx512(const float *x, size_t count, float *mean, float *variance) {
+    mean_variance(x, count, mean, variance);
+}
+
+__attribute__((target("avx2,fma")))
+static void mean_variance_avx2(const float *x, size_t count, float *mean, float *variance) {
+    mean_variance(x, count, mean, variance);
+}
+
+void stylize_mean_variance(const float *x, size_t count, float *mean, float *variance) {
+    switch (stylize_vector_kernel_best()) {
+    case STYLIZE_VECTOR_AVX512: mean_variance_avx512(x, count, mean, variance); return;
+    case STYLIZE_VECTOR_AVX2: mean_variance_avx2(x, count, mean, variance); return;
+    default: mean_variance(x, count, mean, variance); return;
+    }
 }
