@@ -38,7 +38,9 @@ for sanitizer in "${sanitizers[@]}"; do
   TSAN_OPTIONS="log_path=$PWD/$reports/report:halt_on_error=0:second_deadlock_stack=1" \
     swift test --skip-build --disable-swift-testing --sanitize="$sanitizer" --scratch-path "$build" \
       "${test_options[@]}" >"$log" 2>&1 || status=1
-  summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?" "$log" | tail -1 | sed 's/^[[:space:]]*//')
+  # No summary (the test binary died before running a test): say so below instead of stopping here.
+  summary=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?" "$log" | tail -1 | sed 's/^[[:space:]]*//' || true)
+  [[ -n $summary ]] || { status=1; echo "--- last lines of $log"; tail -5 "$log"; }
   count=$(find "$reports" -name 'report.*' | wc -l)
   if ((count > 0)); then
     status=1
