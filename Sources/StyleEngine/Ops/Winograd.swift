@@ -246,7 +246,8 @@ struct WinogradConvolutionKernel: Kernel {
     }
 
     /// Transforms `count` tiles of one channel: V[ξ][t] = (Bᵀ d B)[ξ], written at
-    /// destination + ξ·xiStride + t. Rows that reach into the padding are copied with zeros first.
+    /// destination + ξ·xiStride + t. Rows that reach into the padding are copied first, the
+    /// border (`border`, `fill`) drawn in.
     @inline(__always)
     private func transformInput(plane: UnsafePointer<Float>, tileRow: Int, firstColumn: Int, count: Int,
                                 destination: UnsafeMutablePointer<Float>, xiStride: Int,
@@ -264,7 +265,7 @@ struct WinogradConvolutionKernel: Kernel {
                 buffer.update(repeating: fill, count: span)
                 return UnsafePointer(buffer)
             }
-            // Only a segment at the image's left or right edge: its columns in the padding one by one.
+            // A segment at the image's left or right edge: the image's part copied, the border one by one.
             let line = plane + y * inputWidth
             (buffer + lower).update(from: line + x0 + lower, count: upper - lower)
             @inline(__always) func fillColumns(_ columns: Range<Int>) {
