@@ -55,7 +55,7 @@ struct CameraCommand: ParsableCommand {
     @OptionGroup var look: LookOptions
 
     @Option(help: ArgumentHelp("How steady strokes stay from frame to frame, 0–1.", valueName: "0…1"))
-    var stability: Float = TemporalSettings.liveDefaultStability
+    var stability: Float = TemporalSettings.defaultStability
 
     @Flag(name: .customLong("no-temporal"), help: "Start with temporal blending off (the t key toggles it).")
     var noTemporal = false

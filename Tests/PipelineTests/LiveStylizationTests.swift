@@ -55,6 +55,30 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
         XCTAssertGreaterThan(summary.stats.latency(percentile: 0.5), 0)
     }
 
+    func testTheLiveSizeFollowsTheFrameRateAndKeepsTheShape() throws {
+        // Timed here, so only the far ends are certain: at one frame a second a 160×90 picture
+        // fits whole; at 2000 frames a second it cannot (0.65 ms of CPU a frame for two workers).
+        let style = try options().styles[0]
+        let model = try style.loadModel()
+        for temporal in [true, false] {
+            let stability: Float? = temporal ? TemporalSettings.defaultStability : nil
+            let slow = try LiveFrameCost.sizeHoldingRate(model: model, style: style, sourceWidth: 160, sourceHeight: 90,
+                                                         frameRate: 1, workers: 2, stability: stability)
+            XCTAssertEqual(slow, NetworkSize(fitting: 160, 90, maxSize: 160, multiple: 8), "temporal \(temporal)")
+            let fast = try LiveFrameCost.sizeHoldingRate(model: model, style: style, sourceWidth: 160, sourceHeight: 90,
+                                                         frameRate: 2000, workers: 2, stability: stability)
+            XCTAssertLessThan(fast.width, slow.width, "temporal \(temporal)")
+            XCTAssertEqual(fast.width % 8, 0)
+            XCTAssertEqual(fast.height % 8, 0)
+            XCTAssertGreaterThan(fast.width, fast.height, "a wide picture stays wide")
+        }
+        let cost = try LiveFrameCost.measure(model: model, style: style, size: NetworkSize(width: 96, height: 56),
+                                             sourceWidth: 160, sourceHeight: 90, workers: 2,
+                                             temporal: .live(frameWidth: 96, height: 56))
+        XCTAssertGreaterThan(cost.output, 0)
+        XCTAssertLessThan(cost.output, cost.frame, "the blend and composition are part of the frame")
+    }
+
     func testFramesComingFasterThanTheWorkersAreDroppedNotQueued() throws {
         // 2000 fps: far more than 2 workers can stylize, so most frames must be dropped at the
         // source or at the workers' door, not queued (the latency itself is measured by
