@@ -5,9 +5,9 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
-//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics)
+//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics, box blur)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
-//       │       pipeline,   ├─▶ OpticalFlow                (DIS flow, warping, occlusion)
+//       │       pipeline,   ├─▶ OpticalFlow ─▶ CKernels    (DIS flow, warping, occlusion; box blur)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
 //       │       built on it,├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
 //       │       segments)   └─▶ Terminal                   (terminal preview, key reader)
@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "MediaIO", dependencies: ["CFFmpeg"]),
         .target(
             name: "OpticalFlow",
+            dependencies: ["CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "PresetCatalog"),
@@ -76,7 +77,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaIOTests", dependencies: ["MediaIO"]),
-        .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow"]),
+        .testTarget(name: "OpticalFlowTests", dependencies: ["OpticalFlow", "CKernels"]),
         .testTarget(name: "CameraTests", dependencies: ["Camera", "CameraTestSupport"]),
         // An in-memory V4L2 kernel that Camera's driver plugs into (Camera's tests and the pipeline's).
         .target(name: "CameraTestSupport", dependencies: ["Camera", "CV4L2"], path: "Tests/CameraTestSupport"),

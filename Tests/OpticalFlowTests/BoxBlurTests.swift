@@ -1,4 +1,5 @@
 import XCTest
+import CKernels
 @testable import OpticalFlow
 
 final class BoxBlurTests: XCTestCase {
@@ -30,6 +31,32 @@ final class BoxBlurTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testEveryVectorKernelThisCPURunsMatchesTheDefinition() {
+        // Rows longer and shorter than a vector, heights below the window, a flat bright plane
+        // (the prefix sums are taken relative to each row's first value to keep its digits).
+        let best = stylize_vector_kernel_best()
+        let kernels = [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
+        for kernel in kernels {
+            for (w, h) in [(1, 1), (15, 4), (16, 17), (47, 3), (100, 40)] {
+                for r in [1, 2, 6, 20] {
+                    let noisy = (0..<(w * h)).map { Float(($0 &* 2654435761) % 977) / 97 }
+                    let flat = [Float](repeating: 250.25, count: w * h)
+                    for src in [noisy, flat] {
+                        var got = [Float](repeating: .nan, count: w * h)
+                        var workspace = [Float](repeating: .nan, count: stylize_box_blur_workspace(Int32(w), Int32(r)))
+                        stylize_box_blur(kernel, src, &got, Int32(w), Int32(h), Int32(r), &workspace)
+                        let want = reference(src, w, h, r)
+                        for i in 0..<(w * h) {
+                            XCTAssertEqual(got[i], want[i], accuracy: 2e-5 * max(1, abs(want[i])),
+                                           "kernel \(kernel.rawValue), \(w)×\(h) r=\(r) at \(i)")
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(kernels.count, 0)
     }
 
     func testConstantImageStaysConstant() {

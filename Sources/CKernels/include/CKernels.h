@@ -95,6 +95,14 @@ void stylize_winograd_output(stylize_vector_kernel kernel, const float *m, ptrdi
 /* Mean and biased variance of `count` floats, in one pass (accurate to ~1e-6 relative). */
 void stylize_mean_variance(const float *x, size_t count, float *mean, float *variance);
 
+/* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
+size_t stylize_box_blur_workspace(int width, int radius);
+
+/* dst = the mean of src over each pixel's (2·radius + 1)² window, indices clamped to the
+   width × height plane (radius ≥ 1). dst may be src. */
+void stylize_box_blur(stylize_vector_kernel kernel, const float *src, float *dst, int width, int height, int radius,
+                      float *workspace);
+
 #ifdef __cplusplus
 }
 #endif
