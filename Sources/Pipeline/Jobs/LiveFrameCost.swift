@@ -51,9 +51,9 @@ struct LiveFrameCost {
     /// `headroom` of it: a frame that finds every worker busy is dropped, so the CPU must not
     /// run full, and a run costs more than the frames timed here (the source's decoding, the
     /// sinks' writing, frames handed between threads that share the cores). A frame's cost is
-    /// measured at the full size and, when that does not fit, at half of it, and taken as fixed + per-pixel (the composition at the frame's size is
-    /// the fixed part); the size is then solved for. `stability`: the live temporal set-up's, nil
-    /// without temporal blending.
+    /// measured at the full size and, when that does not fit, at half of it, and taken as fixed
+    /// + per-pixel (the composition at the frame's size is the fixed part); the size is then
+    /// solved for. `stability`: the live temporal set-up's, nil without temporal blending.
     static func sizeHoldingRate(model: StyleModel, style: StyleSettings, sourceWidth: Int, sourceHeight: Int,
                                 frameRate: Double, workers: Int, stability: Float?) throws(PipelineError) -> NetworkSize {
         func size(longer: Int) -> NetworkSize {
