@@ -1,8 +1,9 @@
 import CKernels
 
-/// Separable box blur with clamped (replicated) borders, O(pixels) for any
-/// radius (running sums). Softens confidence masks and brightness changes, and gives
-/// the local means and variances of the temporal blend.
+/// Separable box blur with clamped (replicated) borders, O(pixels) for any radius (prefix
+/// sums along rows, running sums down columns; the C kernel `stylize_box_blur`). Softens
+/// confidence masks and brightness changes, and gives the local means and variances of the
+/// temporal blend.
 public enum BoxBlur {
     public static func apply(_ src: [Float], width: Int, height: Int, radius r: Int) -> [Float] {
         if r <= 0 { return src }
