@@ -74,7 +74,7 @@ final class LiveStylizationTests: TemporaryFolderTestCase {
         }
         let cost = try LiveFrameCost.measure(model: model, style: style, size: NetworkSize(width: 96, height: 56),
                                              sourceWidth: 160, sourceHeight: 90, workers: 2,
-                                             temporal: .live(frameWidth: 96, height: 56))
+                                             temporal: .live())
         XCTAssertGreaterThan(cost.output, 0)
         XCTAssertLessThan(cost.output, cost.frame, "the blend and composition are part of the frame")
     }

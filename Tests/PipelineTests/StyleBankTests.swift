@@ -120,7 +120,7 @@ final class StyleBankTests: TemporaryFolderTestCase {
         let styles = try [catalog.resolve("alpha"), catalog.resolve("beta")].map { FramePipeline.Style(settings: StyleSettings(preset: $0), model: try StyleSettings(preset: $0).loadModel()) }
         func run(_ looks: [Look]) throws -> (Int?, [[UInt8]]) {
             let pipeline = FramePipeline(styles: styles, size: NetworkSize(fitting: 64, 48, maxSize: 64), threads: ThreadPlan(threads: 1),
-                                         admission: .waitForWorker, temporal: .live(frameWidth: 64, height: 48))
+                                         admission: .waitForWorker, temporal: .live())
             let recording = Recording()
             let summary = try pipeline.run(source: try MediaFileSource(path: clip.path), sinks: [recording], looks: Script(looks))
             return (summary.temporalResets, recording.frames)

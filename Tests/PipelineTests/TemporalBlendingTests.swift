@@ -131,7 +131,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
                                  looks: LiveControls(styleCount: 1, strength: 1, temporal: true))
             return recording.frames
         }
-        assertNoGhostTrail(steady: try paint(.live(frameWidth: size.width, height: size.height)), plain: try paint(nil))
+        assertNoGhostTrail(steady: try paint(.live()), plain: try paint(nil))
     }
 
     static let sprite = (width: 320, height: 240, frames: 36, side: 80, top: 80, step: 8, start: 10)

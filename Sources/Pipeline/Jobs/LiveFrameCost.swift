@@ -60,7 +60,7 @@ struct LiveFrameCost {
             NetworkSize(fitting: sourceWidth, sourceHeight, maxSize: max(16, longer), multiple: 8)
         }
         func cost(_ size: NetworkSize) throws(PipelineError) -> LiveFrameCost {
-            let settings = stability.map { TemporalSettings.live(stability: $0, frameWidth: size.width, height: size.height) }
+            let settings = stability.map { TemporalSettings.live(stability: $0) }
             return try measure(model: model, style: style, size: size, sourceWidth: sourceWidth, sourceHeight: sourceHeight,
                                workers: workers, temporal: settings)
         }

@@ -84,7 +84,7 @@ public final class LiveStylization {
     /// the sinks are closed when it returns.
     public func run(sinks: [FrameSink], controls: LiveControls, stop: StopSignal = StopSignal(),
                     status: (LiveStats, Look) -> Void = { _, _ in }) throws(PipelineError) -> LiveSummary {
-        let temporal = TemporalSettings.live(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height)
+        let temporal = TemporalSettings.live(stability: options.stability)
         let pipeline = FramePipeline(styles: styles, size: networkSize, threads: ThreadPlan(threads: options.threads, workers: options.threads),
                                      admission: .dropWhenBusy, temporal: temporal, frameLimit: options.frameLimit)
         let run = try pipeline.run(source: source, sinks: sinks, looks: controls, stop: stop) { p in status(p.stats, p.look) }
