@@ -8,18 +8,7 @@
  * statistics).
  */
 #include "CKernels.h"
-
-#include <string.h>
-
-typedef float vec16 __attribute__((ext_vector_type(16)));
-
-static inline __attribute__((always_inline)) vec16 load16(const float *p) {
-    vec16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline __attribute__((always_inline)) void store16(float *p, vec16 v) { memcpy(p, &v, sizeof v); }
+#include "vector16.h"
 
 /* Inclusive prefix sum of 16 lanes. */
 static inline __attribute__((always_inline)) vec16 scan16(vec16 v) {
@@ -45,14 +34,14 @@ static inline __attribute__((always_inline)) void row_sums(const float *row, flo
     prefix[0] = 0;
     float carry = 0;
     for (int i = 0; i < n; i += 16) {
-        vec16 v = scan16(load16(padded + i)) + carry;
-        store16(prefix + 1 + i, v);
+        vec16 v = scan16(vec16_load(padded + i)) + carry;
+        vec16_store(prefix + 1 + i, v);
         carry = v[15];
     }
     const float window = (float)(2 * r + 1) * base;
     const int span = 2 * r + 1;
     int x = 0;
-    for (; x + 16 <= width; x += 16) store16(out + x, load16(prefix + x + span) - load16(prefix + x) + window);
+    for (; x + 16 <= width; x += 16) vec16_store(out + x, vec16_load(prefix + x + span) - vec16_load(prefix + x) + window);
     for (; x < width; x++) out[x] = prefix[x + span] - prefix[x] + window;
 }
 
@@ -83,9 +72,9 @@ static inline __attribute__((always_inline)) void box_blur(const float *src, flo
         float *out = dst + (size_t)y * width;
         int x = 0;
         for (; x + 16 <= width; x += 16) {
-            vec16 a = load16(acc + x);
-            store16(out + x, a * norm);
-            store16(acc + x, a + load16(e + x) - load16(l + x));
+            vec16 a = vec16_load(acc + x);
+            vec16_store(out + x, a * norm);
+            vec16_store(acc + x, a + vec16_load(e + x) - vec16_load(l + x));
         }
         for (; x < width; x++) {
             out[x] = acc[x] * norm;

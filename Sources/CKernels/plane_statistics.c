@@ -5,10 +5,7 @@
  * runtime starts, and the ThreadSanitizer build crashed there.)
  */
 #include "CKernels.h"
-
-#include <string.h>
-
-typedef float vec16 __attribute__((ext_vector_type(16)));
+#include "vector16.h"
 
 /* Sums of d = x − s and of d² around s, the mean of 64 values spread over the plane: s is close to
    the mean, so E[d²] − E[d]² keeps the variance's digits (a shift by several standard deviations
@@ -27,11 +24,7 @@ static inline __attribute__((always_inline)) void mean_variance(const float *x, 
         size_t end = count - start < 1024 ? count : start + 1024, i = start;
         vec16 a0 = 0, a1 = 0, q0 = 0, q1 = 0;
         for (; i + 32 <= end; i += 32) {
-            vec16 d0, d1;
-            memcpy(&d0, x + i, sizeof d0);
-            memcpy(&d1, x + i + 16, sizeof d1);
-            d0 -= s;
-            d1 -= s;
+            vec16 d0 = vec16_load(x + i) - s, d1 = vec16_load(x + i + 16) - s;
             a0 += d0;
             a1 += d1;
             q0 += d0 * d0;

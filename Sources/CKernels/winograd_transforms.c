@@ -6,28 +6,17 @@
  * caller chooses from the CPU's report.
  */
 #include "CKernels.h"
-
-#include <string.h>
+#include "vector16.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-typedef float vec16 __attribute__((ext_vector_type(16)));
-
 typedef float vec8 __attribute__((ext_vector_type(8)));
-
-static ALWAYS_INLINE vec16 load(const float *p) {
-    vec16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static ALWAYS_INLINE void store(float *p, vec16 v) { memcpy(p, &v, sizeof v); }
 
 /* The first `count` (0…16) floats at p, zeros after. */
 static ALWAYS_INLINE vec16 load_partial(const float *p, int count) {
     float lanes[16] = {0};
     if (count > 0) memcpy(lanes, p, sizeof(float) * (size_t)(count < 16 ? count : 16));
-    return load(lanes);
+    return vec16_load(lanes);
 }
 
 /* Lane j = element 4j + k of the 64 floats a, b, c, e. */
@@ -68,25 +57,25 @@ static ALWAYS_INLINE void winograd_input(const float *const rows[6], int tiles, 
     for (int x = 0; x < (int)capacity; x += 16) {
         vec16 d[6], t[6];
         for (int r = 0; r < 6; r++) {
-            d[r] = x + 16 <= span ? load(rows[r] + x) : load_partial(rows[r] + x, span - x);
+            d[r] = x + 16 <= span ? vec16_load(rows[r] + x) : load_partial(rows[r] + x, span - x);
         }
         input_transform(d, t);
-        for (int i = 0; i < 6; i++) store(scratch + i * capacity + x, t[i]);
+        for (int i = 0; i < 6; i++) vec16_store(scratch + i * capacity + x, t[i]);
     }
     /* Along x, 16 tiles at once: tile j's points are columns 4j … 4j + 5. */
     for (int g = 0; g < groups; g++) {
         for (int i = 0; i < 6; i++) {
             const float *p = scratch + i * capacity + 64 * g;
-            vec16 a = load(p), b = load(p + 16), c = load(p + 32),
-                  e = load(p + 48);
-            vec16 a4 = load(p + 4), b4 = load(p + 20), c4 = load(p + 36),
-                  e4 = load(p + 52);
+            vec16 a = vec16_load(p), b = vec16_load(p + 16), c = vec16_load(p + 32),
+                  e = vec16_load(p + 48);
+            vec16 a4 = vec16_load(p + 4), b4 = vec16_load(p + 20), c4 = vec16_load(p + 36),
+                  e4 = vec16_load(p + 52);
             vec16 d[6] = {STRIDE4(a, b, c, e, 0), STRIDE4(a, b, c, e, 1), STRIDE4(a, b, c, e, 2),
                           STRIDE4(a, b, c, e, 3), STRIDE4(a4, b4, c4, e4, 0),
                           STRIDE4(a4, b4, c4, e4, 1)};
             vec16 t[6];
             input_transform(d, t);
-            for (int j = 0; j < 6; j++) store(v + (6 * i + j) * xi_stride + 16 * g, t[j]);
+            for (int j = 0; j < 6; j++) vec16_store(v + (6 * i + j) * xi_stride + 16 * g, t[j]);
         }
     }
 }
@@ -113,7 +102,7 @@ static ALWAYS_INLINE void winograd_output(const float *m, ptrdiff_t xi_stride, i
         vec16 q[6][4];
         for (int i = 0; i < 6; i++) {
             vec16 p[6];
-            for (int j = 0; j < 6; j++) p[j] = load(m + (6 * i + j) * xi_stride + 16 * g);
+            for (int j = 0; j < 6; j++) p[j] = vec16_load(m + (6 * i + j) * xi_stride + 16 * g);
             if (i == 1) p[1] += bias;
             output_transform(p, q[i]);
         }
@@ -130,10 +119,10 @@ static ALWAYS_INLINE void winograd_output(const float *m, ptrdiff_t xi_stride, i
             interleave(pixels[0][y], pixels[1][y], pixels[2][y], pixels[3][y], line);
             float *destination = out + y * out_stride + 64 * g;
             if (length == 64) {
-                for (int h = 0; h < 4; h++) store(destination + 16 * h, line[h]);
+                for (int h = 0; h < 4; h++) vec16_store(destination + 16 * h, line[h]);
             } else {
                 float buffer[64];
-                for (int h = 0; h < 4; h++) store(buffer + 16 * h, line[h]);
+                for (int h = 0; h < 4; h++) vec16_store(buffer + 16 * h, line[h]);
                 memcpy(destination, buffer, sizeof(float) * (size_t)length);
             }
         }
