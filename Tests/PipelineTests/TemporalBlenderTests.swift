@@ -153,7 +153,8 @@ final class TemporalBlenderTests: XCTestCase {
 
     /// Pixel-fine strokes redrawn every frame over a strong, steady layout (the window's variance
     /// is mostly the layout, which the brushings share): one gain for the whole window leaves the
-    /// fine strokes faint; the fine band's own gain keeps more than twice as much, and never adds to it.
+    /// fine strokes faint; the fine band's own gain keeps most of it (not fading frame after frame
+    /// as the history is resampled), and never adds to it.
     func testFineStrokesKeepTheirContrast() {
         let frames = 12
         let scenes = (0..<frames).map(scene)
@@ -186,9 +187,10 @@ final class TemporalBlenderTests: XCTestCase {
         let oneGain = run(fineRadius: 0), fineGain = run(fineRadius: TemporalSettings().fineRadius)
         print("fine strokes: RMS per-frame \(perFrame), one gain \(oneGain), fine band's own gain \(fineGain)")
         XCTAssertLessThan(oneGain, 0.45 * perFrame, "one gain should leave the fine strokes faint (the problem shown)")
-        // Not all of it: the target is the mix of both pictures' fine variance, and the history's
-        // pixel-sized detail is softened by its sub-pixel warp every frame.
-        XCTAssertGreaterThan(fineGain, max(2 * oneGain, 0.55 * perFrame), "the fine band's gain lost the strokes' strength")
+        // The history's share of the target is its fine energy measured before its sub-pixel warp
+        // (which softens pixel-sized detail every frame): measured after it, the loss compounded
+        // and this run kept 0.62 of the per-frame strength.
+        XCTAssertGreaterThan(fineGain, max(2 * oneGain, 0.8 * perFrame), "the fine band's gain lost the strokes' strength")
         XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
     }
 

@@ -14,6 +14,9 @@ import OpticalFlow
 /// The finest detail gets the same treatment once more on its own (`fineRadius`): the
 /// window's variance is mostly the coarser layout, which two brushings share, so one gain
 /// for the whole window would leave the fine strokes, which they do not share, faint.
+/// The history's share of that fine target is its energy as it was painted, measured before
+/// the warp and carried along the flow: the resampling softens the finest strokes a little
+/// every frame, and measured after it the loss would compound frame after frame.
 public final class TemporalBlender {
     public let stability: Float
     /// Radius of the window for the local variances (0: plain blend), and the largest gain.
@@ -24,6 +27,8 @@ public final class TemporalBlender {
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
+    /// The fine-band energy of `history` per channel (see `fineEnergy`), measured before its warp; and it warped.
+    private var historyFine: [Float] = [], warpedFine: [Float] = [], warpedFineValid: [Float] = []
     // Scratch for the contrast-preserving blend, one plane each, kept between frames.
     private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
     private var fineTarget: [Float] = [], fineVariance: [Float] = [], band: [Float] = []
@@ -47,6 +52,7 @@ public final class TemporalBlender {
             resets += 1
             Self.copy(pixels, into: &history)
             historySize = (width, height)
+            measureFineEnergy(of: pixels, width: width, height: height)
             return
         }
         // The sharp bicubic (see `Warp.backwardCubic`): the history is warped again every frame,
@@ -58,8 +64,9 @@ public final class TemporalBlender {
         if contrastRadius > 0 && meanA.count != n {
             meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
         }
-        if contrastRadius > 0 && fineRadius > 0 && band.count != n {
-            band = [Float](repeating: 0, count: n); fineTarget = band; fineVariance = band
+        if tracksFineEnergy {
+            Warp.backward(planar: historyFine, channels: 3, width: width, height: height, flow: link.flow,
+                          reusing: &warpedFine, valid: &warpedFineValid)
         }
         let r = contrastRadius, maxGain = maxContrastGain, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
@@ -80,9 +87,9 @@ public final class TemporalBlender {
                                     }
                                     continue
                                 }
-                                blendKeepingContrast(stylized: stylized, carried: carried, confidence: cb.baseAddress!,
-                                                     gainShare: gainShare, width: width, height: height,
-                                                     radius: r, maxGain: maxGain)
+                                blendKeepingContrast(stylized: stylized, carried: carried, channel: c,
+                                                     confidence: cb.baseAddress!, gainShare: gainShare,
+                                                     width: width, height: height, radius: r, maxGain: maxGain)
                             }
                         }
                     }
@@ -90,6 +97,26 @@ public final class TemporalBlender {
             }
         }
         swap(&history, &warped)
+    }
+
+    private var tracksFineEnergy: Bool { contrastRadius > 0 && fineRadius > 0 }
+
+    /// `historyFine` ← the fine-band energy of each of the three planes of `pixels`.
+    private func measureFineEnergy(of pixels: [Float], width: Int, height: Int) {
+        guard tracksFineEnergy else { return }
+        let n = width * height
+        if band.count != n { band = [Float](repeating: 0, count: n); fineTarget = band; fineVariance = band }
+        if historyFine.count != 3 * n { historyFine = [Float](repeating: 0, count: 3 * n) }
+        pixels.withUnsafeBufferPointer { px in
+            historyFine.withUnsafeMutableBufferPointer { hf in
+                band.withUnsafeMutableBufferPointer { bd in
+                    for c in 0..<3 {
+                        fineEnergy(px.baseAddress! + c * n, into: hf.baseAddress! + c * n, band: bd.baseAddress!,
+                                   width: width, height: height, radius: contrastRadius)
+                    }
+                }
+            }
+        }
     }
 
     /// Copies without allocating once `destination` has the right size.
@@ -104,7 +131,7 @@ public final class TemporalBlender {
     /// pixel is `stability` × `confidence`; `gainShare`: how much of the contrast gain each pixel
     /// may take (nil: all).
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
-                                      confidence: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
+                                      channel: Int, confidence: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
                                       width: Int, height: Int, radius r: Int, maxGain: Float) {
         let n = width * height, f = fineRadius
         meanA.withUnsafeMutableBufferPointer { ma in
@@ -114,6 +141,8 @@ public final class TemporalBlender {
         fineTarget.withUnsafeMutableBufferPointer { ft in
         fineVariance.withUnsafeMutableBufferPointer { fv in
         band.withUnsafeMutableBufferPointer { bd in
+        warpedFine.withUnsafeBufferPointer { wf in
+        historyFine.withUnsafeMutableBufferPointer { hf in
             let (meanA, varianceA, meanB, varianceB) = (ma.baseAddress!, va.baseAddress!, mb.baseAddress!, vb.baseAddress!)
             BoxBlur.localMoments(stylized, mean: meanA, variance: varianceA, width: width, height: height, radius: r,
                                  workspace: &blurWorkspace)
@@ -121,7 +150,6 @@ public final class TemporalBlender {
                                  workspace: &blurWorkspace)
             if f > 0 {
                 fineEnergy(stylized, into: ft.baseAddress!, band: bd.baseAddress!, width: width, height: height, radius: r)
-                fineEnergy(carried, into: fv.baseAddress!, band: bd.baseAddress!, width: width, height: height, radius: r)
             }
             // The target variances (into varianceA and fineTarget) and the plain blend (into `stylized`).
             for i in 0..<n {
@@ -130,8 +158,8 @@ public final class TemporalBlender {
                 stylized[i] += a * (carried[i] - stylized[i])
             }
             if f > 0 {
-                let target = ft.baseAddress!, other = fv.baseAddress!
-                for i in 0..<n { target[i] += stability * confidence[i] * (other[i] - target[i]) }
+                let target = ft.baseAddress!, carriedFine = wf.baseAddress! + channel * n
+                for i in 0..<n { target[i] += stability * confidence[i] * (carriedFine[i] - target[i]) }
             }
             BoxBlur.localMoments(stylized, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
                                  workspace: &blurWorkspace)
@@ -148,9 +176,10 @@ public final class TemporalBlender {
                     let g = Self.gain(target: target[i], actual: actual[i], maxGain: maxGain, share: gainShare?[i])
                     stylized[i] = min(max(stylized[i] + (g - 1) * fine[i], 0), 255)
                 }
+                fineEnergy(stylized, into: hf.baseAddress! + channel * n, band: fine, width: width, height: height, radius: r)
             }
             carried.update(from: stylized, count: n)
-        }}}}}}}
+        }}}}}}}}}
     }
 
     /// The gain that brings a local variance `actual` to `target`, between 1 and `maxGain`, taken
