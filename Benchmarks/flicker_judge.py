@@ -50,6 +50,7 @@ GAP_MARK, GRADIENT_MARK, STYLE_MARK = 0.80, 0.95, 0.10   # issue 16's "done when
 SPLITS = ("dev", "holdout", "synthetic")   # the manifest's splits, in the report's order
 STYLE_FRAMES = 6       # frames sampled for the style loss (VGG on 2 cores is the slow part)
 CROP = 128             # crop side at benchmark size; shown 2× (nearest) so strokes stay visible
+CROP_LABEL = 28        # height of the crop sheet's label band, above the crops
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def crop_sheet(path, inp, per, tem, flows, per_maps):
         row = [np.repeat(np.repeat(v[t, y0:y0 + side, x0:x0 + side], 2, 0), 2, 1) for v in (inp, per, tem)]
         tiles.append(np.concatenate([np.pad(r, ((2, 2), (2, 2), (0, 0)), constant_values=255) for r in row], 1))
     sheet = np.concatenate(tiles, 0)
-    band = np.full((28, sheet.shape[1], 3), 255, np.uint8)
+    band = np.full((CROP_LABEL, sheet.shape[1], 3), 255, np.uint8)
     label = f"input | per-frame | temporal   frames {i}, {i + 1} (top, bottom)   crop x{x0} y{y0} {side}px, 2x"
     cv2.putText(band, label, (6, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.imwrite(path, cv2.cvtColor(np.concatenate([band, sheet], 0), cv2.COLOR_RGB2BGR))

@@ -6,11 +6,14 @@ t + 1, as a picture for docs/.
   .venv-bench/bin/python Tools/temporal-lab/compare_runs.py RUN_A RUN_B CLIP OUT.jpg [--labels "A,B"]
 """
 import argparse
+import os
+import sys
 
 import cv2
 import numpy as np
 
-BAND = 28   # the crop sheet's label band (Benchmarks/flicker_judge.py, crop_sheet)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
+from flicker_judge import CROP_LABEL as BAND  # noqa: E402
 
 
 def main():
@@ -23,7 +26,8 @@ def main():
     a = p.parse_args()
     sheets = []
     for run in (a.run_a, a.run_b):
-        sheet = cv2.imread(f"{run}/{a.clip}.png")
+        path = f"{run}/{a.clip}.png"
+        sheet = cv2.imread(path) if os.path.isfile(path) else None
         if sheet is None:
             raise SystemExit(f"error: no crop sheet {run}/{a.clip}.png (run Benchmarks/flicker.sh with --out {run})")
         sheets.append(sheet[BAND:])

@@ -9,20 +9,19 @@ the mid band (3×3 blur minus 9×9 blur), both as mean absolute value, and the c
 mean gradient (the 9×9 blur); each printed as temporal ÷ per-frame. Below 1: the temporal
 output lost detail at that scale (smear); above 1: it has more than the per-frame painting.
 """
+import os
 import sys
 
 import cv2
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
+import flicker_judge as judge  # noqa: E402
+
 
 def frames(path):
-    capture, out = cv2.VideoCapture(path), []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return out
-        f = frame.astype(np.float32) / 255
-        out.append(0.114 * f[..., 0] + 0.587 * f[..., 1] + 0.299 * f[..., 2])
+    """The video's frames as 0…1 luma (the judge's decoding, so a file it cannot read ends here with one line)."""
+    return [judge.luma(f) for f in judge.decode(path, judge.probe_size(path))]
 
 
 def bands(y):
