@@ -32,10 +32,19 @@ public struct Preset: Sendable, Equatable {
     /// weights `BankLook.weights(strength:)` gives.
     public var bank: BankLook?
 
+    /// The bank look that paints `variant`: nil for a plain preset, and for a variant the bank has
+    /// no network of (the preset's own plain network for it runs, as `models` says).
+    public func bankLook(for variant: Variant) -> BankLook? {
+        guard let bank, bank.bank.models[modelVariant(variant)] != nil else { return nil }
+        return bank
+    }
+
     /// The model for `variant`, or the other variant when this preset has only one.
-    public func modelPath(for variant: Variant) -> String {
-        if let path = models[variant] { return path }
-        return models.sorted { $0.key.rawValue < $1.key.rawValue }.first!.value
+    public func modelPath(for variant: Variant) -> String { models[modelVariant(variant)]! }
+
+    /// `variant` when this preset has a model for it, else the one it has.
+    private func modelVariant(_ variant: Variant) -> Variant {
+        models[variant] != nil ? variant : models.keys.sorted { $0.rawValue < $1.rawValue }.first!
     }
 
     /// A preset for a bare `.onnx` file given on the command line.

@@ -171,10 +171,12 @@ public struct PresetCatalog: Sendable {
         let manifest = try decode(PresetManifest.self, at: manifestPath, missing: "\(directory): not a preset (no preset.json)",
                                   malformed: "malformed preset manifest")
         var look: BankLook?
-        let models: [Preset.Variant: String]
+        var models: [Preset.Variant: String]
         if let entry = manifest.bank {
+            // The bank paints the variants it has; the preset's own networks the others.
             look = try bankLook(entry, directory: directory, manifest: manifestPath)
-            models = look!.bank.models
+            models = try manifest.models.map { (own) throws(PresetError) in try modelPaths(own, in: directory, manifest: manifestPath) } ?? [:]
+            models.merge(look!.bank.models) { _, bank in bank }
         } else {
             models = try modelPaths(manifest.models ?? [:], in: directory, manifest: manifestPath)
         }

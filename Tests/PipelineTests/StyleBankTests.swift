@@ -148,6 +148,33 @@ final class StyleBankTests: TemporaryFolderTestCase {
         }
     }
 
+    /// The fixture bank has only a quality network: a row preset that keeps its own realtime
+    /// network paints realtime with it, as a plain network (a fade, no blends).
+    func testAVariantTheBankLacksRunsThePresetsOwnNetwork() throws {
+        let folder = self.folder.appendingPathComponent("delta")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let sketch = VideoStylizationTests.repository.appendingPathComponent("Presets/sketch/model.onnx").path
+        try #"{"models": {"realtime": "\#(sketch)", "quality": "\#(sketch)"}, "bank": {"folder": "\#(Self.fixtures)/bank", "photo": "photo", "row": "beta", "strength": 0.5}}"#
+            .write(to: folder.appendingPathComponent("preset.json"), atomically: true, encoding: .utf8)
+        let delta = try PresetCatalog(searchPaths: [self.folder.path, Self.fixtures]).resolve("delta")
+        XCTAssertEqual(delta.modelPath(for: .quality), Self.fixtures + "/bank/quality.onnx", "the bank's network wins")
+        XCTAssertEqual(delta.modelPath(for: .realtime), sketch)
+        XCTAssertNotNil(delta.bankLook(for: .quality))
+        XCTAssertNil(delta.bankLook(for: .realtime))
+        let quality = StyleSettings(preset: delta), realtime = StyleSettings(preset: delta, variant: .realtime)
+        XCTAssertEqual(quality.strength, 0.5)
+        XCTAssertEqual(realtime.strength, 1, "a plain network's full look")
+        XCTAssertEqual(realtime.fade(strength: 0.4), 0.4)
+        XCTAssertTrue(realtime.modelInputs(strength: 1).isEmpty)
+        XCTAssertEqual(try StyleSettings(style: folder.path, variant: .realtime).strength, 1)
+        XCTAssertFalse(realtime.mixes(with: StyleSettings(preset: try catalog.resolve("alpha"), variant: .realtime)))
+        let blend = "\(folder.path):1,\(Self.fixtures)/alpha:1"
+        XCTAssertNoThrow(try StyleSettings(style: blend, variant: .quality))
+        XCTAssertThrowsError(try StyleSettings(style: blend, variant: .realtime)) { error in
+            XCTAssertTrue("\(error)".contains("has no realtime network"), "\(error)")
+        }
+    }
+
     func testAPresetNamingARowTheBankLacksIsRefused() throws {
         let folder = self.folder.appendingPathComponent("odd")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -18,10 +18,14 @@ public struct StyleSettings: Sendable {
     /// The arithmetic of the network's convolutions (one this CPU supports: `PrecisionChoice.resolved`).
     public var precision: Precision = .fp32
 
-    public init(preset: Preset) {
+    public init(preset: Preset, variant: Preset.Variant = .quality) {
         self.preset = preset
-        strength = preset.bank?.defaultStrength ?? 1
+        self.variant = variant
+        strength = preset.bankLook(for: variant)?.defaultStrength ?? 1
     }
+
+    /// The style bank look that paints: the preset's, when the bank has a network of `variant`.
+    var look: BankLook? { preset.bankLook(for: variant) }
 
     func validate() throws(PipelineError) {
         try PipelineError.Setting.strength.check(strength, in: 0...1)
@@ -43,12 +47,12 @@ public struct StyleSettings: Sendable {
     private var parts: [(look: BankLook, share: Float)] {
         let all = blend.isEmpty ? [(preset: preset, weight: Float(1))] : blend
         let total = all.reduce(0) { $0 + $1.weight }
-        return all.compactMap { part in part.preset.bank.map { ($0, part.weight / total) } }
+        return all.compactMap { part in part.preset.bankLook(for: variant).map { ($0, part.weight / total) } }
     }
 
     /// The bank's rows as the loaded network has them: the exported ones, then those the styles added.
     var bankRows: [String] {
-        guard let bank = preset.bank?.bank else { return [] }
+        guard let bank = look?.bank else { return [] }
         var rows = bank.rows
         for part in parts { for name in part.look.addedRows?.names ?? [] where !rows.contains(name) { rows.append(name) } }
         return rows
@@ -56,7 +60,7 @@ public struct StyleSettings: Sendable {
 
     /// Per bank initializer, the values of every added row, in `bankRows`' order.
     private func addedRowParameters() throws(EngineError) -> [String: [Float]] {
-        var values: [String: [Float]] = [:], seen = Set(preset.bank?.bank.rows ?? [])
+        var values: [String: [Float]] = [:], seen = Set(look?.bank.rows ?? [])
         for part in parts {
             guard let added = part.look.addedRows, !added.names.allSatisfy(seen.contains) else { continue }
             guard let parameters = added.parameters[variant] else {
@@ -71,7 +75,7 @@ public struct StyleSettings: Sendable {
 
     /// The network's inputs besides the picture at `strength`: a style bank's row weights.
     func modelInputs(strength: Float) -> [String: Tensor] {
-        guard preset.bank != nil else { return [:] }
+        guard look != nil else { return [:] }
         let rows = bankRows
         var weights = [Float](repeating: 0, count: rows.count)
         for part in parts {
@@ -85,7 +89,7 @@ public struct StyleSettings: Sendable {
     /// Whether a frame can be painted as a mix of this look and `other`: both rows of one loaded
     /// style bank (the same network, the same rows).
     func mixes(with other: StyleSettings) -> Bool {
-        preset.bank != nil && other.preset.bank != nil && variant == other.variant
+        look != nil && other.look != nil && variant == other.variant
             && preset.modelPath(for: variant) == other.preset.modelPath(for: other.variant) && bankRows == other.bankRows
     }
 
@@ -102,7 +106,7 @@ public struct StyleSettings: Sendable {
 
     /// How much of the network's picture is mixed over the original at `strength`: a style
     /// bank's strength is in its weights, a plain network's is this fade.
-    func fade(strength: Float) -> Float { preset.bank == nil ? strength : 1 }
+    func fade(strength: Float) -> Float { look == nil ? strength : 1 }
 
     /// A short name for status lines: the preset's, or the blend's parts with their weights.
     public var name: String {
@@ -120,18 +124,19 @@ extension StyleSettings {
     /// `name:weight,name:weight…`.
     public init(style: String?, variant: PresetVariant?, defaultVariant: PresetVariant = .quality,
                 strength: Float? = nil, preserveColors: Bool = false, precision: PrecisionChoice = .fp32) throws(PipelineError) {
-        let parts = try Self.blendParts(style)
-        if let first = parts.first { self.init(preset: first.preset) } else { self.init(preset: try Styles.resolve(style)) }
+        let parts = try Self.blendParts(style, variant: variant ?? defaultVariant)
+        let first: Preset
+        if let part = parts.first { first = part.preset } else { first = try Styles.resolve(style) }
+        self.init(preset: first, variant: variant ?? defaultVariant)
         if parts.count > 1 { blend = parts }
-        self.variant = variant ?? defaultVariant
         if let strength { self.strength = strength }
         self.preserveColors = preserveColors
         self.precision = try precision.resolved()
     }
 
     /// The parts of `name:weight,…` (empty when `style` is not a blend), checked: every part a
-    /// preset of one style bank, weights not negative with a positive sum.
-    static func blendParts(_ style: String?) throws(PipelineError) -> [(preset: Preset, weight: Float)] {
+    /// preset of one style bank that has a `variant` network, weights not negative with a positive sum.
+    static func blendParts(_ style: String?, variant: Preset.Variant) throws(PipelineError) -> [(preset: Preset, weight: Float)] {
         guard let style, style.contains(",") || style.range(of: #":[0-9.]+$"#, options: .regularExpression) != nil else {
             return []
         }
@@ -156,6 +161,10 @@ extension StyleSettings {
         let banks = Set(parts.map { $0.preset.bank?.bank.directory })
         if let plain = parts.first(where: { $0.preset.bank == nil }) {
             throw PipelineError(.style, "'\(plain.preset.name)' cannot be blended: only styles of a style bank mix (its network is a plain one)")
+        }
+        if let plain = parts.first(where: { $0.preset.bankLook(for: variant) == nil }) {
+            throw PipelineError(.style, "'\(plain.preset.name)' cannot be blended with the \(variant.rawValue) network: "
+                                + "its style bank has no \(variant.rawValue) network (the quality one blends)")
         }
         guard banks.count == 1 else {
             throw PipelineError(.style, "the styles of the blend '\(style)' come from different style banks")
