@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The presets contact sheet (docs/presets.jpg): one row per trained preset — its painting,
-then each held-out photo stylized by the quality and the realtime variant — run from the
-shipped ONNX files in ONNX Runtime, so the sheet shows exactly what ships.
+then each held-out photo at three strengths (light, the preset's default, 1: the boldest), then
+one row of two paintings blended — run from the shipped ONNX files in ONNX Runtime, so the
+sheet shows exactly what ships. A preset that is a row of a style bank moves along the bank's
+rows as Stylize does (BankLook.weights); a plain network fades toward the photo.
 
-  python Training/contact_sheet.py [--out docs/presets.jpg] [--height 160]
+  python Training/contact_sheet.py [--out docs/presets.jpg] [--height 160] [--blend a,b]
   python Training/contact_sheet.py --check      # artefact numbers per preset instead
 """
 import argparse
@@ -41,10 +43,76 @@ def label_font():
         return ImageFont.load_default(), fold
 
 
-def stylize(session, img):
+def stylize(session, img, weights=None):
     x = np.asarray(img, np.float32).transpose(2, 0, 1)[None]
-    y = session.run(None, {"input": x})[0][0]
+    feeds = {"input": x}
+    if weights is not None:
+        feeds["style_weights"] = np.asarray(weights, np.float32)
+    y = session.run(None, feeds)[0][0]
     return Image.fromarray(np.clip(y, 0, 255).round().astype(np.uint8).transpose(1, 2, 0))
+
+
+class Look:
+    """A preset at any strength: a style bank row's weights (BankLook.weights), or a plain
+    network faded toward the photo."""
+    LIGHT = 0.3
+
+    def __init__(self, folder, meta, sessions):
+        self.entry = meta.get("bank")
+        if self.entry:
+            bank = os.path.normpath(os.path.join(folder, self.entry["folder"]))
+            bank_meta = json.load(open(os.path.join(bank, "bank.json")))
+            self.rows = bank_meta["rows"]
+            model = os.path.join(bank, bank_meta["models"]["quality"])
+            self.default = self.entry["strength"]
+        else:
+            model = os.path.join(folder, meta.get("models", {}).get("quality", "quality.onnx"))
+            self.default = 1.0
+        if model not in sessions:
+            import onnxruntime as ort
+            sessions[model] = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        self.session = sessions[model]
+
+    def weights(self, strength):
+        """The bank's row weights at `strength` (Stylize's BankLook.weights)."""
+        w = np.zeros(len(self.rows), np.float32)
+        e, s = self.entry, min(max(strength, 0.0), 1.0)
+        if s <= self.default:
+            t = s / self.default if self.default > 0 else 1.0
+            w[self.rows.index(e["photo"])] += 1 - t
+            w[self.rows.index(e["row"])] += t
+        elif e.get("bold"):
+            u = (s - self.default) / (1 - self.default)
+            w[self.rows.index(e["row"])] += 1 - u
+            w[self.rows.index(e["bold"])] += u
+        else:
+            w[self.rows.index(e["row"])] = 1
+        return w
+
+    def paint(self, photo, strength):
+        if self.entry:
+            return stylize(self.session, photo, self.weights(strength))
+        return Image.blend(photo, stylize(self.session, photo), min(max(strength, 0.0), 1.0))
+
+    def strengths(self):
+        return (self.LIGHT, self.default, 1.0)
+
+
+def blended(looks, photo):
+    """Two bank presets mixed half and half at their default strengths (`--style a:0.5,b:0.5`)."""
+    w = sum(0.5 * look.weights(look.default) for look in looks)
+    return stylize(looks[0].session, photo, w)
+
+
+def painting_cell(paths, height):
+    """The paintings side by side in one cell of the sheet's first column."""
+    cell = Image.new("RGB", (height * 3 // 2, height), (250, 250, 248))
+    width = cell.width // len(paths)
+    for i, path in enumerate(paths):
+        painting = Image.open(path).convert("RGB")
+        painting.thumbnail((width, height), Image.LANCZOS)
+        cell.paste(painting, (i * width + (width - painting.width) // 2, (cell.height - painting.height) // 2))
+    return cell
 
 
 def artefacts(img):
@@ -82,21 +150,29 @@ def artefacts(img):
 
 def check(photos, presets):
     """Prints the artefact numbers per preset and variant (means over the photos) beside the
-    photos' own."""
+    photos' own; a style bank row at its default strength and at 1."""
     import onnxruntime as ort
     keys = ("clipped", "flat", "grid", "border")
     inputs = [artefacts(p) for p in photos]
     print("| preset | variant | " + " | ".join(keys) + " |\n|---|---|" + "---|" * len(keys))
     print("| (the photos) | | " + " | ".join(f"{np.mean([s[k] for s in inputs]):.3g}" for k in keys) + " |")
+
+    def line(name, variant, outs):
+        print(f"| {name} | {variant} | " + " | ".join(f"{np.mean([s[k] for s in outs]):.3g}" for k in keys) + " |",
+              flush=True)
+
+    sessions = {}
     for name, folder, meta in presets:
-        for variant in ("quality", "realtime"):
+        look = Look(folder, meta, sessions)
+        if look.entry:
+            for strength in sorted({look.default, 1.0}):
+                line(name, f"bank at {strength:g}", [artefacts(look.paint(p, strength)) for p in photos])
+        for variant in ("realtime",) if look.entry else ("quality", "realtime"):
             model = os.path.join(folder, meta.get("models", {}).get(variant, f"{variant}.onnx"))
             if not os.path.exists(model):
                 continue
             session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-            outs = [artefacts(stylize(session, p)) for p in photos]
-            print(f"| {name} | {variant} | " + " | ".join(f"{np.mean([s[k] for s in outs]):.3g}" for k in keys) + " |",
-                  flush=True)
+            line(name, variant, [artefacts(stylize(session, p)) for p in photos])
 
 
 def main():
@@ -104,6 +180,8 @@ def main():
     p.add_argument("--out", default=os.path.join(REPO, "docs", "presets.jpg"))
     p.add_argument("--height", type=int, default=160)
     p.add_argument("--photos", default=PHOTOS)
+    p.add_argument("--presets", default=os.path.join(REPO, "Presets"), help="the presets folder")
+    p.add_argument("--blend", default="starry-night,great-wave", help="two bank presets for the blended row")
     p.add_argument("--check", action="store_true",
                    help="instead of the sheet: artefact numbers per preset (see artefacts()) at 384 px")
     args = p.parse_args()
@@ -115,32 +193,30 @@ def main():
     if not photos:
         sys.exit(f"contact_sheet: error: no held-out photos in {args.photos} (run Training/fetch_data.py)")
     presets = []
-    for meta_path in sorted(glob.glob(os.path.join(REPO, "Presets", "*", "preset.json"))):
+    for meta_path in sorted(glob.glob(os.path.join(args.presets, "*", "preset.json"))):
         meta = json.load(open(meta_path))
         if not meta.get("placeholder"):
             presets.append((os.path.basename(os.path.dirname(meta_path)), os.path.dirname(meta_path), meta))
     if args.check:
         check(photos, presets)
         return
-    rows = []
-    for _, folder, meta in presets:
-        painting = Image.open(os.path.join(folder, "style.jpg")).convert("RGB")
-        painting.thumbnail((args.height * 3 // 2, args.height), Image.LANCZOS)
-        cell = Image.new("RGB", (args.height * 3 // 2, args.height), (250, 250, 248))
-        cell.paste(painting, ((cell.width - painting.width) // 2, (cell.height - painting.height) // 2))
-        cells = [cell]   # one width for every painting, so the columns line up under their headers
+    rows, sessions, looks = [], {}, {}
+    for name, folder, meta in presets:
+        look = looks[name] = Look(folder, meta, sessions)
+        cells = [painting_cell([os.path.join(folder, "style.jpg")], args.height)]
         for photo in photos:
-            for variant in ("quality", "realtime"):
-                model = os.path.join(folder, meta.get("models", {}).get(variant, f"{variant}.onnx"))
-                if not os.path.exists(model):
-                    cells.append(Image.new("RGB", photo.size, (40, 40, 40)))
-                    continue
-                session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-                cells.append(stylize(session, photo))
-        label = f"{meta.get('title', os.path.basename(folder))} - {meta.get('artist') or ''}, {meta.get('year') or ''}"
+            cells += [look.paint(photo, s) for s in look.strengths()]
+        label = f"{meta.get('title', name)} - {meta.get('artist') or ''}, {meta.get('year') or ''}"
         rows.append((label, cells))
     if not rows:
         sys.exit("contact_sheet: error: no trained presets in Presets/")
+    pair = args.blend.split(",")
+    if all(n in looks and looks[n].entry for n in pair) and len(pair) == 2:
+        mix = [looks[n] for n in pair]
+        cells = [painting_cell([os.path.join(args.presets, n, "style.jpg") for n in pair], args.height)]
+        for photo in photos:
+            cells += [Image.new("RGB", photo.size, (250, 250, 248)), blended(mix, photo), Image.new("RGB", photo.size, (250, 250, 248))]
+        rows.append((f"--style {pair[0]}:0.5,{pair[1]}:0.5 (a blend of two rows of the style bank)", cells))
     gap, caption = 6, 18
     width = max(sum(c.width for c in cells) + gap * (len(cells) + 1) for _, cells in rows)
     header = 22
@@ -150,8 +226,8 @@ def main():
     x = gap + rows[0][1][0].width + gap
     draw.text((gap, 5), "painting", font=font, fill=(60, 60, 60))
     for photo in photos:
-        for variant in ("quality", "realtime"):
-            draw.text((x, 5), variant, font=font, fill=(60, 60, 60))
+        for heading in (f"strength {Look.LIGHT:g}", "default", "strength 1"):
+            draw.text((x, 5), heading, font=font, fill=(60, 60, 60))
             x += photo.width + gap
     y = header
     for label, cells in rows:
