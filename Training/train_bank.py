@@ -49,6 +49,8 @@ def parse_args(argv=None):
     p.add_argument("--photo-pixel-weight", type=float, default=1.0)
     p.add_argument("--name", default="bank", help="the work folder's name (default: bank)")
     p.add_argument("--report", action="store_true", help="at the end, held-out losses at two scales per row")
+    p.add_argument("--link-presets", action="store_true",
+                   help="after the export, make every painting's preset in Presets/ a row of the exported bank")
     train.add_recipe_options(p)
     return p.parse_args(argv)
 
@@ -164,6 +166,26 @@ def export(trainer):
     print(f"train_bank: wrote {onnx_path} and {meta_path}", flush=True)
 
 
+def link_presets(out, styles, strength=0.6):
+    """Every painting's Presets/NAME/preset.json gains `"bank"`: its row, bold row and photo row of
+    the bank in `out`, at `strength` (its usual look). Its own networks stay listed: Stylize runs
+    them for a variant the bank has no network of."""
+    import json
+    for name in styles:
+        path = os.path.join(train.REPO, "Presets", name, "preset.json")
+        if not os.path.exists(path):
+            print(f"train_bank: no preset {path}; not linked", flush=True)
+            continue
+        meta = json.load(open(path))
+        meta["bank"] = {"folder": os.path.relpath(out, os.path.dirname(path)), "photo": PHOTO_ROW,
+                        "row": name, "bold": f"{name}:bold", "strength": strength}
+        with open(path + ".tmp", "w") as f:
+            json.dump(meta, f, indent=2)
+            f.write("\n")
+        os.replace(path + ".tmp", path)
+        print(f"train_bank: {path} is now the bank's row '{name}'", flush=True)
+
+
 def report(trainer):
     """Held-out losses at both scales and warping error: per painting, the shipped plain network,
     then the bank from the photo row through the painting's row to its bold row (compare_bank.py)."""
@@ -185,6 +207,8 @@ def main(argv=None):
     if not args.export_only:
         train.train_or_exit(trainer, "train_bank")
     export(trainer)
+    if args.link_presets:
+        link_presets(args.out or os.path.join(train.REPO, "Presets", "bank"), trainer.styles)
     if args.report:
         report(trainer)
 

@@ -75,6 +75,13 @@ mkdir -p "$doc"
     echo "License: preset-$name"
     sed -n 's/^ *"licence": *"\(.*\)",\{0,1\}$/ \1/p' "$manifest"
   done
+  if [[ -f $repo/Presets/bank/bank.json ]]; then
+    echo
+    echo "Files: usr/share/stylize/presets/bank/*"
+    echo "Copyright: the Stylize developers (one network trained on every shipped painting)"
+    echo "License: preset-bank"
+    echo " Trained on the paintings of the presets above, each under its licence there."
+  fi
   echo
   echo "Files: usr/share/stylize/SampleClips/*"
   echo "Copyright: see usr/share/stylize/SampleClips/README.md"
