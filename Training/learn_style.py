@@ -33,7 +33,7 @@ def parse_args(argv=None):
     train.add_painting_options(p)
     p.add_argument("--bank", default=os.path.join(train.REPO, "Presets", "bank"), help="the style bank's folder")
     train.add_recipe_options(p)
-    p.set_defaults(iterations=400, lr=5e-3)
+    p.set_defaults(iterations=200, lr=5e-3)
     args = p.parse_args(argv)
     args.variant = "quality"
     return args

@@ -42,8 +42,9 @@ public struct Preset: Sendable, Equatable {
     /// The model for `variant`, or the other variant when this preset has only one.
     public func modelPath(for variant: Variant) -> String { models[modelVariant(variant)]! }
 
-    /// `variant` when this preset has a model for it, else the one it has.
-    private func modelVariant(_ variant: Variant) -> Variant {
+    /// The variant whose network runs for `variant`: itself when this preset has a model for it,
+    /// else the one it has.
+    public func modelVariant(_ variant: Variant) -> Variant {
         models[variant] != nil ? variant : models.keys.sorted { $0.rawValue < $1.rawValue }.first!
     }
 

@@ -28,6 +28,8 @@ struct PresetsCommand: ParsableCommand {
             line += "  [\(variants)]"
             if let look = preset.bank {
                 line += look.addedRows == nil ? "  (style bank row" : "  (your row of the style bank"
+                let banked = PresetVariant.allCases.filter { preset.bankLook(for: $0) != nil && preset.models[$0] != nil }
+                if banked.count < preset.models.count { line += " for " + banked.map(\.rawValue).joined(separator: ", ") }
                 line += look.boldRow == nil ? ")" : ", bold at --strength 1)"
             }
             if preset.isDefault { line += "  (default)" }

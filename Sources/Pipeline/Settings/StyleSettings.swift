@@ -63,7 +63,7 @@ public struct StyleSettings: Sendable {
         var values: [String: [Float]] = [:], seen = Set(look?.bank.rows ?? [])
         for part in parts {
             guard let added = part.look.addedRows, !added.names.allSatisfy(seen.contains) else { continue }
-            guard let parameters = added.parameters[variant] else {
+            guard let parameters = added.parameters[preset.modelVariant(variant)] else {
                 throw EngineError("the style '\(added.names.joined(separator: ", "))' was learned for the "
                                   + "\(added.parameters.keys.map(\.rawValue).sorted().joined(separator: " and ")) network only, not \(variant.rawValue)")
             }
