@@ -62,22 +62,28 @@ final class ShippedPresetTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: painting), "\(preset.name) has no style.jpg")
             let paintingColours = ColourStatistics(planar: try load(painting, width: 128, height: 128))
             XCTAssertFalse(preset.models.isEmpty)
-            for (variant, path) in preset.models.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                let model = try StyleModel(contentsOf: path)
+            // A style bank row at its default strength and at its boldest; a plain network as it is.
+            let runs = preset.models.keys.sorted { $0.rawValue < $1.rawValue }.flatMap { variant in
+                let settings = StyleSettings(preset: preset, variant: variant)
+                return (settings.look == nil ? [settings.strength] : [settings.strength, 1]).map { (variant, settings, $0) }
+            }
+            for (variant, settings, strength) in runs {
+                let model = try StyleModel(contentsOf: preset.modelPath(for: variant))
                 let session = StyleSession(model: model, threads: 1)
                 let scaled = input.map { $0 * preset.inputRange / 255 }
                 let result = try scaled.withUnsafeBufferPointer {
-                    try session.run(image: $0.baseAddress!, channels: 3, height: 2 * h, width: w)
+                    try session.run(image: $0.baseAddress!, channels: 3, height: 2 * h, width: w,
+                                    extraInputs: settings.modelInputs(strength: strength))
                 }
-                XCTAssertEqual([result.channels, result.height, result.width], [3, 2 * h, w], "\(preset.name) \(variant)")
+                XCTAssertEqual([result.channels, result.height, result.width], [3, 2 * h, w], "\(preset.name) \(variant) \(strength)")
                 let output = result.pixels.map { min(max($0 * 255 / preset.inputRange, 0), 255) }
                 let change = zip(output, input).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(input.count)
                 let outputColours = ColourStatistics(planar: output)
-                print("\(preset.name) \(variant): mean change \(change); input \(inputColours), output \(outputColours), "
+                print("\(preset.name) \(variant) at \(strength): mean change \(change); input \(inputColours), output \(outputColours), "
                       + "painting \(paintingColours)")
-                XCTAssertGreaterThan(change, 8, "\(preset.name) \(variant) barely changes the picture")
+                XCTAssertGreaterThan(change, 8, "\(preset.name) \(variant) at \(strength) barely changes the picture")
                 XCTAssertLessThan(outputColours.distance(to: paintingColours), inputColours.distance(to: paintingColours),
-                                  "\(preset.name) \(variant): the output's colours are not nearer the painting's")
+                                  "\(preset.name) \(variant) at \(strength): the output's colours are not nearer the painting's")
             }
         }
     }

@@ -175,6 +175,14 @@ final class StyleBankTests: TemporaryFolderTestCase {
         XCTAssertNoThrow(try gamma.loadModel())
     }
 
+    /// (The command line always finds the checkout's own bank beside its binary.)
+    func testLearningAStyleNeedsABank() throws {
+        let options = StyleLearningOptions(paintingPath: Self.still, name: "x")
+        XCTAssertThrowsError(try StyleLearning(options: options, catalog: PresetCatalog(searchPaths: [folder.path]))) { error in
+            XCTAssertTrue("\(error)".contains("no style bank is installed"), "\(error)")
+        }
+    }
+
     func testAPresetNamingARowTheBankLacksIsRefused() throws {
         let folder = self.folder.appendingPathComponent("odd")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
