@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bank_look  # noqa: E402
 import evaluate  # noqa: E402
 import models  # noqa: E402
 import train  # noqa: E402
@@ -35,20 +36,8 @@ DEFAULT_STRENGTH = 0.6
 
 def row_weights(rows, name, strength, default=DEFAULT_STRENGTH):
     """The bank's weights for painting `name` at `strength`, as Stylize's BankLook.weights."""
-    w = torch.zeros(len(rows))
     bold = f"{name}:bold" if f"{name}:bold" in rows else None
-    s = min(max(strength, 0.0), 1.0)
-    if s <= default:
-        t = s / default if default > 0 else 1.0
-        w[rows.index(train_bank.PHOTO_ROW)] += 1 - t
-        w[rows.index(name)] += t
-    elif bold:
-        u = (s - default) / (1 - default)
-        w[rows.index(name)] += 1 - u
-        w[rows.index(bold)] += u
-    else:
-        w[rows.index(name)] = 1
-    return w
+    return torch.tensor(bank_look.weights(rows, train_bank.PHOTO_ROW, name, bold, default, strength))
 
 
 def magenta(peers):

@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
 sys.path.insert(0, HERE)
+import bank_look  # noqa: E402
 import paths  # noqa: E402
 
 PHOTOS = os.path.join(paths.DATA, "photos", "test")
@@ -74,20 +75,8 @@ class Look:
         self.session = sessions[model]
 
     def weights(self, strength):
-        """The bank's row weights at `strength` (Stylize's BankLook.weights)."""
-        w = np.zeros(len(self.rows), np.float32)
-        e, s = self.entry, min(max(strength, 0.0), 1.0)
-        if s <= self.default:
-            t = s / self.default if self.default > 0 else 1.0
-            w[self.rows.index(e["photo"])] += 1 - t
-            w[self.rows.index(e["row"])] += t
-        elif e.get("bold"):
-            u = (s - self.default) / (1 - self.default)
-            w[self.rows.index(e["row"])] += 1 - u
-            w[self.rows.index(e["bold"])] += u
-        else:
-            w[self.rows.index(e["row"])] = 1
-        return w
+        e = self.entry
+        return np.asarray(bank_look.weights(self.rows, e["photo"], e["row"], e.get("bold"), self.default, strength), np.float32)
 
     def paint(self, photo, strength):
         if self.entry:
