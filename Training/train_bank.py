@@ -128,7 +128,8 @@ class BankTrainer(train.Trainer):
 def export(trainer):
     """The bank as a preset folder (`--out`, default Presets/bank): VARIANT.onnx with inputs `input`
     (1×3×H×W, RGB 0..255) and `style_weights` (one weight per row, in bank.json's order), and
-    bank.json (the rows, the training settings, the held-out losses of every row)."""
+    bank.json (the rows, the models, the training settings; `--report` or compare_bank.py gives the
+    held-out losses of every row)."""
     import json
     import warnings
     a = trainer.args
