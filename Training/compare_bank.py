@@ -31,7 +31,7 @@ import train  # noqa: E402
 import train_bank  # noqa: E402
 import vgg  # noqa: E402
 
-DEFAULT_STRENGTH = 0.6
+DEFAULT_STRENGTH = train_bank.DEFAULT_STRENGTH
 
 
 def row_weights(rows, name, strength, default=DEFAULT_STRENGTH):

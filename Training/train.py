@@ -244,6 +244,12 @@ def cpu_has_bf16():
     return " amx_bf16" in flags or " avx512_bf16" in flags
 
 
+def net_format(bf16):
+    """The style networks' layout: channels-last in fp32, NCHW under bf16 autocast (faster each;
+    channels-last always pays for VGG: Training/README.md, "Speed")."""
+    return torch.contiguous_format if bf16 else torch.channels_last
+
+
 class Trainer:
     def __init__(self, args):
         self.args = args
@@ -254,9 +260,7 @@ class Trainer:
         self.bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
         self.rng = random.Random(args.seed)
         torch.manual_seed(args.seed)
-        # Channels-last pays for VGG always. The style networks are faster channels-last in fp32
-        # and NCHW under bf16 autocast (measurements: Training/README.md, "Speed").
-        self.net_format = torch.contiguous_format if self.bf16 else torch.channels_last
+        self.net_format = net_format(self.bf16)
         self.net = self.make_net().to(memory_format=self.net_format)
         self.vgg = vgg.VGG16Features(os.path.join(DATA, "vgg")).to(memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=args.lr)
@@ -317,9 +321,7 @@ class Trainer:
         target = self.next_target()
         seconds = {}
         for bf16 in (True, False):
-            self.bf16 = bf16
-            self.net_format = torch.contiguous_format if bf16 else torch.channels_last
-            self.net.to(memory_format=self.net_format)
+            self.use_precision(bf16)
             times = []
             for _ in range(3):   # the first step of each warms up
                 t0 = time.time()
@@ -327,12 +329,18 @@ class Trainer:
                 self.optimizer.zero_grad(set_to_none=True)
                 times.append(time.time() - t0)
             seconds[bf16] = min(times[1:])
-        self.bf16 = seconds[True] < seconds[False]
-        self.net_format = torch.contiguous_format if self.bf16 else torch.channels_last
-        self.net.to(memory_format=self.net_format)
+        self.use_precision(seconds[True] < seconds[False])
         self.rng.setstate(states[0])
         torch.set_rng_state(states[1])
         print(f"train: a step takes {seconds[True]:.2f} s with bf16 autocast, {seconds[False]:.2f} s in fp32 here", flush=True)
+
+    def use_precision(self, bf16):
+        """bf16 autocast or fp32 from here on, with the style networks' layout that suits it."""
+        self.bf16 = bf16
+        self.net_format = net_format(bf16)
+        for net in (self.net, self.teacher):
+            if net is not None:
+                net.to(memory_format=self.net_format)
 
     def autocast(self):
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)

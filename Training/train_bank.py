@@ -32,6 +32,7 @@ import train  # noqa: E402
 import train_all  # noqa: E402
 
 PHOTO_ROW = "photo"
+DEFAULT_STRENGTH = 0.6   # a painting row's place on the strength dial: its usual look
 
 
 def parse_args(argv=None):
@@ -167,7 +168,7 @@ def export(trainer):
     print(f"train_bank: wrote {onnx_path} and {meta_path}", flush=True)
 
 
-def link_presets(out, styles, strength=0.6):
+def link_presets(out, styles, strength=DEFAULT_STRENGTH):
     """Every painting's Presets/NAME/preset.json gains `"bank"`: its row, bold row and photo row of
     the bank in `out`, at `strength` (its usual look). Its own networks stay listed: Stylize runs
     them for a variant the bank has no network of."""

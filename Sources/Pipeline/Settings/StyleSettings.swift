@@ -124,10 +124,11 @@ extension StyleSettings {
     /// `name:weight,name:weight…`.
     public init(style: String?, variant: PresetVariant?, defaultVariant: PresetVariant = .quality,
                 strength: Float? = nil, preserveColors: Bool = false, precision: PrecisionChoice = .fp32) throws(PipelineError) {
-        let parts = try Self.blendParts(style, variant: variant ?? defaultVariant)
+        let variant = variant ?? defaultVariant
+        let parts = try Self.blendParts(style, variant: variant)
         let first: Preset
         if let part = parts.first { first = part.preset } else { first = try Styles.resolve(style) }
-        self.init(preset: first, variant: variant ?? defaultVariant)
+        self.init(preset: first, variant: variant)
         if parts.count > 1 { blend = parts }
         if let strength { self.strength = strength }
         self.preserveColors = preserveColors
