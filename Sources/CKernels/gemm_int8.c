@@ -17,6 +17,7 @@
 #include "gemm_panels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MR = GEMM_MR, NR = GEMM_NR };
@@ -101,6 +102,7 @@ typedef struct {
     const void *packed_a;
     const float *b;
     float *c;
+    const float *bias;  /* added to each row's sums, or NULL */
 } call;
 
 static inline const int8_t *tile_of(const call *x, int m0) {
@@ -110,6 +112,7 @@ static inline const int8_t *tile_of(const call *x, int m0) {
 /* Row m0 + r's output scale sA·sB and offset z·Σqa. */
 static inline float scale_of(const call *x, int row) { return row_scales(x->packed_a, x->m, x->k)[row] * x->q.step; }
 static inline int32_t offset_of(const call *x, int row) { return x->q.zero * row_sums(x->packed_a, x->m, x->k)[row]; }
+static inline float bias_of(const call *x, int row) { return x->bias ? x->bias[row] : 0; }
 
 /* Panel of B's columns [n0, n0 + cols), zero beyond. */
 static void pack_portable(const void *context, int n0, int cols, void *destination) {
@@ -131,7 +134,7 @@ static void tile_portable(const void *context, int m0, int rows, int n0, int col
     const int8_t *a = tile_of(x, m0);
     const uint8_t *panel = source;
     for (int r = 0; r < rows; r++) {
-        float scale = scale_of(x, m0 + r);
+        float scale = scale_of(x, m0 + r), shift = bias_of(x, m0 + r);
         int32_t offset = offset_of(x, m0 + r);
         float *out = x->c + (size_t)(m0 + r) * x->ldc + n0;
         for (int j = 0; j < cols; j++) {
@@ -141,7 +144,7 @@ static void tile_portable(const void *context, int m0, int rows, int n0, int col
                     acc += (int32_t)a[((size_t)p * MR + r) * 4 + h] * (int32_t)panel[((size_t)p * NR + j) * 4 + h];
                 }
             }
-            float value = scale * (float)(acc - offset);
+            float value = scale * (float)(acc - offset) + shift;
             out[j] = x->accumulate ? out[j] + value : value;
         }
     }
@@ -206,11 +209,12 @@ AVX512_VNNI static void tile_avx512(const void *context, int m0, int rows, int n
     }
     for (int r = 0; r < MR; r++) {
         if (r >= rows) break;
-        __m512 scale = _mm512_set1_ps(scale_of(x, m0 + r));
+        __m512 scale = _mm512_set1_ps(scale_of(x, m0 + r)), shift = _mm512_set1_ps(bias_of(x, m0 + r));
         __m512i offset = _mm512_set1_epi32(offset_of(x, m0 + r));
         gemm_store_row(x->c + (size_t)(m0 + r) * x->ldc + n0,
-                       _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset))),
-                       _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset))), cols, x->accumulate);
+                       _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], offset)), shift),
+                       _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], offset)), shift), cols,
+                       x->accumulate);
     }
 }
 #endif
@@ -292,12 +296,12 @@ AVX_VNNI static void tile_avx2(const void *context, int m0, int rows, int n0, in
                 }
             }
             for (int r = 0; r < 4 && r0 + r < rows; r++) {
-                __m256 scale = _mm256_set1_ps(scale_of(x, m0 + r0 + r));
+                __m256 scale = _mm256_set1_ps(scale_of(x, m0 + r0 + r)), shift = _mm256_set1_ps(bias_of(x, m0 + r0 + r));
                 __m256i offset = _mm256_set1_epi32(offset_of(x, m0 + r0 + r));
                 float *out = x->c + (size_t)(m0 + r0 + r) * x->ldc + n0 + c0;
                 for (int half = 0; half < 2; half++) {
                     __m256i mask = lane_mask(cols - c0 - 8 * half);
-                    __m256 v = _mm256_mul_ps(scale, _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][half], offset)));
+                    __m256 v = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][half], offset)), shift);
                     if (x->accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(out + 8 * half, mask));
                     _mm256_maskstore_ps(out + 8 * half, mask, v);
                 }
@@ -310,7 +314,7 @@ AVX_VNNI static void tile_avx2(const void *context, int m0, int rows, int n0, in
 void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
                        const float *b, int ldb, int accumulate, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
-    call x = {m, k, quads_of(k), ldb, ldc, accumulate, {1, 1, 0}, packed_a, b, c};
+    call x = {m, k, quads_of(k), ldb, ldc, accumulate, {1, 1, 0}, packed_a, b, c, NULL};
     size_t panel_bytes = (size_t)x.quads * NR * 4;
     float low, high;
 #if defined(__x86_64__)
@@ -330,4 +334,225 @@ void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const vo
     range_portable(k, n, b, ldb, &low, &high);
     x.q = quantization_of(low, high);
     stylize_gemm_panels(m, n, panel_bytes, &x, pack_portable, tile_portable);
+}
+
+/*
+ * B as the patch matrix of an image (im2col, never written out). The padded rows a block of
+ * output rows reads are quantized once, over their own range, into bytes; each panel then
+ * gathers its columns from those codes: one pass over the image instead of im2col's copy
+ * (k·k floats per pixel), a range pass and a packing pass over that copy.
+ */
+typedef struct {
+    call base;  /* first: the tile kernels read it as a call */
+    const stylize_int8_patches *p;
+    const uint8_t *codes;
+    int rows;  /* padded rows per channel in codes, from the tile's first output row's first */
+    const size_t *offsets;  /* per row of the patch matrix (channel, i, j): where it reads output column (0, 0) in codes */
+} patch_call;
+
+static int padded_rows_of(const stylize_int8_patches *p, int grid_rows) {
+    return (grid_rows - 1) * p->stride_height + (p->kernel_height - 1) * p->dilation_height + 1;
+}
+
+size_t stylize_int8_patch_codes_bytes(const stylize_int8_patches *p, int grid_rows) {
+    /* + 64: the packers read whole 32- and 64-byte vectors from a panel's first column */
+    return (size_t)p->channels * padded_rows_of(p, grid_rows) * p->padded_width + 64;
+}
+
+typedef void (*range_function)(int k, int n, const float *b, int ldb, float *low, float *high);
+typedef void (*quantize_function)(const float *x, int n, quantization q, uint8_t *codes);
+
+static void quantize_portable(const float *x, int n, quantization q, uint8_t *codes) {
+    for (int i = 0; i < n; i++) codes[i] = quantize(x[i], q);
+}
+
+#if defined(__x86_64__)
+AVX512_VNNI static void quantize_avx512(const float *x, int n, quantization q, uint8_t *codes) {
+    __m512 inverse = _mm512_set1_ps(q.inverse);
+    __m512i zero = _mm512_set1_epi32(q.zero), low = _mm512_setzero_si512();
+    for (int i = 0; i < n; i += 16) {
+        __mmask16 mask = gemm_column_mask(n - i);
+        __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), inverse)), zero);
+        _mm512_mask_cvtusepi32_storeu_epi8(codes + i, mask, _mm512_max_epi32(code, low));
+    }
+}
+
+AVX_VNNI static void quantize_avx2(const float *x, int n, quantization q, uint8_t *codes) {
+    __m256 inverse = _mm256_set1_ps(q.inverse);
+    __m256i zero = _mm256_set1_epi32(q.zero);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i a = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i), inverse)), zero);
+        __m256i b = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), inverse)), zero);
+        /* Saturating packs clamp to 0…255; packus_epi32 interleaves the 128-bit halves, the permute restores order. */
+        __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+        __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+        _mm_storeu_si128((__m128i *)(codes + i), bytes);
+    }
+    quantize_portable(x + i, n - i, q, codes + i);
+}
+#endif
+
+/* Codes of the padded rows [first, first + rows) of every channel, the border drawn in. */
+static void quantize_patch_rows(const stylize_int8_patches *p, const float *image, int first, int rows, quantization q,
+                                quantize_function quantize_run, uint8_t *codes) {
+    int wp = p->padded_width, width = p->width;
+    /* Padded columns [x0, x0 + width) read image columns 0 … width − 1 in order (the interior). */
+    int x0 = 0;
+    while (x0 < wp && p->column_source[x0] != 0) x0++;
+    int interior = x0 + width <= wp;
+    for (int i = 0; interior && i < width; i++) interior = p->column_source[x0 + i] == i;
+    uint8_t fill = quantize(p->fill, q);
+    for (int channel = 0; channel < p->channels; channel++) {
+        const float *plane = image + (size_t)channel * p->height * width;
+        for (int r = 0; r < rows; r++) {
+            uint8_t *out = codes + ((size_t)channel * rows + r) * wp;
+            int y = p->row_source[first + r];
+            if (y < 0) {
+                memset(out, fill, (size_t)wp);
+                continue;
+            }
+            const float *line = plane + (size_t)y * width;
+            for (int x = 0; x < wp; x++) {
+                if (interior && x == x0) {
+                    quantize_run(line, width, q, out + x0);
+                    x += width - 1;
+                    continue;
+                }
+                int source = p->column_source[x];
+                out[x] = source < 0 ? fill : quantize(line[source], q);
+            }
+        }
+    }
+}
+
+/* The range of what padded rows [first, first + rows) hold: the image rows they read, and the fill where they hold it. */
+static void patch_range(const stylize_int8_patches *p, const float *image, int first, int rows, range_function range,
+                        float *low, float *high) {
+    int lowest = p->height, highest = -1, filled = 0;
+    for (int r = 0; r < rows; r++) {
+        int y = p->row_source[first + r];
+        if (y < 0) { filled = 1; continue; }
+        lowest = y < lowest ? y : lowest;
+        highest = y > highest ? y : highest;
+    }
+    for (int x = 0; x < p->padded_width && !filled; x++) filled = p->column_source[x] < 0;
+    float lo = filled ? fminf(p->fill, 0) : 0, hi = filled ? fmaxf(p->fill, 0) : 0;
+    for (int channel = 0; channel < p->channels && highest >= lowest; channel++) {
+        float l, h;
+        range(highest - lowest + 1, p->width, image + ((size_t)channel * p->height + lowest) * p->width, p->width, &l, &h);
+        lo = fminf(lo, l);
+        hi = fmaxf(hi, h);
+    }
+    *low = lo;
+    *high = hi;
+}
+
+/* Where row `row` of the patch matrix reads output column (gy, gx) of the tile. */
+static inline const uint8_t *patch_source(const patch_call *x, int row, int gy, int gx) {
+    const stylize_int8_patches *p = x->p;
+    return x->codes + x->offsets[row] + (size_t)gy * p->stride_height * p->padded_width + (size_t)gx * p->stride_width;
+}
+
+/* Row `row`'s codes for panel columns [n0, n0 + cols), zero beyond (and for rows past k). */
+static void gather_patch_row(const patch_call *x, int row, int n0, int cols, uint8_t out[GEMM_NR]) {
+    memset(out, 0, GEMM_NR);
+    if (row >= x->base.k) return;
+    int width = x->p->grid_width;
+    for (int c = 0; c < cols; c++) out[c] = *patch_source(x, row, (n0 + c) / width, (n0 + c) % width);
+}
+
+static void pack_patches_portable(const void *context, int n0, int cols, void *destination) {
+    const patch_call *x = context;
+    uint8_t *panel = destination, rows[4][GEMM_NR];
+    for (int q = 0; q < x->base.quads; q++) {
+        for (int h = 0; h < 4; h++) gather_patch_row(x, 4 * q + h, n0, cols, rows[h]);
+        for (int j = 0; j < NR; j++) {
+            for (int h = 0; h < 4; h++) panel[((size_t)q * NR + j) * 4 + h] = rows[h][j];
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#define AVX2_ONLY __attribute__((target("avx2")))
+
+/* A panel within one output row at stride 1 or 2 loads each patch row whole (its columns past
+   `cols` are whatever follows: their sums are never stored); anything else is gathered. Four
+   rows of 32 codes become the 32 lanes of four bytes VPDPBUSD reads by two rounds of unpacking. */
+AVX2_ONLY static void pack_patches_avx2(const void *context, int n0, int cols, void *destination) {
+    const patch_call *x = context;
+    const stylize_int8_patches *p = x->p;
+    uint8_t *panel = destination;
+    int gy = n0 / p->grid_width, gx = n0 % p->grid_width;
+    int whole = gx + cols <= p->grid_width && (p->stride_width == 1 || p->stride_width == 2);
+    __m256i even = _mm256_set1_epi16(0x00ff);
+    uint8_t gathered[GEMM_NR] __attribute__((aligned(32)));
+    for (int q = 0; q < x->base.quads; q++) {
+        __m256i r[4];
+        for (int h = 0; h < 4; h++) {
+            int row = 4 * q + h;
+            if (row >= x->base.k) {
+                r[h] = _mm256_setzero_si256();
+            } else if (whole && p->stride_width == 1) {
+                r[h] = _mm256_loadu_si256((const __m256i *)patch_source(x, row, gy, gx));
+            } else if (whole) {
+                const uint8_t *line = patch_source(x, row, gy, gx);
+                __m256i a = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)line), even);
+                __m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(line + 32)), even);
+                r[h] = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xd8);
+            } else {
+                gather_patch_row(x, row, n0, cols, gathered);
+                r[h] = _mm256_load_si256((const __m256i *)gathered);
+            }
+        }
+        /* Per 128-bit half: columns 0–7 | 16–23 (lo) and 8–15 | 24–31 (hi) of rows 0,1 and 2,3 interleaved … */
+        __m256i t0 = _mm256_unpacklo_epi8(r[0], r[1]), t1 = _mm256_unpackhi_epi8(r[0], r[1]);
+        __m256i t2 = _mm256_unpacklo_epi8(r[2], r[3]), t3 = _mm256_unpackhi_epi8(r[2], r[3]);
+        /* … then four columns' quads per half: 0–3 | 16–19, 4–7 | 20–23, 8–11 | 24–27, 12–15 | 28–31. */
+        __m256i u0 = _mm256_unpacklo_epi16(t0, t2), u1 = _mm256_unpackhi_epi16(t0, t2);
+        __m256i u2 = _mm256_unpacklo_epi16(t1, t3), u3 = _mm256_unpackhi_epi16(t1, t3);
+        __m256i *out = (__m256i *)(panel + (size_t)q * NR * 4);
+        _mm256_store_si256(out, _mm256_permute2x128_si256(u0, u1, 0x20));
+        _mm256_store_si256(out + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
+        _mm256_store_si256(out + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
+        _mm256_store_si256(out + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
+    }
+}
+#endif
+
+void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row, int grid_rows, const void *packed_a,
+                               const float *image, const stylize_int8_patches *p, uint8_t *codes, const float *bias,
+                               float *c, int ldc) {
+    int n = grid_rows * p->grid_width;
+    if (m <= 0 || n <= 0) return;
+    int k = p->channels * p->kernel_height * p->kernel_width;
+    int first = first_row * p->stride_height, rows = padded_rows_of(p, grid_rows);
+    range_function range = range_portable;
+    quantize_function quantize_run = quantize_portable;
+    gemm_pack_panel pack = pack_patches_portable;
+    gemm_run_tile tile = tile_portable;
+#if defined(__x86_64__)
+    if (kernel == STYLIZE_INT8_AVX512_VNNI) {
+        range = range_avx512, quantize_run = quantize_avx512, pack = pack_patches_avx2, tile = tile_avx512;
+    } else if (kernel == STYLIZE_INT8_AVX_VNNI) {
+        range = range_avx2, quantize_run = quantize_avx2, pack = pack_patches_avx2, tile = tile_avx2;
+    }
+#endif
+    size_t *offsets = malloc((size_t)k * sizeof(size_t));
+    if (!offsets) abort();
+    for (int row = 0, channel = 0; channel < p->channels; channel++) {
+        for (int i = 0; i < p->kernel_height; i++) {
+            for (int j = 0; j < p->kernel_width; j++, row++) {
+                offsets[row] = ((size_t)channel * rows + (size_t)i * p->dilation_height) * p->padded_width
+                    + (size_t)j * p->dilation_width;
+            }
+        }
+    }
+    float low, high;
+    patch_range(p, image, first, rows, range, &low, &high);
+    patch_call x = {{m, k, quads_of(k), 0, ldc, 0, quantization_of(low, high), packed_a, NULL, c, bias},
+                    p, codes, rows, offsets};
+    quantize_patch_rows(p, image, first, rows, x.base.q, quantize_run, codes);
+    stylize_gemm_panels(m, n, (size_t)x.base.quads * NR * 4, &x, pack, tile);
+    free(offsets);
 }

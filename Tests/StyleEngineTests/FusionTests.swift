@@ -11,16 +11,18 @@ final class FusionTests: XCTestCase {
     // MARK: Helpers
 
     /// Runs `bytes` fused and unfused on the same random image; returns both outputs and both plans.
-    private func runBoth(_ bytes: [UInt8], channels: Int, height: Int, width: Int, range: ClosedRange<Float> = -1...1)
+    private func runBoth(_ bytes: [UInt8], channels: Int, height: Int, width: Int, range: ClosedRange<Float> = -1...1,
+                         arithmetic: GEMMArithmetic = .fp32)
         throws -> (fused: ImageResult, unfused: ImageResult, fusedPlan: ExecutionPlan, unfusedPlan: ExecutionPlan, x: RefTensor) {
         let data = random.floats(channels * height * width, in: range)
         let fusedModel = try StyleModel(bytes: bytes, fusion: true)
         let unfusedModel = try StyleModel(bytes: bytes, fusion: false)
-        let fused = try StyleSession(model: fusedModel).run([channels, height, width], data)
-        let unfused = try StyleSession(model: unfusedModel).run([channels, height, width], data)
+        let fused = try StyleSession(model: fusedModel, arithmetic: arithmetic).run([channels, height, width], data)
+        let unfused = try StyleSession(model: unfusedModel, arithmetic: arithmetic).run([channels, height, width], data)
         let shape = [1, channels, height, width]
-        return (fused, unfused, try Planner.plan(fusedModel.graph, inputShapes: [shape]),
-                try Planner.plan(unfusedModel.graph, inputShapes: [shape]), RefTensor(shape: shape, floats: data))
+        return (fused, unfused, try Planner.plan(fusedModel.graph, inputShapes: [shape], arithmetic: arithmetic),
+                try Planner.plan(unfusedModel.graph, inputShapes: [shape], arithmetic: arithmetic),
+                RefTensor(shape: shape, floats: data))
     }
 
     private func count<K>(_ type: K.Type, in plan: ExecutionPlan) -> Int {
@@ -383,6 +385,46 @@ final class FusionTests: XCTestCase {
         let run = try runBoth(shared, channels: c, height: 6, width: 6)
         XCTAssertEqual(count(Padding.self, in: run.fusedPlan), 1)
         assertSame(run.fused, run.unfused, "a Pad read twice")
+    }
+
+    /// int8 im2col draws a Pad's border as it quantizes the rows it reads: the same codes as
+    /// quantizing the padded copy, so the same output.
+    func testPadFoldsIntoInt8Patches() throws {
+        let (c, k) = (3, 5)
+        let cases: [(mode: String, pads: [Int], value: Float, kernel: Int, stride: Int, height: Int, width: Int)] = [
+            ("reflect", [4, 4, 4, 4], 0, 9, 1, 14, 11),
+            ("reflect", [1, 1, 1, 1], 0, 3, 2, 9, 13),
+            ("edge", [1, 2, 0, 1], 0, 3, 2, 7, 6),
+            ("constant", [2, 0, 1, 3], 0.7, 5, 1, 6, 11),
+        ]
+        for test in cases {
+            var initializers = [ONNXBuilder.floatTensor("w", [k, c, test.kernel, test.kernel], random.floats(k * c * test.kernel * test.kernel)),
+                                ONNXBuilder.floatTensor("b", [k], random.floats(k)),
+                                ONNXBuilder.intTensor("pads", [8], [0, 0, test.pads[0], test.pads[1], 0, 0, test.pads[2], test.pads[3]])]
+            var padInputs = ["x", "pads"]
+            if test.mode == "constant" {
+                initializers.append(ONNXBuilder.floatTensor("value", [], [test.value]))
+                padInputs.append("value")
+            }
+            let bytes = ONNXBuilder.model(
+                nodes: [ONNXBuilder.node("Pad", padInputs, ["p"], [.string("mode", test.mode)]),
+                        ONNXBuilder.node("Conv", ["p", "w", "b"], ["y"], [.ints("strides", [test.stride, test.stride])])],
+                initializers: initializers)
+            let name = "\(test.mode) \(test.pads), \(test.kernel)×\(test.kernel) stride \(test.stride)"
+            let run = try runBoth(bytes, channels: c, height: test.height, width: test.width, arithmetic: .int8(.portable))
+            XCTAssertEqual(run.fusedPlan.steps.count, 1, name)
+            XCTAssertEqual(run.unfusedPlan.steps.count, 2, name)
+            let kernel = try XCTUnwrap(run.fusedPlan.steps.last?.kernel as? ConvolutionKernel, name)
+            XCTAssertEqual(kernel.method, .quantizedPatches, name)
+            assertSame(run.fused, run.unfused, "\(name)")
+        }
+        // fp32 im2col keeps its Pad.
+        let bytes = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w"], ["y"], [.ints("strides", [2, 2])])],
+            initializers: [ONNXBuilder.floatTensor("w", [k, c, 3, 3], random.floats(k * c * 9)),
+                           ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])])
+        XCTAssertEqual(try runBoth(bytes, channels: c, height: 8, width: 8).fusedPlan.steps.count, 2)
     }
 
     func testNormalizationIsNotFusedWhenItsOutputHasAnotherReader() throws {

@@ -114,6 +114,39 @@ final class ReducedPrecisionTests: XCTestCase {
 
     // MARK: Convolutions
 
+    /// int8 im2col gathers its panels from quantized rows: the fast gathers (whole rows at stride
+    /// 1 and 2, panels that cross output rows, k not a multiple of 4, dilation, padding) give the
+    /// portable kernel's numbers.
+    func testFastPatchGathersMatchThePortableOnes() throws {
+        let cpu = CPUFeatures.current
+        var kernels: [GEMMArithmetic.Int8Kernel] = []
+        if cpu.avx512VNNI { kernels.append(.avx512) }
+        if cpu.avxVNNI { kernels.append(.avx2) }
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no VNNI") }
+        struct Case { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
+        let cases = [
+            Case(c: 3, m: 32, k: 9, h: 21, w: 19, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            Case(c: 16, m: 24, k: 3, h: 17, w: 70, attributes: [.ints("strides", [2, 2]), .ints("pads", [1, 1, 1, 1])]),
+            Case(c: 5, m: 9, k: 3, h: 12, w: 66, attributes: [.ints("pads", [0, 2, 1, 0])]),
+            Case(c: 7, m: 13, k: 3, h: 15, w: 40, attributes: [.ints("dilations", [2, 2]), .ints("pads", [2, 2, 2, 2])]),
+            Case(c: 4, m: 8, k: 5, h: 9, w: 37, attributes: [.ints("strides", [3, 1])]),
+        ]
+        for test in cases {
+            let constants = [("w", [test.m, test.c, test.k, test.k], random.floats(test.m * test.c * test.k * test.k)),
+                             ("b", [test.m], random.floats(test.m))]
+            let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: constants, attributes: test.attributes))
+            let data = random.floats(test.c * test.h * test.w, in: -0.3...1)
+            let portable = try StyleSession(model: model, arithmetic: .int8(.portable)).run([test.c, test.h, test.w], data).data
+            for kernel in kernels {
+                let fast = try StyleSession(model: model, arithmetic: .int8(kernel)).run([test.c, test.h, test.w], data).data
+                XCTAssertEqual(fast.count, portable.count)
+                for (x, y) in zip(fast, portable) {
+                    XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y)), "\(kernel) \(test.c)→\(test.m) \(test.k)×\(test.k) \(test.attributes)")
+                }
+            }
+        }
+    }
+
     /// Every convolution path of a style network, run in each reduced precision (portable
     /// kernels, so on any CPU), against the fp32 reference.
     func testEveryConvolutionPathStaysCloseToFP32() throws {
@@ -139,6 +172,9 @@ final class ReducedPrecisionTests: XCTestCase {
                 let isPacked = (kernel as? ConvolutionKernel)?.packedWeights != nil
                     || (kernel as? WinogradConvolutionKernel)?.packedFilters != nil
                 XCTAssertTrue(isPacked, "\(test.name) \(arithmetic): weights packed for it")
+                if case .int8 = arithmetic, test.name.hasPrefix("im2col") {
+                    XCTAssertEqual((kernel as? ConvolutionKernel)?.method, .quantizedPatches, test.name)
+                }
                 let output = try StyleSession(model: model, arithmetic: arithmetic).run([test.c, test.h, test.w], data).data
                 XCTAssertGreaterThan(snr(output, fp32), floor, "\(test.name) in \(arithmetic)")
                 XCTAssertNotEqual(output, fp32, "\(test.name) in \(arithmetic): not the fp32 kernels")

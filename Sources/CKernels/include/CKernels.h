@@ -63,6 +63,30 @@ void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const vo
                        const float *b, int ldb, int accumulate, float *c, int ldc);
 
 /*
+ * int8 GEMM whose B is the patch matrix (im2col) of an fp32 image, never written out: row
+ * (channel, i, j), column (gy, gx) of output row gy is padded pixel (gy·stride_height +
+ * i·dilation_height, gx·stride_width + j·dilation_width) of the channel. A call covers output
+ * rows first_row … first_row + grid_rows − 1: the padded rows they read are quantized over
+ * their own range (as stylize_gemm_int8 quantizes its B) into `codes`, the border drawn in.
+ * C = A·B plus bias[row] (none when bias is NULL). A is packed by stylize_int8_pack_a with k = channels·kernel_height·kernel_width.
+ */
+typedef struct {
+    int channels, height, width;  /* the image: channels planes of height × width */
+    int kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+    int grid_width;               /* output columns */
+    int padded_width;             /* entries of column_source */
+    const int32_t *row_source;    /* padded row → image row, or −1 for the fill (every padded row the grid reads) */
+    const int32_t *column_source; /* padded column → image column, or −1 */
+    float fill;
+} stylize_int8_patches;
+
+/* Bytes of `codes` a call for `grid_rows` output rows needs. */
+size_t stylize_int8_patch_codes_bytes(const stylize_int8_patches *patches, int grid_rows);
+void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row, int grid_rows, const void *packed_a,
+                               const float *image, const stylize_int8_patches *patches, uint8_t *codes, const float *bias,
+                               float *c, int ldc);
+
+/*
  * Winograd F(4×4, 3×3)'s transforms (the interpolation points 0, 1, −1, 1/2, −2 and ∞; the
  * multiplications between them are the caller's GEMMs), 16 tiles at once. One source compiled
  * for three targets; the baseline runs on any x86-64 (and any other CPU).

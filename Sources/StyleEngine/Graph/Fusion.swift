@@ -3,8 +3,8 @@
 ///
 /// - nearest ×2 Resize → Pad 1 (reflect, edge or constant) → 3×3 Conv, or
 ///   Resize → 3×3 Conv with pads 1: one `UpsampleConvKernel`, then a following ReLU;
-/// - Pad (reflect, edge or constant; H and W) → 3×3 stride-1 Conv run as Winograd: one
-///   `WinogradConvolutionKernel` that reads the Pad's input;
+/// - Pad (reflect, edge or constant; H and W) → 3×3 stride-1 Conv run as Winograd, or any Conv
+///   run as int8 im2col: one kernel that reads the Pad's input (`PadReading`);
 /// - InstanceNormalization / BatchNormalization → Add (same-shape residual) → ReLU,
 ///   either or both: one `FusedNormalizationKernel`.
 ///
@@ -18,7 +18,7 @@ enum Fusion {
     static func apply(_ steps: [PendingStep], keep: [Int], arithmetic: GEMMArithmetic = .fp32) -> [PendingStep] {
         var work = steps.map(Optional.some)
         let keep = Set(keep)
-        for rule in [upsampleConv(arithmetic), padWinograd, normalizationEpilogue, upsampleConvReLU] {
+        for rule in [upsampleConv(arithmetic), padConvolution, normalizationEpilogue, upsampleConvReLU] {
             var usage = Usage(work, keep: keep)
             for index in work.indices {
                 guard let fused = rule(index, work, usage) else { continue }
@@ -129,11 +129,11 @@ enum Fusion {
 
     // MARK: Pad → Conv
 
-    /// A Pad before a Winograd convolution (Johnson networks reflect-pad before every one): the
-    /// convolution reads the Pad's input and draws the border as it transforms its tiles.
-    /// After `upsampleConv`, which folds Resize → Pad → Conv whole.
-    private static let padWinograd: Rule = { index, work, usage in
-        guard let conv = work[index], let kernel = conv.kernel as? WinogradConvolutionKernel,
+    /// A Pad before a convolution that can draw the border itself (Johnson networks reflect-pad
+    /// before every one): Winograd draws it as it transforms its tiles, int8 im2col as it quantizes
+    /// the rows it reads. After `upsampleConv`, which folds Resize → Pad → Conv whole.
+    private static let padConvolution: Rule = { index, work, usage in
+        guard let conv = work[index], let kernel = conv.kernel as? any PadReading,
               let convInput = conv.inputs.first?.logical,
               let producer = usage.producer(of: convInput, readOnlyBy: index), let pad = work[producer],
               let padding = pad.kernel as? Padding, let source = pad.inputs.first,

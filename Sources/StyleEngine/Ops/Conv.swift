@@ -4,7 +4,8 @@ import Foundation
 /// F(4×4, 3×3) (Winograd.swift); 1×1 stride-1 ones multiply the input
 /// directly; depthwise ones run a direct loop; stride-1 ones with fewer
 /// outputs than inputs multiply per tap and sum shifted products; the rest
-/// im2col + sgemm, tiled over output rows. All split their work over the
+/// im2col + sgemm, tiled over output rows (in int8, the GEMM gathers the
+/// patches from quantized rows instead). All split their work over the
 /// session's threads.
 struct ConvOperator: Operator {
     let attributes: ConvolutionAttributes
@@ -106,19 +107,21 @@ final class FilterCache: @unchecked Sendable {
     }
 }
 
-struct ConvolutionKernel: Kernel {
+struct ConvolutionKernel: PadReading {
     /// - tapProducts: fewer output than input channels, stride 1 (the last
     ///   9×9 of a style network, 32 → 3). im2col would unfold C·k² rows per
     ///   pixel for a GEMM with only M rows; instead one GEMM multiplies every
     ///   (output channel, tap) weight row with the input pixels — M·k² rows per
     ///   pixel, the same multiplications — and each output pixel sums its k²
     ///   shifted products.
-    enum Method { case pointwise, depthwise, im2col, tapProducts }
+    /// - quantizedPatches: im2col's work in int8 (ungrouped): each tile's input rows quantized
+    ///   once to bytes, the GEMM's panels gathered from them (`QuantizedPatches`).
+    enum Method { case pointwise, depthwise, im2col, tapProducts, quantizedPatches }
 
-    let layout: ConvolutionLayout
+    private(set) var layout: ConvolutionLayout
     let method: Method
-    /// Grid rows per im2col tile; input rows per tapProducts tile.
-    let rowsPerTile: Int
+    /// Grid rows per im2col or quantizedPatches tile; input rows per tapProducts tile.
+    private(set) var rowsPerTile: Int
     /// tapProducts: W rearranged to [M][kH][kW][C], and how many tiles apart
     /// two tiles must be so that the output rows they add into do not overlap.
     let tapWeights: TensorStorage<Float>?
@@ -126,6 +129,8 @@ struct ConvolutionKernel: Kernel {
     /// The weights (tapProducts: `tapWeights`) packed for a reduced-precision session: one
     /// matrix per group. nil: fp32, or weights known only at run time.
     let packedWeights: PackedWeights?
+    /// quantizedPatches: the input's patches and border.
+    private(set) var patches: QuantizedPatches?
 
     /// Floats of im2col columns per tile (about 2 MB, as before).
     static let tileFloats = 1 << 19
@@ -144,6 +149,8 @@ struct ConvolutionKernel: Kernel {
         } else if weights != nil && layout.groups == 1 && g.strideH == 1 && g.strideW == 1
                     && layout.outputChannels < layout.inputChannels {
             method = .tapProducts
+        } else if case .int8 = arithmetic, weights != nil, layout.groups == 1 {
+            method = .quantizedPatches
         } else {
             method = .im2col
         }
@@ -163,16 +170,24 @@ struct ConvolutionKernel: Kernel {
             let span = (g.kernelHeight - 1) * g.dilationH
             rowsPerTile = max(1, min(g.imageHeight, Self.tapProductFloats / max(1, m * taps * g.imageWidth)))
             phases = span == 0 ? 1 : (span + rowsPerTile - 1) / rowsPerTile + 1
+            patches = nil
+        } else if method == .quantizedPatches {
+            tapWeights = nil
+            let patches = QuantizedPatches(g, channels: layout.inputChannels)
+            rowsPerTile = patches.rowsPerTile()
+            phases = 1
+            self.patches = patches
         } else {
             tapWeights = nil
             rowsPerTile = g.rowsPerTile(channels: layout.inputsPerGroup, targetFloats: Self.tileFloats)
             phases = 1
+            patches = nil
         }
         switch (method, tapWeights ?? weights) {
         case (.tapProducts, let matrix?):
             packedWeights = PackedWeights(arithmetic, weights: matrix.pointer, rows: layout.outputChannels * taps,
                                           columns: layout.inputChannels)
-        case (.im2col, let matrix?), (.pointwise, let matrix?):
+        case (.im2col, let matrix?), (.pointwise, let matrix?), (.quantizedPatches, let matrix?):
             packedWeights = PackedWeights(arithmetic, weights: matrix.pointer, rows: layout.outputsPerGroup,
                                           columns: layout.inputsPerGroup * taps, count: layout.groups)
         default:
@@ -185,8 +200,26 @@ struct ConvolutionKernel: Kernel {
         switch method {
         case .im2col: return layout.inputsPerGroup * g.kernelArea * rowsPerTile * g.gridWidth
         case .tapProducts: return layout.outputChannels * g.kernelArea * rowsPerTile * g.imageWidth
+        case .quantizedPatches: return (patches!.codesBytes(gridRows: rowsPerTile) + 3) / 4
         case .pointwise, .depthwise: return 0
         }
+    }
+
+    /// quantizedPatches reading `padding`'s input: its border becomes the one the rows are quantized with.
+    func readingThrough(_ padding: Padding) -> (any Kernel)? {
+        let g = layout.geometry
+        guard method == .quantizedPatches, g.padTop == 0, g.padLeft == 0,
+              let b = padding.spatialBorder(channels: layout.inputChannels, height: g.imageHeight, width: g.imageWidth)
+        else { return nil }
+        var geometry = g
+        (geometry.imageHeight, geometry.imageWidth, geometry.padTop, geometry.padLeft) = (b.imageHeight, b.imageWidth, b.top, b.left)
+        var fused = self
+        fused.layout = ConvolutionLayout(geometry: geometry, inputChannels: layout.inputChannels,
+                                         outputChannels: layout.outputChannels, groups: 1, hasBias: layout.hasBias)
+        let patches = QuantizedPatches(geometry, channels: layout.inputChannels, border: b.mode, fill: b.fill)
+        fused.patches = patches
+        fused.rowsPerTile = patches.rowsPerTile()
+        return fused
     }
 
     /// Output columns per pointwise task: wide enough for an efficient sgemm.
@@ -215,7 +248,7 @@ struct ConvolutionKernel: Kernel {
         case .pointwise:
             tasks.taskCount = layout.groups * pointwiseChunks
             parallel.run(tasks)
-        case .im2col:
+        case .im2col, .quantizedPatches:
             tasks.taskCount = layout.groups * ((g.gridHeight + rowsPerTile - 1) / rowsPerTile)
             parallel.run(tasks)
         case .tapProducts:
@@ -281,6 +314,10 @@ struct ConvolutionKernel: Kernel {
             multiplyWeights(packedWeights, matrix: group, m: outputsPerGroup, n: tileWidth, k: reduction,
                             a: weights + group * outputsPerGroup * reduction, lda: reduction,
                             b: scratch, ldb: tileWidth, beta: 1, c: groupOutput, ldc: g.gridArea)
+        case .quantizedPatches:
+            let rows = (task * rowsPerTile)..<min((task + 1) * rowsPerTile, g.gridHeight)
+            patches!.multiply(packedWeights!, rows: rows, image: input, codes: UnsafeMutableRawPointer(scratch), bias: bias,
+                              c: output + rows.lowerBound * g.gridWidth, ldc: g.gridArea)
         }
     }
 

@@ -50,12 +50,21 @@ final class PackedWeights: @unchecked Sendable {
             stylize_gemm_bf16(portable ? STYLIZE_BF16_PORTABLE : STYLIZE_BF16_AVX512, m, n, k,
                               a.assumingMemoryBound(to: UInt16.self), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
         case .int8(let kernel):
-            let choice = switch kernel {
-            case .avx512: STYLIZE_INT8_AVX512_VNNI
-            case .avx2: STYLIZE_INT8_AVX_VNNI
-            case .portable: STYLIZE_INT8_PORTABLE
-            }
-            stylize_gemm_int8(choice, m, n, k, a, b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+            stylize_gemm_int8(kernel.choice, m, n, k, a, b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+        }
+    }
+
+    /// The packed form of matrix 0, for a kernel that multiplies it by something other than an fp32 B.
+    func withStorage<Result>(_ body: (UnsafeRawPointer) -> Result) -> Result { body(storage) }
+}
+
+extension GEMMArithmetic.Int8Kernel {
+    /// CKernels' name for it.
+    var choice: stylize_int8_kernel {
+        switch self {
+        case .avx512: STYLIZE_INT8_AVX512_VNNI
+        case .avx2: STYLIZE_INT8_AVX_VNNI
+        case .portable: STYLIZE_INT8_PORTABLE
         }
     }
 }

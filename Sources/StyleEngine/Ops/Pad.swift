@@ -106,6 +106,21 @@ struct Padding: Kernel {
         }
     }
 
+    /// The border this Pad draws around a batch-1 image whose padded form is channels × height ×
+    /// width, for a convolution that reads the Pad's input instead (`readingThrough`): nil where
+    /// that is not the same computation — the Pad touches other axes or crops, or a reflection
+    /// reaches past the opposite edge.
+    func spatialBorder(channels: Int, height: Int, width: Int) -> SpatialBorder? {
+        let p = pads
+        guard p.count == 8, p.allSatisfy({ $0 >= 0 }), p[0] == 0, p[1] == 0, p[4] == 0, p[5] == 0,
+              outputShape == [1, channels, height, width] else { return nil }
+        let border = SpatialBorder(top: p[2], left: p[3], bottom: p[6], right: p[7],
+                                   imageHeight: height - p[2] - p[6], imageWidth: width - p[3] - p[7], mode: mode, fill: value)
+        guard border.imageHeight > 0, border.imageWidth > 0 else { return nil }
+        if mode == .reflect, max(p[2], p[6]) >= border.imageHeight || max(p[3], p[7]) >= border.imageWidth { return nil }
+        return border
+    }
+
     /// Where output position `index` (relative to the input's start) reads from; -1: the fill value.
     static func source(_ index: Int, size: Int, mode: PadOperator.Mode) -> Int {
         if index >= 0 && index < size { return index }
@@ -171,3 +186,18 @@ struct Padding: Kernel {
         }
     }
 }
+
+/// A Pad's border around an image plane, as a convolution that folds the Pad in draws it.
+struct SpatialBorder {
+    let top: Int, left: Int, bottom: Int, right: Int
+    /// The Pad's input.
+    let imageHeight: Int, imageWidth: Int
+    let mode: PadOperator.Mode, fill: Float
+}
+
+/// A kernel that can read a Pad's input and draw the Pad's border itself (see `Fusion`).
+protocol PadReading: Kernel {
+    /// This kernel reading `padding`'s input instead of its output, or nil where it cannot.
+    func readingThrough(_ padding: Padding) -> (any Kernel)?
+}
+

@@ -23,7 +23,7 @@ import CKernels
 /// at most `blockTiles`, so V and M (36·(C + K)·blockTiles floats) stay
 /// around 1.6 MB per thread. Blocks are independent: they are the tasks that threads
 /// share, and their size does not depend on the thread count.
-struct WinogradConvolutionKernel: Kernel {
+struct WinogradConvolutionKernel: PadReading {
     let inputChannels: Int      // C
     let outputChannels: Int     // K
     let inputHeight: Int, inputWidth: Int
@@ -111,19 +111,14 @@ struct WinogradConvolutionKernel: Kernel {
     static func staggered(_ floats: Int) -> Int { (floats + 1023) / 1024 * 1024 + 16 }
 
     /// This convolution reading `padding`'s input instead of its output: the Pad's border becomes
-    /// the convolution's own. Nil where that is not the same computation: the convolution pads
-    /// too, the Pad touches other axes or crops, or a reflection reaches past the opposite edge.
-    func readingThrough(_ padding: Padding) -> WinogradConvolutionKernel? {
-        let p = padding.pads
-        guard padTop == 0, padLeft == 0, padBottom == 0, padRight == 0, p.count == 8, p.allSatisfy({ $0 >= 0 }),
-              p[0] == 0, p[1] == 0, p[4] == 0, p[5] == 0, padding.outputShape == [1, inputChannels, inputHeight, inputWidth]
+    /// the convolution's own. Nil where the convolution pads too, or the Pad's border cannot be folded.
+    func readingThrough(_ padding: Padding) -> (any Kernel)? {
+        guard padTop == 0, padLeft == 0, padBottom == 0, padRight == 0,
+              let b = padding.spatialBorder(channels: inputChannels, height: inputHeight, width: inputWidth)
         else { return nil }
-        let (height, width) = (inputHeight - p[2] - p[6], inputWidth - p[3] - p[7])
-        guard height > 0, width > 0 else { return nil }
-        if padding.mode == .reflect, max(p[2], p[6]) >= height || max(p[3], p[7]) >= width { return nil }
         return WinogradConvolutionKernel(
-            inputChannels: inputChannels, outputChannels: outputChannels, inputHeight: height, inputWidth: width,
-            padTop: p[2], padLeft: p[3], padBottom: p[6], padRight: p[7], border: padding.mode, fill: padding.value,
+            inputChannels: inputChannels, outputChannels: outputChannels, inputHeight: b.imageHeight, inputWidth: b.imageWidth,
+            padTop: b.top, padLeft: b.left, padBottom: b.bottom, padRight: b.right, border: b.mode, fill: b.fill,
             filters: filters, packedFilters: packedFilters, hasBias: hasBias, vectors: vectors)
     }
 
