@@ -12,10 +12,17 @@
 
 typedef float vec8 __attribute__((ext_vector_type(8)));
 
-/* The first `count` (0…16) floats at p, zeros after. */
-static ALWAYS_INLINE vec16 load_partial(const float *p, int count) {
-    float lanes[16] = {0};
-    if (count > 0) memcpy(lanes, p, sizeof(float) * (size_t)(count < 16 ? count : 16));
+/* Row r's padded columns p … p + 15, through the column map (a gather where the target has one):
+   for the vectors that reach into the border. */
+static ALWAYS_INLINE vec16 load_border_columns(const stylize_winograd_rows *s, int r, int p) {
+    const float *line = s->rows[r];
+    if (!line) return (vec16)s->fill;
+    float lanes[16];
+    for (int l = 0; l < 16; l++) {
+        int source = s->column_source[p + l];
+        float value = line[source < 0 ? 0 : source];
+        lanes[l] = source < 0 ? s->fill : value;
+    }
     return vec16_load(lanes);
 }
 
@@ -48,16 +55,22 @@ static ALWAYS_INLINE void output_transform(const vec16 m[6], vec16 o[4]) {
     o[3] = d12 + 0.125f * m[3] - 8 * m[4] + m[5];
 }
 
-/* V[ξ][t] = (Bᵀ d B)[ξ] for `tiles` tiles whose 6×6 patches start at column 4t of rows[0…5]. */
-static ALWAYS_INLINE void winograd_input(const float *const rows[6], int tiles, float *scratch, float *v,
-                                                          ptrdiff_t xi_stride) {
+/* V[ξ][t] = (Bᵀ d B)[ξ] for `tiles` tiles whose 6×6 patches start at padded column first_column + 4t. */
+static ALWAYS_INLINE void winograd_input(const stylize_winograd_rows *rows, int tiles, float *scratch, float *v,
+                                         ptrdiff_t xi_stride) {
     int groups = (tiles + 15) / 16, span = 4 * tiles + 2;
     size_t capacity = (size_t)groups * 64 + 16;
-    /* Along y, straight from the rows (contiguous): Bᵀd for every column, zeros past the span. */
+    /* Along y, straight from the rows: Bᵀd for every column, zeros past the span. */
     for (int x = 0; x < (int)capacity; x += 16) {
         vec16 d[6], t[6];
-        for (int r = 0; r < 6; r++) {
-            d[r] = x + 16 <= span ? vec16_load(rows[r] + x) : load_partial(rows[r] + x, span - x);
+        int p = rows->first_column + x, image = p - rows->pad_left, count = span - x < 16 ? span - x : 16;
+        if (count > 0 && image >= 0 && image + 16 <= rows->width) {
+            /* The image's own columns, read in place (lanes past the span only reach tiles past the last). */
+            for (int r = 0; r < 6; r++) d[r] = rows->rows[r] ? vec16_load(rows->rows[r] + image) : (vec16)rows->fill;
+        } else if (count > 0) {
+            for (int r = 0; r < 6; r++) d[r] = load_border_columns(rows, r, p);
+        } else {
+            for (int r = 0; r < 6; r++) d[r] = (vec16)0;
         }
         input_transform(d, t);
         for (int i = 0; i < 6; i++) vec16_store(scratch + i * capacity + x, t[i]);
@@ -132,12 +145,12 @@ static ALWAYS_INLINE void winograd_output(const float *m, ptrdiff_t xi_stride, i
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 #define AVX2 __attribute__((target("avx2,fma")))
 
-AVX512 static void winograd_input_avx512(const float *const rows[6], int tiles, float *scratch, float *v,
+AVX512 static void winograd_input_avx512(const stylize_winograd_rows *rows, int tiles, float *scratch, float *v,
                                          ptrdiff_t xi_stride) {
     winograd_input(rows, tiles, scratch, v, xi_stride);
 }
 
-AVX2 static void winograd_input_avx2(const float *const rows[6], int tiles, float *scratch, float *v,
+AVX2 static void winograd_input_avx2(const stylize_winograd_rows *rows, int tiles, float *scratch, float *v,
                                      ptrdiff_t xi_stride) {
     winograd_input(rows, tiles, scratch, v, xi_stride);
 }
@@ -161,7 +174,7 @@ stylize_vector_kernel stylize_vector_kernel_best(void) {
     return f->avx512 ? STYLIZE_VECTOR_AVX512 : f->avx2_fma ? STYLIZE_VECTOR_AVX2 : STYLIZE_VECTOR_BASELINE;
 }
 
-void stylize_winograd_input(stylize_vector_kernel kernel, const float *const rows[6], int tiles, float *scratch,
+void stylize_winograd_input(stylize_vector_kernel kernel, const stylize_winograd_rows *rows, int tiles, float *scratch,
                             float *v, ptrdiff_t xi_stride) {
     if (tiles <= 0) return;
     switch (kernel) {

@@ -352,6 +352,9 @@ final class FusionTests: XCTestCase {
             ("edge", [1, 2, 0, 1], 0, 7, 6, true),
             ("constant", [2, 0, 1, 3], 0.7, 5, 11, true),
             ("reflect", [4, 4, 4, 4], 0, 12, 10, true),
+            // Wider than a vector: rows read in place between the borders.
+            ("reflect", [1, 1, 1, 1], 0, 21, 45, true),
+            ("constant", [1, 2, 1, 0], -0.3, 9, 70, true),
             ("reflect", [3, 1, 1, 1], 0, 3, 8, false),  // 3 rows reflect at most 2
         ]
         for test in cases {

@@ -103,11 +103,22 @@ stylize_vector_kernel stylize_vector_kernel_best(void);
 /* Floats of scratch stylize_winograd_input needs for `tiles` tiles. */
 size_t stylize_winograd_input_scratch(int tiles);
 
+/* The six input rows a tile row reads, in place: padded columns [pad_left, pad_left + width) are
+   the image's (each row pointer is at its column 0), the others the border, through
+   column_source; a NULL row is all fill (a constant border above or below). */
+typedef struct {
+    const float *rows[6];
+    int first_column;              /* padded column where tile 0's patch starts */
+    int pad_left, width;
+    const int32_t *column_source;  /* padded column → image column, or −1 for the fill; 15 past the last tile's patch */
+    float fill;
+} stylize_winograd_rows;
+
 /* V[ξ][t] (at v + ξ·xi_stride + t, ξ = 6·row + column of the 6×6 transformed tile) for tiles
-   t < tiles of one tile row: tile t's 6×6 input patch is columns 4t … 4t + 5 of rows[0…5]
-   (each row needs 4·tiles + 2 readable floats). Whole vectors are stored: up to 15 values past
-   the last tile are overwritten. */
-void stylize_winograd_input(stylize_vector_kernel kernel, const float *const rows[6], int tiles, float *scratch,
+   t < tiles of one tile row: tile t's 6×6 input patch is padded columns first_column + 4t …
+   first_column + 4t + 5 of the rows. Whole vectors are stored: up to 15 values past the last
+   tile are overwritten. */
+void stylize_winograd_input(stylize_vector_kernel kernel, const stylize_winograd_rows *rows, int tiles, float *scratch,
                             float *v, ptrdiff_t xi_stride);
 
 /* The pixels of tiles t < tiles (products M[ξ][t] at m + ξ·xi_stride + t, read in whole vectors:

@@ -53,6 +53,9 @@ struct WinogradConvolutionKernel: PadReading {
     let packedFilters: PackedWeights?
     /// The instructions the transforms run on (C, CKernels' winograd_transforms).
     let vectors: stylize_vector_kernel
+    /// For every padded column the tiles read (4·tilesX + 2) and the 15 after, which the input
+    /// transform's vectors may touch: the input column, or -1 for the fill.
+    let columnSource: [Int32]
 
     /// Floats of V plus M per thread that blocks are sized for (about 1.6 MB).
     static let blockBudget = 400 * 1024
@@ -105,6 +108,7 @@ struct WinogradConvolutionKernel: PadReading {
         self.filters = filters
         self.packedFilters = packedFilters
         self.vectors = vectors
+        columnSource = (0..<(4 * tilesX + 17)).map { Int32(Padding.source($0 - padLeft, size: inputWidth, mode: border)) }
     }
 
     /// `floats` rounded up to a multiple of 4 KB, plus 64 bytes.
@@ -156,16 +160,11 @@ struct WinogradConvolutionKernel: PadReading {
 
     private var transformedInputCount: Int { 36 * inputXiStride }
     private var productCount: Int { 36 * productXiStride }
-    /// Floats of one input row segment: 4 per tile, plus the 2 the last tile
-    /// reads past its 4 (rounded up to 4).
-    private var spanCapacity: Int { 4 * segmentCapacity + 4 }
-    /// Input rows copied with their padding (only at the image's edges): 6 spans.
-    private var rowBufferCount: Int { 6 * spanCapacity }
     /// The input transform's own (the 6 rows transformed along y).
     private var columnTransformCount: Int { stylize_winograd_input_scratch(Int32(segmentCapacity)) }
 
     var scratchCount: Int {
-        transformedInputCount + productCount + rowBufferCount + columnTransformCount
+        transformedInputCount + productCount + columnTransformCount
     }
 
     // MARK: Running
@@ -213,16 +212,17 @@ struct WinogradConvolutionKernel: PadReading {
         let tileCount = end - first
         let transformed = scratch
         let products = transformed + transformedInputCount
-        let rowBuffers = products + productCount
-        let columnTransform = rowBuffers + rowBufferCount
+        let columnTransform = products + productCount
         let (c, k) = (inputChannels, outputChannels)
 
-        for channel in 0..<c {
-            let plane = input + channel * inputHeight * inputWidth
-            forEachSegment(first, end) { row, column, count, offset in
-                transformInput(plane: plane, tileRow: row, firstColumn: column, count: count,
-                               destination: transformed + channel * rowStride + offset, xiStride: inputXiStride,
-                               rowBuffers: rowBuffers, columnTransform: columnTransform)
+        columnSource.withUnsafeBufferPointer { columnSource in
+            for channel in 0..<c {
+                let plane = input + channel * inputHeight * inputWidth
+                forEachSegment(first, end) { row, column, count, offset in
+                    transformInput(plane: plane, tileRow: row, firstColumn: column, count: count,
+                                   destination: transformed + channel * rowStride + offset, xiStride: inputXiStride,
+                                   columnSource: columnSource.baseAddress!, columnTransform: columnTransform)
+                }
             }
         }
         for xi in 0..<36 {
@@ -241,44 +241,21 @@ struct WinogradConvolutionKernel: PadReading {
     }
 
     /// Transforms `count` tiles of one channel: V[ξ][t] = (Bᵀ d B)[ξ], written at
-    /// destination + ξ·xiStride + t. Rows that reach into the padding are copied first, the
-    /// border (`border`, `fill`) drawn in.
+    /// destination + ξ·xiStride + t. The rows are read in place; the border (`border`, `fill`)
+    /// comes through `columnSource`, or a whole row of the fill above or below a constant border.
     @inline(__always)
     private func transformInput(plane: UnsafePointer<Float>, tileRow: Int, firstColumn: Int, count: Int,
                                 destination: UnsafeMutablePointer<Float>, xiStride: Int,
-                                rowBuffers: UnsafeMutablePointer<Float>, columnTransform: UnsafeMutablePointer<Float>) {
-        let span = 4 * count + 2  // input columns read, from x0
-        let x0 = 4 * firstColumn - padLeft
-        // The image columns the span covers: [lower, upper) of it.
-        let lower = min(max(-x0, 0), span), upper = max(min(inputWidth - x0, span), lower)
+                                columnSource: UnsafePointer<Int32>, columnTransform: UnsafeMutablePointer<Float>) {
         let y0 = 4 * tileRow - padTop
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float>? {
             let y = Padding.source(y0 + r, size: inputHeight, mode: border)
-            if y >= 0 && lower == 0 && upper == span { return plane + y * inputWidth + x0 }
-            let buffer = rowBuffers + r * spanCapacity
-            guard y >= 0 else {
-                buffer.update(repeating: fill, count: span)
-                return UnsafePointer(buffer)
-            }
-            // A segment at the image's left or right edge: the image's part copied, the border one by one.
-            let line = plane + y * inputWidth
-            (buffer + lower).update(from: line + x0 + lower, count: upper - lower)
-            @inline(__always) func fillColumns(_ columns: Range<Int>) {
-                for column in columns {
-                    let x = Padding.source(x0 + column, size: inputWidth, mode: border)
-                    buffer[column] = x >= 0 ? line[x] : fill
-                }
-            }
-            fillColumns(0..<lower)
-            fillColumns(upper..<span)
-            return UnsafePointer(buffer)
+            return y >= 0 ? plane + y * inputWidth : nil
         }
-        var rows = (row(0), row(1), row(2), row(3), row(4), row(5))
-        withUnsafePointer(to: &rows) {
-            $0.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 6) {
-                stylize_winograd_input(vectors, $0, Int32(count), columnTransform, destination, xiStride)
-            }
-        }
+        var rows = stylize_winograd_rows(
+            rows: (row(0), row(1), row(2), row(3), row(4), row(5)), first_column: Int32(4 * firstColumn),
+            pad_left: Int32(padLeft), width: Int32(inputWidth), column_source: columnSource, fill: fill)
+        stylize_winograd_input(vectors, &rows, Int32(count), columnTransform, destination, xiStride)
     }
 
     /// Turns the products of `count` tiles of one output channel (M[ξ] at
