@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import XCTest
 @testable import StyleEngine
@@ -139,6 +140,37 @@ final class OperatorTests: XCTestCase {
             XCTAssertEqual(Double(m), mean, accuracy: abs(mean) * 1e-6, name)
             XCTAssertEqual(Double(v), variance, accuracy: variance * 1e-4, name)
         }
+    }
+
+    /// The normalizing pass on every target this CPU runs: the separate steps' operations, bit for
+    /// bit (x · scale + shift, + residual, then ReLU), on lengths that end mid-vector, in place too.
+    func testNormalizingPassIsTheSeparateStepsOnEveryTarget() {
+        let best = stylize_vector_kernel_best()
+        let kernels = [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
+        for kernel in kernels {
+            for count in [1, 15, 16, 33, 1000] {
+                let x = random.floats(count, in: -2...2), r = random.floats(count)
+                let (scale, shift): (Float, Float) = (1.7, -0.3)
+                for residual in [false, true] {
+                    for relu in [false, true] {
+                        var want = x.map { $0 * scale + shift }
+                        if residual { want = zip(want, r).map { $0 + $1 } }
+                        if relu { want = want.map { $0 < 0 ? 0 : $0 } }
+                        var got = [Float](repeating: .nan, count: count)
+                        stylize_normalize_plane(kernel, x, &got, residual ? r : nil, count, scale, shift, relu ? 1 : 0)
+                        var inPlace = x
+                        inPlace.withUnsafeMutableBufferPointer {
+                            stylize_normalize_plane(kernel, $0.baseAddress!, $0.baseAddress!, residual ? r : nil, count, scale, shift,
+                                                    relu ? 1 : 0)
+                        }
+                        let name = "kernel \(kernel.rawValue), \(count), residual \(residual), relu \(relu)"
+                        XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), name)
+                        XCTAssertEqual(inPlace.map(\.bitPattern), want.map(\.bitPattern), name + " in place")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(kernels.count, 0)
     }
 
     func testBatchNormalizationMatchesReference() throws {

@@ -130,6 +130,11 @@ void stylize_winograd_output(stylize_vector_kernel kernel, const float *m, ptrdi
 /* Mean and biased variance of `count` floats, in one pass (accurate to ~1e-6 relative). */
 void stylize_mean_variance(const float *x, size_t count, float *mean, float *variance);
 
+/* y = x·scale + shift (+ r[i] when r is not NULL), then max(·, 0) when relu, over `count` floats
+   (instance normalization's pass with a residual add and a ReLU folded in); y may be x. */
+void stylize_normalize_plane(stylize_vector_kernel kernel, const float *x, float *y, const float *r, size_t count,
+                             float scale, float shift, int relu);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// InstanceNormalization or BatchNormalization with what follows it folded
 /// into the normalizing pass: a residual Add (Johnson's residual blocks end
 /// in IN → Add) and/or a ReLU (IN → ReLU after every other convolution).
@@ -34,30 +36,12 @@ struct FusedNormalizationKernel: Kernel {
     }
 
     /// y = x · scale + shift (+ r) (then max(·, 0)); x and y may be the same buffer.
+    @inline(__always)
     static func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>?,
                           count: Int, scale: Float, shift: Float, relu: Bool) {
-        let width = FloatVector.scalarCount
-        let vectorEnd = count - count % width
-        switch (r, relu) {
-        case (nil, false):
-            scaleAndShift(x, y, count: count, scale: scale, shift: shift)
-        case (nil, true):
-            for i in stride(from: 0, to: vectorEnd, by: width) {
-                let v = loadVector(x + i) * scale + shift
-                storeVector(v.replacing(with: 0, where: v .< 0), y + i)
-            }
-            for i in vectorEnd..<count { y[i] = max(x[i] * scale + shift, 0) }
-        case (let r?, false):
-            for i in stride(from: 0, to: vectorEnd, by: width) {
-                storeVector(loadVector(x + i) * scale + shift + loadVector(r + i), y + i)
-            }
-            for i in vectorEnd..<count { y[i] = x[i] * scale + shift + r[i] }
-        case (let r?, true):
-            for i in stride(from: 0, to: vectorEnd, by: width) {
-                let v = loadVector(x + i) * scale + shift + loadVector(r + i)
-                storeVector(v.replacing(with: 0, where: v .< 0), y + i)
-            }
-            for i in vectorEnd..<count { y[i] = max(x[i] * scale + shift + r[i], 0) }
-        }
+        stylize_normalize_plane(vectors, x, y, r, count, scale, shift, relu ? 1 : 0)
     }
+
+    /// The instructions the pass runs on, as the statistics'.
+    private static let vectors = stylize_vector_kernel_best()
 }
