@@ -173,6 +173,23 @@ final class OperatorTests: XCTestCase {
         XCTAssertGreaterThan(kernels.count, 0)
     }
 
+    /// Tap products' sums on every target this CPU runs: the taps added to y in order, bit for bit.
+    func testTapSumsOnEveryTarget() {
+        let best = stylize_vector_kernel_best()
+        let kernels = [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
+        for kernel in kernels {
+            for (count, taps, stride) in [(1, 1, 0), (17, 9, 40), (64, 3, 70), (1000, 9, 1003)] {
+                let x = random.floats(stride * taps + count), start = random.floats(count)
+                var want = start
+                for t in 0..<taps { for i in 0..<count { want[i] += x[t * stride + i] } }
+                var got = start
+                stylize_sum_taps(kernel, &got, count, x, Int32(taps), stride)
+                XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "kernel \(kernel.rawValue), \(count) × \(taps)")
+            }
+        }
+        XCTAssertGreaterThan(kernels.count, 0)
+    }
+
     func testBatchNormalizationMatchesReference() throws {
         let c = 5
         let parameters = [random.floats(c), random.floats(c), random.floats(c), random.floats(c, in: 0.1...2)]

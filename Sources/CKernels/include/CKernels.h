@@ -135,6 +135,11 @@ void stylize_mean_variance(const float *x, size_t count, float *mean, float *var
 void stylize_normalize_plane(stylize_vector_kernel kernel, const float *x, float *y, const float *r, size_t count,
                              float scale, float shift, int relu);
 
+/* y[i] += x[i] + x[tap_stride + i] + … + x[(taps − 1)·tap_stride + i] for i < count, the taps added
+   in that order. */
+void stylize_sum_taps(stylize_vector_kernel kernel, float *y, size_t count, const float *x, int taps,
+                      ptrdiff_t tap_stride);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Conv (2-D). By shape: 3×3 stride-1 ungrouped convolutions run Winograd
@@ -129,6 +130,8 @@ struct ConvolutionKernel: PadReading {
     /// The weights (tapProducts: `tapWeights`) packed for a reduced-precision session: one
     /// matrix per group. nil: fp32, or weights known only at run time.
     let packedWeights: PackedWeights?
+    /// The instructions tapProducts' sums run on (CKernels' sum_taps).
+    let vectors = stylize_vector_kernel_best()
     /// quantizedPatches: the input's patches and border.
     private(set) var patches: QuantizedPatches?
 
@@ -328,6 +331,9 @@ struct ConvolutionKernel: PadReading {
         let g = layout.geometry
         let (m, c, taps) = (layout.outputChannels, layout.inputChannels, g.kernelArea)
         let width = rows.count * g.imageWidth
+        // Every tap reads inside the image for every output column (no padding of its own, as a
+        // Pad before the convolution leaves it): one pass per output row.
+        let fullRows = g.padLeft == 0 && g.gridWidth + (g.kernelWidth - 1) * g.dilationW <= g.imageWidth
         multiplyWeights(packedWeights, m: m * taps, n: width, k: c, a: tapWeights!.pointer, lda: c,
                         b: input + rows.lowerBound * g.imageWidth, ldb: g.imageArea, beta: 0, c: products, ldc: width)
         for o in 0..<m {
@@ -338,12 +344,18 @@ struct ConvolutionKernel: PadReading {
                     let gy = y + g.padTop - i * g.dilationH
                     guard gy >= 0 && gy < g.gridHeight else { continue }
                     let destination = plane + gy * g.gridWidth
+                    // Tap j's products for output pixel x sit at first + j·(width + dilation) + x.
+                    let first = products + (o * g.kernelHeight + i) * g.kernelWidth * width
+                        + (y - rows.lowerBound) * g.imageWidth - g.padLeft
+                    if fullRows {
+                        stylize_sum_taps(vectors, destination, g.gridWidth, first, Int32(g.kernelWidth), width + g.dilationW)
+                        continue
+                    }
                     for j in 0..<g.kernelWidth {
-                        let xOffset = j * g.dilationW - g.padLeft
-                        let valid = validGridRange(count: g.gridWidth, stride: 1, offset: xOffset, limit: g.imageWidth)
-                        let source = products + ((o * g.kernelHeight + i) * g.kernelWidth + j) * width
-                            + (y - rows.lowerBound) * g.imageWidth + xOffset
-                        addRow(source + valid.lowerBound, destination + valid.lowerBound, count: valid.count)
+                        let valid = validGridRange(count: g.gridWidth, stride: 1, offset: j * g.dilationW - g.padLeft,
+                                                   limit: g.imageWidth)
+                        stylize_sum_taps(vectors, destination + valid.lowerBound, valid.count,
+                                         first + j * (width + g.dilationW) + valid.lowerBound, 1, 0)
                     }
                 }
             }
@@ -383,20 +395,5 @@ struct ConvolutionKernel: PadReading {
 func fillWithBias(_ output: UnsafeMutablePointer<Float>, stride: Int, bias: UnsafePointer<Float>?, channels: Int, count: Int) {
     for c in 0..<channels {
         (output + c * stride).update(repeating: bias?[c] ?? 0, count: count)
-    }
-}
-
-/// y[i] += x[i].
-@inline(__always)
-private func addRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    let width = FloatVector.scalarCount
-    var i = 0
-    while i + width <= count {
-        storeVector(loadVector(y + i) + loadVector(x + i), y + i)
-        i += width
-    }
-    while i < count {
-        y[i] += x[i]
-        i += 1
     }
 }
