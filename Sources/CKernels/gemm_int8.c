@@ -396,12 +396,9 @@ AVX_VNNI static void quantize_avx2(const float *x, int n, quantization q, uint8_
 /* Codes of the padded rows [first, first + rows) of every channel, the border drawn in. */
 static void quantize_patch_rows(const stylize_int8_patches *p, const float *image, int first, int rows, quantization q,
                                 quantize_function quantize_run, uint8_t *codes) {
-    int wp = p->padded_width, width = p->width;
-    /* Padded columns [x0, x0 + width) read image columns 0 … width − 1 in order (the interior). */
-    int x0 = 0;
-    while (x0 < wp && p->column_source[x0] != 0) x0++;
-    int interior = x0 + width <= wp;
-    for (int i = 0; interior && i < width; i++) interior = p->column_source[x0 + i] == i;
+    int wp = p->padded_width, width = p->width, x0 = p->pad_left;
+    /* Padded columns [x0, x0 + run) are the image's first columns in order (the interior, as far as the grid reads). */
+    int run = wp - x0 < width ? wp - x0 : width, interior = x0 >= 0 && run > 0;
     uint8_t fill = quantize(p->fill, q);
     for (int channel = 0; channel < p->channels; channel++) {
         const float *plane = image + (size_t)channel * p->height * width;
@@ -415,8 +412,8 @@ static void quantize_patch_rows(const stylize_int8_patches *p, const float *imag
             const float *line = plane + (size_t)y * width;
             for (int x = 0; x < wp; x++) {
                 if (interior && x == x0) {
-                    quantize_run(line, width, q, out + x0);
-                    x += width - 1;
+                    quantize_run(line, run, q, out + x0);
+                    x += run - 1;
                     continue;
                 }
                 int source = p->column_source[x];

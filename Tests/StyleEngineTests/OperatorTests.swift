@@ -190,6 +190,28 @@ final class OperatorTests: XCTestCase {
         XCTAssertGreaterThan(kernels.count, 0)
     }
 
+    /// The upsampling convolution's phases interleaved on every target this CPU runs, bit for bit.
+    func testInterleavedColumnsOnEveryTarget() {
+        let best = stylize_vector_kernel_best()
+        let kernels = [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
+        for kernel in kernels {
+            for count in [1, 16, 37, 320] {
+                let even = random.floats(count, in: -1...1), odd = random.floats(count, in: -1...1)
+                for relu in [false, true] {
+                    var want = [Float](repeating: 0, count: 2 * count)
+                    for b in 0..<count {
+                        (want[2 * b], want[2 * b + 1]) = (even[b] + 0.25, odd[b] + 0.25)
+                        if relu { (want[2 * b], want[2 * b + 1]) = (max(want[2 * b], 0), max(want[2 * b + 1], 0)) }
+                    }
+                    var got = [Float](repeating: .nan, count: 2 * count)
+                    stylize_interleave_columns(kernel, even, odd, &got, count, 0.25, relu ? 1 : 0)
+                    XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "kernel \(kernel.rawValue), \(count), relu \(relu)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(kernels.count, 0)
+    }
+
     func testBatchNormalizationMatchesReference() throws {
         let c = 5
         let parameters = [random.floats(c), random.floats(c), random.floats(c), random.floats(c, in: 0.1...2)]

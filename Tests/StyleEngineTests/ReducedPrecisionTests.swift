@@ -114,6 +114,24 @@ final class ReducedPrecisionTests: XCTestCase {
 
     // MARK: Convolutions
 
+    /// A whole style network (every int8 path: patches, Winograd, the fused upsampling's patches,
+    /// tap products) with the fast kernels and the portable ones: the same picture.
+    func testFastKernelsPaintTheSameNetworkAsThePortableOnes() throws {
+        let cpu = CPUFeatures.current
+        var kernels: [GEMMArithmetic.Int8Kernel] = []
+        if cpu.avx512VNNI { kernels.append(.avx512) }
+        if cpu.avxVNNI { kernels.append(.avx2) }
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no VNNI") }
+        let model = try Fixtures.model("tiny_transformer.onnx")
+        let (h, w) = (28, 72)
+        let data = random.floats(3 * h * w, in: 0...1)
+        let portable = try StyleSession(model: model, arithmetic: .int8(.portable)).run([3, h, w], data).data
+        for kernel in kernels {
+            let fast = try StyleSession(model: model, arithmetic: .int8(kernel)).run([3, h, w], data).data
+            XCTAssertGreaterThan(snr(fast, portable), 60, "\(kernel)")
+        }
+    }
+
     /// int8 im2col gathers its panels from quantized rows: the fast gathers (whole rows at stride
     /// 1 and 2, panels that cross output rows, k not a multiple of 4, dilation, padding) give the
     /// portable kernel's numbers.

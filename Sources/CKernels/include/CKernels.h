@@ -75,6 +75,7 @@ typedef struct {
     int kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
     int grid_width;               /* output columns */
     int padded_width;             /* entries of column_source */
+    int pad_left;                 /* padded column of image column 0 */
     const int32_t *row_source;    /* padded row → image row, or −1 for the fill (every padded row the grid reads) */
     const int32_t *column_source; /* padded column → image column, or −1 */
     float fill;
@@ -139,6 +140,10 @@ void stylize_normalize_plane(stylize_vector_kernel kernel, const float *x, float
    in that order. */
 void stylize_sum_taps(stylize_vector_kernel kernel, float *y, size_t count, const float *x, int taps,
                       ptrdiff_t tap_stride);
+
+/* out[2b] = even[b] + shift, out[2b + 1] = odd[b] + shift for b < count, then max(·, 0) when relu. */
+void stylize_interleave_columns(stylize_vector_kernel kernel, const float *even, const float *odd, float *out,
+                                size_t count, float shift, int relu);
 
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);

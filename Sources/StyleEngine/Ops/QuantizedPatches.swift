@@ -25,7 +25,7 @@ final class QuantizedPatches: @unchecked Sendable {
             kernel_height: Int32(g.kernelHeight), kernel_width: Int32(g.kernelWidth),
             stride_height: Int32(g.strideH), stride_width: Int32(g.strideW),
             dilation_height: Int32(g.dilationH), dilation_width: Int32(g.dilationW),
-            grid_width: Int32(g.gridWidth), padded_width: Int32(columns),
+            grid_width: Int32(g.gridWidth), padded_width: Int32(columns), pad_left: Int32(g.padLeft),
             row_source: UnsafePointer(rowSource), column_source: UnsafePointer(columnSource), fill: fill)
     }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Nearest ×2 upsampling, a one-pixel border and a 3×3 convolution run as
 /// one kernel on the low-resolution image (what Johnson-style decoders do:
 /// Resize ×2 → reflection Pad 1 → Conv 3×3). The planner fuses the three
@@ -41,6 +43,10 @@ struct UpsampleConvKernel: Kernel {
     let rowsPerTile: Int
     /// The phase weights packed for a reduced-precision session (nil: fp32, from the input).
     let packedWeights: PackedWeights?
+    /// int8: the bordered image's 2×2 patches, gathered from quantized rows instead of the im2col.
+    let patches: QuantizedPatches?
+    /// The instructions the phases are interleaved with (CKernels' interleave_columns).
+    let vectors = stylize_vector_kernel_best()
 
     init(channels: Int, outputChannels: Int, height: Int, width: Int, border: Border, hasBias: Bool, relu: Bool = false,
          packedWeights: PackedWeights? = nil, targetFloats: Int = 1 << 19) {
@@ -54,6 +60,18 @@ struct UpsampleConvKernel: Kernel {
         self.packedWeights = packedWeights
         let floatsPerRow = max(1, 4 * (channels + outputChannels) * (width + 1))
         rowsPerTile = max(1, min(height + 1, targetFloats / floatsPerRow))
+        if case .int8 = packedWeights?.arithmetic {
+            // E: the image with a one-pixel border, read by 2×2 windows at (height + 1) × (width + 1).
+            let geometry = PatchGeometry(imageHeight: height, imageWidth: width, gridHeight: height + 1, gridWidth: width + 1,
+                                         kernelHeight: 2, kernelWidth: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1,
+                                         padTop: 1, padLeft: 1)
+            patches = switch border {
+            case .edge: QuantizedPatches(geometry, channels: channels, border: .edge)
+            case .constant(let value): QuantizedPatches(geometry, channels: channels, border: .constant, fill: value)
+            }
+        } else {
+            patches = nil
+        }
     }
 
     /// The same kernel with a ReLU applied to its output.
@@ -90,7 +108,12 @@ struct UpsampleConvKernel: Kernel {
 
     private var gridWidth: Int { width + 1 }
 
-    var scratchCount: Int { 4 * (channels + outputChannels) * rowsPerTile * gridWidth }
+    /// The columns (or int8's codes), then the results.
+    var scratchCount: Int { columnsCount + 4 * outputChannels * rowsPerTile * gridWidth }
+
+    private var columnsCount: Int {
+        max(4 * channels * rowsPerTile * gridWidth, ((patches?.codesBytes(gridRows: rowsPerTile) ?? 0) + 3) / 4)
+    }
 
     /// Inputs: the image [1, C, H, W], the phase weights, the bias [K] when there is one.
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
@@ -107,10 +130,15 @@ struct UpsampleConvKernel: Kernel {
         let rows = first..<min(first + rowsPerTile, height + 1)
         let reduction = 4 * channels
         let tileWidth = rows.count * gridWidth
-        let columns = scratch, results = scratch + reduction * tileWidth
-        fillColumns(inputs[0], rows: rows, columns: columns)
-        multiplyWeights(packedWeights, m: 4 * outputChannels, n: tileWidth, k: reduction, a: inputs[1], lda: reduction,
-                        b: columns, ldb: tileWidth, beta: 0, c: results, ldc: tileWidth)
+        let columns = scratch, results = scratch + columnsCount
+        if let patches, let packedWeights {
+            patches.multiply(packedWeights, rows: rows, image: inputs[0], codes: UnsafeMutableRawPointer(columns), bias: nil,
+                             c: results, ldc: tileWidth)
+        } else {
+            fillColumns(inputs[0], rows: rows, columns: columns)
+            multiplyWeights(packedWeights, m: 4 * outputChannels, n: tileWidth, k: reduction, a: inputs[1], lda: reduction,
+                            b: columns, ldb: tileWidth, beta: 0, c: results, ldc: tileWidth)
+        }
         scatter(results, rows: rows, bias: hasBias ? inputs[2] : nil, output: output)
     }
 
@@ -164,18 +192,7 @@ struct UpsampleConvKernel: Kernel {
                     guard m >= 0, m < height else { continue }
                     let even = results + ((py * 2) * outputChannels + k) * tileWidth + local
                     let odd = results + ((py * 2 + 1) * outputChannels + k) * tileWidth + local + 1
-                    let destination = plane + (2 * m + py) * outputWidth
-                    if relu {
-                        for b in 0..<width {
-                            destination[2 * b] = max(even[b] + shift, 0)
-                            destination[2 * b + 1] = max(odd[b] + shift, 0)
-                        }
-                    } else {
-                        for b in 0..<width {
-                            destination[2 * b] = even[b] + shift
-                            destination[2 * b + 1] = odd[b] + shift
-                        }
-                    }
+                    stylize_interleave_columns(vectors, even, odd, plane + (2 * m + py) * outputWidth, width, shift, relu ? 1 : 0)
                 }
             }
         }
