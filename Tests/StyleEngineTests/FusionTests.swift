@@ -358,18 +358,7 @@ final class FusionTests: XCTestCase {
             ("reflect", [3, 1, 1, 1], 0, 3, 8, false),  // 3 rows reflect at most 2
         ]
         for test in cases {
-            var initializers = [ONNXBuilder.floatTensor("w", [k, c, 3, 3], random.floats(k * c * 9)),
-                                ONNXBuilder.floatTensor("b", [k], random.floats(k)),
-                                ONNXBuilder.intTensor("pads", [8], [0, 0, test.pads[0], test.pads[1], 0, 0, test.pads[2], test.pads[3]])]
-            var padInputs = ["x", "pads"]
-            if test.mode == "constant" {
-                initializers.append(ONNXBuilder.floatTensor("value", [], [test.value]))
-                padInputs.append("value")
-            }
-            let bytes = ONNXBuilder.model(
-                nodes: [ONNXBuilder.node("Pad", padInputs, ["p"], [.string("mode", test.mode)]),
-                        ONNXBuilder.node("Conv", ["p", "w", "b"], ["y"])],
-                initializers: initializers)
+            let bytes = padConvModel(mode: test.mode, pads: test.pads, value: test.value, c: c, k: k, kernel: 3)
             let name = "\(test.mode) \(test.pads) on \(test.height)×\(test.width)"
             let run = try runBoth(bytes, channels: c, height: test.height, width: test.width)
             XCTAssertEqual(run.fusedPlan.steps.count, test.folds ? 1 : 2, name)
@@ -390,6 +379,22 @@ final class FusionTests: XCTestCase {
         assertSame(run.fused, run.unfused, "a Pad read twice")
     }
 
+    /// x → Pad (`mode`; H and W pads top, left, bottom, right; fill `value`) → Conv [k, c, kernel, kernel] with bias → y.
+    private func padConvModel(mode: String, pads: [Int], value: Float, c: Int, k: Int, kernel: Int, stride: Int = 1) -> [UInt8] {
+        var initializers = [ONNXBuilder.floatTensor("w", [k, c, kernel, kernel], random.floats(k * c * kernel * kernel)),
+                            ONNXBuilder.floatTensor("b", [k], random.floats(k)),
+                            ONNXBuilder.intTensor("pads", [8], [0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])]
+        var padInputs = ["x", "pads"]
+        if mode == "constant" {
+            initializers.append(ONNXBuilder.floatTensor("value", [], [value]))
+            padInputs.append("value")
+        }
+        return ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", padInputs, ["p"], [.string("mode", mode)]),
+                    ONNXBuilder.node("Conv", ["p", "w", "b"], ["y"], [.ints("strides", [stride, stride])])],
+            initializers: initializers)
+    }
+
     /// int8 im2col draws a Pad's border as it quantizes the rows it reads: the same codes as
     /// quantizing the padded copy, so the same output.
     func testPadFoldsIntoInt8Patches() throws {
@@ -401,18 +406,8 @@ final class FusionTests: XCTestCase {
             ("constant", [2, 0, 1, 3], 0.7, 5, 1, 6, 11),
         ]
         for test in cases {
-            var initializers = [ONNXBuilder.floatTensor("w", [k, c, test.kernel, test.kernel], random.floats(k * c * test.kernel * test.kernel)),
-                                ONNXBuilder.floatTensor("b", [k], random.floats(k)),
-                                ONNXBuilder.intTensor("pads", [8], [0, 0, test.pads[0], test.pads[1], 0, 0, test.pads[2], test.pads[3]])]
-            var padInputs = ["x", "pads"]
-            if test.mode == "constant" {
-                initializers.append(ONNXBuilder.floatTensor("value", [], [test.value]))
-                padInputs.append("value")
-            }
-            let bytes = ONNXBuilder.model(
-                nodes: [ONNXBuilder.node("Pad", padInputs, ["p"], [.string("mode", test.mode)]),
-                        ONNXBuilder.node("Conv", ["p", "w", "b"], ["y"], [.ints("strides", [test.stride, test.stride])])],
-                initializers: initializers)
+            let bytes = padConvModel(mode: test.mode, pads: test.pads, value: test.value, c: c, k: k, kernel: test.kernel,
+                                     stride: test.stride)
             let name = "\(test.mode) \(test.pads), \(test.kernel)×\(test.kernel) stride \(test.stride)"
             let run = try runBoth(bytes, channels: c, height: test.height, width: test.width, arithmetic: .int8(.portable))
             XCTAssertEqual(run.fusedPlan.steps.count, 1, name)

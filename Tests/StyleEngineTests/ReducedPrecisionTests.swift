@@ -117,11 +117,7 @@ final class ReducedPrecisionTests: XCTestCase {
     /// A whole style network (every int8 path: patches, Winograd, the fused upsampling's patches,
     /// tap products) with the fast kernels and the portable ones: the same picture.
     func testFastKernelsPaintTheSameNetworkAsThePortableOnes() throws {
-        let cpu = CPUFeatures.current
-        var kernels: [GEMMArithmetic.Int8Kernel] = []
-        if cpu.avx512VNNI { kernels.append(.avx512) }
-        if cpu.avxVNNI { kernels.append(.avx2) }
-        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no VNNI") }
+        let kernels = try vnniKernels()
         let model = try Fixtures.model("tiny_transformer.onnx")
         let (h, w) = (28, 72)
         let data = random.floats(3 * h * w, in: 0...1)
@@ -132,15 +128,19 @@ final class ReducedPrecisionTests: XCTestCase {
         }
     }
 
+    /// The int8 kernels this CPU runs besides the portable one (skips the test where there are none).
+    private func vnniKernels() throws -> [GEMMArithmetic.Int8Kernel] {
+        let cpu = CPUFeatures.current
+        let kernels: [GEMMArithmetic.Int8Kernel] = (cpu.avx512VNNI ? [.avx512] : []) + (cpu.avxVNNI ? [.avx2] : [])
+        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no VNNI") }
+        return kernels
+    }
+
     /// int8 im2col gathers its panels from quantized rows: the fast gathers (whole rows at stride
     /// 1 and 2, panels that cross output rows, k not a multiple of 4, dilation, padding) give the
     /// portable kernel's numbers.
     func testFastPatchGathersMatchThePortableOnes() throws {
-        let cpu = CPUFeatures.current
-        var kernels: [GEMMArithmetic.Int8Kernel] = []
-        if cpu.avx512VNNI { kernels.append(.avx512) }
-        if cpu.avxVNNI { kernels.append(.avx2) }
-        guard !kernels.isEmpty else { throw XCTSkip("this CPU has no VNNI") }
+        let kernels = try vnniKernels()
         struct Case { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
         let cases = [
             Case(c: 3, m: 32, k: 9, h: 21, w: 19, attributes: [.ints("pads", [4, 4, 4, 4])]),
