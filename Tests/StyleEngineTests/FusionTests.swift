@@ -416,6 +416,15 @@ final class FusionTests: XCTestCase {
             XCTAssertEqual(kernel.method, .quantizedPatches, name)
             assertSame(run.fused, run.unfused, "\(name)")
         }
+        // A convolution with padding of its own (bottom and right) keeps its Pad: zeros past the reflection.
+        let ownPads = ONNXBuilder.model(
+            nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),
+                    ONNXBuilder.node("Conv", ["p", "w"], ["y"], [.ints("strides", [2, 2]), .ints("pads", [0, 0, 1, 1])])],
+            initializers: [ONNXBuilder.floatTensor("w", [k, c, 3, 3], random.floats(k * c * 9)),
+                           ONNXBuilder.intTensor("pads", [8], [0, 0, 1, 1, 0, 0, 1, 1])])
+        let run = try runBoth(ownPads, channels: c, height: 8, width: 9, arithmetic: .int8(.portable))
+        XCTAssertEqual(run.fusedPlan.steps.count, 2)
+        assertSame(run.fused, run.unfused, "a convolution padding its bottom and right")
         // fp32 im2col keeps its Pad.
         let bytes = ONNXBuilder.model(
             nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),

@@ -208,10 +208,13 @@ struct ConvolutionKernel: PadReading {
         }
     }
 
-    /// quantizedPatches reading `padding`'s input: its border becomes the one the rows are quantized with.
+    /// quantizedPatches reading `padding`'s input: its border becomes the one the rows are quantized
+    /// with. Nil where the convolution pads too (its grid reaches past the Pad's output).
     func readingThrough(_ padding: Padding) -> (any Kernel)? {
         let g = layout.geometry
-        guard method == .quantizedPatches, g.padTop == 0, g.padLeft == 0,
+        let reach = ((g.gridHeight - 1) * g.strideH + (g.kernelHeight - 1) * g.dilationH + 1,
+                     (g.gridWidth - 1) * g.strideW + (g.kernelWidth - 1) * g.dilationW + 1)
+        guard method == .quantizedPatches, g.padTop == 0, g.padLeft == 0, reach.0 <= g.imageHeight, reach.1 <= g.imageWidth,
               let b = padding.spatialBorder(channels: layout.inputChannels, height: g.imageHeight, width: g.imageWidth)
         else { return nil }
         var geometry = g

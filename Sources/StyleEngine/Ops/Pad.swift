@@ -200,4 +200,3 @@ protocol PadReading: Kernel {
     /// This kernel reading `padding`'s input instead of its output, or nil where it cannot.
     func readingThrough(_ padding: Padding) -> (any Kernel)?
 }
-

@@ -7,13 +7,12 @@ import Foundation
 /// folded Pad's reflection — is a map from padded rows and columns to the image's.
 final class QuantizedPatches: @unchecked Sendable {
     let geometry: PatchGeometry
-    let channels: Int
     private let rowSource: UnsafeMutablePointer<Int32>, columnSource: UnsafeMutablePointer<Int32>
-    private var layout: stylize_int8_patches
+    /// What the C kernel reads; a constant, read by several threads at once (passed by value, never inout).
+    private let layout: stylize_int8_patches
 
     init(_ g: PatchGeometry, channels: Int, border: PadOperator.Mode = .constant, fill: Float = 0) {
         geometry = g
-        self.channels = channels
         let rows = (g.gridHeight - 1) * g.strideH + (g.kernelHeight - 1) * g.dilationH + 1
         let columns = (g.gridWidth - 1) * g.strideW + (g.kernelWidth - 1) * g.dilationW + 1
         rowSource = .allocate(capacity: rows)
@@ -43,7 +42,7 @@ final class QuantizedPatches: @unchecked Sendable {
 
     /// Bytes of codes a call for `gridRows` output rows quantizes into.
     func codesBytes(gridRows: Int) -> Int {
-        withUnsafePointer(to: &layout) { stylize_int8_patch_codes_bytes($0, Int32(gridRows)) }
+        withUnsafePointer(to: layout) { stylize_int8_patch_codes_bytes($0, Int32(gridRows)) }
     }
 
     /// C (weights.rows × rows.count·gridWidth, ldc) = weights · the patch matrix of `image`'s output `rows`, plus `bias`.
@@ -51,7 +50,7 @@ final class QuantizedPatches: @unchecked Sendable {
                   bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard case .int8(let kernel) = weights.arithmetic else { preconditionFailure("patches are an int8 path") }
         weights.withStorage { a in
-            withUnsafePointer(to: &layout) {
+            withUnsafePointer(to: layout) {
                 stylize_gemm_int8_patches(kernel.choice, Int32(weights.rows), Int32(rows.lowerBound), Int32(rows.count), a,
                                           image, $0, codes.assumingMemoryBound(to: UInt8.self), bias, c, Int32(ldc))
             }
