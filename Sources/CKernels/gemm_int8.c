@@ -473,16 +473,35 @@ static void pack_patches_portable(const void *context, int n0, int cols, void *d
 #if defined(__x86_64__)
 #define AVX2_ONLY __attribute__((target("avx2")))
 
-/* A panel within one output row at stride 1 or 2 loads each patch row whole (its columns past
-   `cols` are whatever follows: their sums are never stored); anything else is gathered. Four
-   rows of 32 codes become the 32 lanes of four bytes VPDPBUSD reads by two rounds of unpacking. */
+/* Row `row`'s 32 codes from output column (gy, gx) on, in one row at stride 1 or 2: a whole-vector
+   load (lanes past the row are whatever follows: their sums are never stored, or the caller
+   blends them out), or two and a compaction of the even bytes. */
+AVX2_ONLY static inline __m256i load_patch_row(const patch_call *x, int row, int gy, int gx, ptrdiff_t back) {
+    const uint8_t *line = patch_source(x, row, gy, gx) - back * x->p->stride_width;
+    if (x->p->stride_width == 1) return _mm256_loadu_si256((const __m256i *)line);
+    __m256i even = _mm256_set1_epi16(0x00ff);
+    __m256i a = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)line), even);
+    __m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(line + 32)), even);
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xd8);
+}
+
+/* A panel at stride 1 or 2 whose columns lie in one output row, or in two (the second's loaded
+   `split` lanes back so that its first column lands on lane `split`, then blended in), loads its
+   patch rows whole; anything else is gathered. Four rows of 32 codes become the 32 lanes of four
+   bytes VPDPBUSD reads by two rounds of unpacking. */
 AVX2_ONLY static void pack_patches_avx2(const void *context, int n0, int cols, void *destination) {
     const patch_call *x = context;
     const stylize_int8_patches *p = x->p;
     uint8_t *panel = destination;
     int gy = n0 / p->grid_width, gx = n0 % p->grid_width;
-    int whole = gx + cols <= p->grid_width && (p->stride_width == 1 || p->stride_width == 2);
-    __m256i even = _mm256_set1_epi16(0x00ff);
+    int split = p->grid_width - gx < cols ? p->grid_width - gx : cols;  /* columns in the first row */
+    /* The second row's load starts `split` codes (at the stride) before its first column: still
+       inside the codes when the rows are that long. */
+    int vector = (p->stride_width == 1 || p->stride_width == 2) && p->grid_width >= GEMM_NR
+        && (split == cols || (ptrdiff_t)p->stride_height * p->padded_width >= 2 * GEMM_NR);
+    static const int8_t ramp[32] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    __m256i second = _mm256_cmpgt_epi8(_mm256_loadu_si256((const __m256i *)ramp), _mm256_set1_epi8((char)(split - 1)));
     uint8_t gathered[GEMM_NR] __attribute__((aligned(32)));
     for (int q = 0; q < x->base.quads; q++) {
         __m256i r[4];
@@ -490,13 +509,9 @@ AVX2_ONLY static void pack_patches_avx2(const void *context, int n0, int cols, v
             int row = 4 * q + h;
             if (row >= x->base.k) {
                 r[h] = _mm256_setzero_si256();
-            } else if (whole && p->stride_width == 1) {
-                r[h] = _mm256_loadu_si256((const __m256i *)patch_source(x, row, gy, gx));
-            } else if (whole) {
-                const uint8_t *line = patch_source(x, row, gy, gx);
-                __m256i a = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)line), even);
-                __m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(line + 32)), even);
-                r[h] = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xd8);
+            } else if (vector) {
+                r[h] = load_patch_row(x, row, gy, gx, 0);
+                if (split < cols) r[h] = _mm256_blendv_epi8(r[h], load_patch_row(x, row, gy + 1, 0, split), second);
             } else {
                 gather_patch_row(x, row, n0, cols, gathered);
                 r[h] = _mm256_load_si256((const __m256i *)gathered);
