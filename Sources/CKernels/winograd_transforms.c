@@ -105,6 +105,20 @@ static ALWAYS_INLINE void interleave(vec16 c0, vec16 c1, vec16 c2, vec16 c3, vec
     out[3] = __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
 }
 
+/* The first `count` (< 16) floats of `source`, in pieces of 8, 4, 2 and 1 (no call to memcpy). */
+static ALWAYS_INLINE void store_first(float *destination, const float *source, int count) {
+    for (int piece = 8; piece >= 1; piece /= 2) {
+        if (count & piece) {
+            if (piece == 8) __builtin_memcpy_inline(destination, source, 8 * sizeof(float));
+            if (piece == 4) __builtin_memcpy_inline(destination, source, 4 * sizeof(float));
+            if (piece == 2) __builtin_memcpy_inline(destination, source, 2 * sizeof(float));
+            if (piece == 1) __builtin_memcpy_inline(destination, source, sizeof(float));
+            destination += piece;
+            source += piece;
+        }
+    }
+}
+
 /* Pixels (Aᵀ M A + bias) of `tiles` tiles side by side: rows × columns of them at out. The bias
    goes in through ξ = (1, 1): Aᵀ's column 1 is all ones, so Aᵀ(b·e₁e₁ᵀ)A adds b to all 16 pixels. */
 static ALWAYS_INLINE void winograd_output(const float *m, ptrdiff_t xi_stride, int tiles, float bias,
@@ -131,12 +145,16 @@ static ALWAYS_INLINE void winograd_output(const float *m, ptrdiff_t xi_stride, i
             vec16 line[4];
             interleave(pixels[0][y], pixels[1][y], pixels[2][y], pixels[3][y], line);
             float *destination = out + y * out_stride + 64 * g;
-            if (length == 64) {
-                for (int h = 0; h < 4; h++) vec16_store(destination + 16 * h, line[h]);
-            } else {
-                float buffer[64];
-                for (int h = 0; h < 4; h++) vec16_store(buffer + 16 * h, line[h]);
-                memcpy(destination, buffer, sizeof(float) * (size_t)length);
+            /* Whole vectors, then the last one's first length % 16 floats. */
+            int h = length / 16;  /* (unrolled: as a loop, the compiler turns the stores into a call to memcpy) */
+            if (h > 0) vec16_store(destination, line[0]);
+            if (h > 1) vec16_store(destination + 16, line[1]);
+            if (h > 2) vec16_store(destination + 32, line[2]);
+            if (h > 3) vec16_store(destination + 48, line[3]);
+            if (16 * h < length) {
+                float buffer[16];
+                vec16_store(buffer, line[h]);
+                store_first(destination + 16 * h, buffer, length - 16 * h);
             }
         }
     }

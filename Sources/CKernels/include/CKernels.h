@@ -145,6 +145,21 @@ void stylize_sum_taps(stylize_vector_kernel kernel, float *y, size_t count, cons
 void stylize_interleave_columns(stylize_vector_kernel kernel, const float *even, const float *odd, float *out,
                                 size_t count, float shift, int relu);
 
+/* DIS's variational refinement (OpticalFlow/DISVariational.swift): `iterations` rounds of lagged
+   robust weights and `sor_iterations` red-black SOR sweeps over planes padded by one pixel on each
+   side ((width + 2) × (height + 2) floats each). u, v: the flow, refined in place; u0, v0: the flow
+   it started from; ix, iy, it, norm: the data term; constancy: 7 planes (I_xx, I_xy, I_yy, I_xt,
+   I_yt and their two normalisers) or NULL; the rest is workspace. */
+typedef struct {
+    int width, height, iterations, sor_iterations;
+    float alpha, delta, gamma, omega;
+    float *u, *v;
+    const float *u0, *v0, *ix, *iy, *it, *norm, *constancy;
+    float *c_horizontal, *c_vertical, *smooth, *a11, *a12, *a22, *b1, *b2;
+} stylize_variational;
+
+void stylize_variational_refine(stylize_vector_kernel kernel, const stylize_variational *refinement);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 
