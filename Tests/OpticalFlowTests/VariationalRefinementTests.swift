@@ -1,0 +1,49 @@
+import CKernels
+import XCTest
+
+/// The refinement's iterations on every target this CPU runs: the same numbers, bit for bit
+/// (no fused multiply-add; the vector and scalar paths compute each pixel the same way).
+final class VariationalRefinementTests: XCTestCase {
+    func testEveryTargetRefinesToTheSameFlow() {
+        // Widths that leave a partial vector of weights and a scalar tail in the SOR rows.
+        for (w, h) in [(37, 11), (16, 5), (70, 9)] {
+            let plane = (w + 2) * (h + 2)
+            var state: UInt64 = 0x9e37_79b9
+            func next() -> Float {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(state >> 40) / Float(1 << 24)
+            }
+            // Interior values only; the padding stays 0 as the Swift setup leaves it.
+            func field(_ scale: Float, _ offset: Float = 0) -> [Float] {
+                var p = [Float](repeating: 0, count: plane)
+                for y in 1...h { for x in 1...w { p[y * (w + 2) + x] = offset + scale * next() } }
+                return p
+            }
+            let u0 = field(2, -1), v0 = field(2, -1), ix = field(40, -20), iy = field(40, -20), it = field(10, -5)
+            let norm = field(0.5), constancy = (0..<7).flatMap { k in field(k < 5 ? 4 : 0.5, k < 5 ? -2 : 0.01) }
+            var results: [[Float]] = []
+            let best = stylize_vector_kernel_best()
+            for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
+                var u = u0, v = v0
+                var work = [Float](repeating: 0, count: 8 * plane)
+                u.withUnsafeMutableBufferPointer { u in v.withUnsafeMutableBufferPointer { v in
+                work.withUnsafeMutableBufferPointer { work in
+                    let m = work.baseAddress!
+                    var refinement = stylize_variational(
+                        width: Int32(w), height: Int32(h), iterations: 2, sor_iterations: 5, alpha: 20, delta: 5, gamma: 10,
+                        omega: 1.6, u: u.baseAddress!, v: v.baseAddress!, u0: u0, v0: v0, ix: ix, iy: iy, it: it, norm: norm,
+                        constancy: constancy, c_horizontal: m, c_vertical: m + plane, smooth: m + 2 * plane,
+                        a11: m + 3 * plane, a12: m + 4 * plane, a22: m + 5 * plane, b1: m + 6 * plane, b2: m + 7 * plane)
+                    stylize_variational_refine(kernel, &refinement)
+                }}}
+                XCTAssertNotEqual(u, u0, "\(w)×\(h): the flow should move")
+                XCTAssertTrue((u + v).allSatisfy(\.isFinite), "\(w)×\(h)")
+                results.append(u + v)
+            }
+            for other in results.dropFirst() {
+                XCTAssertEqual(other.map(\.bitPattern), results[0].map(\.bitPattern), "\(w)×\(h)")
+            }
+            XCTAssertGreaterThan(results.count, 1, "at least the baseline and one vector target")
+        }
+    }
+}
