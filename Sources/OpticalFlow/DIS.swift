@@ -6,6 +6,8 @@
 // densified by a photometric-error-weighted average of the overlapping patches,
 // then (optionally) a few iterations of variational refinement.
 
+import CKernels
+
 /// Parameters of DIS. The presets are OpenCV's (`DISOpticalFlow::create`).
 public struct DISSettings: Sendable, Equatable {
     /// Finest pyramid level computed (0 = full resolution); the flow is bilinearly upsampled from there.
@@ -150,6 +152,9 @@ public enum OpticalFlow {
 
 /// Patch inverse search + densification on one level.
 enum DISLevel {
+    /// The instructions the 8×8 patch evaluation runs on.
+    static let vectors = stylize_vector_kernel_best()
+
     /// Patch origins along one axis: every `stride`, with the last patch flush with the far edge.
     static func origins(size: Int, patch: Int, stride: Int) -> [Int] {
         let span = size - patch
@@ -181,22 +186,15 @@ enum DISLevel {
         if ix >= 0 && iy >= 0 && ix + P < w && iy + P < h {
             let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
             if P == 8 {
-                // Vectorized: one row of the patch per SIMD8.
-                typealias V8 = SIMD8<Float>
-                var agx = V8(), agy = V8(), aw = V8(), ad = V8(), add = V8()
-                @inline(__always) func load(_ q: UnsafePointer<Float>) -> V8 {
-                    UnsafeRawPointer(q).loadUnaligned(as: V8.self)
+                // One row of the patch per vector: CKernels' dis_patch.
+                var patch = stylize_dis_patch(i0: i0, i1: i1, gx: gx, gy: gy, width: Int32(w), px: Int32(px), py: Int32(py),
+                                              ix: Int32(ix), iy: Int32(iy), w00: w00, w01: w01, w10: w10, w11: w11,
+                                              inv_n: invN)
+                var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                withUnsafeMutablePointer(to: &sums) {
+                    $0.withMemoryRebound(to: Float.self, capacity: 4) { stylize_dis_patch8(vectors, &patch, $0) }
                 }
-                for j in 0..<8 {
-                    let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
-                    let a = i1 + r1, b = a + w
-                    let sv = w00 * load(a) + w01 * load(a + 1) + w10 * load(b) + w11 * load(b + 1)
-                    let d = sv - load(i0 + r0)
-                    agx += load(gx + r0) * sv; agy += load(gy + r0) * sv; aw += sv; ad += d; add += d * d
-                }
-                let sdv = ad.sum()
-                e.sgx = agx.sum(); e.sgy = agy.sum(); e.sw = aw.sum()
-                e.msd = (add.sum() - sdv * sdv * invN) * invN
+                (e.sgx, e.sgy, e.sw, e.msd) = sums
                 return e
             }
             var sgw: Float = 0, sgyw: Float = 0, sw: Float = 0, sd: Float = 0, sdd: Float = 0

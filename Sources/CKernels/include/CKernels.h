@@ -160,6 +160,17 @@ typedef struct {
 
 void stylize_variational_refine(stylize_vector_kernel kernel, const stylize_variational *refinement);
 
+/* DIS's evaluation of an 8×8 patch at (px, py) of I0 (planes `width` wide) whose displaced window,
+   top-left (ix, iy) with bilinear weights w00 … w11, lies inside I1: out = Σ gx·s, Σ gy·s, Σ s and
+   the mean-normalised SSD (inv_n = 1/64) of the samples s against the template. */
+typedef struct {
+    const float *i0, *i1, *gx, *gy;
+    int width, px, py, ix, iy;
+    float w00, w01, w10, w11, inv_n;
+} stylize_dis_patch;
+
+void stylize_dis_patch8(stylize_vector_kernel kernel, const stylize_dis_patch *patch, float out[4]);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 
