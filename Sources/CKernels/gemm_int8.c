@@ -311,31 +311,6 @@ AVX_VNNI static void tile_avx2(const void *context, int m0, int rows, int n0, in
 }
 #endif
 
-void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
-                       const float *b, int ldb, int accumulate, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    call x = {m, k, quads_of(k), ldb, ldc, accumulate, {1, 1, 0}, packed_a, b, c, NULL};
-    size_t panel_bytes = (size_t)x.quads * NR * 4;
-    float low, high;
-#if defined(__x86_64__)
-    if (kernel == STYLIZE_INT8_AVX512_VNNI) {
-        range_avx512(k, n, b, ldb, &low, &high);
-        x.q = quantization_of(low, high);
-        stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx512, tile_avx512);
-        return;
-    }
-    if (kernel == STYLIZE_INT8_AVX_VNNI) {
-        range_avx2(k, n, b, ldb, &low, &high);
-        x.q = quantization_of(low, high);
-        stylize_gemm_panels(m, n, panel_bytes, &x, pack_avx2, tile_avx2);
-        return;
-    }
-#endif
-    range_portable(k, n, b, ldb, &low, &high);
-    x.q = quantization_of(low, high);
-    stylize_gemm_panels(m, n, panel_bytes, &x, pack_portable, tile_portable);
-}
-
 /*
  * B as the patch matrix of an image (im2col, never written out). The padded rows a block of
  * output rows reads are quantized once, over their own range, into bytes; each panel then
@@ -532,6 +507,32 @@ AVX2_ONLY static void pack_patches_avx2(const void *context, int n0, int cols, v
 }
 #endif
 
+/* One kernel's pieces: B's range and its packing (an fp32 B, or patches), and the tiles. */
+typedef struct {
+    range_function range;
+    quantize_function quantize;
+    gemm_pack_panel pack, pack_patches;
+    gemm_run_tile tile;
+} int8_kernels;
+
+static int8_kernels kernels_of(stylize_int8_kernel kernel) {
+#if defined(__x86_64__)
+    if (kernel == STYLIZE_INT8_AVX512_VNNI) return (int8_kernels){range_avx512, quantize_avx512, pack_avx512, pack_patches_avx2, tile_avx512};
+    if (kernel == STYLIZE_INT8_AVX_VNNI) return (int8_kernels){range_avx2, quantize_avx2, pack_avx2, pack_patches_avx2, tile_avx2};
+#endif
+    return (int8_kernels){range_portable, quantize_portable, pack_portable, pack_patches_portable, tile_portable};
+}
+
+void stylize_gemm_int8(stylize_int8_kernel kernel, int m, int n, int k, const void *packed_a,
+                       const float *b, int ldb, int accumulate, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    int8_kernels kernels = kernels_of(kernel);
+    float low, high;
+    kernels.range(k, n, b, ldb, &low, &high);
+    call x = {m, k, quads_of(k), ldb, ldc, accumulate, quantization_of(low, high), packed_a, b, c, NULL};
+    stylize_gemm_panels(m, n, (size_t)x.quads * NR * 4, &x, kernels.pack, kernels.tile);
+}
+
 void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row, int grid_rows, const void *packed_a,
                                const float *image, const stylize_int8_patches *p, uint8_t *codes, const float *bias,
                                float *c, int ldc) {
@@ -539,17 +540,7 @@ void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row,
     if (m <= 0 || n <= 0) return;
     int k = p->channels * p->kernel_height * p->kernel_width;
     int first = first_row * p->stride_height, rows = padded_rows_of(p, grid_rows);
-    range_function range = range_portable;
-    quantize_function quantize_run = quantize_portable;
-    gemm_pack_panel pack = pack_patches_portable;
-    gemm_run_tile tile = tile_portable;
-#if defined(__x86_64__)
-    if (kernel == STYLIZE_INT8_AVX512_VNNI) {
-        range = range_avx512, quantize_run = quantize_avx512, pack = pack_patches_avx2, tile = tile_avx512;
-    } else if (kernel == STYLIZE_INT8_AVX_VNNI) {
-        range = range_avx2, quantize_run = quantize_avx2, pack = pack_patches_avx2, tile = tile_avx2;
-    }
-#endif
+    int8_kernels kernels = kernels_of(kernel);
     size_t *offsets = malloc((size_t)k * sizeof(size_t));
     if (!offsets) abort();
     for (int row = 0, channel = 0; channel < p->channels; channel++) {
@@ -561,10 +552,10 @@ void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row,
         }
     }
     float low, high;
-    patch_range(p, image, first, rows, range, &low, &high);
+    patch_range(p, image, first, rows, kernels.range, &low, &high);
     patch_call x = {{m, k, quads_of(k), 0, ldc, 0, quantization_of(low, high), packed_a, NULL, c, bias},
                     p, codes, rows, offsets};
-    quantize_patch_rows(p, image, first, rows, x.base.q, quantize_run, codes);
-    stylize_gemm_panels(m, n, (size_t)x.base.quads * NR * 4, &x, pack, tile);
+    quantize_patch_rows(p, image, first, rows, x.base.q, kernels.quantize, codes);
+    stylize_gemm_panels(m, n, (size_t)x.base.quads * NR * 4, &x, kernels.pack_patches, kernels.tile);
     free(offsets);
 }
