@@ -5,12 +5,13 @@
 // points toward the engine:
 //
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
-//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics, box blur)
+//       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics, box blur, local moments)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
 //       │       pipeline,   ├─▶ OpticalFlow ─▶ CKernels    (DIS flow, warping, occlusion; box blur)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
 //       │       built on it,├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
-//       │       segments)   └─▶ Terminal                   (terminal preview, key reader)
+//       │       segments)   ├─▶ Terminal                   (terminal preview, key reader)
+//       │                   └─▶ CKernels                   (the temporal blend's passes over a plane)
 //       └─────────────────────▶ Terminal                   (progress bar)
 //
 // StylizeCLI only parses and wires: it imports Pipeline and Terminal, nothing else.
@@ -62,7 +63,7 @@ let package = Package(
         .target(name: "Terminal"),
         // V4L2 capture and virtual-camera output, through an injectable driver.
         .target(name: "Camera", dependencies: ["CV4L2"]),
-        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera", "Terminal"]),
+        .target(name: "Pipeline", dependencies: ["StyleEngine", "MediaIO", "PresetCatalog", "OpticalFlow", "Camera", "Terminal", "CKernels"]),
         .executableTarget(
             name: "StylizeCLI",
             dependencies: [
@@ -84,7 +85,7 @@ let package = Package(
         .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TerminalTestSupport"]),
         // tmux as a terminal emulator the tests read back (Terminal's tests and the CLI's).
         .target(name: "TerminalTestSupport", path: "Tests/TerminalTestSupport"),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Camera",
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "MediaIO", "StyleEngine", "PresetCatalog", "Camera", "CKernels",
                                                            "CameraTestSupport"],
                     exclude: ["Fixtures"]),   // read from the source tree by path
         // Runs the built `stylize` binary as a user would.

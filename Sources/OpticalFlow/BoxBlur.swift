@@ -41,15 +41,11 @@ public enum BoxBlur {
     public static func localMoments(_ src: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                     variance: UnsafeMutablePointer<Float>, width: Int, height: Int, radius r: Int,
                                     workspace: inout [Float]) {
-        let n = width * height
-        // E[(x−k)²] − (E[x]−k)² with k mid-range: smaller squares, less cancellation in Float.
-        let k: Float = 128
-        for i in 0..<n { let d = src[i] - k; variance[i] = d * d }
-        apply(src, into: mean, width: width, height: height, radius: r, workspace: &workspace)
-        apply(variance, into: variance, width: width, height: height, radius: r, workspace: &workspace)
-        for i in 0..<n {
-            let d = mean[i] - k
-            variance[i] = max(variance[i] - d * d, 0)
+        // E[(x−k)²] − (E[x]−k)² with k mid-range (the C kernel): smaller squares, less cancellation in Float.
+        let needed = stylize_box_blur_workspace(Int32(width), Int32(r))
+        if workspace.count < needed { workspace = [Float](repeating: 0, count: needed) }
+        workspace.withUnsafeMutableBufferPointer { ws in
+            stylize_local_moments(vectors, src, mean, variance, Int32(width), Int32(height), Int32(r), ws.baseAddress!)
         }
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Bilinear backward warping of planar (CHW) float images along a flow field.
 ///
 /// `output(x, y) = input(x + u(x, y), y + v(x, y))` for every channel. The flow is
@@ -29,46 +31,10 @@ public enum Warp {
                                 valid: UnsafeMutablePointer<Float>? = nil) {
         precondition(channels >= 1 && width >= 1 && height >= 1, "image must be non-empty")
         precondition(flow.width == width && flow.height == height, "flow must match the image size")
-        let plane = width * height
-        let maxX = Float(width - 1), maxY = Float(height - 1)
-        // Highest valid top-left corner so that x0 + 1 stays in bounds (0 for 1-wide images).
-        let lastX0 = max(width - 2, 0), lastY0 = max(height - 2, 0)
-        let stepX = width > 1 ? 1 : 0, stepY = height > 1 ? width : 0
-        flow.u.withUnsafeBufferPointer { ub in
-            flow.v.withUnsafeBufferPointer { vb in
-                let u = ub.baseAddress!, v = vb.baseAddress!
-                for y in 0..<height {
-                    let row = y * width
-                    let fy0 = Float(y)
-                    for x in 0..<width {
-                        let i = row + x
-                        var sx = Float(x) + u[i]
-                        var sy = fy0 + v[i]
-                        var ok = true
-                        if !(sx >= 0 && sx <= maxX) {            // also catches NaN
-                            ok = false
-                            sx = sx.isNaN ? Float(x) : min(max(sx, 0), maxX)
-                        }
-                        if !(sy >= 0 && sy <= maxY) {
-                            ok = false
-                            sy = sy.isNaN ? fy0 : min(max(sy, 0), maxY)
-                        }
-                        let x0 = min(Int(sx), lastX0), y0 = min(Int(sy), lastY0)
-                        let ax = sx - Float(x0), ay = sy - Float(y0)
-                        let w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay)
-                        let w01 = (1 - ax) * ay, w11 = ax * ay
-                        let s00 = y0 * width + x0
-                        let s10 = s00 + stepX, s01 = s00 + stepY, s11 = s01 + stepX
-                        var src = image
-                        var dst = output + i
-                        for _ in 0..<channels {
-                            dst.pointee = w00 * src[s00] + w10 * src[s10] + w01 * src[s01] + w11 * src[s11]
-                            src += plane
-                            dst += plane
-                        }
-                        valid?[i] = ok ? validValue : invalidValue
-                    }
-                }
+        flow.u.withUnsafeBufferPointer { u in
+            flow.v.withUnsafeBufferPointer { v in
+                stylize_warp_bilinear(vectors, image, Int32(channels), Int32(width), Int32(height),
+                                      u.baseAddress!, v.baseAddress!, output, valid)
             }
         }
     }
@@ -80,9 +46,8 @@ public enum Warp {
     /// on panning footage the blended strokes lost a tenth more of their gradient with it
     /// (docs/temporal.md). Border samples are clamped; `output` must not overlap `image`.
     ///
-    /// Written for speed (it runs on the video pipeline's sequential stage every frame):
-    /// where the 4×4 footprint lies inside the image, each channel is four unaligned
-    /// 4-wide loads, a vertical mix of the rows and one horizontal dot product.
+    /// Written for speed (it runs on the video pipeline's sequential stage every frame): the C
+    /// kernel `stylize_warp_cubic`, sixteen pixels at a time where the CPU has AVX-512.
     ///
     /// `needed`, when given (`width × height` weights), skips the pixels whose weight is 0:
     /// their output is left as it was (a caller blending by that weight never reads it).
@@ -91,68 +56,16 @@ public enum Warp {
                                      needed: UnsafePointer<Float>? = nil) {
         precondition(channels >= 1 && width >= 1 && height >= 1, "image must be non-empty")
         precondition(flow.width == width && flow.height == height, "flow must match the image size")
-        let plane = width * height
-        let maxX = Float(width - 1), maxY = Float(height - 1)
-        @inline(__always) func weights(_ t: Float) -> SIMD4<Float> {
-            let t2 = t * t, t3 = t2 * t
-            return SIMD4(-0.75 * t3 + 1.5 * t2 - 0.75 * t,
-                         1.25 * t3 - 2.25 * t2 + 1,
-                         -1.25 * t3 + 1.5 * t2 + 0.75 * t,
-                         0.75 * t3 - 0.75 * t2)
-        }
-        let raw = UnsafeRawPointer(image)
-        @inline(__always) func load4(_ index: Int) -> SIMD4<Float> {
-            raw.loadUnaligned(fromByteOffset: index &* 4, as: SIMD4<Float>.self)
-        }
-        flow.u.withUnsafeBufferPointer { ub in
-            flow.v.withUnsafeBufferPointer { vb in
-                let u = ub.baseAddress!, v = vb.baseAddress!
-                for y in 0..<height {
-                    let row = y * width
-                    for x in 0..<width {
-                        let i = row + x
-                        if let needed, needed[i] == 0 { continue }
-                        var sx = Float(x) + u[i], sy = Float(y) + v[i]
-                        sx = sx.isNaN ? Float(x) : min(max(sx, 0), maxX)
-                        sy = sy.isNaN ? Float(y) : min(max(sy, 0), maxY)
-                        // sx, sy ≥ 0 here, so truncation is floor (and, unlike `rounded(.down)`
-                        // on baseline x86-64, not a libm call).
-                        let ix = Int(sx), iy = Int(sy)
-                        let wx = weights(sx - Float(ix)), wy = weights(sy - Float(iy))
-                        var dst = output + i
-                        if ix >= 1 && ix + 2 < width && iy >= 1 && iy + 2 < height {
-                            var top = (iy - 1) * width + ix - 1
-                            for _ in 0..<channels {
-                                var mixed: SIMD4<Float> = wy[0] * load4(top)
-                                mixed += wy[1] * load4(top + width)
-                                mixed += wy[2] * load4(top + 2 * width)
-                                mixed += wy[3] * load4(top + 3 * width)
-                                dst.pointee = (mixed * wx).sum()
-                                top += plane
-                                dst += plane
-                            }
-                        } else {
-                            // Border: clamp each tap's row and column.
-                            let cols = SIMD4(max(ix - 1, 0), ix, min(ix + 1, width - 1), min(ix + 2, width - 1))
-                            let rows = SIMD4(max(iy - 1, 0), iy, min(iy + 1, height - 1), min(iy + 2, height - 1)) &* width
-                            var src = image
-                            for _ in 0..<channels {
-                                var value: Float = 0
-                                for r in 0..<4 {
-                                    let line = src + rows[r]
-                                    let taps = SIMD4(line[cols[0]], line[cols[1]], line[cols[2]], line[cols[3]])
-                                    value += wy[r] * (taps * wx).sum()
-                                }
-                                dst.pointee = value
-                                src += plane
-                                dst += plane
-                            }
-                        }
-                    }
-                }
+        flow.u.withUnsafeBufferPointer { u in
+            flow.v.withUnsafeBufferPointer { v in
+                stylize_warp_cubic(vectors, image, Int32(channels), Int32(width), Int32(height),
+                                   u.baseAddress!, v.baseAddress!, output, needed)
             }
         }
     }
+
+    /// The widest vector kernel this CPU runs, asked once.
+    static let vectors = stylize_vector_kernel_best()
 
     /// Array convenience: warps a planar image and returns the result and its validity mask.
     public static func backward(planar image: [Float], channels: Int, width: Int, height: Int,

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import OpticalFlow
 
@@ -201,5 +202,50 @@ final class WarpTests: XCTestCase {
         XCTAssertEqual(out[0], img[w - 1], accuracy: 1e-5, "far right of the top row")
         XCTAssertEqual(out[7], img[7], accuracy: 1e-5, "NaN flow samples in place")
         XCTAssertTrue(out.allSatisfy { $0.isFinite })
+    }
+
+    /// The vector kernels (sixteen pixels at a time, taps read with plain loads where a block moves
+    /// by nearly the same whole pixels, gathered elsewhere) give the per-pixel kernel's numbers bit
+    /// for bit, on flows that take each path: still with jitter around 0, a smooth pan, random
+    /// jumps, flows out of the image and NaN, on rows that are not a multiple of 16 wide.
+    func testEveryVectorKernelWarpsAsThePerPixelKernel() {
+        let best = stylize_vector_kernel_best()
+        let kernels = [STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func random() -> Float {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Float(state % 100_000) / 100_000
+        }
+        for (w, h) in [(53, 37), (16, 5), (70, 4), (2, 19)] {
+            let n = w * h, c = 3
+            let image = (0..<(c * n)).map { _ in 255 * random() }
+            let flows: [(String, (Int, Int) -> (Float, Float))] = [
+                ("jitter", { _, _ in (0.2 * random() - 0.1, 0.2 * random() - 0.1) }),
+                ("pan", { x, y in (2.3 + 0.01 * Float(x), -1.6 + 0.02 * Float(y)) }),
+                ("jumps", { _, _ in (40 * random() - 20, 30 * random() - 15) }),
+                ("outside", { x, _ in (x % 3 == 0 ? 1e6 : -7.5, x % 5 == 0 ? .nan : 0.25) }),
+            ]
+            for (name, field) in flows {
+                var u = [Float](repeating: 0, count: n), v = u
+                for y in 0..<h { for x in 0..<w { (u[y * w + x], v[y * w + x]) = field(x, y) } }
+                let needed = (0..<n).map { $0 % 7 == 3 ? Float(0) : 1 }
+                func run(_ kernel: stylize_vector_kernel) -> (cubic: [Float], bilinear: [Float], valid: [Float]) {
+                    var cubic = [Float](repeating: -1, count: c * n), bilinear = cubic
+                    var valid = [Float](repeating: -1, count: n)
+                    stylize_warp_cubic(kernel, image, Int32(c), Int32(w), Int32(h), u, v, &cubic, needed)
+                    stylize_warp_bilinear(kernel, image, Int32(c), Int32(w), Int32(h), u, v, &bilinear, &valid)
+                    return (cubic, bilinear, valid)
+                }
+                let reference = run(STYLIZE_VECTOR_BASELINE)
+                XCTAssertTrue(zip(reference.cubic, needed + needed + needed).allSatisfy { ($1 == 0) == ($0 == -1) },
+                              "\(name) \(w)×\(h): the cubic writes exactly the needed pixels")
+                for kernel in kernels {
+                    let got = run(kernel)
+                    XCTAssertEqual(got.cubic.map(\.bitPattern), reference.cubic.map(\.bitPattern), "\(name) \(w)×\(h) cubic, kernel \(kernel.rawValue)")
+                    XCTAssertEqual(got.bilinear.map(\.bitPattern), reference.bilinear.map(\.bitPattern), "\(name) \(w)×\(h) bilinear, kernel \(kernel.rawValue)")
+                    XCTAssertEqual(got.valid, reference.valid, "\(name) \(w)×\(h) valid, kernel \(kernel.rawValue)")
+                }
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 import OpticalFlow
 @testable import Pipeline
@@ -227,5 +228,85 @@ final class TemporalBlenderTests: XCTestCase {
         print("contrast gain share: \(near / Double(nearCount)) next to untrusted flow, \(far / Double(farCount)) away from it")
         XCTAssertLessThan(near / Double(nearCount), 0.5)
         XCTAssertGreaterThan(far / Double(farCount), 0.95)
+    }
+
+    /// The C kernel of one plane's blend, on every target this CPU runs, against the blend written
+    /// out plainly (local moments, the target variances, the two gains, the fine energy carried on):
+    /// the same numbers bit for bit, with and without gain shares and with the fine band off.
+    func testPlaneBlendIsThePlainPassesOnEveryTarget() {
+        let (w, h, r, f) = (37, 23, 6, 1)
+        let n = w * h
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random() -> Float {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Float(state % 100_000) / 100_000
+        }
+        let stylized = (0..<n).map { _ in 255 * random() }, carried = (0..<n).map { _ in 255 * random() }
+        let confidence = (0..<n).map { i in i % 5 == 0 ? 0 : random() }, share = (0..<n).map { _ in random() }
+        let brightness = (0..<n).map { _ in 6 * random() - 3 }, carriedFine = (0..<n).map { _ in 400 * random() }
+        let (s, maxGain): (Float, Float) = (0.9, 2)
+
+        func blur(_ x: [Float], _ radius: Int) -> [Float] { BoxBlur.apply(x, width: w, height: h, radius: radius) }
+        func moments(_ x: [Float]) -> (mean: [Float], variance: [Float]) {
+            let mean = blur(x, r), squares = blur(x.map { ($0 - 128) * ($0 - 128) }, r)
+            return (mean, zip(squares, mean).map { max($0 - ($1 - 128) * ($1 - 128), 0) })
+        }
+        func fineEnergy(_ x: [Float]) -> (energy: [Float], band: [Float]) {
+            let band = zip(x, blur(x, f)).map { $0 - $1 }
+            return (blur(band.map { $0 * $0 }, r), band)
+        }
+        func gain(_ target: Float, _ actual: Float, _ share: Float) -> Float {
+            1 + (min(max(((target + 1) / (actual + 1)).squareRoot(), 1), maxGain) - 1) * share
+        }
+        func reference(shares: [Float]?, fine: Bool) -> (picture: [Float], historyFine: [Float]) {
+            var st = stylized
+            let ca = zip(carried, brightness).map { $0 + $1 }
+            var va = moments(st).variance
+            let vb = moments(ca).variance
+            var target = fine ? fineEnergy(st).energy : []
+            for i in 0..<n {
+                let a = s * confidence[i]
+                va[i] += a * (vb[i] - va[i])
+                st[i] += a * (ca[i] - st[i])
+            }
+            if fine { for i in 0..<n { target[i] += s * confidence[i] * (carriedFine[i] - target[i]) } }
+            let (mb, vbMixed) = moments(st)
+            for i in 0..<n {
+                st[i] = min(max(mb[i] + gain(va[i], vbMixed[i], shares?[i] ?? 1) * (st[i] - mb[i]), 0), 255)
+            }
+            guard fine else { return (st, []) }
+            let (actual, band) = fineEnergy(st)
+            for i in 0..<n { st[i] = min(max(st[i] + (gain(target[i], actual[i], shares?[i] ?? 1) - 1) * band[i], 0), 255) }
+            return (st, fineEnergy(st).energy)
+        }
+
+        let best = stylize_vector_kernel_best()
+        for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
+            for (shares, fine) in [(share, true), (nil, true), (share, false)] as [([Float]?, Bool)] {
+                var st = stylized, ca = carried, historyFine = [Float](repeating: 0, count: n)
+                var scratch = [Float](repeating: 0, count: 7 * n)
+                var workspace = [Float](repeating: 0, count: stylize_box_blur_workspace(Int32(w), Int32(r)))
+                st.withUnsafeMutableBufferPointer { stp in
+                ca.withUnsafeMutableBufferPointer { cap in
+                historyFine.withUnsafeMutableBufferPointer { hf in
+                workspace.withUnsafeMutableBufferPointer { ws in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    let planes = (0..<7).map { sp.baseAddress! + $0 * n }
+                    var plane = stylize_contrast_blend(
+                        width: Int32(w), height: Int32(h), radius: Int32(r), fine_radius: Int32(fine ? f : 0),
+                        stability: s, max_gain: maxGain, stylized: stp.baseAddress!, carried: cap.baseAddress!,
+                        confidence: confidence, share: shares, brightness: brightness, carried_fine: carriedFine,
+                        history_fine: hf.baseAddress!, mean_a: planes[0], variance_a: planes[1], mean_b: planes[2],
+                        variance_b: planes[3], fine_target: planes[4], fine_variance: planes[5], band: planes[6],
+                        workspace: ws.baseAddress!)
+                    stylize_contrast_blend_plane(kernel, &plane)
+                }}}}}
+                let expected = reference(shares: shares, fine: fine)
+                let label = "kernel \(kernel.rawValue), shares \(shares != nil), fine \(fine)"
+                XCTAssertEqual(st.map(\.bitPattern), expected.picture.map(\.bitPattern), label)
+                XCTAssertEqual(ca.map(\.bitPattern), expected.picture.map(\.bitPattern), "carried gets the result too, " + label)
+                if fine { XCTAssertEqual(historyFine.map(\.bitPattern), expected.historyFine.map(\.bitPattern), label) }
+            }
+        }
     }
 }

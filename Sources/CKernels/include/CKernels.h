@@ -171,6 +171,16 @@ typedef struct {
 
 void stylize_dis_patch8(stylize_vector_kernel kernel, const stylize_dis_patch *patch, float out[4]);
 
+/* Backward warps of `channels` planes (width × height each) along the flow (u, v) on the output
+   grid: out(x, y) = image(x + u, y + v), the source point clamped to the image (NaN: the pixel
+   itself). Bilinear: valid (may be NULL) ← 1 where the source point was inside, else 0. Keys'
+   cubic (a = −0.75): pixels where `needed` (may be NULL) is 0 are left as they were. out must
+   not overlap image. */
+void stylize_warp_bilinear(stylize_vector_kernel kernel, const float *image, int channels, int width, int height,
+                           const float *u, const float *v, float *out, float *valid);
+void stylize_warp_cubic(stylize_vector_kernel kernel, const float *image, int channels, int width, int height,
+                        const float *u, const float *v, float *out, const float *needed);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 
@@ -178,6 +188,32 @@ size_t stylize_box_blur_workspace(int width, int radius);
    width × height plane (radius ≥ 1). dst may be src. */
 void stylize_box_blur(stylize_vector_kernel kernel, const float *src, float *dst, int width, int height, int radius,
                       float *workspace);
+
+/* mean, variance ← the mean and variance of src over each pixel's (2·radius + 1)² window (clamped
+   borders), for values on a 0…255 scale; neither may overlap src. workspace: stylize_box_blur's. */
+void stylize_local_moments(stylize_vector_kernel kernel, const float *src, float *mean, float *variance, int width,
+                           int height, int radius, float *workspace);
+
+/* band ← plane minus its box blur of fine_radius; energy ← the box blur of band² over radius. */
+void stylize_fine_energy(stylize_vector_kernel kernel, const float *plane, float *energy, float *band, int width,
+                         int height, int fine_radius, int radius, float *workspace);
+
+/* The temporal blend of one plane (Pipeline/Temporal/TemporalBlender.swift): carried += brightness,
+   then stylized and carried ← the contrast-keeping blend of the two with the history's weight
+   stability × confidence, the gains taken in part where share < 1 (share NULL: in full). With
+   fine_radius > 0 the fine band gets its own gain toward the mix of its energy and carried_fine,
+   and history_fine ← the result's fine energy. Scratch: seven planes and a workspace of
+   stylize_box_blur_workspace(width, max(radius, fine_radius)) floats. */
+typedef struct {
+    int width, height, radius, fine_radius;
+    float stability, max_gain;
+    float *stylized, *carried;
+    const float *confidence, *share, *brightness, *carried_fine;
+    float *history_fine;
+    float *mean_a, *variance_a, *mean_b, *variance_b, *fine_target, *fine_variance, *band, *workspace;
+} stylize_contrast_blend;
+
+void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_contrast_blend *plane);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+import CKernels
 import OpticalFlow
 
 /// The sequential half: holds the previous output and blends it into each new frame.
@@ -68,7 +69,7 @@ public final class TemporalBlender {
             Warp.backward(planar: historyFine, channels: 3, width: width, height: height, flow: link.flow,
                           reusing: &warpedFine, valid: &warpedFineValid)
         }
-        let r = contrastRadius, maxGain = maxContrastGain, s = stability
+        let r = contrastRadius, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
             pixels.withUnsafeMutableBufferPointer { px in
                 link.confidence.withUnsafeBufferPointer { cb in
@@ -78,9 +79,9 @@ public final class TemporalBlender {
                             let gainShare = gw.count == n ? gw.baseAddress : nil
                             for c in 0..<3 {
                                 let stylized = px.baseAddress! + c * n, carried = wp.baseAddress! + c * n
-                                for i in 0..<n { carried[i] += bb[i] }
                                 guard r > 0 else {
                                     for i in 0..<n {
+                                        carried[i] += bb[i]
                                         let v = min(max(stylized[i] + s * cb[i] * (carried[i] - stylized[i]), 0), 255)
                                         stylized[i] = v
                                         carried[i] = v
@@ -88,8 +89,8 @@ public final class TemporalBlender {
                                     continue
                                 }
                                 blendKeepingContrast(stylized: stylized, carried: carried, channel: c,
-                                                     confidence: cb.baseAddress!, gainShare: gainShare,
-                                                     width: width, height: height, radius: r, maxGain: maxGain)
+                                                     confidence: cb.baseAddress!, brightness: bb.baseAddress!,
+                                                     gainShare: gainShare, width: width, height: height)
                             }
                         }
                     }
@@ -107,17 +108,30 @@ public final class TemporalBlender {
         let n = width * height
         if band.count != n { band = [Float](repeating: 0, count: n); fineTarget = band; fineVariance = band }
         if historyFine.count != 3 * n { historyFine = [Float](repeating: 0, count: 3 * n) }
+        reserveWorkspace(width: width)
         pixels.withUnsafeBufferPointer { px in
             historyFine.withUnsafeMutableBufferPointer { hf in
                 band.withUnsafeMutableBufferPointer { bd in
-                    for c in 0..<3 {
-                        fineEnergy(px.baseAddress! + c * n, into: hf.baseAddress! + c * n, band: bd.baseAddress!,
-                                   width: width, height: height, radius: contrastRadius)
+                    blurWorkspace.withUnsafeMutableBufferPointer { ws in
+                        for c in 0..<3 {
+                            stylize_fine_energy(Self.vectors, px.baseAddress! + c * n, hf.baseAddress! + c * n,
+                                                bd.baseAddress!, Int32(width), Int32(height), Int32(fineRadius),
+                                                Int32(contrastRadius), ws.baseAddress!)
+                        }
                     }
                 }
             }
         }
     }
+
+    /// Grows the box blur's workspace to what rows of `width` need at both radii.
+    private func reserveWorkspace(width: Int) {
+        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, fineRadius)))
+        if blurWorkspace.count < needed { blurWorkspace = [Float](repeating: 0, count: needed) }
+    }
+
+    /// The widest vector kernel this CPU runs, asked once.
+    private static let vectors = stylize_vector_kernel_best()
 
     /// Copies without allocating once `destination` has the right size.
     private static func copy(_ source: [Float], into destination: inout [Float]) {
@@ -127,13 +141,17 @@ public final class TemporalBlender {
         }
     }
 
-    /// One plane: `stylized` and `carried` both receive the result. The history's weight at a
-    /// pixel is `stability` × `confidence`; `gainShare`: how much of the contrast gain each pixel
-    /// may take (nil: all).
+    /// One plane: `carried` gets the brightness change added, then `stylized` and `carried` both
+    /// receive the result (the C kernel `stylize_contrast_blend_plane`). The history's weight at
+    /// a pixel is `stability` × `confidence`; `gainShare`: how much of the contrast gain each
+    /// pixel may take (nil: all). A gain brings a local variance to its target, between 1 and
+    /// `maxContrastGain`, +1 on both so that flat areas (variance ≈ 0) keep gain ≈ 1 instead of
+    /// amplifying noise.
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
-                                      channel: Int, confidence: UnsafePointer<Float>, gainShare: UnsafePointer<Float>?,
-                                      width: Int, height: Int, radius r: Int, maxGain: Float) {
-        let n = width * height, f = fineRadius
+                                      channel: Int, confidence: UnsafePointer<Float>, brightness: UnsafePointer<Float>,
+                                      gainShare: UnsafePointer<Float>?, width: Int, height: Int) {
+        let n = width * height, fine = tracksFineEnergy
+        reserveWorkspace(width: width)
         meanA.withUnsafeMutableBufferPointer { ma in
         varianceA.withUnsafeMutableBufferPointer { va in
         meanB.withUnsafeMutableBufferPointer { mb in
@@ -143,63 +161,17 @@ public final class TemporalBlender {
         band.withUnsafeMutableBufferPointer { bd in
         warpedFine.withUnsafeBufferPointer { wf in
         historyFine.withUnsafeMutableBufferPointer { hf in
-            let (meanA, varianceA, meanB, varianceB) = (ma.baseAddress!, va.baseAddress!, mb.baseAddress!, vb.baseAddress!)
-            BoxBlur.localMoments(stylized, mean: meanA, variance: varianceA, width: width, height: height, radius: r,
-                                 workspace: &blurWorkspace)
-            BoxBlur.localMoments(carried, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
-                                 workspace: &blurWorkspace)
-            if f > 0 {
-                fineEnergy(stylized, into: ft.baseAddress!, band: bd.baseAddress!, width: width, height: height, radius: r)
-            }
-            // The target variances (into varianceA and fineTarget) and the plain blend (into `stylized`).
-            for i in 0..<n {
-                let a = stability * confidence[i]
-                varianceA[i] += a * (varianceB[i] - varianceA[i])
-                stylized[i] += a * (carried[i] - stylized[i])
-            }
-            if f > 0 {
-                let target = ft.baseAddress!, carriedFine = wf.baseAddress! + channel * n
-                for i in 0..<n { target[i] += stability * confidence[i] * (carriedFine[i] - target[i]) }
-            }
-            BoxBlur.localMoments(stylized, mean: meanB, variance: varianceB, width: width, height: height, radius: r,
-                                 workspace: &blurWorkspace)
-            for i in 0..<n {
-                let v = meanB[i] + Self.gain(target: varianceA[i], actual: varianceB[i], maxGain: maxGain,
-                                             share: gainShare?[i]) * (stylized[i] - meanB[i])
-                stylized[i] = min(max(v, 0), 255)
-            }
-            if f > 0 {
-                // The fine band's own gain, on the result of the first.
-                let target = ft.baseAddress!, actual = fv.baseAddress!, fine = bd.baseAddress!
-                fineEnergy(stylized, into: actual, band: fine, width: width, height: height, radius: r)
-                for i in 0..<n {
-                    let g = Self.gain(target: target[i], actual: actual[i], maxGain: maxGain, share: gainShare?[i])
-                    stylized[i] = min(max(stylized[i] + (g - 1) * fine[i], 0), 255)
-                }
-                fineEnergy(stylized, into: hf.baseAddress! + channel * n, band: fine, width: width, height: height, radius: r)
-            }
-            carried.update(from: stylized, count: n)
-        }}}}}}}}}
-    }
-
-    /// The gain that brings a local variance `actual` to `target`, between 1 and `maxGain`, taken
-    /// in part where `share` < 1. +1: flat areas (variance ≈ 0) keep gain ≈ 1 instead of amplifying noise.
-    private static func gain(target: Float, actual: Float, maxGain: Float, share: Float?) -> Float {
-        let full = min(max(((target + 1) / (actual + 1)).squareRoot(), 1), maxGain)
-        return 1 + (full - 1) * (share ?? 1)
-    }
-
-    /// `band` ← the detail of `plane` finer than `fineRadius` (the plane minus its box blur);
-    /// `energy` ← the local mean of its square over `radius`.
-    private func fineEnergy(_ plane: UnsafePointer<Float>, into energy: UnsafeMutablePointer<Float>,
-                            band: UnsafeMutablePointer<Float>, width: Int, height: Int, radius: Int) {
-        let n = width * height
-        BoxBlur.apply(plane, into: band, width: width, height: height, radius: fineRadius, workspace: &blurWorkspace)
-        for i in 0..<n {
-            let d = plane[i] - band[i]
-            band[i] = d
-            energy[i] = d * d
-        }
-        BoxBlur.apply(energy, into: energy, width: width, height: height, radius: radius, workspace: &blurWorkspace)
+        blurWorkspace.withUnsafeMutableBufferPointer { ws in
+            var plane = stylize_contrast_blend(
+                width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
+                fine_radius: Int32(fine ? fineRadius : 0), stability: stability, max_gain: maxContrastGain,
+                stylized: stylized, carried: carried, confidence: confidence, share: gainShare, brightness: brightness,
+                carried_fine: fine ? wf.baseAddress! + channel * n : nil,
+                history_fine: fine ? hf.baseAddress! + channel * n : nil,
+                mean_a: ma.baseAddress!, variance_a: va.baseAddress!, mean_b: mb.baseAddress!, variance_b: vb.baseAddress!,
+                fine_target: ft.baseAddress, fine_variance: fv.baseAddress, band: bd.baseAddress,
+                workspace: ws.baseAddress!)
+            stylize_contrast_blend_plane(Self.vectors, &plane)
+        }}}}}}}}}}
     }
 }
