@@ -124,6 +124,10 @@ static void warp_bilinear_rows(const float *image, int channels, int width, int 
 
 #define WITH_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 
+/* Each lane's offset in its block of sixteen pixels, as floats and as integers. */
+static const vec16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+static const vec16i ilanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
 /* vector16.h's loads and stores are compiled for the baseline; a zmm value cannot cross into them. */
 static inline WITH_AVX512 vec16 load16(const float *p) {
     vec16 v;
@@ -151,9 +155,7 @@ static inline WITH_AVX512 void store_where16(float *p, vec16 value, vec16i where
 WITH_AVX512 static void warp_cubic_avx512(const float *image, int channels, int width, int height, const float *u,
                                      const float *v, float *out, const float *needed) {
     const size_t plane = (size_t)width * height;
-    const vec16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     const vec16 lastX = (float)(width - 1), lastY = (float)(height - 1);
-    const vec16i ilanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     for (int y = 0; y < height; y++) {
         const size_t row = (size_t)y * width;
         int x = 0;
@@ -238,11 +240,9 @@ WITH_AVX512 static void warp_cubic_avx512(const float *image, int channels, int 
 WITH_AVX512 static void warp_bilinear_avx512(const float *image, int channels, int width, int height, const float *u,
                                         const float *v, float *out, float *valid) {
     const size_t plane = (size_t)width * height;
-    const vec16 lanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     const vec16 maxX = (float)(width - 1), maxY = (float)(height - 1);
     const int lastX0 = width - 2 > 0 ? width - 2 : 0, lastY0 = height - 2 > 0 ? height - 2 : 0;
     const int stepX = width > 1 ? 1 : 0, stepY = height > 1 ? width : 0;
-    const vec16i ilanes = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     for (int y = 0; y < height; y++) {
         const size_t row = (size_t)y * width;
         int x = 0;
