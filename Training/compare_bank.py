@@ -2,7 +2,7 @@
 """The style bank against today's networks and the Magenta peer, in one table (issue 17).
 
   python Training/compare_bank.py [--bank Presets/bank | --checkpoint DIR/quality.pt] [--styles a,b]
-                                  [--strengths 0.3,0.6,1] [--peers .work/peers]
+                                  [--strengths 0.3,0.6,1] [--peers .work/peers] [--variant realtime]
 
 Per painting, on the held-out photos at 384 px: the photo itself, today's plain quality network
 (Presets/NAME/quality.onnx), the Magenta arbitrary-style peer (int8 `arbitrary_predict` +
@@ -65,8 +65,9 @@ def magenta(peers):
 
 
 def table(net, rows, styles, painting_files, test_photos, loss_net, strengths=(0.3, DEFAULT_STRENGTH, 1.0),
-          peers=None, extra_arms=()):
-    """Prints the table; `extra_arms` are (label, weights-for-painting function) rows of the bank."""
+          peers=None, extra_arms=(), variant="quality"):
+    """Prints the table; `extra_arms` are (label, weights-for-painting function) rows of the bank;
+    `variant`: which of each painting's plain networks the bank (a bank of that variant) is held to."""
     photos = evaluate.held_out_photos(test_photos)
     clips = [evaluate.motion_clip(train.load_rgb(p).unsqueeze(0).float(), seed=i)
              for i, p in enumerate(sorted(glob.glob(os.path.join(test_photos, "*.jpg"))))]
@@ -83,10 +84,12 @@ def table(net, rows, styles, painting_files, test_photos, loss_net, strengths=(0
         return paint
 
     for name in styles:
-        plain_path = os.path.join(train.REPO, "Presets", name, "quality.onnx")
+        plain_path = os.path.join(train.REPO, "Presets", name, f"{variant}.onnx")
         arms = [("the photo", lambda x: x)]
         if os.path.exists(plain_path):
-            arms.append(("plain quality (shipped)", train.load_quality(plain_path).eval()))
+            plain_net = models.VARIANTS[variant]()
+            train.load_weights(plain_net, plain_path)
+            arms.append((f"plain {variant} (shipped)", plain_net.eval()))
         if peer:
             arms.append(("Magenta arbitrary (int8 peer)", peer(painting_files[name])))
         arms += [(f"bank at strength {s:g}", bank(row_weights(rows, name, s))) for s in strengths]
@@ -113,6 +116,8 @@ def main():
     p.add_argument("--strengths", default="0.3,0.6,1")
     p.add_argument("--peers", default=os.path.join(train.REPO, ".work", "peers"))
     p.add_argument("--test-photos", default=os.path.join(train.DATA, "photos", "test"))
+    p.add_argument("--variant", choices=models.VARIANTS, default="quality",
+                   help="the bank's network to measure, against each painting's plain one of that variant")
     args = p.parse_args()
     torch.set_num_threads(2)
     if args.checkpoint:
@@ -121,11 +126,11 @@ def main():
         net.load_state_dict(torch.load(args.checkpoint))
     else:
         import learn_style
-        rows, net = learn_style.load_bank(args.bank)
+        rows, net = learn_style.load_bank(args.bank, args.variant)
     styles = args.styles.split(",") if args.styles else [r for r in rows if r != train_bank.PHOTO_ROW and ":" not in r]
     loss_net = vgg.VGG16Features(os.path.join(train.DATA, "vgg"))
     table(net, rows, styles, train_bank.style_paths(styles), args.test_photos, loss_net,
-          tuple(float(s) for s in args.strengths.split(",")), args.peers)
+          tuple(float(s) for s in args.strengths.split(",")), args.peers, variant=args.variant)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ sheet shows exactly what ships. A preset that is a row of a style bank moves alo
 rows as Stylize does (BankLook.weights); a plain network fades toward the photo.
 
   python Training/contact_sheet.py [--out docs/presets.jpg] [--height 160] [--blend a,b]
+  python Training/contact_sheet.py --variant realtime --out docs/presets-realtime.jpg   # the live networks
   python Training/contact_sheet.py --check      # artefact numbers per preset instead
 """
 import argparse
@@ -58,16 +59,19 @@ class Look:
     network faded toward the photo."""
     LIGHT = 0.3
 
-    def __init__(self, folder, meta, sessions):
+    def __init__(self, folder, meta, sessions, variant="quality"):
         self.entry = meta.get("bank")
+        bank_meta = {}
         if self.entry:
             bank = os.path.normpath(os.path.join(folder, self.entry["folder"]))
             bank_meta = json.load(open(os.path.join(bank, "bank.json")))
+        if variant in bank_meta.get("models", {}):
             self.rows = bank_meta["rows"]
-            model = os.path.join(bank, bank_meta["models"]["quality"])
+            model = os.path.join(bank, bank_meta["models"][variant])
             self.default = self.entry["strength"]
-        else:
-            model = os.path.join(folder, meta.get("models", {}).get("quality", "quality.onnx"))
+        else:   # a plain network, or a bank row whose bank has no network of this variant (as Stylize)
+            self.entry = None
+            model = os.path.join(folder, meta.get("models", {}).get(variant, f"{variant}.onnx"))
             self.default = 1.0
         if model not in sessions:
             import onnxruntime as ort
@@ -171,6 +175,8 @@ def main():
     p.add_argument("--photos", default=PHOTOS)
     p.add_argument("--presets", default=os.path.join(REPO, "Presets"), help="the presets folder")
     p.add_argument("--blend", default="starry-night,great-wave", help="two bank presets for the blended row")
+    p.add_argument("--variant", choices=("quality", "realtime"), default="quality",
+                   help="which network of each preset paints the sheet (realtime: what the live camera runs)")
     p.add_argument("--check", action="store_true",
                    help="instead of the sheet: artefact numbers per preset (see artefacts()) at 384 px")
     args = p.parse_args()
@@ -191,7 +197,7 @@ def main():
         return
     rows, sessions, looks = [], {}, {}
     for name, folder, meta in presets:
-        look = looks[name] = Look(folder, meta, sessions)
+        look = looks[name] = Look(folder, meta, sessions, args.variant)
         cells = [painting_cell([os.path.join(folder, "style.jpg")], args.height)]
         for photo in photos:
             cells += [look.paint(photo, s) for s in look.strengths()]

@@ -39,21 +39,14 @@ def parse_args(argv=None):
     return args
 
 
-def load_bank(folder):
-    """(row names, the quality bank as a TransformerNet) from a bank folder's bank.json and quality.onnx."""
-    import onnx
-    from onnx import numpy_helper
-    meta_path, onnx_path = os.path.join(folder, "bank.json"), os.path.join(folder, "quality.onnx")
+def load_bank(folder, variant="quality"):
+    """(row names, the bank's `variant` network) from a bank folder's bank.json and VARIANT.onnx."""
+    meta_path, onnx_path = os.path.join(folder, "bank.json"), os.path.join(folder, f"{variant}.onnx")
     if not (os.path.exists(meta_path) and os.path.exists(onnx_path)):
-        train.fail(f"{folder} is not a style bank (bank.json and quality.onnx)")
+        train.fail(f"{folder} is not a style bank with a {variant} network (bank.json and {variant}.onnx)")
     rows = json.load(open(meta_path))["rows"]
-    net = models.TransformerNet(styles=len(rows))
-    tensors = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(onnx_path).graph.initializer}
-    state = {k: tensors.get(f"net.{k}") for k in net.state_dict()}
-    missing = [k for k, v in state.items() if v is None or v.shape != net.state_dict()[k].shape]
-    if missing:
-        train.fail(f"{onnx_path} is not the quality bank train_bank.py exports (no {missing[0]})")
-    net.load_state_dict(state)
+    net = models.VARIANTS[variant](styles=len(rows))
+    train.load_weights(net, onnx_path)
     return rows, net
 
 

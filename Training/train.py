@@ -220,18 +220,26 @@ def load_quality(path):
         fail(f"the realtime variant is distilled from the quality one: {path} not found "
              f"(train --variant quality first, or pass --teacher)")
     net = models.TransformerNet()
-    if path.endswith(".onnx"):
-        import onnx
-        from onnx import numpy_helper
-        tensors = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
-                   for t in onnx.load(path).graph.initializer}
-        state = {k: tensors[k] for k in net.state_dict() if k in tensors}
-        if len(state) != len(net.state_dict()):
-            fail(f"{path} is not a quality network exported by train.py")
-        net.load_state_dict(state)
-    else:
-        net.load_state_dict(torch.load(path))
+    load_weights(net, path)
     return net
+
+
+def load_weights(net, path):
+    """`net`'s parameters from a state dict (.pt) or from an ONNX file exported from such a
+    network: its initializers keep the PyTorch names (under `net.` when exported through a
+    wrapper, as the style bank is)."""
+    if not path.endswith(".onnx"):
+        net.load_state_dict(torch.load(path))
+        return
+    import onnx
+    from onnx import numpy_helper
+    tensors = {t.name.removeprefix("net."): torch.from_numpy(numpy_helper.to_array(t).copy())
+               for t in onnx.load(path).graph.initializer}
+    wanted = net.state_dict()
+    state = {k: tensors[k] for k in wanted if k in tensors and tensors[k].shape == wanted[k].shape}
+    if len(state) != len(wanted):
+        fail(f"{path} does not hold this network's weights (exported by train.py or train_bank.py?)")
+    net.load_state_dict(state)
 
 
 # --- the run ------------------------------------------------------------------------------

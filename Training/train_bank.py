@@ -83,13 +83,16 @@ class BankTrainer(train.Trainer):
         return models.VARIANTS[self.args.variant](styles=len(self.rows))
 
     def make_teacher(self):
-        """The quality bank (its state dict, `quality.pt` in its work folder), run on the same row."""
-        path = self.args.teacher or os.path.join(paths.RUNS, f"{self.args.name}-quality", "quality.pt")
+        """The quality bank, run on the same row: `--teacher` (.pt or .onnx), else the quality
+        bank trained here (`quality.pt` in its work folder), else the shipped one."""
+        trained = os.path.join(paths.RUNS, f"{self.args.name}-quality", "quality.pt")
+        shipped = os.path.join(train.REPO, "Presets", "bank", "quality.onnx")
+        path = self.args.teacher or (trained if os.path.exists(trained) else shipped)
         if not os.path.exists(path):
             train.fail(f"the realtime bank is distilled from the quality bank: {path} not found "
                        f"(train the quality bank first, or pass --teacher)")
         teacher = models.TransformerNet(styles=len(self.rows))
-        teacher.load_state_dict(torch.load(path))
+        train.load_weights(teacher, path)
         return teacher
 
     def make_targets(self):
