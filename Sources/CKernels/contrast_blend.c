@@ -11,10 +11,6 @@
 
 #pragma clang fp contract(off)
 
-/* Swift's max(x, y) and min(x, y): y >= x ? y : x and y < x ? y : x. */
-#define MAX_OF(x, y) ((y) >= (x) ? (y) : (x))
-#define MIN_OF(x, y) ((y) < (x) ? (y) : (x))
-
 /* The passes below are written once for vec16 and once for the scalar tail. */
 #define FOR_EACH(n, VECTOR, SCALAR)            \
     do {                                       \

@@ -16,4 +16,9 @@ static inline __attribute__((always_inline)) vec16 vec16_load(const float *p) {
 
 static inline __attribute__((always_inline)) void vec16_store(float *p, vec16 v) { memcpy(p, &v, sizeof v); }
 
+/* Swift's max(x, y) and min(x, y) — y >= x ? y : x and y < x ? y : x — for scalars and vectors:
+   kernels that replace Swift loops bit for bit pick the same zero (+0 over −0) as they did. */
+#define MAX_OF(x, y) ((y) >= (x) ? (y) : (x))
+#define MIN_OF(x, y) ((y) < (x) ? (y) : (x))
+
 #endif

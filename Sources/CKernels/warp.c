@@ -2,23 +2,19 @@
  * Backward warps of planar images along a flow (OpticalFlow/Warp.swift says what they are for):
  * out(x, y) = image(x + u, y + v), bilinear or Keys' cubic (a = −0.75), the source point clamped
  * to the image. Each pixel's sample is written once, in `warp_*_pixel`; with AVX-512 sixteen
- * pixels at a time are the same arithmetic on lanes, their taps gathered (the flow scatters
- * them). Contraction off, min and max as Swift's, sums in the order of the Swift these replaced:
- * the same numbers on every target.
+ * pixels at a time are the same arithmetic on lanes, their taps read from a window of plain loads
+ * where the block moves by nearly the same whole pixels, gathered elsewhere. Contraction off, min
+ * and max as Swift's, sums in the order of the Swift these replaced: the same numbers on every
+ * target.
  */
 #include "CKernels.h"
 #include "vector16.h"
 
 #include <immintrin.h>
-#include <math.h>
 
 #pragma clang fp contract(off)
 
 typedef int vec16i __attribute__((ext_vector_type(16)));
-
-/* Swift's max(x, y) and min(x, y): y >= x ? y : x and y < x ? y : x. */
-#define MAX_OF(x, y) ((y) >= (x) ? (y) : (x))
-#define MIN_OF(x, y) ((y) < (x) ? (y) : (x))
 
 /* Keys' cubic weights of the four taps around a sample at fraction t. */
 #define CUBIC_WEIGHTS(t, w)                                                 \
@@ -147,6 +143,15 @@ static inline WITH_AVX512 vec16 clamp_coordinates16(vec16 s, vec16 own, vec16 la
     return s != s ? own : clamped;
 }
 
+/* Tap (r, k) of each lane from a window of rows `span` vectors wide loaded at the block's
+   smallest whole-pixel move: one column further where the lane moved one more across (`right`),
+   one row further where it moved one more down (`down`). */
+static inline WITH_AVX512 vec16 window_tap(const vec16 *window, int span, int r, int k, vec16i right, vec16i down) {
+    const vec16 *upper = window + r * span + k, *lower = upper + span;
+    vec16 top = right ? upper[1] : upper[0], bottom = right ? lower[1] : lower[0];
+    return down ? bottom : top;
+}
+
 static inline WITH_AVX512 void store_where16(float *p, vec16 value, vec16i where) {
     vec16 old = load16(p);
     store16(p, where ? value : old);
@@ -175,14 +180,6 @@ WITH_AVX512 static void warp_cubic_avx512(const float *image, int channels, int 
             CUBIC_WEIGHTS(sy - __builtin_convertvector(iy, vec16), wy);
             const vec16i inside = (ix >= 1) & (ix + 2 < width) & (iy >= 1) & (iy + 2 < height);
             const int all_inside = __builtin_reduce_and(inside) != 0;
-            vec16i cols[4], rows[4];
-            for (int k = 0; k < 4; k++) {
-                vec16i col = ix + (k - 1), rw = iy + (k - 1);
-                col = col < 0 ? (vec16i)0 : col;
-                cols[k] = col > width - 1 ? (vec16i)(width - 1) : col;
-                rw = rw < 0 ? (vec16i)0 : rw;
-                rows[k] = (rw > height - 1 ? (vec16i)(height - 1) : rw) * width;
-            }
             /* A smooth flow moves a block's sixteen pixels by nearly the same whole pixels: by s or s + 1
                across, r or r + 1 down (a still camera's flow hovers around 0). Their taps then lie in
                a 5 × 5 window of sixteen-wide rows, read with plain loads and picked per lane, instead
@@ -193,19 +190,24 @@ WITH_AVX512 static void warp_cubic_avx512(const float *image, int channels, int 
             const int nearby = all_inside && __builtin_reduce_max(shift) - s0 <= 1 && __builtin_reduce_max(iy) - r0 <= 1
                                && x + s0 - 1 >= 0 && x + s0 + 19 < width && r0 + 3 < height;
             const ptrdiff_t corner = (ptrdiff_t)(r0 - 1) * width + x + s0 - 1;
+            /* Elsewhere each tap's row and column, clamped to the image. */
+            vec16i cols[4], rows[4];
+            for (int k = 0; !nearby && k < 4; k++) {
+                vec16i col = ix + (k - 1), rw = iy + (k - 1);
+                col = col < 0 ? (vec16i)0 : col;
+                cols[k] = col > width - 1 ? (vec16i)(width - 1) : col;
+                rw = rw < 0 ? (vec16i)0 : rw;
+                rows[k] = (rw > height - 1 ? (vec16i)(height - 1) : rw) * width;
+            }
             for (int c = 0; c < channels; c++) {
                 const float *base = image + c * plane;
                 vec16 taps[4][4];
                 if (nearby) {
-                    vec16 window[5][5];
+                    vec16 window[5 * 5];
                     for (int r = 0; r < 5; r++)
-                        for (int k = 0; k < 5; k++) window[r][k] = load16(base + corner + (ptrdiff_t)r * width + k);
+                        for (int k = 0; k < 5; k++) window[r * 5 + k] = load16(base + corner + (ptrdiff_t)r * width + k);
                     for (int r = 0; r < 4; r++)
-                        for (int k = 0; k < 4; k++) {
-                            vec16 upper = right ? window[r][k + 1] : window[r][k];
-                            vec16 lower = right ? window[r + 1][k + 1] : window[r + 1][k];
-                            taps[r][k] = down ? lower : upper;
-                        }
+                        for (int k = 0; k < 4; k++) taps[r][k] = window_tap(window, 5, r, k, right, down);
                 } else {
                     for (int r = 0; r < 4; r++)
                         for (int k = 0; k < 4; k++) taps[r][k] = gather16(base, rows[r] + cols[k]);
@@ -271,17 +273,11 @@ WITH_AVX512 static void warp_bilinear_avx512(const float *image, int channels, i
                 const float *src = image + c * plane;
                 vec16 value;
                 if (nearby) {
-                    vec16 window[3][3];
+                    vec16 window[3 * 3];
                     for (int r = 0; r < 3; r++)
-                        for (int k = 0; k < 3; k++) window[r][k] = load16(src + corner + (ptrdiff_t)r * width + k);
-                    vec16 t[2][2];
-                    for (int r = 0; r < 2; r++)
-                        for (int k = 0; k < 2; k++) {
-                            vec16 upper = right ? window[r][k + 1] : window[r][k];
-                            vec16 lower = right ? window[r + 1][k + 1] : window[r + 1][k];
-                            t[r][k] = down ? lower : upper;
-                        }
-                    value = w00 * t[0][0] + w10 * t[0][1] + w01 * t[1][0] + w11 * t[1][1];
+                        for (int k = 0; k < 3; k++) window[r * 3 + k] = load16(src + corner + (ptrdiff_t)r * width + k);
+                    value = w00 * window_tap(window, 3, 0, 0, right, down) + w10 * window_tap(window, 3, 0, 1, right, down)
+                            + w01 * window_tap(window, 3, 1, 0, right, down) + w11 * window_tap(window, 3, 1, 1, right, down);
                 } else {
                     value = w00 * gather16(src, s00) + w10 * gather16(src, s10) + w01 * gather16(src, s01)
                             + w11 * gather16(src, s11);
