@@ -233,8 +233,11 @@ def load_weights(net, path):
         return
     import onnx
     from onnx import numpy_helper
-    tensors = {t.name.removeprefix("net."): torch.from_numpy(numpy_helper.to_array(t).copy())
-               for t in onnx.load(path).graph.initializer}
+    try:
+        initializers = onnx.load(path).graph.initializer
+    except Exception as error:  # a truncated or foreign file: one line, not a traceback
+        fail(f"{path} is not a readable ONNX file ({type(error).__name__})")
+    tensors = {t.name.removeprefix("net."): torch.from_numpy(numpy_helper.to_array(t).copy()) for t in initializers}
     wanted = net.state_dict()
     state = {k: tensors[k] for k in wanted if k in tensors and tensors[k].shape == wanted[k].shape}
     if len(state) != len(wanted):
