@@ -26,7 +26,8 @@
 #   --style S        preset name or .onnx (default: $STYLE, else the default preset); or a picture:
 #                    painting by optimization, per frame vs with its temporal term (slow: minutes a clip)
 #   --frames N       frames per clip (default: $FRAMES, else 60)
-#   --width PX       the cut's width (default 480)
+#   --width PX       the cut's width (default 480; a multiple of 480 when synthetic clips run: they
+#                    are filmed at that size, not scaled — `stylize video` paints files at up to 960)
 #   --clips SPEC     dev | holdout | synthetic | all (default) | NAME,NAME,...
 #   --out DIR        output folder (default: .work/bench-flicker/run-DATE)
 #   --perframe-flags "F..."  extra `stylize video` flags for the per-frame run only (e.g. an
@@ -86,7 +87,11 @@ esac
 # fetch.sh is idempotent (a re-hash when cached) and prints: name split ... path (last column).
 # It renders the synthetic clips with this venv's OpenCV.
 # shellcheck disable=SC2086 # names are words
-listing=$(STYLIZE_BENCH_PYTHON=$python Benchmarks/devset/fetch.sh $names)
+scale=$((width / 480))
+if ((width % 480)) && awk -F'\t' -v n=" ${names//$'\n'/ } " '$9 ~ /^synth=/ && index(n, " " $1 " ")' "$manifest" | grep -q .; then
+  echo "flicker.sh: synthetic clips are filmed at a multiple of 480 px wide, not $width (leave them out with --clips)" >&2; exit 2
+fi
+listing=$(STYLIZE_BENCH_PYTHON=$python STYLIZE_DEVSET_SCALE=$((scale > 0 ? scale : 1)) Benchmarks/devset/fetch.sh $names)
 
 # The painting the style loss compares with: the preset's style.jpg, or one beside the .onnx.
 painting=

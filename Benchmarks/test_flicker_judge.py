@@ -140,6 +140,23 @@ class FlickerJudgeTests(unittest.TestCase):
         self.assertGreater(camera, 1.5 * sigma ** 2)
         self.assertLess(camera, 2.5 * sigma ** 2)
 
+    def test_a_finer_render_films_the_same_views_with_twice_the_motion(self):
+        n = 4
+        photo = texture(700, 1100, seed=8)
+        small, hom1 = synth.clip_frames(photo, "pan", "none", n)
+        large, hom2 = synth.clip_frames(photo, "pan", "none", n, scale=2)
+        self.assertEqual(large.shape[1:3], (2 * synth.H, 2 * synth.W))
+        # Box-averaged 2× down, the large frames are the small ones (both are area averages of the
+        # same footprints, up to the rendering's cubic and rounding).
+        down = np.stack([cv2.resize(f, (synth.W, synth.H), interpolation=cv2.INTER_AREA) for f in large])
+        difference = np.abs(down.astype(np.float32) - small.astype(np.float32))[:, 4:-4, 4:-4]
+        self.assertLess(float(difference.mean()), 1.0)
+        # The same pan of 0.37 / 0.11 px of the small frame is 0.74 / 0.22 px of the large one.
+        for back, _ in self.exact(hom2, n, size=(2 * synth.W, 2 * synth.H)):
+            np.testing.assert_allclose(back[..., 0], 0.74, atol=1e-4)
+            np.testing.assert_allclose(back[..., 1], 0.22, atol=1e-4)
+        self.assertGreater(float(np.abs(large[1:].astype(np.float32) - large[:-1]).mean()), 0.5)  # it moves
+
     def test_textured_only_leaves_out_flat_input(self):
         frames = translating()
         frames[:, :, :W // 2] = 128                    # left half flat

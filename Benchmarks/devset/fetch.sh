@@ -9,6 +9,8 @@
 #   Benchmarks/devset/fetch.sh              fetch everything in clips.tsv
 #   Benchmarks/devset/fetch.sh NAME...      only these clips (and their sources)
 #   STYLIZE_DEVSET_CACHE=DIR                another cache folder
+#   STYLIZE_DEVSET_SCALE=N                  synthetic clips filmed with N× the pixels
+#                                           (NAME-xN.mkv: synth.py --scale N; 1 to 4)
 #
 # Prints one line per clip: name, split, size in bytes, decoded frames,
 # seconds, mean fps, WxH, codec, CFR/VFR:N (see probe below) and its path. Exits non-zero if any clip fails.
@@ -183,14 +185,16 @@ normalise() {
         err "$n: gunzip failed"; rm -f "$c.tmp"; return 1; }; fi ;;
     synth=*)
       local spec=${prep#synth=} py=${STYLIZE_BENCH_PYTHON:-$here/../../.venv-bench/bin/python}
+      local scale=${STYLIZE_DEVSET_SCALE:-1} file=$n
       [ -x "$py" ] || py=python3
-      c=$out/$n.mkv
+      [ "$scale" = 1 ] || file=$n-x$scale
+      c=$out/$file.mkv
       # Rebuilt when the photo, the recipe or the renderer changes.
       stamp="$prep ${SHA[$n]} $(sha256sum "$here/synth.py" | cut -d' ' -f1)"
-      if [ ! -s "$c" ] || [ ! -s "${c%.mkv}.flow.npz" ] || [ "$(cat "$out/.$n.stamp" 2>/dev/null)" != "$stamp" ]; then
+      if [ ! -s "$c" ] || [ ! -s "${c%.mkv}.flow.npz" ] || [ "$(cat "$out/.$file.stamp" 2>/dev/null)" != "$stamp" ]; then
         local noise=camera; [ "${spec#*:}" = clean ] && noise=none
-        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" --out "$c" &&
-          echo "$stamp" >"$out/.$n.stamp" || {
+        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" --scale "$scale" --out "$c" &&
+          echo "$stamp" >"$out/.$file.stamp" || {
           err "$n: synth.py failed (it needs numpy and OpenCV: Benchmarks/setup-venv.sh --no-torch)"; return 1; }
       fi ;;
     trim=*)

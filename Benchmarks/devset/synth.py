@@ -6,9 +6,11 @@ method that carries strokes exactly along its own (different) flow is graded by 
 flows agree. Here a real photo is filmed by a virtual camera whose motion is known exactly, so the
 judge can use the true flow instead (flicker_judge.py --flow).
 
-  synth.py PHOTO --motion pan|shake|zoom|rotate [--noise camera|none] --out CLIP.mkv
+  synth.py PHOTO --motion pan|shake|zoom|rotate [--noise camera|none] [--scale N] --out CLIP.mkv
 
-writes CLIP.mkv (lossless RGB H.264, FRAMES frames of W×H at 30 fps) and CLIP.flow.npz with
+writes CLIP.mkv (lossless RGB H.264, FRAMES frames of W×H at 30 fps; N·W × N·H with --scale N:
+the same views of the photo, the same camera motion, drawn with N× the pixels — what a camera
+with a finer sensor films) and CLIP.flow.npz with
 `homographies` (FRAMES×3×3, frame pixel → photo pixel, pixel centres at integers, as OpenCV's
 warps and remap use them) and `size` (w, h). The true flow t → t−1 of frame t's pixel x is then
 H_{t−1}⁻¹ H_t x − x (flicker_judge.exact_flows); no pixel is ever occluded, since the photo is
@@ -115,10 +117,17 @@ def camera_noise(frame, rng):
     return linear_to_srgb(np.clip(lin, 0, 1)).astype(np.float32)
 
 
-def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, w=W, h=H):
-    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies) of `photo_rgb` (uint8) under `kind`."""
+def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1):
+    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies) of `photo_rgb` (uint8) under `kind`, at
+    `scale`× W×H."""
     photo = photo_rgb.astype(np.float32) / 255
     hom, s = homographies(motion(kind, n, seed), photo.shape[1], photo.shape[0])
+    # A pixel of the larger frame covers 1/scale of a W×H frame's pixel, centred as pixels are:
+    # x = (X + 0.5) / scale − 0.5.
+    finer = np.array([[1 / scale, 0, 0.5 / scale - 0.5], [0, 1 / scale, 0.5 / scale - 0.5], [0, 0, 1]])
+    hom = hom @ finer
+    s /= scale
+    w, h = W * scale, H * scale
     k = max(2, math.ceil(s))
     rng = np.random.default_rng(seed + 1)
     frames = []
@@ -150,12 +159,13 @@ def main():
     p.add_argument("--noise", default="camera", choices=["camera", "none"])
     p.add_argument("--frames", type=int, default=FRAMES)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", type=int, default=1, choices=range(1, 5), help="frames N times W×H (default 1)")
     p.add_argument("--out", required=True, help="the clip (.mkv); the flow goes beside it as .flow.npz")
     a = p.parse_args()
     photo = cv2.imread(a.photo, cv2.IMREAD_COLOR)
     if photo is None:
         raise SystemExit(f"synth.py: cannot read {a.photo}")
-    frames, hom = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames, a.seed)
+    frames, hom = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames, a.seed, a.scale)
     write(a.out, frames, hom)
 
 
