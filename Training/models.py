@@ -100,6 +100,15 @@ def set_mix(model, mix):
             m.mix = mix
 
 
+def bank_from_plain(bank, plain):
+    """`bank`'s convolutions from `plain`'s (the same variant without a bank), and every row of
+    its norms from `plain`'s norms: each row then paints what `plain` paints."""
+    state = bank.state_dict()
+    for key, value in plain.state_dict().items():
+        state[key] = value.expand_as(state[key]).clone() if state[key].dim() == 2 else value
+    bank.load_state_dict(state)
+
+
 class Mixed(nn.Module):
     """For export: (image, style_weights) → image, the weights a 1-D tensor over the bank's rows."""
 

@@ -102,6 +102,27 @@ def test_realtime_stays_within_its_budget():
     assert models.macs(models.TransformerNet(), 480, 640) > 18 * 2.5e9 * 0.9
 
 
+def test_a_bank_started_from_a_plain_network_paints_what_it_paints_on_every_row():
+    torch.manual_seed(3)
+    x = torch.rand(1, 3, 32, 48) * 255
+    for cls in models.VARIANTS.values():
+        plain = cls().eval()
+        with torch.no_grad():   # norms away from their initial 1 / 0, so that a missed row shows
+            for m in plain.modules():
+                if isinstance(m, nn.InstanceNorm2d):
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.uniform_(-0.5, 0.5)
+        bank = cls(styles=3).eval()
+        models.bank_from_plain(bank, plain)
+        with torch.no_grad():
+            expected = plain(x)
+            for row in range(3):
+                models.set_mix(bank, row)
+                assert torch.allclose(bank(x), expected, atol=1e-3), f"{cls.__name__} row {row}"
+            models.set_mix(bank, torch.tensor([0.2, 0.5, 0.3]))
+            assert torch.allclose(bank(x), expected, atol=1e-3), f"{cls.__name__} mixed"
+
+
 if __name__ == "__main__":
     import run_tests
     run_tests.run(globals())

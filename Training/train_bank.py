@@ -39,8 +39,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--styles", default=",".join(train_all.ORDER),
                    help="paintings of the fetched styles manifest, comma-separated")
-    p.add_argument("--init", default=os.path.join(train.REPO, "Presets", "starry-night", "quality.onnx"),
-                   help="the plain quality network the shared one starts from")
+    p.add_argument("--init", help="the plain network of the same variant the shared one starts from "
+                                  "(default: Presets/starry-night/VARIANT.onnx; 'none': from scratch)")
     p.add_argument("--bold-coarse-weight", type=float, default=0.3,
                    help="weight of the coarse-scale Gram loss of the bold rows")
     p.add_argument("--bold-style-weight", type=float, default=None,
@@ -110,13 +110,14 @@ class BankTrainer(train.Trainer):
 
     def start_from(self, path):
         """The shared network from a plain network's weights; every row from its norms."""
-        if self.args.variant != "quality":
-            return   # the realtime bank starts fresh: its teacher carries the looks
-        plain = train.load_quality(path)
-        state = self.net.state_dict()
-        for key, value in plain.state_dict().items():
-            state[key] = value.expand_as(state[key]).clone() if state[key].dim() == 2 else value
-        self.net.load_state_dict(state)
+        if path == "none":
+            return
+        path = path or os.path.join(train.REPO, "Presets", "starry-night", f"{self.args.variant}.onnx")
+        if not os.path.exists(path):
+            train.fail(f"{path} not found (the plain network the bank starts from: --init, or --init none)")
+        plain = models.VARIANTS[self.args.variant]()
+        train.load_weights(plain, path)
+        models.bank_from_plain(self.net, plain)
 
     def next_target(self):
         """Rows in a shuffled round, the same on a resumed run (seeded by the round's number)."""
