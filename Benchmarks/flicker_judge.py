@@ -132,10 +132,12 @@ def flows_and_masks(frames):
 def exact_flows(path, n, size):
     """For t = 1…n−1: (flow t → t−1, mask of t) from a synthetic clip's homographies
     (Benchmarks/devset/synth.py: H_t maps frame t's pixels to the photo). Frame t's pixel x shows
-    the photo at H_t x, which frame t−1 shows at H_{t−1}⁻¹ H_t x; nothing is occluded (a flat
-    photo), so the mask only drops pixels whose source lies outside frame t−1."""
+    the photo at H_t x, which frame t−1 shows at H_{t−1}⁻¹ H_t x; the photo is flat, so the mask
+    drops pixels whose source lies outside frame t−1 and, in a clip with particles in front of
+    the photo (`occluded`), those a particle covers in frame t or at their source in t−1."""
     data = np.load(path)
     hom, w, h = data["homographies"], *map(int, data["size"])
+    occluded = data["occluded"] if "occluded" in data else None
     if (w, h) != tuple(size) or len(hom) < n:
         sys.exit(f"flicker_judge: {path} is for {len(hom)} frames of {w}×{h}, the input has {n} of {size[0]}×{size[1]}")
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
@@ -146,6 +148,10 @@ def exact_flows(path, n, size):
         tx, ty = q[..., 0] / q[..., 2], q[..., 1] / q[..., 2]
         back = np.stack([tx - gx, ty - gy], -1).astype(np.float32)
         inside = (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)
+        if occluded is not None:
+            source = cv2.remap(occluded[t - 1].astype(np.float32), tx.astype(np.float32), ty.astype(np.float32),
+                               cv2.INTER_LINEAR)
+            inside &= (occluded[t] == 0) & (source == 0)
         out.append((back, inside.astype(np.float32)))
     return out
 

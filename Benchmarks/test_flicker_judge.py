@@ -104,12 +104,27 @@ class FlickerJudgeTests(unittest.TestCase):
         self.assertLess(cubic, bilinear / 3)
         self.assertLess(cubic, flicker / 4)
 
-    def exact(self, hom, n, size=(synth.W, synth.H)):
+    def exact(self, hom, n, size=(synth.W, synth.H), occluded=None):
         """The judge's exact flows of homographies, through the file format synth.py writes."""
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "clip.flow.npz")
-            np.savez(path, homographies=hom, size=np.array(size))
+            extra = {} if occluded is None else {"occluded": occluded}
+            np.savez(path, homographies=hom, size=np.array(size), **extra)
             return judge.exact_flows(path, n, size)
+
+    def test_flakes_are_left_out_and_the_still_photo_behind_them_judged(self):
+        n = 4
+        photo = texture(700, 1100, seed=9)
+        frames, hom, occluded = synth.clip_frames(photo, "still", "none", n, particles="snow")
+        self.assertGreater(float(occluded.mean()), 0.02)                 # hundreds of flakes
+        self.assertGreater(float(np.abs(frames[1:].astype(np.float32) - frames[:-1]).mean()), 0.3)  # falling
+        flows = self.exact(hom, n, occluded=occluded)
+        behind = judge.warping_error(frames, flows)
+        everywhere = judge.warping_error(frames, [(back, np.ones_like(mask)) for back, mask in flows])
+        print(f"still photo behind snow: {behind:.2e} behind the flakes, {everywhere:.2e} everywhere")
+        self.assertLess(behind, 1e-7)        # a still photo without noise: the same pixels
+        self.assertGreater(everywhere, 1e-4)
+        self.assertLess(min(m.mean() for _, m in flows), 0.97)
 
     def test_exact_flow_of_a_pan_is_the_pan(self):
         photo = texture(400, 700, seed=6)
@@ -124,8 +139,8 @@ class FlickerJudgeTests(unittest.TestCase):
     def test_rendered_clip_with_exact_flow_scores_near_zero_for_the_identity(self):
         n = 8
         photo = texture(700, 1100, seed=7)
-        clean, hom = synth.clip_frames(photo, "shake", "none", n)
-        noisy, _ = synth.clip_frames(photo, "shake", "camera", n)
+        clean, hom, _ = synth.clip_frames(photo, "shake", "none", n)
+        noisy, _, _ = synth.clip_frames(photo, "shake", "camera", n)
         flows = self.exact(hom, n)
         self.assertGreater(min(m.mean() for _, m in flows), 0.9)
         identity = judge.warping_error(clean, flows)
@@ -143,8 +158,8 @@ class FlickerJudgeTests(unittest.TestCase):
     def test_a_finer_render_films_the_same_views_with_twice_the_motion(self):
         n = 4
         photo = texture(700, 1100, seed=8)
-        small, hom1 = synth.clip_frames(photo, "pan", "none", n)
-        large, hom2 = synth.clip_frames(photo, "pan", "none", n, scale=2)
+        small, _, _ = synth.clip_frames(photo, "pan", "none", n)
+        large, hom2, _ = synth.clip_frames(photo, "pan", "none", n, scale=2)
         self.assertEqual(large.shape[1:3], (2 * synth.H, 2 * synth.W))
         # Box-averaged 2× down, the large frames are the small ones (both are area averages of the
         # same footprints, up to the rendering's cubic and rounding).

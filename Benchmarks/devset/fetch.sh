@@ -22,8 +22,9 @@
 #   derived                   made from other clips by `prep` (no download)
 # and its `prep` one of: copy | gunzip | trim=SECONDS (drop the first SECONDS,
 # re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
-# synth=MOTION[:clean] (a photo filmed under a known camera motion, with camera
-# noise unless :clean, by synth.py, which writes NAME.flow.npz beside the clip:
+# synth=MOTION[:clean][:snow] (a photo filmed under a known camera motion, with camera
+# noise unless :clean, snowflakes falling in front of it with :snow, by synth.py,
+# which writes NAME.flow.npz beside the clip:
 # the exact motion for flicker_judge.py --flow; needs numpy and OpenCV, from
 # $STYLIZE_BENCH_PYTHON, else the checkout's .venv-bench, else python3).
 set -uo pipefail
@@ -192,8 +193,15 @@ normalise() {
       # Rebuilt when the photo, the recipe or the renderer changes.
       stamp="$prep ${SHA[$n]} $(sha256sum "$here/synth.py" | cut -d' ' -f1)"
       if [ ! -s "$c" ] || [ ! -s "${c%.mkv}.flow.npz" ] || [ "$(cat "$out/.$file.stamp" 2>/dev/null)" != "$stamp" ]; then
-        local noise=camera; [ "${spec#*:}" = clean ] && noise=none
-        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" --scale "$scale" --out "$c" &&
+        local noise=camera particles=() flag
+        for flag in $(tr ':' ' ' <<<"${spec#"${spec%%:*}"}"); do
+          case $flag in
+            clean) noise=none ;;
+            snow) particles=(--particles snow) ;;
+            *) err "$n: unknown synth flag '$flag'"; return 1 ;;
+          esac
+        done
+        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" "${particles[@]}" --scale "$scale" --out "$c" &&
           echo "$stamp" >"$out/.$file.stamp" || {
           err "$n: synth.py failed (it needs numpy and OpenCV: Benchmarks/setup-venv.sh --no-torch)"; return 1; }
       fi ;;

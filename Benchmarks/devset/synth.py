@@ -6,15 +6,23 @@ method that carries strokes exactly along its own (different) flow is graded by 
 flows agree. Here a real photo is filmed by a virtual camera whose motion is known exactly, so the
 judge can use the true flow instead (flicker_judge.py --flow).
 
-  synth.py PHOTO --motion pan|shake|zoom|rotate [--noise camera|none] [--scale N] --out CLIP.mkv
+  synth.py PHOTO --motion pan|shake|zoom|rotate|still [--noise camera|none] [--particles snow]
+           [--scale N] --out CLIP.mkv
 
 writes CLIP.mkv (lossless RGB H.264, FRAMES frames of W×H at 30 fps; N·W × N·H with --scale N:
 the same views of the photo, the same camera motion, drawn with N× the pixels — what a camera
 with a finer sensor films) and CLIP.flow.npz with
 `homographies` (FRAMES×3×3, frame pixel → photo pixel, pixel centres at integers, as OpenCV's
 warps and remap use them) and `size` (w, h). The true flow t → t−1 of frame t's pixel x is then
-H_{t−1}⁻¹ H_t x − x (flicker_judge.exact_flows); no pixel is ever occluded, since the photo is
-flat and larger than every view of it.
+H_{t−1}⁻¹ H_t x − x (flicker_judge.exact_flows); no pixel of the photo is ever occluded, since
+it is flat and larger than every view of it.
+
+Particles ("snow"): hundreds of small, fast flakes falling in front of the photo (drawn in frame
+coordinates, anti-aliased, nearer ones larger, faster and stretched by their motion) — what breaks
+optical flow in rain, snow, dust or water. They are the part of the frame the photo's motion does
+not explain, so `occluded` (N×h×w, uint8) in CLIP.flow.npz marks, per frame, where a flake covers
+the photo (one pixel wider); the judge leaves those pixels out of frame t and of its source in
+t−1, and measures how steady the picture *behind* the flakes stays.
 
 Rendering, so that the frames are accurate: each frame is drawn at K× its size through the
 homography (INTER_CUBIC, with K ≥ photo pixels per frame pixel, so the cubic only ever enlarges
@@ -73,6 +81,8 @@ def motion(kind, n=FRAMES, seed=0):
         return [centred(zoom=1.3 ** (k / (n - 1)), dx=0.15 * k, dy=-0.08 * k) for k in t]
     if kind == "rotate":       # roll of 0.3° a frame about the centre (18° in 2 s)
         return [centred(angle_deg=0.3 * k) for k in t]
+    if kind == "still":        # a camera on a tripod
+        return [centred() for _ in t]
     raise ValueError(f"unknown motion {kind}")
 
 
@@ -117,9 +127,45 @@ def camera_noise(frame, rng):
     return linear_to_srgb(np.clip(lin, 0, 1)).astype(np.float32)
 
 
-def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1):
-    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies) of `photo_rgb` (uint8) under `kind`, at
-    `scale`× W×H."""
+FLAKES = 350   # a W×H frame's snowflakes
+
+
+def snow(n, w, h, scale, seed):
+    """Per frame, the flakes' coverage (float32 h×w, 0…1) and their light as drawn over black."""
+    rng = np.random.default_rng(seed + 2)
+    x0, y0 = rng.uniform(0, W, FLAKES), rng.uniform(-5, H + 5, FLAKES)
+    depth = rng.uniform(0, 1, FLAKES)               # 1: nearest
+    radius = 0.7 + 1.8 * depth                      # W×H pixels
+    fall = 1.5 + 6.0 * depth + rng.uniform(-0.5, 0.5, FLAKES)
+    drift, phase = rng.uniform(-1.0, 0.3, FLAKES), rng.uniform(0, 2 * math.pi, FLAKES)
+    shade = rng.uniform(0.75, 1.0, FLAKES)
+    frames = []
+    for k in range(n):
+        cover = np.zeros((h, w), np.float32)
+        light = np.zeros((h, w), np.float32)
+        y = (y0 + fall * k + 5) % (H + 10) - 5
+        x = (x0 + drift * k + 1.5 * np.sin(phase + 0.2 * k)) % W
+        for i in range(FLAKES):
+            # In the larger frame's pixels; a flake is stretched along its fall (motion blur).
+            cx, cy, r = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5, radius[i] * scale
+            stretch = 1 + 0.15 * fall[i]
+            x_lo, x_hi = max(0, int(cx - r - 2)), min(w, int(cx + r + 3))
+            y_lo, y_hi = max(0, int(cy - r * stretch - 2)), min(h, int(cy + r * stretch + 3))
+            if x_lo >= x_hi or y_lo >= y_hi:
+                continue
+            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+            d = np.sqrt((gx - cx) ** 2 + ((gy - cy) / stretch) ** 2)
+            a = np.clip(r + 0.5 - d, 0, 1) * 0.9
+            patch = cover[y_lo:y_hi, x_lo:x_hi]
+            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
+            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+        frames.append((cover, light))
+    return frames
+
+
+def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=None):
+    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies, N×h×w uint8 occluded or None) of
+    `photo_rgb` (uint8) under `kind`, at `scale`× W×H."""
     photo = photo_rgb.astype(np.float32) / 255
     hom, s = homographies(motion(kind, n, seed), photo.shape[1], photo.shape[0])
     # A pixel of the larger frame covers 1/scale of a W×H frame's pixel, centred as pixels are:
@@ -130,22 +176,28 @@ def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1):
     w, h = W * scale, H * scale
     k = max(2, math.ceil(s))
     rng = np.random.default_rng(seed + 1)
-    frames = []
-    for m in hom:
+    flakes = snow(n, w, h, scale, seed) if particles == "snow" else None
+    frames, occluded = [], []
+    for index, m in enumerate(hom):
         f = render(photo, m, k, w, h)
+        if flakes:
+            cover, light = flakes[index]
+            f = f * (1 - cover[..., None]) + light[..., None]   # light: the flakes over black
+            occluded.append(cv2.dilate((cover > 0.01).astype(np.uint8), np.ones((3, 3), np.uint8)))
         if noise == "camera":
             f = camera_noise(f, rng)
         frames.append(np.clip(f * 255 + 0.5, 0, 255).astype(np.uint8))
-    return np.stack(frames), hom
+    return np.stack(frames), hom, (np.stack(occluded) if flakes else None)
 
 
-def write(path, frames, hom):
-    """The clip, lossless (H.264 in RGB, qp 0), and its homographies beside it."""
+def write(path, frames, hom, occluded=None):
+    """The clip, lossless (H.264 in RGB, qp 0), and its homographies (and occluders) beside it."""
     n, h, w, _ = frames.shape
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                     "-s", f"{w}x{h}", "-r", str(FPS), "-i", "-", "-c:v", "libx264rgb", "-qp", "0",
                     "-preset", "veryfast", path], input=frames.tobytes(), check=True)
-    np.savez(flow_path(path), homographies=hom, size=np.array([w, h]))
+    extra = {} if occluded is None else {"occluded": occluded}
+    np.savez_compressed(flow_path(path), homographies=hom, size=np.array([w, h]), **extra)
 
 
 def flow_path(clip):
@@ -155,18 +207,20 @@ def flow_path(clip):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("photo")
-    p.add_argument("--motion", required=True, choices=["pan", "shake", "zoom", "rotate"])
+    p.add_argument("--motion", required=True, choices=["pan", "shake", "zoom", "rotate", "still"])
     p.add_argument("--noise", default="camera", choices=["camera", "none"])
     p.add_argument("--frames", type=int, default=FRAMES)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--particles", choices=["snow"], help="flakes falling in front of the photo")
     p.add_argument("--scale", type=int, default=1, choices=range(1, 5), help="frames N times W×H (default 1)")
     p.add_argument("--out", required=True, help="the clip (.mkv); the flow goes beside it as .flow.npz")
     a = p.parse_args()
     photo = cv2.imread(a.photo, cv2.IMREAD_COLOR)
     if photo is None:
         raise SystemExit(f"synth.py: cannot read {a.photo}")
-    frames, hom = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames, a.seed, a.scale)
-    write(a.out, frames, hom)
+    frames, hom, occluded = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames,
+                                        a.seed, a.scale, a.particles)
+    write(a.out, frames, hom, occluded)
 
 
 if __name__ == "__main__":
