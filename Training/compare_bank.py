@@ -87,9 +87,7 @@ def table(net, rows, styles, painting_files, test_photos, loss_net, strengths=(0
         plain_path = os.path.join(train.REPO, "Presets", name, f"{variant}.onnx")
         arms = [("the photo", lambda x: x)]
         if os.path.exists(plain_path):
-            plain_net = models.VARIANTS[variant]()
-            train.load_weights(plain_net, plain_path)
-            arms.append((f"plain {variant} (shipped)", plain_net.eval()))
+            arms.append((f"plain {variant} (shipped)", train.load_network(plain_path, variant).eval()))
         if peer:
             arms.append(("Magenta arbitrary (int8 peer)", peer(painting_files[name])))
         arms += [(f"bank at strength {s:g}", bank(row_weights(rows, name, s))) for s in strengths]

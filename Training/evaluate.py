@@ -113,9 +113,7 @@ def evaluate(model_paths, painting_path, variant, clips, loss_net, onnx_paths=No
         style_grams = {k: train.gram(v) for k, v in loss_net(painting).items()}
     results = []
     for i, path in enumerate(model_paths):
-        net = models.VARIANTS[variant]()
-        net.load_state_dict(torch.load(path))
-        net.eval()
+        net = train.load_network(path, variant).eval()
         errors, content, style = [], 0.0, 0.0
         with torch.no_grad():
             for frames, pairs in clips:

@@ -219,7 +219,12 @@ def load_quality(path):
     if not os.path.exists(path):
         fail(f"the realtime variant is distilled from the quality one: {path} not found "
              f"(train --variant quality first, or pass --teacher)")
-    net = models.TransformerNet()
+    return load_network(path, "quality")
+
+
+def load_network(path, variant):
+    """A plain (bank-less) network of `variant` with the weights of `path` (see load_weights)."""
+    net = models.VARIANTS[variant]()
     load_weights(net, path)
     return net
 

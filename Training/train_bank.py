@@ -115,9 +115,7 @@ class BankTrainer(train.Trainer):
         path = path or os.path.join(train.REPO, "Presets", "starry-night", f"{self.args.variant}.onnx")
         if not os.path.exists(path):
             train.fail(f"{path} not found (the plain network the bank starts from: --init, or --init none)")
-        plain = models.VARIANTS[self.args.variant]()
-        train.load_weights(plain, path)
-        models.bank_from_plain(self.net, plain)
+        models.bank_from_plain(self.net, train.load_network(path, self.args.variant))
 
     def next_target(self):
         """Rows in a shuffled round, the same on a resumed run (seeded by the round's number)."""

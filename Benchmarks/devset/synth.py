@@ -180,14 +180,14 @@ def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=Non
     frames, occluded = [], []
     for index, m in enumerate(hom):
         f = render(photo, m, k, w, h)
-        if flakes:
+        if flakes is not None:
             cover, light = flakes[index]
             f = f * (1 - cover[..., None]) + light[..., None]   # light: the flakes over black
             occluded.append(cv2.dilate((cover > 0.01).astype(np.uint8), np.ones((3, 3), np.uint8)))
         if noise == "camera":
             f = camera_noise(f, rng)
         frames.append(np.clip(f * 255 + 0.5, 0, 255).astype(np.uint8))
-    return np.stack(frames), hom, (np.stack(occluded) if flakes else None)
+    return np.stack(frames), hom, (np.stack(occluded) if flakes is not None else None)
 
 
 def write(path, frames, hom, occluded=None):
