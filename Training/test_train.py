@@ -66,6 +66,33 @@ def test_sigterm_stops_with_a_checkpoint_and_resume_finishes():
         assert Path(tmp, "out", "quality.onnx").stat().st_size > 0
 
 
+def test_an_anchored_painting_row_learns_from_its_own_plain_network():
+    """train_bank --anchor-weight: a painting row's distillation term compares it with that
+    painting's shipped plain network; the photo and bold rows have none (quality variant)."""
+    if not have_vgg() or not os.path.exists(os.path.join(paths.DATA, "styles", "manifest.json")):
+        print("skipped: no converted VGG16 weights or styles (run Training/fetch_data.py)")
+        return
+    import torch
+    import models
+    import train_bank
+    with tempfile.TemporaryDirectory() as tmp:
+        args = train_bank.parse_args(["--styles", "starry-night,great-wave", "--anchor-weight", "2",
+                                      "--work", tmp, "--threads", "1", "--precision", "fp32"])
+        trainer = train_bank.BankTrainer(args)
+        trainer.start_from(None)          # every row starts as the plain starry-night network
+        x = torch.rand(1, 3, 64, 64) * 255
+        distill = {}
+        for row, target in enumerate(trainer.targets):
+            models.set_mix(trainer.net, row)
+            with torch.no_grad():
+                distill[target.name] = (trainer.losses(x, target, train=False).get("distill"),
+                                        target.weights.get("distill"))
+    assert distill["starry-night"][0] < 1e-6 and distill["starry-night"][1] == 2, distill
+    assert distill["great-wave"][0] > 1e-3 and distill["great-wave"][1] == 2, distill
+    for row in ("photo", "starry-night:bold", "great-wave:bold"):
+        assert distill[row][0] is None, (row, distill)
+
+
 if __name__ == "__main__":
     from run_tests import run
     run(globals())

@@ -233,21 +233,30 @@ def load_weights(net, path):
     """`net`'s parameters from a state dict (.pt) or from an ONNX file exported from such a
     network: its initializers keep the PyTorch names (under `net.` when exported through a
     wrapper, as the style bank is)."""
-    if not path.endswith(".onnx"):
-        net.load_state_dict(torch.load(path))
-        return
-    import onnx
-    from onnx import numpy_helper
-    try:
-        initializers = onnx.load(path).graph.initializer
-    except Exception as error:  # a truncated or foreign file: one line, not a traceback
-        fail(f"{path} is not a readable ONNX file ({type(error).__name__})")
-    tensors = {t.name.removeprefix("net."): torch.from_numpy(numpy_helper.to_array(t).copy()) for t in initializers}
+    if not holds_weights_of(net, path, load=True):
+        fail(f"{path} does not hold this network's weights (exported by train.py or train_bank.py?)")
+
+
+def holds_weights_of(net, path, load=False):
+    """Whether `path` (.pt or .onnx) has a tensor of the right shape for every parameter of
+    `net`; with `load`, they become `net`'s."""
+    if path.endswith(".onnx"):
+        import onnx
+        from onnx import numpy_helper
+        try:
+            initializers = onnx.load(path).graph.initializer
+        except Exception as error:  # a truncated or foreign file: one line, not a traceback
+            fail(f"{path} is not a readable ONNX file ({type(error).__name__})")
+        tensors = {t.name.removeprefix("net."): torch.from_numpy(numpy_helper.to_array(t).copy()) for t in initializers}
+    else:
+        tensors = torch.load(path)
     wanted = net.state_dict()
     state = {k: tensors[k] for k in wanted if k in tensors and tensors[k].shape == wanted[k].shape}
     if len(state) != len(wanted):
-        fail(f"{path} does not hold this network's weights (exported by train.py or train_bank.py?)")
-    net.load_state_dict(state)
+        return False
+    if load:
+        net.load_state_dict(state)
+    return True
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -283,17 +292,23 @@ class Trainer:
         self.iteration = 0
         self.elapsed = 0.0        # training seconds over all sessions
         self.history = []         # (iteration, losses) every 50 iterations
-        self.teacher = self.make_teacher() if args.variant == "realtime" else None
-        if self.teacher is not None:
-            self.teacher = self.teacher.to(memory_format=self.net_format).requires_grad_(False).eval()
+        self.teachers = [t.to(memory_format=self.net_format).requires_grad_(False).eval()
+                         for t in self.make_teachers()]
         self.targets = self.make_targets()
 
     def make_net(self):
         return models.VARIANTS[self.args.variant]()
 
-    def make_teacher(self):
-        """The realtime variant's teacher: the trained quality network."""
-        return load_quality(self.args.teacher or os.path.join(self.out, "quality.onnx"))
+    def make_teachers(self):
+        """The networks the distillation term learns from: the realtime variant's is the trained
+        quality network."""
+        if self.args.variant != "realtime":
+            return []
+        return [load_quality(self.args.teacher or os.path.join(self.out, "quality.onnx"))]
+
+    def teacher_for(self, target):
+        """The network `target`'s distillation term compares with, or None."""
+        return self.teachers[0] if self.teachers else None
 
     def make_targets(self):
         a = self.args
@@ -354,9 +369,8 @@ class Trainer:
         """bf16 autocast or fp32 from here on, with the style networks' layout that suits it."""
         self.bf16 = bf16
         self.net_format = net_format(bf16)
-        for net in (self.net, self.teacher):
-            if net is not None:
-                net.to(memory_format=self.net_format)
+        for net in [self.net] + self.teachers:
+            net.to(memory_format=self.net_format)
 
     def autocast(self):
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
@@ -385,9 +399,10 @@ class Trainer:
             target = move(y.float())
             diff = (y2.float() - target) ** 2 * valid
             terms["temporal"] = diff.sum() / (valid.sum() * 3 + 1) / 255.0
-        if self.teacher is not None:
+        teacher = self.teacher_for(target)
+        if teacher is not None:
             with torch.no_grad(), self.autocast():
-                t = self.teacher(x)
+                t = teacher(x)
             terms["distill"] = F.mse_loss(y.float(), t.float()) / 255.0
         return terms
 

@@ -40,7 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--styles", default=",".join(train_all.ORDER),
                    help="paintings of the fetched styles manifest, comma-separated")
     p.add_argument("--init", help="the plain network of the same variant the shared one starts from "
-                                  "(default: Presets/starry-night/VARIANT.onnx; 'none': from scratch)")
+                                  "(default: Presets/starry-night/VARIANT.onnx; 'none': from scratch), "
+                                  "or a bank of the same rows to go on from (an exported VARIANT.onnx)")
     p.add_argument("--bold-coarse-weight", type=float, default=0.3,
                    help="weight of the coarse-scale Gram loss of the bold rows")
     p.add_argument("--bold-style-weight", type=float, default=None,
@@ -48,6 +49,9 @@ def parse_args(argv=None):
     p.add_argument("--bold-style-size", type=int, default=None,
                    help="longer side the bold rows see the painting at (default: --style-size)")
     p.add_argument("--photo-pixel-weight", type=float, default=1.0)
+    p.add_argument("--anchor-weight", type=float, default=0.0,
+                   help="each painting row also learns ‖G(x) − P(x)‖² toward the painting's own plain network "
+                        "of this variant (Presets/NAME/VARIANT.onnx), so the usual look stays today's (0: off)")
     p.add_argument("--name", default="bank", help="the work folder's name (default: bank)")
     p.add_argument("--report", action="store_true", help="at the end, held-out losses at two scales per row")
     p.add_argument("--link-presets", action="store_true",
@@ -82,18 +86,30 @@ class BankTrainer(train.Trainer):
     def make_net(self):
         return models.VARIANTS[self.args.variant](styles=len(self.rows))
 
-    def make_teacher(self):
-        """The quality bank, run on the same row: `--teacher` (.pt or .onnx), else the quality
-        bank trained here (`quality.pt` in its work folder), else the shipped one."""
-        trained = os.path.join(paths.RUNS, f"{self.args.name}-quality", "quality.pt")
-        shipped = os.path.join(train.REPO, "Presets", "bank", "quality.onnx")
-        path = self.args.teacher or (trained if os.path.exists(trained) else shipped)
-        if not os.path.exists(path):
-            train.fail(f"the realtime bank is distilled from the quality bank: {path} not found "
-                       f"(train the quality bank first, or pass --teacher)")
-        teacher = models.TransformerNet(styles=len(self.rows))
-        train.load_weights(teacher, path)
-        return teacher
+    def make_teachers(self):
+        """Realtime: the quality bank, run on the same row (`--teacher`, .pt or .onnx, else the
+        quality bank trained here, `quality.pt` in its work folder, else the shipped one). With
+        `--anchor-weight`: each painting row's own plain network, which teaches that row instead."""
+        self.bank_teacher, self.anchors = None, {}
+        if self.args.variant == "realtime":
+            trained = os.path.join(paths.RUNS, f"{self.args.name}-quality", "quality.pt")
+            shipped = os.path.join(train.REPO, "Presets", "bank", "quality.onnx")
+            path = self.args.teacher or (trained if os.path.exists(trained) else shipped)
+            if not os.path.exists(path):
+                train.fail(f"the realtime bank is distilled from the quality bank: {path} not found "
+                           f"(train the quality bank first, or pass --teacher)")
+            self.bank_teacher = models.TransformerNet(styles=len(self.rows))
+            train.load_weights(self.bank_teacher, path)
+        if self.args.anchor_weight > 0:
+            for name in self.styles:
+                path = os.path.join(train.REPO, "Presets", name, f"{self.args.variant}.onnx")
+                if not os.path.exists(path):
+                    train.fail(f"{path} not found (the plain network --anchor-weight keeps row '{name}' near)")
+                self.anchors[name] = train.load_network(path, self.args.variant)
+        return [t for t in [self.bank_teacher, *self.anchors.values()] if t is not None]
+
+    def teacher_for(self, target):
+        return self.anchors.get(target.name, self.bank_teacher)
 
     def make_targets(self):
         a = self.args
@@ -102,20 +118,23 @@ class BankTrainer(train.Trainer):
         bold = dict(plain, style=a.bold_style_weight if a.bold_style_weight is not None else a.style_weight)
         files = style_paths(self.styles)
         targets = [train.Target(PHOTO_ROW, dict(plain, pixel=a.photo_pixel_weight))]
+        anchored = dict(plain, distill=a.anchor_weight) if a.anchor_weight > 0 else plain
         for name in self.styles:
-            targets.append(train.Target.painting(name, files[name], self.vgg, plain, a.style_size))
+            targets.append(train.Target.painting(name, files[name], self.vgg, anchored, a.style_size))
             targets.append(train.Target.painting(f"{name}:bold", files[name], self.vgg, bold,
                                                  a.bold_style_size or a.style_size, a.bold_coarse_weight))
         return targets
 
     def start_from(self, path):
-        """The shared network from a plain network's weights; every row from its norms."""
+        """The shared network from a plain network's weights, every row from its norms; or the
+        whole network from a bank with the same rows."""
         if path == "none":
             return
         path = path or os.path.join(train.REPO, "Presets", "starry-night", f"{self.args.variant}.onnx")
         if not os.path.exists(path):
             train.fail(f"{path} not found (the plain network the bank starts from: --init, or --init none)")
-        models.bank_from_plain(self.net, train.load_network(path, self.args.variant))
+        if not train.holds_weights_of(self.net, path, load=True):
+            models.bank_from_plain(self.net, train.load_network(path, self.args.variant))
 
     def next_target(self):
         """Rows in a shuffled round, the same on a resumed run (seeded by the round's number)."""
@@ -123,8 +142,8 @@ class BankTrainer(train.Trainer):
         order = random.Random(self.args.seed * 100003 + self.iteration // n).sample(range(n), n)
         row = order[self.iteration % n]
         models.set_mix(self.net, row)
-        if self.teacher is not None:
-            models.set_mix(self.teacher, row)
+        if self.bank_teacher is not None:
+            models.set_mix(self.bank_teacher, row)
         return self.targets[row]
 
 
