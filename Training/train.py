@@ -396,8 +396,8 @@ class Trainer:
             moved, move, valid = random_motion(x.float(), self.rng)
             with self.autocast():
                 y2 = self.net(moved.contiguous(memory_format=self.net_format))
-            target = move(y.float())
-            diff = (y2.float() - target) ** 2 * valid
+            carried = move(y.float())
+            diff = (y2.float() - carried) ** 2 * valid
             terms["temporal"] = diff.sum() / (valid.sum() * 3 + 1) / 255.0
         teacher = self.teacher_for(target)
         if teacher is not None:
