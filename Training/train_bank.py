@@ -173,10 +173,12 @@ def export(trainer):
     meta.setdefault("models", {})[a.variant] = f"{a.variant}.onnx"
     meta.setdefault("training", {})[a.variant] = {
         "recipe": "conditional instance normalization (Dumoulin et al. 2017) over train.py's losses; "
-                  "bold rows add the Gram loss at the coarse scale",
-        "settings": {k: getattr(a, k) for k in ("iterations", "batch", "size", "style_size", "lr", "content_weight",
-                                                 "style_weight", "tv_weight", "temporal_weight", "bold_coarse_weight",
-                                                 "bold_style_weight", "bold_style_size", "photo_pixel_weight", "seed")},
+                  "bold rows add the Gram loss at the coarse scale"
+                  + ("; every row distilled from the same row of the quality bank" if a.variant == "realtime" else ""),
+        "settings": {k: getattr(a, k) for k in ("init", "iterations", "batch", "size", "style_size", "lr", "content_weight",
+                                                 "style_weight", "tv_weight", "temporal_weight", "distill_weight",
+                                                 "anchor_weight", "bold_coarse_weight", "bold_style_weight",
+                                                 "bold_style_size", "photo_pixel_weight", "seed")},
         "precision": "bf16 autocast" if trainer.bf16 else "fp32",
         "iterations": trainer.iteration,
         "training_seconds": round(trainer.elapsed),

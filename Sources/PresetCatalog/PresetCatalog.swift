@@ -174,9 +174,12 @@ public struct PresetCatalog: Sendable {
         var models: [Preset.Variant: String]
         if let entry = manifest.bank {
             // The bank paints the variants it has; the preset's own networks the others.
-            look = try bankLook(entry, directory: directory, manifest: manifestPath)
+            // Rows learned later paint only with the networks they were learned for.
+            let bankLook = try bankLook(entry, directory: directory, manifest: manifestPath)
+            let learnedFor = bankLook.addedRows.map { Set($0.parameters.keys) }
             models = try manifest.models.map { (own) throws(PresetError) in try modelPaths(own, in: directory, manifest: manifestPath) } ?? [:]
-            models.merge(look!.bank.models) { _, bank in bank }
+            models.merge(bankLook.bank.models.filter { learnedFor?.contains($0.key) ?? true }) { _, bank in bank }
+            look = bankLook
         } else {
             models = try modelPaths(manifest.models ?? [:], in: directory, manifest: manifestPath)
         }

@@ -175,6 +175,27 @@ final class StyleBankTests: TemporaryFolderTestCase {
         XCTAssertNoThrow(try gamma.loadModel())
     }
 
+    /// A bank with both networks, and a row learned for the quality one only (as `stylize train`
+    /// learns it): asked for realtime, the quality network paints it, with its rows.
+    func testARowLearnedForOneNetworkPaintsWithThatNetwork() throws {
+        let bank = folder.appendingPathComponent("bank"), learned = folder.appendingPathComponent("gamma")
+        try FileManager.default.createDirectory(at: bank, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/bank/quality.onnx", toPath: bank.path + "/quality.onnx")
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/bank/quality.onnx", toPath: bank.path + "/realtime.onnx")
+        try #"{"rows": ["photo", "alpha", "alpha:bold", "beta"], "models": {"quality": "quality.onnx", "realtime": "realtime.onnx"}}"#
+            .write(to: bank.appendingPathComponent("bank.json"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/gamma", toPath: learned.path)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/beta", toPath: folder.path + "/beta")
+        let presets = PresetCatalog(searchPaths: [folder.path])
+        let gamma = try presets.resolve("gamma"), beta = try presets.resolve("beta")
+        XCTAssertEqual(beta.modelPath(for: .realtime), bank.path + "/realtime.onnx", "the bank's own rows run on both")
+        XCTAssertEqual(gamma.modelPath(for: .realtime), bank.path + "/quality.onnx")
+        XCTAssertNotNil(gamma.bankLook(for: .realtime))
+        let live = StyleSettings(preset: gamma, variant: .realtime)
+        XCTAssertNoThrow(try live.loadModel())
+        XCTAssertEqual(live.modelInputs(strength: 0.6)[StyleBank.weightsInput]?.data, [0, 0, 0, 0, 1])
+    }
+
     /// (The command line always finds the checkout's own bank beside its binary.)
     func testLearningAStyleNeedsABank() throws {
         let options = StyleLearningOptions(paintingPath: Self.still, name: "x")
