@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A new painting in minutes (issue 17): learn one new row of a style bank — every instance
 norm's scale and shift for the painting — against the bank's frozen shared network, then write a
-preset that is that row (preset.json, rows.json, style.jpg, example.jpg).
+preset that is that row (preset.json, rows.json, style.jpg, example.jpg). Where the bank has a
+realtime network too, a short second run learns the row of that one, distilled from the quality
+network's new row, so the style paints live with the fast network.
 
   python Training/learn_style.py --style painting.jpg --name my-style [--bank Presets/bank]
                                  [--out ~/.local/share/stylize/presets/my-style] [--iterations N] [--resume]
@@ -33,10 +35,19 @@ def parse_args(argv=None):
     train.add_painting_options(p)
     p.add_argument("--bank", default=os.path.join(train.REPO, "Presets", "bank"), help="the style bank's folder")
     train.add_recipe_options(p)
+    p.add_argument("--realtime-iterations", type=int, default=100,
+                   help="steps of the realtime network's row, where the bank has one (0: quality only)")
     p.set_defaults(iterations=200, lr=5e-3)
     args = p.parse_args(argv)
     args.variant = "quality"
     return args
+
+
+def realtime_args(args):
+    """The second run's settings: the realtime network's row, in a work folder of its own."""
+    rt = argparse.Namespace(**vars(args))
+    rt.variant, rt.iterations, rt.work = "realtime", args.realtime_iterations, args.work + "-realtime"
+    return rt
 
 
 def load_bank(folder, variant="quality"):
@@ -51,10 +62,13 @@ def load_bank(folder, variant="quality"):
 
 
 class RowTrainer(train.Trainer):
-    """Trains the last row of `bank rows + [name]`; everything else stays as the bank has it."""
+    """Trains the last row of `bank rows + [name]` of the bank's `args.variant` network; everything
+    else stays as the bank has it. The realtime row also learns from `teacher` (the quality
+    network painting the new row)."""
 
-    def __init__(self, args):
-        self.bank_rows, self.bank = load_bank(args.bank)
+    def __init__(self, args, teacher=None):
+        self.bank_rows, self.bank = load_bank(args.bank, args.variant)
+        self.row_teacher = teacher
         if args.name in self.bank_rows:
             train.fail(f"the bank already has a row '{args.name}'; choose another --name")
         self.rows = self.bank_rows + [args.name]
@@ -72,7 +86,7 @@ class RowTrainer(train.Trainer):
         models.set_mix(self.net, len(self.rows) - 1)
 
     def make_net(self):
-        net = models.TransformerNet(styles=len(self.rows))
+        net = models.VARIANTS[self.args.variant](styles=len(self.rows))
         painting_rows = [i for i, r in enumerate(self.bank_rows) if r != train_bank.PHOTO_ROW and not r.endswith(":bold")]
         state = {}
         for key, value in self.bank.state_dict().items():
@@ -82,32 +96,45 @@ class RowTrainer(train.Trainer):
         net.load_state_dict(state)
         return net
 
+    def make_teachers(self):
+        return [self.row_teacher] if self.row_teacher is not None else []
+
     def make_targets(self):
         a = self.args
         weights = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
-                   "temporal": a.temporal_weight}
+                   "temporal": a.temporal_weight, "distill": a.distill_weight}
         return [train.Target.painting(a.name, a.style, self.vgg, weights, a.style_size)]
 
-    def export(self):
+    def new_row(self):
+        """The learned row of every norm, by the exported initializer names."""
+        return {f"net.{k}": [float(x) for x in v[-1]] for k, v in self.export_net().state_dict().items() if v.dim() == 2}
+
+    def export(self, realtime=None):
         """rows.json (the new row of every bank, by the exported initializer names), preset.json,
         style.jpg and example.jpg into the preset folder; written beside it first, then moved in."""
         a = self.args
         out = a.out
         tmp = out + ".partial"
         os.makedirs(tmp, exist_ok=True)
+        parameters = {"quality": self.new_row()}
+        if realtime is not None:
+            parameters["realtime"] = realtime.new_row()
         net = self.export_net()
-        rows = {f"net.{k}": [float(x) for x in v[-1]] for k, v in net.state_dict().items() if v.dim() == 2}
-        write_json(os.path.join(tmp, "rows.json"), {"rows": [a.name], "parameters": {"quality": rows}})
+        write_json(os.path.join(tmp, "rows.json"), {"rows": [a.name], "parameters": parameters})
         held, test_paths = self.held_out()
+        held_realtime = realtime.held_out()[0] if realtime is not None else {}
         write_json(os.path.join(tmp, "preset.json"), {
             "title": a.title or a.name.replace("-", " ").title(), "artist": a.artist,
             "bank": {"folder": os.path.abspath(a.bank), "photo": train_bank.PHOTO_ROW, "row": a.name,
                      "strength": 0.6, "rows": "rows.json"},
-            "training": {"recipe": "a new row of the style bank, learned against its frozen shared network",
-                         "settings": {k: getattr(a, k) for k in ("iterations", "batch", "size", "style_size", "lr",
-                                                                  "style_weight", "temporal_weight", "seed")},
-                         "iterations": self.iteration, "training_seconds": round(self.elapsed),
-                         "held_out_losses": {k: round(v, 6) for k, v in held.items()}}})
+            "training": {"recipe": "a new row of the style bank, learned against its frozen shared networks (realtime: distilled from the quality row)",
+                         "settings": {k: getattr(a, k) for k in ("iterations", "realtime_iterations", "batch", "size",
+                                                                  "style_size", "lr", "style_weight", "temporal_weight",
+                                                                  "seed")},
+                         "iterations": self.iteration,
+                         "training_seconds": round(self.elapsed + (realtime.elapsed if realtime else 0)),
+                         "held_out_losses": {k: round(v, 6) for k, v in held.items()},
+                         "held_out_losses_realtime": {k: round(v, 6) for k, v in held_realtime.items()}}})
         painting = Image.open(a.style).convert("RGB")
         painting.thumbnail((512, 512), Image.LANCZOS)
         painting.save(os.path.join(tmp, "style.jpg"), quality=90)
@@ -120,7 +147,9 @@ class RowTrainer(train.Trainer):
             import shutil
             shutil.rmtree(out)
         os.replace(tmp, out)
-        print(f"learn_style: wrote {out}; held-out " + ", ".join(f"{k} {v:.4g}" for k, v in held.items()), flush=True)
+        print(f"learn_style: wrote {out}; held-out " + ", ".join(f"{k} {v:.4g}" for k, v in held.items())
+              + ("; realtime " + ", ".join(f"{k} {v:.4g}" for k, v in held_realtime.items()) if held_realtime else ""),
+              flush=True)
 
 
 def write_json(path, value):
@@ -146,7 +175,17 @@ def main(argv=None):
         trainer.load()
         models.set_mix(trainer.net, len(trainer.rows) - 1)
     train.train_or_exit(trainer, "learn_style")
-    trainer.export()
+    realtime = None
+    if args.realtime_iterations > 0 and os.path.exists(os.path.join(args.bank, "realtime.onnx")):
+        print("learn_style: the realtime network's row, from the quality network's", flush=True)
+        teacher = trainer.export_net()
+        models.set_mix(teacher, len(trainer.rows) - 1)
+        realtime = RowTrainer(realtime_args(args), teacher)
+        if args.resume and os.path.exists(realtime.checkpoint_path):
+            realtime.load()
+            models.set_mix(realtime.net, len(realtime.rows) - 1)
+        train.train_or_exit(realtime, "learn_style")
+    trainer.export(realtime)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,32 @@ def test_an_anchored_painting_row_learns_from_its_own_plain_network():
         assert distill[row][0] is None, (row, distill)
 
 
+def test_a_learned_style_has_a_row_for_every_network_of_the_bank():
+    """learn_style.py on the shipped bank (quality and realtime networks): rows.json holds the new
+    row of every norm of both, and --realtime-iterations 0 leaves the realtime one out."""
+    if not have_vgg():
+        print("skipped: no converted VGG16 weights (run Training/fetch_data.py)")
+        return
+    import models
+    bank = HERE.parent / "Presets" / "bank"
+    with tempfile.TemporaryDirectory() as tmp:
+        command = tiny_run(tmp, 2)
+        command[1] = str(HERE / "learn_style.py")
+        command += ["--bank", str(bank), "--precision", "fp32", "--out", str(Path(tmp, "learned"))]
+        done = subprocess.run(command + ["--realtime-iterations", "2"], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        rows = json.load(open(Path(tmp, "learned", "rows.json")))
+        norms = {v: sum(isinstance(m, models.ConditionalInstanceNorm) for m in models.VARIANTS[v](styles=2).modules())
+                 for v in ("quality", "realtime")}
+        for variant, count in norms.items():
+            assert len(rows["parameters"][variant]) == 2 * count, (variant, sorted(rows["parameters"][variant]))
+        assert rows["parameters"]["quality"] != rows["parameters"]["realtime"]
+        done = subprocess.run(command + ["--realtime-iterations", "0", "--name", "other"], capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert list(json.load(open(Path(tmp, "learned", "rows.json")))["parameters"]) == ["quality"]
+
+
 if __name__ == "__main__":
     from run_tests import run
     run(globals())

@@ -7,7 +7,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Learn a new style from a painting in minutes, as a new row of the style bank.",
         discussion: """
         Trains only what the painting needs (every norm's scale and shift) against the bank's \
-        shared network, with PyTorch on the CPU, then installs the style in your presets folder \
+        shared networks (the quality one, then the realtime one that paints live), with PyTorch \
+        on the CPU, then installs the style in your presets folder \
         (stylize presets lists it). Needs the training environment from Stylize's source: \
         Training/setup-venv.sh, then .venv-train/bin/python Training/fetch_data.py. \
         Ctrl-C saves a checkpoint; the same command with --resume goes on.

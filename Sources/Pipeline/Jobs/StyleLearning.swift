@@ -20,7 +20,7 @@ public struct StyleLearningOptions: Sendable {
 }
 
 /// Learns a new style from a painting in minutes: one new row of the style bank (every norm's
-/// scale and shift) against its frozen shared network, by the training recipe
+/// scale and shift) against its frozen shared networks, by the training recipe
 /// (`Training/learn_style.py`, PyTorch on the CPU), installed as a preset in the user's folder
 /// where `stylize presets` lists it. Checks first; the recipe prints its progress (with an ETA),
 /// checkpoints, and writes the preset whole or not at all.
