@@ -5,7 +5,7 @@ one row of two paintings blended — run from the shipped ONNX files in ONNX Run
 sheet shows exactly what ships. A preset that is a row of a style bank moves along the bank's
 rows as Stylize does (BankLook.weights); a plain network fades toward the photo.
 
-  python Training/contact_sheet.py [--out docs/presets.jpg] [--height 160] [--blend a,b]
+  python Training/contact_sheet.py [--out docs/presets.jpg] [--height 128] [--blend a,b]
   python Training/contact_sheet.py --variant realtime --out docs/presets-realtime.jpg   # the live networks
   python Training/contact_sheet.py --check      # artefact numbers per preset instead
 """
@@ -171,7 +171,7 @@ def check(photos, presets):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=os.path.join(REPO, "docs", "presets.jpg"))
-    p.add_argument("--height", type=int, default=160)
+    p.add_argument("--height", type=int, default=128)
     p.add_argument("--photos", default=PHOTOS)
     p.add_argument("--presets", default=os.path.join(REPO, "Presets"), help="the presets folder")
     p.add_argument("--blend", default="starry-night,great-wave", help="two bank presets for the blended row")
