@@ -119,6 +119,37 @@ def test_a_learned_style_has_a_row_for_every_network_of_the_bank():
         assert list(json.load(open(Path(tmp, "learned", "rows.json")))["parameters"]) == ["quality"]
 
 
+def test_a_style_stopped_in_its_realtime_part_resumes_there():
+    """learn_style.py stopped (SIGTERM) while it learns the realtime row: exit 130 with a
+    checkpoint and no preset; --resume skips the finished quality part and goes on from there."""
+    if not have_vgg():
+        print("skipped: no converted VGG16 weights (run Training/fetch_data.py)")
+        return
+    bank = HERE.parent / "Presets" / "bank"
+    with tempfile.TemporaryDirectory() as tmp:
+        command = tiny_run(tmp, 2)
+        command[1] = str(HERE / "learn_style.py")
+        command += ["--bank", str(bank), "--precision", "fp32", "--out", str(Path(tmp, "learned"))]
+        proc = subprocess.Popen(command + ["--realtime-iterations", "100000"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        realtime = False
+        for line in proc.stdout:
+            realtime = realtime or "(realtime)" in line
+            if realtime and line.startswith("it 10/"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, f"exit {proc.returncode}: {err}"
+        assert not Path(tmp, "learned").exists(), "a preset was installed by a stopped run"
+        done = subprocess.run(command + ["--realtime-iterations", "15", "--resume"], capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "(quality)" in done.stdout and "from iteration 2" in done.stdout, done.stdout
+        assert "(realtime)" in done.stdout and "from iteration 0" not in done.stdout, done.stdout
+        assert "realtime" in json.load(open(Path(tmp, "learned", "rows.json")))["parameters"]
+
+
 if __name__ == "__main__":
     from run_tests import run
     run(globals())
