@@ -99,6 +99,11 @@ class RowTrainer(train.Trainer):
     def make_teachers(self):
         return [self.row_teacher] if self.row_teacher is not None else []
 
+    def load(self):
+        """The checkpoint, and the new row chosen again (the mix is not part of the state)."""
+        super().load()
+        models.set_mix(self.net, len(self.rows) - 1)
+
     def make_targets(self):
         a = self.args
         weights = {"content": a.content_weight, "style": a.style_weight, "tv": a.tv_weight,
@@ -147,9 +152,10 @@ class RowTrainer(train.Trainer):
             import shutil
             shutil.rmtree(out)
         os.replace(tmp, out)
-        print(f"learn_style: wrote {out}; held-out " + ", ".join(f"{k} {v:.4g}" for k, v in held.items())
-              + ("; realtime " + ", ".join(f"{k} {v:.4g}" for k, v in held_realtime.items()) if held_realtime else ""),
-              flush=True)
+        def listed(losses):
+            return ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
+        print(f"learn_style: wrote {out}; held-out {listed(held)}"
+              + (f"; realtime {listed(held_realtime)}" if held_realtime else ""), flush=True)
 
 
 def write_json(path, value):
@@ -173,7 +179,6 @@ def main(argv=None):
     trainer = RowTrainer(args)
     if args.resume:
         trainer.load()
-        models.set_mix(trainer.net, len(trainer.rows) - 1)
     train.train_or_exit(trainer, "learn_style")
     realtime = None
     if args.realtime_iterations > 0 and os.path.exists(os.path.join(args.bank, "realtime.onnx")):
@@ -183,7 +188,6 @@ def main(argv=None):
         realtime = RowTrainer(realtime_args(args), teacher)
         if args.resume and os.path.exists(realtime.checkpoint_path):
             realtime.load()
-            models.set_mix(realtime.net, len(realtime.rows) - 1)
         train.train_or_exit(realtime, "learn_style")
     trainer.export(realtime)
 

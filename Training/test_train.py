@@ -33,6 +33,15 @@ def tiny_run(tmp, iterations, *extra):
             "--work", str(Path(tmp, "work")), "--out", str(Path(tmp, "out"))] + list(extra)
 
 
+def tiny_learn_style(tmp):
+    """A learn_style.py command against the shipped bank, on tiny_run's photos and painting (2
+    steps of the quality row), installing into TMP/learned."""
+    command = tiny_run(tmp, 2)
+    command[1] = str(HERE / "learn_style.py")
+    return command + ["--bank", str(HERE.parent / "Presets" / "bank"), "--precision", "fp32",
+                      "--out", str(Path(tmp, "learned"))]
+
+
 def have_vgg():
     return os.path.isdir(os.path.join(paths.DATA, "vgg"))
 
@@ -100,11 +109,8 @@ def test_a_learned_style_has_a_row_for_every_network_of_the_bank():
         print("skipped: no converted VGG16 weights (run Training/fetch_data.py)")
         return
     import models
-    bank = HERE.parent / "Presets" / "bank"
     with tempfile.TemporaryDirectory() as tmp:
-        command = tiny_run(tmp, 2)
-        command[1] = str(HERE / "learn_style.py")
-        command += ["--bank", str(bank), "--precision", "fp32", "--out", str(Path(tmp, "learned"))]
+        command = tiny_learn_style(tmp)
         done = subprocess.run(command + ["--realtime-iterations", "2"], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
         rows = json.load(open(Path(tmp, "learned", "rows.json")))
@@ -125,11 +131,8 @@ def test_a_style_stopped_in_its_realtime_part_resumes_there():
     if not have_vgg():
         print("skipped: no converted VGG16 weights (run Training/fetch_data.py)")
         return
-    bank = HERE.parent / "Presets" / "bank"
     with tempfile.TemporaryDirectory() as tmp:
-        command = tiny_run(tmp, 2)
-        command[1] = str(HERE / "learn_style.py")
-        command += ["--bank", str(bank), "--precision", "fp32", "--out", str(Path(tmp, "learned"))]
+        command = tiny_learn_style(tmp)
         proc = subprocess.Popen(command + ["--realtime-iterations", "100000"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
