@@ -35,6 +35,20 @@ PHOTO_ROW = "photo"
 DEFAULT_STRENGTH = 0.6   # a painting row's place on the strength dial: its usual look
 
 
+def row_weights(text):
+    """'ROW=W,ROW=W' → {ROW: W}."""
+    weights = {}
+    for item in filter(None, text.split(",")):
+        row, sep, value = item.rpartition("=")
+        try:
+            weights[row] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not row:
+            raise argparse.ArgumentTypeError(f"'{item}' is not ROW=WEIGHT")
+    return weights
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--styles", default=",".join(train_all.ORDER),
@@ -52,6 +66,8 @@ def parse_args(argv=None):
     p.add_argument("--anchor-weight", type=float, default=0.0,
                    help="each painting row also learns ‖G(x) − P(x)‖² toward the painting's own plain network "
                         "of this variant (Presets/NAME/VARIANT.onnx), so the usual look stays today's (0: off)")
+    p.add_argument("--row-temporal-weight", type=row_weights, default={}, metavar="ROW=W,…",
+                   help="a temporal weight of its own for these rows (default: --temporal-weight for every row)")
     p.add_argument("--name", default="bank", help="the work folder's name (default: bank)")
     p.add_argument("--report", action="store_true", help="at the end, held-out losses at two scales per row")
     p.add_argument("--link-presets", action="store_true",
@@ -123,6 +139,12 @@ class BankTrainer(train.Trainer):
             targets.append(train.Target.painting(name, files[name], self.vgg, anchored, a.style_size))
             targets.append(train.Target.painting(f"{name}:bold", files[name], self.vgg, bold,
                                                  a.bold_style_size or a.style_size, a.bold_coarse_weight))
+        unknown = set(a.row_temporal_weight) - {t.name for t in targets}
+        if unknown:
+            train.fail(f"no row named {', '.join(sorted(unknown))} in this bank (its rows: {', '.join(self.rows)})")
+        for t in targets:
+            if t.name in a.row_temporal_weight:
+                t.weights = dict(t.weights, temporal=a.row_temporal_weight[t.name])
         return targets
 
     def start_from(self, path):
@@ -176,7 +198,7 @@ def export(trainer):
                   "bold rows add the Gram loss at the coarse scale"
                   + ("; every row distilled from the same row of the quality bank" if a.variant == "realtime" else ""),
         "settings": {k: getattr(a, k) for k in ("init", "iterations", "batch", "size", "style_size", "lr", "content_weight",
-                                                 "style_weight", "tv_weight", "temporal_weight", "distill_weight",
+                                                 "style_weight", "tv_weight", "temporal_weight", "row_temporal_weight", "distill_weight",
                                                  "anchor_weight", "bold_coarse_weight", "bold_style_weight",
                                                  "bold_style_size", "photo_pixel_weight", "seed")},
         "precision": "bf16 autocast" if trainer.bf16 else "fp32",
