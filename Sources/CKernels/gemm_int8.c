@@ -15,6 +15,7 @@
  */
 #include "CKernels.h"
 #include "gemm_panels.h"
+#include "int8_quantization.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -60,26 +61,6 @@ void stylize_int8_pack_a(int m, int k, const float *a, int lda, void *packed) {
         scales[row] = scale;
         sums[row] = sum;
     }
-}
-
-/* B's quantization: the step and the code of zero, from the block's range (which always holds 0). */
-typedef struct { float step, inverse; int zero; } quantization;
-
-static quantization quantization_of(float low, float high) {
-    low = fminf(low, 0);
-    high = fmaxf(high, 0);
-    quantization q = {1, 1, 0};
-    if (high > low && isfinite(high - low)) {
-        q.step = (high - low) / 255;
-        q.inverse = 1 / q.step;
-        q.zero = (int)lrintf(-low * q.inverse);
-    }
-    return q;
-}
-
-static inline uint8_t quantize(float x, quantization q) {
-    long v = lrintf(x * q.inverse) + q.zero;
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
 static void range_portable(int k, int n, const float *b, int ldb, float *low, float *high) {
@@ -551,11 +532,17 @@ void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row,
             }
         }
     }
-    float low, high;
-    patch_range(p, image, first, rows, kernels.range, &low, &high);
-    patch_call x = {{m, k, quads_of(k), 0, ldc, 0, quantization_of(low, high), packed_a, NULL, c, bias},
+    patch_call x = {{m, k, quads_of(k), 0, ldc, 0, stylize_int8_rows_quantization(kernel, p, image, first, rows),
+                     packed_a, NULL, c, bias},
                     p, codes, rows, offsets};
     quantize_patch_rows(p, image, first, rows, x.base.q, kernels.quantize, codes);
     stylize_gemm_panels(m, n, (size_t)x.base.quads * NR * 4, &x, kernels.pack_patches, kernels.tile);
     free(offsets);
+}
+
+quantization stylize_int8_rows_quantization(stylize_int8_kernel kernel, const stylize_int8_patches *p, const float *image,
+                                            int first, int rows) {
+    float low, high;
+    patch_range(p, image, first, rows, kernels_of(kernel).range, &low, &high);
+    return quantization_of(low, high);
 }

@@ -416,6 +416,16 @@ final class FusionTests: XCTestCase {
             XCTAssertEqual(kernel.method, .quantizedPatches, name)
             assertSame(run.fused, run.unfused, "\(name)")
         }
+        // A few outputs: the direct convolution draws the border the same way.
+        for (mode, pads, value) in [("reflect", [4, 4, 4, 4], Float(0)), ("constant", [1, 4, 3, 0], 0.4)] {
+            let bytes = padConvModel(mode: mode, pads: pads, value: value, c: 6, k: 3, kernel: 9)
+            let name = "\(mode) \(pads), 9×9 to 3 outputs"
+            let run = try runBoth(bytes, channels: 6, height: 12, width: 21, arithmetic: .int8(.portable))
+            XCTAssertEqual(run.fusedPlan.steps.count, 1, name)
+            let kernel = try XCTUnwrap(run.fusedPlan.steps.last?.kernel as? ConvolutionKernel, name)
+            XCTAssertEqual(kernel.method, .quantizedDirect, name)
+            assertSame(run.fused, run.unfused, name)
+        }
         // A convolution with padding of its own (bottom and right) keeps its Pad: zeros past the reflection.
         let ownPads = ONNXBuilder.model(
             nodes: [ONNXBuilder.node("Pad", ["x", "pads"], ["p"], [.string("mode", "reflect")]),

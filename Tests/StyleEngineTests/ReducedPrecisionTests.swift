@@ -165,6 +165,38 @@ final class ReducedPrecisionTests: XCTestCase {
         }
     }
 
+    /// The int8 direct convolution (a few output channels): its AVX-512 and AVX-VNNI kernels give the
+    /// portable kernel's numbers — output rows not a multiple of the vectors, channels not a multiple
+    /// of 4, one to four outputs, its own padding on some sides, none.
+    func testFastDirectConvolutionsMatchThePortableOne() throws {
+        let kernels = try vnniKernels()
+        struct Case { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
+        let cases = [
+            Case(c: 32, m: 3, k: 9, h: 13, w: 150, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            Case(c: 6, m: 1, k: 5, h: 9, w: 17, attributes: [.ints("pads", [2, 0, 1, 3])]),
+            Case(c: 13, m: 4, k: 2, h: 11, w: 70, attributes: []),
+            Case(c: 9, m: 2, k: 7, h: 8, w: 70, attributes: []),
+        ]
+        for test in cases {
+            let constants = [("w", [test.m, test.c, test.k, test.k], random.floats(test.m * test.c * test.k * test.k)),
+                             ("b", [test.m], random.floats(test.m))]
+            let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: constants, attributes: test.attributes))
+            let name = "\(test.c)→\(test.m) \(test.k)×\(test.k) \(test.attributes)"
+            let kernel = try Planner.plan(model.graph, inputShapes: [[1, test.c, test.h, test.w]], arithmetic: .int8(.portable))
+                .steps.first?.kernel as? ConvolutionKernel
+            XCTAssertEqual(kernel?.method, .quantizedDirect, name)
+            let data = random.floats(test.c * test.h * test.w, in: -0.3...1)
+            let portable = try StyleSession(model: model, arithmetic: .int8(.portable)).run([test.c, test.h, test.w], data).data
+            for kernel in kernels {
+                let fast = try StyleSession(model: model, arithmetic: .int8(kernel)).run([test.c, test.h, test.w], data).data
+                XCTAssertEqual(fast.count, portable.count)
+                for (x, y) in zip(fast, portable) {
+                    XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y)), "\(kernel) \(name)")
+                }
+            }
+        }
+    }
+
     /// Every convolution path of a style network, run in each reduced precision (portable
     /// kernels, so on any CPU), against the fp32 reference.
     func testEveryConvolutionPathStaysCloseToFP32() throws {
@@ -175,7 +207,9 @@ final class ReducedPrecisionTests: XCTestCase {
                  attributes: [.ints("strides", [2, 2]), .ints("pads", [1, 1, 1, 1])]),
             Case(name: "grouped", c: 8, m: 12, k: 3, h: 9, w: 11, attributes: [.int("group", 2), .ints("strides", [2, 1])]),
             Case(name: "pointwise", c: 20, m: 9, k: 1, h: 10, w: 13),
-            Case(name: "tap products", c: 32, m: 3, k: 9, h: 23, w: 29, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            Case(name: "tap products (int8: direct)", c: 32, m: 3, k: 9, h: 23, w: 29, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            Case(name: "tap products (int8: direct), one output", c: 10, m: 1, k: 5, h: 12, w: 70,
+                 attributes: [.ints("pads", [2, 1, 0, 3])]),
             Case(name: "winograd", c: 16, m: 16, k: 3, h: 14, w: 18, attributes: [.ints("pads", [1, 1, 1, 1])]),
         ]
         for test in cases {
@@ -188,10 +222,14 @@ final class ReducedPrecisionTests: XCTestCase {
                 let kernel = try XCTUnwrap(Planner.plan(model.graph, inputShapes: [[1, test.c, test.h, test.w]],
                                                         arithmetic: arithmetic).steps.first?.kernel)
                 let isPacked = (kernel as? ConvolutionKernel)?.packedWeights != nil
+                    || (kernel as? ConvolutionKernel)?.directWeights != nil
                     || (kernel as? WinogradConvolutionKernel)?.packedFilters != nil
                 XCTAssertTrue(isPacked, "\(test.name) \(arithmetic): weights packed for it")
                 if case .int8 = arithmetic, test.name.hasPrefix("im2col") {
                     XCTAssertEqual((kernel as? ConvolutionKernel)?.method, .quantizedPatches, test.name)
+                }
+                if case .int8 = arithmetic, test.name.hasPrefix("tap products") {
+                    XCTAssertEqual((kernel as? ConvolutionKernel)?.method, .quantizedDirect, test.name)
                 }
                 let output = try StyleSession(model: model, arithmetic: arithmetic).run([test.c, test.h, test.w], data).data
                 XCTAssertGreaterThan(snr(output, fp32), floor, "\(test.name) in \(arithmetic)")

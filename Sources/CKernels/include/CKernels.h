@@ -88,6 +88,22 @@ void stylize_gemm_int8_patches(stylize_int8_kernel kernel, int m, int first_row,
                                float *c, int ldc);
 
 /*
+ * int8 direct convolution for a few output channels (m ≤ 4; the last 9×9 of a style network),
+ * stride 1, undilated, with the geometry and border of `patches`: the padded rows output rows
+ * first_row … first_row + grid_rows − 1 read are quantized as stylize_gemm_int8_patches quantizes
+ * them, four channels to a 32-bit word, into `codes`; each output pixel sums tap by tap. Weights
+ * ([m][C][kH][kW]) are packed once by stylize_int8_direct_pack_weights (per output channel,
+ * symmetric s8). C (m × grid_rows·grid_width, row stride ldc) = the convolution plus bias[o].
+ */
+size_t stylize_int8_direct_weights_bytes(int m, int channels, int kernel_height, int kernel_width);
+void stylize_int8_direct_pack_weights(int m, int channels, int kernel_height, int kernel_width, const float *w,
+                                      void *packed);
+size_t stylize_int8_direct_codes_bytes(const stylize_int8_patches *patches, int grid_rows);
+void stylize_conv_int8_direct(stylize_int8_kernel kernel, int m, int first_row, int grid_rows, const void *packed_w,
+                              const float *image, const stylize_int8_patches *patches, uint8_t *codes,
+                              const float *bias, float *c, int ldc);
+
+/*
  * Winograd F(4×4, 3×3)'s transforms (the interpolation points 0, 1, −1, 1/2, −2 and ∞; the
  * multiplications between them are the caller's GEMMs), 16 tiles at once. One source compiled
  * for three targets; the baseline runs on any x86-64 (and any other CPU).

@@ -117,7 +117,10 @@ struct ConvolutionKernel: PadReading {
     ///   shifted products.
     /// - quantizedPatches: im2col's work in int8 (ungrouped): each tile's input rows quantized
     ///   once to bytes, the GEMM's panels gathered from them (`QuantizedPatches`).
-    enum Method { case pointwise, depthwise, im2col, tapProducts, quantizedPatches }
+    /// - quantizedDirect: in int8, a few output channels (stride 1, undilated, ungrouped): each
+    ///   tile's input rows quantized once and convolved directly, without a GEMM's rows of 8
+    ///   or tap products' fp32 sums (`QuantizedPatches.Reader.direct`).
+    enum Method { case pointwise, depthwise, im2col, tapProducts, quantizedPatches, quantizedDirect }
 
     private(set) var layout: ConvolutionLayout
     let method: Method
@@ -132,8 +135,10 @@ struct ConvolutionKernel: PadReading {
     let packedWeights: PackedWeights?
     /// The instructions tapProducts' sums run on (CKernels' sum_taps).
     let vectors = stylize_vector_kernel_best()
-    /// quantizedPatches: the input's patches and border.
+    /// quantizedPatches and quantizedDirect: the input's patches and border.
     private(set) var patches: QuantizedPatches?
+    /// quantizedDirect: the weights packed for it.
+    let directWeights: QuantizedPatches.DirectWeights?
 
     /// Floats of im2col columns per tile (about 2 MB, as before).
     static let tileFloats = 1 << 19
@@ -149,6 +154,10 @@ struct ConvolutionKernel: PadReading {
             method = .pointwise
         } else if layout.inputsPerGroup == 1 && layout.outputChannels == layout.groups {
             method = .depthwise
+        } else if case .int8 = arithmetic, weights != nil, layout.groups == 1, g.strideH == 1, g.strideW == 1,
+                  g.dilationH == 1, g.dilationW == 1,
+                  layout.outputChannels <= QuantizedPatches.DirectWeights.maximumOutputs {
+            method = .quantizedDirect
         } else if weights != nil && layout.groups == 1 && g.strideH == 1 && g.strideW == 1
                     && layout.outputChannels < layout.inputChannels {
             method = .tapProducts
@@ -174,9 +183,9 @@ struct ConvolutionKernel: PadReading {
             rowsPerTile = max(1, min(g.imageHeight, Self.tapProductFloats / max(1, m * taps * g.imageWidth)))
             phases = span == 0 ? 1 : (span + rowsPerTile - 1) / rowsPerTile + 1
             patches = nil
-        } else if method == .quantizedPatches {
+        } else if method == .quantizedPatches || method == .quantizedDirect {
             tapWeights = nil
-            let patches = QuantizedPatches(g, channels: layout.inputChannels)
+            let patches = QuantizedPatches(g, channels: layout.inputChannels, reader: method == .quantizedDirect ? .direct : .gemm)
             rowsPerTile = patches.rowsPerTile()
             phases = 1
             self.patches = patches
@@ -196,6 +205,13 @@ struct ConvolutionKernel: PadReading {
         default:
             packedWeights = nil
         }
+        if method == .quantizedDirect, case .int8(let kernel) = arithmetic, let weights {
+            directWeights = QuantizedPatches.DirectWeights(
+                weights.pointer, outputs: layout.outputChannels, channels: layout.inputChannels,
+                kernelHeight: g.kernelHeight, kernelWidth: g.kernelWidth, kernel: kernel)
+        } else {
+            directWeights = nil
+        }
     }
 
     var scratchCount: Int {
@@ -203,18 +219,18 @@ struct ConvolutionKernel: PadReading {
         switch method {
         case .im2col: return layout.inputsPerGroup * g.kernelArea * rowsPerTile * g.gridWidth
         case .tapProducts: return layout.outputChannels * g.kernelArea * rowsPerTile * g.imageWidth
-        case .quantizedPatches: return (patches!.codesBytes(gridRows: rowsPerTile) + 3) / 4
+        case .quantizedPatches, .quantizedDirect: return (patches!.codesBytes(gridRows: rowsPerTile) + 3) / 4
         case .pointwise, .depthwise: return 0
         }
     }
 
-    /// quantizedPatches reading `padding`'s input: its border becomes the one the rows are quantized
-    /// with. Nil where the convolution pads too (its grid reaches past the Pad's output).
+    /// quantizedPatches or quantizedDirect reading `padding`'s input: its border becomes the one the
+    /// rows are quantized with. Nil where the convolution pads too (its grid reaches past the Pad's output).
     func readingThrough(_ padding: Padding) -> (any Kernel)? {
         let g = layout.geometry
         let reach = ((g.gridHeight - 1) * g.strideH + (g.kernelHeight - 1) * g.dilationH + 1,
                      (g.gridWidth - 1) * g.strideW + (g.kernelWidth - 1) * g.dilationW + 1)
-        guard method == .quantizedPatches, g.padTop == 0, g.padLeft == 0, reach.0 <= g.imageHeight, reach.1 <= g.imageWidth,
+        guard let reader = patches?.reader, g.padTop == 0, g.padLeft == 0, reach.0 <= g.imageHeight, reach.1 <= g.imageWidth,
               let b = padding.spatialBorder(channels: layout.inputChannels, height: g.imageHeight, width: g.imageWidth)
         else { return nil }
         var geometry = g
@@ -222,7 +238,7 @@ struct ConvolutionKernel: PadReading {
         var fused = self
         fused.layout = ConvolutionLayout(geometry: geometry, inputChannels: layout.inputChannels,
                                          outputChannels: layout.outputChannels, groups: 1, hasBias: layout.hasBias)
-        let patches = QuantizedPatches(geometry, channels: layout.inputChannels, border: b.mode, fill: b.fill)
+        let patches = QuantizedPatches(geometry, channels: layout.inputChannels, reader: reader, border: b.mode, fill: b.fill)
         fused.patches = patches
         fused.rowsPerTile = patches.rowsPerTile()
         return fused
@@ -254,7 +270,7 @@ struct ConvolutionKernel: PadReading {
         case .pointwise:
             tasks.taskCount = layout.groups * pointwiseChunks
             parallel.run(tasks)
-        case .im2col, .quantizedPatches:
+        case .im2col, .quantizedPatches, .quantizedDirect:
             tasks.taskCount = layout.groups * ((g.gridHeight + rowsPerTile - 1) / rowsPerTile)
             parallel.run(tasks)
         case .tapProducts:
@@ -323,6 +339,10 @@ struct ConvolutionKernel: PadReading {
         case .quantizedPatches:
             let rows = (task * rowsPerTile)..<min((task + 1) * rowsPerTile, g.gridHeight)
             patches!.multiply(packedWeights!, rows: rows, image: input, codes: UnsafeMutableRawPointer(scratch), bias: bias,
+                              c: output + rows.lowerBound * g.gridWidth, ldc: g.gridArea)
+        case .quantizedDirect:
+            let rows = (task * rowsPerTile)..<min((task + 1) * rowsPerTile, g.gridHeight)
+            patches!.convolve(directWeights!, rows: rows, image: input, codes: UnsafeMutableRawPointer(scratch), bias: bias,
                               c: output + rows.lowerBound * g.gridWidth, ldc: g.gridArea)
         }
     }
