@@ -36,16 +36,17 @@ DEFAULT_STRENGTH = 0.6   # a painting row's place on the strength dial: its usua
 
 
 def row_weights(text):
-    """'ROW=W,ROW=W' → {ROW: W}."""
+    """'ROW.TERM=W,…' → {(ROW, TERM): W}: a loss term's weight of its own for a row."""
     weights = {}
     for item in filter(None, text.split(",")):
-        row, sep, value = item.rpartition("=")
+        key, sep, value = item.rpartition("=")
+        row, dot, term = key.rpartition(".")
         try:
-            weights[row] = float(value)
+            weights[(row, term)] = float(value)
         except ValueError:
             sep = ""
-        if not sep or not row:
-            raise argparse.ArgumentTypeError(f"'{item}' is not ROW=WEIGHT")
+        if not sep or not dot or not row or not term:
+            raise argparse.ArgumentTypeError(f"'{item}' is not ROW.TERM=WEIGHT (e.g. the-scream.temporal=22)")
     return weights
 
 
@@ -66,8 +67,9 @@ def parse_args(argv=None):
     p.add_argument("--anchor-weight", type=float, default=0.0,
                    help="each painting row also learns ‖G(x) − P(x)‖² toward the painting's own plain network "
                         "of this variant (Presets/NAME/VARIANT.onnx), so the usual look stays today's (0: off)")
-    p.add_argument("--row-temporal-weight", type=row_weights, default={}, metavar="ROW=W,…",
-                   help="a temporal weight of its own for these rows (default: --temporal-weight for every row)")
+    p.add_argument("--row-weight", type=row_weights, default={}, metavar="ROW.TERM=W,…",
+                   help="a loss term's weight of its own for a row, e.g. the-scream.temporal=22,starry-night.style=0.09 "
+                        "(terms: content, style, tv, temporal, distill, coarse, pixel; default: the option's weight)")
     p.add_argument("--name", default="bank", help="the work folder's name (default: bank)")
     p.add_argument("--report", action="store_true", help="at the end, held-out losses at two scales per row")
     p.add_argument("--link-presets", action="store_true",
@@ -139,12 +141,13 @@ class BankTrainer(train.Trainer):
             targets.append(train.Target.painting(name, files[name], self.vgg, anchored, a.style_size))
             targets.append(train.Target.painting(f"{name}:bold", files[name], self.vgg, bold,
                                                  a.bold_style_size or a.style_size, a.bold_coarse_weight))
-        unknown = set(a.row_temporal_weight) - {t.name for t in targets}
-        if unknown:
-            train.fail(f"no row named {', '.join(sorted(unknown))} in this bank (its rows: {', '.join(self.rows)})")
-        for t in targets:
-            if t.name in a.row_temporal_weight:
-                t.weights = dict(t.weights, temporal=a.row_temporal_weight[t.name])
+        by_name = {t.name: t for t in targets}
+        for (row, term), weight in a.row_weight.items():
+            if row not in by_name:
+                train.fail(f"no row named {row} in this bank (its rows: {', '.join(self.rows)})")
+            if term not in by_name[row].weights:
+                train.fail(f"row {row} has no loss term '{term}' (its terms: {', '.join(sorted(by_name[row].weights))})")
+            by_name[row].weights = dict(by_name[row].weights, **{term: weight})
         return targets
 
     def start_from(self, path):
@@ -197,10 +200,11 @@ def export(trainer):
         "recipe": "conditional instance normalization (Dumoulin et al. 2017) over train.py's losses; "
                   "bold rows add the Gram loss at the coarse scale"
                   + ("; every row distilled from the same row of the quality bank" if a.variant == "realtime" else ""),
-        "settings": {k: getattr(a, k) for k in ("init", "iterations", "batch", "size", "style_size", "lr", "content_weight",
-                                                 "style_weight", "tv_weight", "temporal_weight", "row_temporal_weight", "distill_weight",
-                                                 "anchor_weight", "bold_coarse_weight", "bold_style_weight",
-                                                 "bold_style_size", "photo_pixel_weight", "seed")},
+        "settings": dict({k: getattr(a, k) for k in ("init", "iterations", "batch", "size", "style_size", "lr",
+                                                      "content_weight", "style_weight", "tv_weight", "temporal_weight",
+                                                      "distill_weight", "anchor_weight", "bold_coarse_weight",
+                                                      "bold_style_weight", "bold_style_size", "photo_pixel_weight", "seed")},
+                         row_weights={f"{row}.{term}": w for (row, term), w in a.row_weight.items()}),
         "precision": "bf16 autocast" if trainer.bf16 else "fp32",
         "iterations": trainer.iteration,
         "training_seconds": round(trainer.elapsed),
