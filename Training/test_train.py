@@ -102,6 +102,36 @@ def test_an_anchored_painting_row_learns_from_its_own_plain_network():
         assert distill[row][0] is None, (row, distill)
 
 
+def test_a_row_weight_changes_that_row_s_term_only():
+    """train_bank --row-weight ROW.TERM=W: that row's loss weight, the option's for every other row;
+    a malformed pair, an unknown row or term is refused."""
+    if not have_vgg() or not os.path.exists(os.path.join(paths.DATA, "styles", "manifest.json")):
+        print("skipped: no converted VGG16 weights or styles (run Training/fetch_data.py)")
+        return
+    import argparse
+    import train_bank
+    assert train_bank.row_weights("the-scream.temporal=22,a:bold.style=0.5") == {
+        ("the-scream", "temporal"): 22.0, ("a:bold", "style"): 0.5}
+    for bad in ("the-scream=22", "the-scream.temporal", ".temporal=1", "x.temporal=many"):
+        try:
+            train_bank.row_weights(bad)
+        except argparse.ArgumentTypeError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
+    with tempfile.TemporaryDirectory() as tmp:
+        args = train_bank.parse_args(["--styles", "starry-night,great-wave", "--temporal-weight", "15",
+                                      "--row-weight", "great-wave.temporal=22,starry-night:bold.style=0.1",
+                                      "--work", tmp, "--threads", "1", "--precision", "fp32"])
+        weights = {t.name: t.weights for t in train_bank.BankTrainer(args).targets}
+        assert weights["great-wave"]["temporal"] == 22 and weights["starry-night"]["temporal"] == 15, weights
+        assert weights["starry-night:bold"]["style"] == 0.1 and weights["great-wave:bold"]["style"] == args.style_weight
+        for bad in ("nosuch.temporal=1", "great-wave.bogus=1"):
+            result = subprocess.run([sys.executable, str(HERE / "train_bank.py"), "--styles", "starry-night,great-wave",
+                                     "--row-weight", bad, "--work", tmp, "--iterations", "0"],
+                                    capture_output=True, text=True)
+            assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1, (bad, result.stderr)
+
+
 def test_a_learned_style_has_a_row_for_every_network_of_the_bank():
     """learn_style.py on the shipped bank (quality and realtime networks): rows.json holds the new
     row of every norm of both, and --realtime-iterations 0 leaves the realtime one out."""
