@@ -121,6 +121,15 @@ static void rows_portable(const direct_call *x) {
 #define AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
 
+/* A row body specialized for each count of outputs, so that its accumulators stay in registers. */
+#define FOR_OUTPUT_COUNT(body, x)                  \
+    switch ((x)->m) {                              \
+    case 1: body(x, 1); return;                    \
+    case 2: body(x, 2); return;                    \
+    case 3: body(x, 3); return;                    \
+    default: body(x, 4); return;                   \
+    }
+
 static inline AVX512_VNNI __mmask16 lanes16(int count) {
     return count >= 16 ? (__mmask16)0xffff : count <= 0 ? (__mmask16)0 : (__mmask16)((1u << count) - 1);
 }
@@ -182,14 +191,7 @@ static ALWAYS_INLINE AVX512_VNNI void rows_avx512_body(const direct_call *x, con
     }
 }
 
-AVX512_VNNI static void rows_avx512(const direct_call *x) {
-    switch (x->m) {
-    case 1: rows_avx512_body(x, 1); return;
-    case 2: rows_avx512_body(x, 2); return;
-    case 3: rows_avx512_body(x, 3); return;
-    default: rows_avx512_body(x, 4); return;
-    }
-}
+AVX512_VNNI static void rows_avx512(const direct_call *x) { FOR_OUTPUT_COUNT(rows_avx512_body, x); }
 
 static inline AVX_VNNI __m256i lanes8(int count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -248,14 +250,7 @@ static ALWAYS_INLINE AVX_VNNI void rows_avx2_body(const direct_call *x, const in
     }
 }
 
-AVX_VNNI static void rows_avx2(const direct_call *x) {
-    switch (x->m) {
-    case 1: rows_avx2_body(x, 1); return;
-    case 2: rows_avx2_body(x, 2); return;
-    case 3: rows_avx2_body(x, 3); return;
-    default: rows_avx2_body(x, 4); return;
-    }
-}
+AVX_VNNI static void rows_avx2(const direct_call *x) { FOR_OUTPUT_COUNT(rows_avx2_body, x); }
 #endif
 
 /* Codes of padded rows [first, first + rows): per row, per quad, one word per padded column

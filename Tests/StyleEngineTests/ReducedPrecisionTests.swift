@@ -140,51 +140,43 @@ final class ReducedPrecisionTests: XCTestCase {
     /// 1 and 2, panels that cross output rows, k not a multiple of 4, dilation, padding) give the
     /// portable kernel's numbers.
     func testFastPatchGathersMatchThePortableOnes() throws {
-        let kernels = try vnniKernels()
-        struct Case { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
-        let cases = [
-            Case(c: 3, m: 32, k: 9, h: 21, w: 19, attributes: [.ints("pads", [4, 4, 4, 4])]),
-            Case(c: 16, m: 24, k: 3, h: 17, w: 70, attributes: [.ints("strides", [2, 2]), .ints("pads", [1, 1, 1, 1])]),
-            Case(c: 5, m: 9, k: 3, h: 12, w: 66, attributes: [.ints("pads", [0, 2, 1, 0])]),
-            Case(c: 7, m: 13, k: 3, h: 15, w: 40, attributes: [.ints("dilations", [2, 2]), .ints("pads", [2, 2, 2, 2])]),
-            Case(c: 4, m: 8, k: 5, h: 9, w: 37, attributes: [.ints("strides", [3, 1])]),
-        ]
-        for test in cases {
-            let constants = [("w", [test.m, test.c, test.k, test.k], random.floats(test.m * test.c * test.k * test.k)),
-                             ("b", [test.m], random.floats(test.m))]
-            let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: constants, attributes: test.attributes))
-            let data = random.floats(test.c * test.h * test.w, in: -0.3...1)
-            let portable = try StyleSession(model: model, arithmetic: .int8(.portable)).run([test.c, test.h, test.w], data).data
-            for kernel in kernels {
-                let fast = try StyleSession(model: model, arithmetic: .int8(kernel)).run([test.c, test.h, test.w], data).data
-                XCTAssertEqual(fast.count, portable.count)
-                for (x, y) in zip(fast, portable) {
-                    XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y)), "\(kernel) \(test.c)→\(test.m) \(test.k)×\(test.k) \(test.attributes)")
-                }
-            }
-        }
+        try assertFastKernelsMatchThePortableOne([
+            ConvCase(c: 3, m: 32, k: 9, h: 21, w: 19, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            ConvCase(c: 16, m: 24, k: 3, h: 17, w: 70, attributes: [.ints("strides", [2, 2]), .ints("pads", [1, 1, 1, 1])]),
+            ConvCase(c: 5, m: 9, k: 3, h: 12, w: 66, attributes: [.ints("pads", [0, 2, 1, 0])]),
+            ConvCase(c: 7, m: 13, k: 3, h: 15, w: 40, attributes: [.ints("dilations", [2, 2]), .ints("pads", [2, 2, 2, 2])]),
+            ConvCase(c: 4, m: 8, k: 5, h: 9, w: 37, attributes: [.ints("strides", [3, 1])]),
+        ])
     }
 
     /// The int8 direct convolution (a few output channels): its AVX-512 and AVX-VNNI kernels give the
     /// portable kernel's numbers — output rows not a multiple of the vectors, channels not a multiple
     /// of 4, one to four outputs, its own padding on some sides, none.
     func testFastDirectConvolutionsMatchThePortableOne() throws {
+        try assertFastKernelsMatchThePortableOne([
+            ConvCase(c: 32, m: 3, k: 9, h: 13, w: 150, attributes: [.ints("pads", [4, 4, 4, 4])]),
+            ConvCase(c: 6, m: 1, k: 5, h: 9, w: 17, attributes: [.ints("pads", [2, 0, 1, 3])]),
+            ConvCase(c: 13, m: 4, k: 2, h: 11, w: 70, attributes: []),
+            ConvCase(c: 9, m: 2, k: 7, h: 8, w: 70, attributes: []),
+        ], method: .quantizedDirect)
+    }
+
+    /// A convolution [m, c, k, k] on a c × h × w input.
+    private struct ConvCase { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
+
+    /// Each case's convolution in int8 on every VNNI kernel of this CPU gives the portable kernel's numbers
+    /// (and, with `method`, is planned as that).
+    private func assertFastKernelsMatchThePortableOne(_ cases: [ConvCase], method: ConvolutionKernel.Method? = nil) throws {
         let kernels = try vnniKernels()
-        struct Case { var c, m, k, h, w: Int; var attributes: [ONNXBuilder.Attribute] }
-        let cases = [
-            Case(c: 32, m: 3, k: 9, h: 13, w: 150, attributes: [.ints("pads", [4, 4, 4, 4])]),
-            Case(c: 6, m: 1, k: 5, h: 9, w: 17, attributes: [.ints("pads", [2, 0, 1, 3])]),
-            Case(c: 13, m: 4, k: 2, h: 11, w: 70, attributes: []),
-            Case(c: 9, m: 2, k: 7, h: 8, w: 70, attributes: []),
-        ]
         for test in cases {
             let constants = [("w", [test.m, test.c, test.k, test.k], random.floats(test.m * test.c * test.k * test.k)),
                              ("b", [test.m], random.floats(test.m))]
             let model = try StyleModel(bytes: ONNXBuilder.singleOp("Conv", constants: constants, attributes: test.attributes))
             let name = "\(test.c)→\(test.m) \(test.k)×\(test.k) \(test.attributes)"
-            let kernel = try Planner.plan(model.graph, inputShapes: [[1, test.c, test.h, test.w]], arithmetic: .int8(.portable))
-                .steps.first?.kernel as? ConvolutionKernel
-            XCTAssertEqual(kernel?.method, .quantizedDirect, name)
+            if let method {
+                let plan = try Planner.plan(model.graph, inputShapes: [[1, test.c, test.h, test.w]], arithmetic: .int8(.portable))
+                XCTAssertEqual((plan.steps.first?.kernel as? ConvolutionKernel)?.method, method, name)
+            }
             let data = random.floats(test.c * test.h * test.w, in: -0.3...1)
             let portable = try StyleSession(model: model, arithmetic: .int8(.portable)).run([test.c, test.h, test.w], data).data
             for kernel in kernels {
