@@ -4,7 +4,8 @@ import Foundation
 /// Conv (2-D). By shape: 3×3 stride-1 ungrouped convolutions run Winograd
 /// F(4×4, 3×3) (Winograd.swift); 1×1 stride-1 ones multiply the input
 /// directly; depthwise ones run a direct loop; stride-1 ones with fewer
-/// outputs than inputs multiply per tap and sum shifted products; the rest
+/// outputs than inputs multiply per tap and sum shifted products (in int8,
+/// up to 4 outputs are convolved directly on quantized rows); the rest
 /// im2col + sgemm, tiled over output rows (in int8, the GEMM gathers the
 /// patches from quantized rows instead). All split their work over the
 /// session's threads.

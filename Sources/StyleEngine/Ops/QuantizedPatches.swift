@@ -58,7 +58,9 @@ final class QuantizedPatches: @unchecked Sendable {
     /// C (weights.rows × rows.count·gridWidth, ldc) = weights · the patch matrix of `image`'s output `rows`, plus `bias`.
     func multiply(_ weights: PackedWeights, rows: Range<Int>, image: UnsafePointer<Float>, codes: UnsafeMutableRawPointer,
                   bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        guard case .int8(let kernel) = weights.arithmetic, reader == .gemm else { preconditionFailure("patches are an int8 path") }
+        guard case .int8(let kernel) = weights.arithmetic, reader == .gemm else {
+            preconditionFailure("the int8 GEMM reads rows quantized for it")
+        }
         weights.withStorage { a in
             withUnsafePointer(to: layout) {
                 stylize_gemm_int8_patches(kernel.choice, Int32(weights.rows), Int32(rows.lowerBound), Int32(rows.count), a,
