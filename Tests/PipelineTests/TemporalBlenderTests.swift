@@ -286,21 +286,26 @@ final class TemporalBlenderTests: XCTestCase {
                 var st = stylized, ca = carried, historyFine = [Float](repeating: 0, count: n)
                 var scratch = [Float](repeating: 0, count: 7 * n)
                 var workspace = [Float](repeating: 0, count: stylize_box_blur_workspace(Int32(w), Int32(r)))
+                // Every pointer the plane holds lives through the call that reads it.
                 st.withUnsafeMutableBufferPointer { stp in
                 ca.withUnsafeMutableBufferPointer { cap in
                 historyFine.withUnsafeMutableBufferPointer { hf in
                 workspace.withUnsafeMutableBufferPointer { ws in
                 scratch.withUnsafeMutableBufferPointer { sp in
+                confidence.withUnsafeBufferPointer { cp in
+                brightness.withUnsafeBufferPointer { bp in
+                carriedFine.withUnsafeBufferPointer { cfp in
+                (shares ?? []).withUnsafeBufferPointer { shp in
                     let planes = (0..<7).map { sp.baseAddress! + $0 * n }
                     var plane = stylize_contrast_blend(
                         width: Int32(w), height: Int32(h), radius: Int32(r), fine_radius: Int32(fine ? f : 0),
                         stability: s, max_gain: maxGain, stylized: stp.baseAddress!, carried: cap.baseAddress!,
-                        confidence: confidence, share: shares, brightness: brightness, carried_fine: carriedFine,
-                        history_fine: hf.baseAddress!, mean_a: planes[0], variance_a: planes[1], mean_b: planes[2],
-                        variance_b: planes[3], fine_target: planes[4], fine_variance: planes[5], band: planes[6],
-                        workspace: ws.baseAddress!)
+                        confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
+                        carried_fine: cfp.baseAddress!, history_fine: hf.baseAddress!, mean_a: planes[0], variance_a: planes[1],
+                        mean_b: planes[2], variance_b: planes[3], fine_target: planes[4], fine_variance: planes[5],
+                        band: planes[6], workspace: ws.baseAddress!)
                     stylize_contrast_blend_plane(kernel, &plane)
-                }}}}}
+                }}}}}}}}}
                 let expected = reference(shares: shares, fine: fine)
                 let label = "kernel \(kernel.rawValue), shares \(shares != nil), fine \(fine)"
                 XCTAssertEqual(st.map(\.bitPattern), expected.picture.map(\.bitPattern), label)
