@@ -26,16 +26,19 @@ final class VariationalRefinementTests: XCTestCase {
             for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
                 var u = u0, v = v0
                 var work = [Float](repeating: 0, count: 8 * plane)
+                // The input planes in one array, so that every pointer the struct holds lives through the call.
+                let inputs = u0 + v0 + ix + iy + it + norm + constancy
                 u.withUnsafeMutableBufferPointer { u in v.withUnsafeMutableBufferPointer { v in
-                work.withUnsafeMutableBufferPointer { work in
-                    let m = work.baseAddress!
+                work.withUnsafeMutableBufferPointer { work in inputs.withUnsafeBufferPointer { inputs in
+                    let (m, i) = (work.baseAddress!, inputs.baseAddress!)
                     var refinement = stylize_variational(
                         width: Int32(w), height: Int32(h), iterations: 2, sor_iterations: 5, alpha: 20, delta: 5, gamma: 10,
-                        omega: 1.6, u: u.baseAddress!, v: v.baseAddress!, u0: u0, v0: v0, ix: ix, iy: iy, it: it, norm: norm,
-                        constancy: constancy, c_horizontal: m, c_vertical: m + plane, smooth: m + 2 * plane,
+                        omega: 1.6, u: u.baseAddress!, v: v.baseAddress!, u0: i, v0: i + plane, ix: i + 2 * plane,
+                        iy: i + 3 * plane, it: i + 4 * plane, norm: i + 5 * plane, constancy: i + 6 * plane,
+                        c_horizontal: m, c_vertical: m + plane, smooth: m + 2 * plane,
                         a11: m + 3 * plane, a12: m + 4 * plane, a22: m + 5 * plane, b1: m + 6 * plane, b2: m + 7 * plane)
                     stylize_variational_refine(kernel, &refinement)
-                }}}
+                }}}}
                 XCTAssertNotEqual(u, u0, "\(w)×\(h): the flow should move")
                 XCTAssertTrue((u + v).allSatisfy(\.isFinite), "\(w)×\(h)")
                 results.append(u + v)
