@@ -15,6 +15,7 @@
  * per quad, one word per output channel.
  */
 #include "CKernels.h"
+#include "gemm_panels.h"
 #include "int8_quantization.h"
 
 #include <stdlib.h>
@@ -117,9 +118,6 @@ static void rows_portable(const direct_call *x) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#define AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
 
 /* A row body specialized for each count of outputs, so that its accumulators stay in registers. */
 #define FOR_OUTPUT_COUNT(body, x)                  \
@@ -130,21 +128,15 @@ static void rows_portable(const direct_call *x) {
     default: body(x, 4); return;                   \
     }
 
-static inline AVX512_VNNI __mmask16 lanes16(int count) {
-    return count >= 16 ? (__mmask16)0xffff : count <= 0 ? (__mmask16)0 : (__mmask16)((1u << count) - 1);
-}
-
 AVX512_VNNI static void interleave_avx512(const float **lines, int count, quantization q, uint32_t *words) {
     __m512 inverse = _mm512_set1_ps(q.inverse);
-    __m512i zero = _mm512_set1_epi32(q.zero), low = _mm512_setzero_si512(), high = _mm512_set1_epi32(255);
+    __m512i zero = _mm512_set1_epi32(q.zero);
     for (int x = 0; x < count; x += 16) {
-        __mmask16 mask = lanes16(count - x);
+        __mmask16 mask = gemm_column_mask(count - x);
         __m512i word = _mm512_setzero_si512();
         for (int h = 0; h < 4; h++) {
             if (!lines[h]) continue;
-            __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, lines[h] + x), inverse)),
-                                            zero);
-            code = _mm512_min_epi32(_mm512_max_epi32(code, low), high);
+            __m512i code = int8_codes16(_mm512_maskz_loadu_ps(mask, lines[h] + x), inverse, zero);
             word = _mm512_or_si512(word, _mm512_slli_epi32(code, 8 * h));
         }
         _mm512_mask_storeu_epi32(words + x, mask, word);
@@ -184,7 +176,7 @@ static ALWAYS_INLINE AVX512_VNNI void rows_avx512_body(const direct_call *x, con
 #pragma clang loop unroll(full)
                 for (int v = 0; v < 4; v++) {
                     __m512 value = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[o][v], offset)), shift);
-                    _mm512_mask_storeu_ps(out + 16 * v, lanes16(x->grid_width - gx - 16 * v), value);
+                    _mm512_mask_storeu_ps(out + 16 * v, gemm_column_mask(x->grid_width - gx - 16 * v), value);
                 }
             }
         }
@@ -193,20 +185,14 @@ static ALWAYS_INLINE AVX512_VNNI void rows_avx512_body(const direct_call *x, con
 
 AVX512_VNNI static void rows_avx512(const direct_call *x) { FOR_OUTPUT_COUNT(rows_avx512_body, x); }
 
-static inline AVX_VNNI __m256i lanes8(int count) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 AVX_VNNI static void interleave_avx2(const float **lines, int count, quantization q, uint32_t *words) {
     __m256 inverse = _mm256_set1_ps(q.inverse);
-    __m256i zero = _mm256_set1_epi32(q.zero), low = _mm256_setzero_si256(), high = _mm256_set1_epi32(255);
+    __m256i zero = _mm256_set1_epi32(q.zero);
     for (int x = 0; x < count; x += 8) {
-        __m256i mask = lanes8(count - x), word = _mm256_setzero_si256();
+        __m256i mask = int8_lanes8(count - x), word = _mm256_setzero_si256();
         for (int h = 0; h < 4; h++) {
             if (!lines[h]) continue;
-            __m256i code = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_maskload_ps(lines[h] + x, mask), inverse)),
-                                            zero);
-            code = _mm256_min_epi32(_mm256_max_epi32(code, low), high);
+            __m256i code = int8_codes8(_mm256_maskload_ps(lines[h] + x, mask), inverse, zero);
             word = _mm256_or_si256(word, _mm256_slli_epi32(code, 8 * h));
         }
         _mm256_maskstore_epi32((int *)(words + x), mask, word);
@@ -243,7 +229,7 @@ static ALWAYS_INLINE AVX_VNNI void rows_avx2_body(const direct_call *x, const in
                 float *out = x->c + (size_t)o * x->ldc + (size_t)gy * x->grid_width + gx;
                 for (int v = 0; v < 2; v++) {
                     __m256 value = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[o][v], offset)), shift);
-                    _mm256_maskstore_ps(out + 8 * v, lanes8(x->grid_width - gx - 8 * v), value);
+                    _mm256_maskstore_ps(out + 8 * v, int8_lanes8(x->grid_width - gx - 8 * v), value);
                 }
             }
         }

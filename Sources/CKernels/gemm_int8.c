@@ -132,8 +132,6 @@ static void tile_portable(const void *context, int m0, int rows, int n0, int col
 }
 
 #if defined(__x86_64__)
-#define AVX512_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-
 AVX512_VNNI static void range_avx512(int k, int n, const float *b, int ldb, float *low, float *high) {
     __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
     for (int row = 0; row < k; row++) {
@@ -153,7 +151,7 @@ AVX512_VNNI static void pack_avx512(const void *context, int n0, int cols, void 
     const call *x = context;
     uint8_t *panel = destination;
     __m512 inverse = _mm512_set1_ps(x->q.inverse);
-    __m512i zero = _mm512_set1_epi32(x->q.zero), low = _mm512_setzero_si512(), high = _mm512_set1_epi32(255);
+    __m512i zero = _mm512_set1_epi32(x->q.zero);
     __mmask16 masks[2] = {gemm_column_mask(cols), gemm_column_mask(cols - 16)};
     for (int p = 0; p < x->quads; p++) {
         for (int half = 0; half < 2; half++) {
@@ -162,9 +160,7 @@ AVX512_VNNI static void pack_avx512(const void *context, int n0, int cols, void 
                 int row = 4 * p + h;
                 if (row >= x->k) break;
                 __m512 v = _mm512_maskz_loadu_ps(masks[half], x->b + (size_t)row * x->ldb + n0 + 16 * half);
-                __m512i code = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, inverse)), zero);
-                code = _mm512_min_epi32(_mm512_max_epi32(code, low), high);
-                lanes = _mm512_or_si512(lanes, _mm512_slli_epi32(code, 8 * h));
+                lanes = _mm512_or_si512(lanes, _mm512_slli_epi32(int8_codes16(v, inverse, zero), 8 * h));
             }
             _mm512_store_si512((void *)(panel + (size_t)p * NR * 4 + 64 * half), lanes);
         }
@@ -201,8 +197,6 @@ AVX512_VNNI static void tile_avx512(const void *context, int m0, int rows, int n
 #endif
 
 #if defined(__x86_64__)
-#define AVX_VNNI __attribute__((target("avx2,fma,avxvnni")))
-
 AVX_VNNI static void range_avx2(int k, int n, const float *b, int ldb, float *low, float *high) {
     __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
     float lo1 = 0, hi1 = 0;
@@ -230,26 +224,19 @@ AVX_VNNI static void range_avx2(int k, int n, const float *b, int ldb, float *lo
     *high = hi1;
 }
 
-/* The first `cols` of 8 lanes, as AVX2's masked loads and stores read a mask. */
-static inline AVX_VNNI __m256i lane_mask(int cols) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 AVX_VNNI static void pack_avx2(const void *context, int n0, int cols, void *destination) {
     const call *x = context;
     uint8_t *panel = destination;
     __m256 inverse = _mm256_set1_ps(x->q.inverse);
-    __m256i zero = _mm256_set1_epi32(x->q.zero), low = _mm256_setzero_si256(), high = _mm256_set1_epi32(255);
+    __m256i zero = _mm256_set1_epi32(x->q.zero);
     for (int p = 0; p < x->quads; p++) {
         for (int group = 0; group < NR / 8; group++) {
-            __m256i mask = lane_mask(cols - 8 * group), lanes = _mm256_setzero_si256();
+            __m256i mask = int8_lanes8(cols - 8 * group), lanes = _mm256_setzero_si256();
             for (int h = 0; h < 4; h++) {
                 int row = 4 * p + h;
                 if (row >= x->k) break;
                 __m256 v = _mm256_maskload_ps(x->b + (size_t)row * x->ldb + n0 + 8 * group, mask);
-                __m256i code = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, inverse)), zero);
-                code = _mm256_min_epi32(_mm256_max_epi32(code, low), high);
-                lanes = _mm256_or_si256(lanes, _mm256_slli_epi32(code, 8 * h));
+                lanes = _mm256_or_si256(lanes, _mm256_slli_epi32(int8_codes8(v, inverse, zero), 8 * h));
             }
             _mm256_store_si256((__m256i *)(panel + (size_t)p * NR * 4 + 32 * group), lanes);
         }
@@ -281,7 +268,7 @@ AVX_VNNI static void tile_avx2(const void *context, int m0, int rows, int n0, in
                 __m256i offset = _mm256_set1_epi32(offset_of(x, m0 + r0 + r));
                 float *out = x->c + (size_t)(m0 + r0 + r) * x->ldc + n0 + c0;
                 for (int half = 0; half < 2; half++) {
-                    __m256i mask = lane_mask(cols - c0 - 8 * half);
+                    __m256i mask = int8_lanes8(cols - c0 - 8 * half);
                     __m256 v = _mm256_fmadd_ps(scale, _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][half], offset)), shift);
                     if (x->accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(out + 8 * half, mask));
                     _mm256_maskstore_ps(out + 8 * half, mask, v);
