@@ -22,14 +22,14 @@
 #
 # Usage: Benchmarks/engine-vs-ort.sh [RUNS]        (default 3; about 8 minutes on 2 cores)
 #   STYLIZE_SCRATCH=DIR  build folder (default .build), e.g. a private one
+#   STYLIZE_BIN=PATH     a binary built already (e.g. of an earlier commit) instead
+# Like every benchmark here it unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (Benchmarks/lib.sh): users have neither.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# This machine's shell may export a core type; the point is our own CPU detection.
-unset OPENBLAS_CORETYPE
 runs=${1:-3}
-work=.work/bench-ort
-mkdir -p "$work"
-source Benchmarks/common.sh
+source Benchmarks/lib.sh
+bench_setup ort
+python=$(Benchmarks/setup-venv.sh --no-torch | tail -1)
 tool=Tools/parity/ort_bench.py
 
 full=$work/transformer_full.onnx half=$work/transformer_half.onnx probe=$work/sgemm_probe.onnx

@@ -13,6 +13,8 @@
 # Usage: Benchmarks/flow-vs-opencv.sh [RUNS] [--cases sprite,...] [--presets ultrafast,...]
 #   RUNS defaults to 5; the full table takes well under a minute on 2 cores
 #   STYLIZE_SCRATCH=DIR  build folder (default .build), e.g. a private one
+#   STYLIZE_BIN=PATH     a binary built already (e.g. of an earlier commit) instead
+# Like every benchmark here it unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (Benchmarks/lib.sh): users have neither.
 #   FLOW_PHOTO=FILE      the photo to render the sequences from (default: one of
 #                        OpenCV's sample images if installed, else a frame of
 #                        SampleClips/city-night.mp4, else a procedural texture)
@@ -20,9 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 shift || true   # further arguments go to flow_bench.py (--cases, --presets)
-work=.work/bench-flow
-mkdir -p "$work"
-source Benchmarks/common.sh
+source Benchmarks/lib.sh
+bench_setup flow
+python=$(Benchmarks/setup-venv.sh --no-torch | tail -1)
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(lscpu | sed -nE 's/^Model name: +//p')," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
