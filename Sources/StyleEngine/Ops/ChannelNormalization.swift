@@ -19,16 +19,20 @@ struct ChannelNormalizationKernel: Kernel {
     var canRunInPlace: Bool { true }
 
     func run(inputs: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>], scratch: UnsafeMutablePointer<Float>) {
-        let (input, scale, bias, output) = (inputs[0], inputs[1], inputs[2], outputs[0])
         for plane in 0..<planes {
-            let channel = plane % channels
-            let (mean, variance) = switch statistics {
-            case .stored: (inputs[3][channel], inputs[4][channel])
-            case .perPlane: meanAndVariance(input + plane * area, count: area)
-            }
-            let factor = scale[channel] / (variance + epsilon).squareRoot()
-            scaleAndShift(input + plane * area, output + plane * area, count: area,
-                          scale: factor, shift: bias[channel] - mean * factor)
+            let (factor, shift) = affine(plane: plane, inputs: inputs)
+            scaleAndShift(inputs[0] + plane * area, outputs[0] + plane * area, count: area, scale: factor, shift: shift)
         }
+    }
+
+    /// What the normalization does to plane `plane`: y = x · scale + shift.
+    func affine(plane: Int, inputs: [UnsafePointer<Float>]) -> (scale: Float, shift: Float) {
+        let channel = plane % channels
+        let (mean, variance) = switch statistics {
+        case .stored: (inputs[3][channel], inputs[4][channel])
+        case .perPlane: meanAndVariance(inputs[0] + plane * area, count: area)
+        }
+        let factor = inputs[1][channel] / (variance + epsilon).squareRoot()
+        return (factor, inputs[2][channel] - mean * factor)
     }
 }

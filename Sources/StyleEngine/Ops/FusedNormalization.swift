@@ -23,16 +23,10 @@ struct FusedNormalizationKernel: Kernel {
 
     /// One (batch, channel) plane; planes are independent, so they may run in parallel.
     func normalize(plane: Int, inputs: [UnsafePointer<Float>], output: UnsafeMutablePointer<Float>) {
-        let (input, scale, bias) = (inputs[0], inputs[1], inputs[2])
         let area = base.area
-        let channel = plane % base.channels
-        let (mean, variance) = switch base.statistics {
-        case .stored: (inputs[3][channel], inputs[4][channel])
-        case .perPlane: meanAndVariance(input + plane * area, count: area)
-        }
-        let factor = scale[channel] / (variance + base.epsilon).squareRoot()
-        Self.normalize(input + plane * area, output + plane * area, residual ? inputs[residualInput] + plane * area : nil,
-                       count: area, scale: factor, shift: bias[channel] - mean * factor, relu: relu)
+        let (factor, shift) = base.affine(plane: plane, inputs: inputs)
+        Self.normalize(inputs[0] + plane * area, output + plane * area, residual ? inputs[residualInput] + plane * area : nil,
+                       count: area, scale: factor, shift: shift, relu: relu)
     }
 
     /// y = x · scale + shift (+ r) (then max(·, 0)); x and y may be the same buffer.
