@@ -14,10 +14,10 @@
 #   RUNS defaults to 5; the full table takes well under a minute on 2 cores
 #   STYLIZE_SCRATCH=DIR  build folder (default .build), e.g. a private one
 #   STYLIZE_BIN=PATH     a binary built already (e.g. of an earlier commit) instead
-# Like every benchmark here it unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (Benchmarks/lib.sh): users have neither.
 #   FLOW_PHOTO=FILE      the photo to render the sequences from (default: one of
 #                        OpenCV's sample images if installed, else a frame of
 #                        SampleClips/city-night.mp4, else a procedural texture)
+# Like every benchmark here it unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (Benchmarks/lib.sh): users have neither.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
