@@ -55,17 +55,12 @@ final class Workspace {
 
     init(plan: ExecutionPlan, pool: WorkerPool? = nil) {
         self.plan = plan
-        func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-            // Cache-line aligned, and never empty so every pointer is valid.
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * MemoryLayout<Float>.stride, alignment: 64)
-            return raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 16))
-        }
-        let buffers = plan.bufferCapacities.map(allocate)
+        let buffers = plan.bufferCapacities.map { WorkspaceMemory.allocate(floats: $0) }
         self.buffers = buffers
         // Per-thread regions start on a cache line of their own.
         let scratchStride = (plan.scratchCount + 15) / 16 * 16
         parallel = ParallelContext(pool: pool, scratchStride: scratchStride)
-        scratch = allocate(scratchStride * parallel.threadCount)
+        scratch = WorkspaceMemory.allocate(floats: scratchStride * parallel.threadCount)
         boundSteps = plan.steps.map { step in
             let inputs = step.inputs.map { source -> UnsafePointer<Float> in
                 switch source {
@@ -78,8 +73,8 @@ final class Workspace {
     }
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
-        scratch.deallocate()
+        for buffer in buffers { WorkspaceMemory.release(buffer) }
+        WorkspaceMemory.release(scratch)
     }
 
     /// Where graph input `index` must be copied before `run()`, or nil if unused.
