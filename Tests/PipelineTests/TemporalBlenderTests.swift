@@ -195,6 +195,49 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
     }
 
+    /// A dark, faint, still background behind white flakes falling 5 px a frame: DIS's flow of the background
+    /// follows the flakes; the link carries the background in place, and trusts it.
+    func testAStillBackgroundBehindFallingParticlesIsCarriedInPlace() {
+        let n = w * h
+        var state: UInt64 = 5
+        func below(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let flakes = (0..<200).map { _ in (x: below(w - 3), y: below(h - 3)) }
+        func top(_ flake: (x: Int, y: Int), _ t: Int) -> Int { (flake.y + 5 * t) % (h - 3) }
+        func frame(_ t: Int) -> [Float] {
+            var rgb = scene(0).map { 60 + 0.1 * ($0 - 128) }   // a dark sky, faintly textured
+            for flake in flakes {
+                let y0 = top(flake, t)
+                for y in y0..<(y0 + 3) { for x in flake.x..<(flake.x + 3) { for c in 0..<3 { rgb[c * n + y * w + x] = 250 } } }
+            }
+            return rgb
+        }
+        var near = [Bool](repeating: false, count: n)   // within 4 px of a flake in either frame
+        for t in 0...1 {
+            for flake in flakes {
+                let y0 = top(flake, t)
+                for y in max(y0 - 4, 0)..<min(y0 + 7, h) { for x in max(flake.x - 4, 0)..<min(flake.x + 7, w) { near[y * w + x] = true } }
+            }
+        }
+        let background = (0..<n).filter { !near[$0] }
+        XCTAssertGreaterThan(background.count, n / 5)
+        func moving(_ link: TemporalLink) -> Double {
+            Double(background.filter { link.flow.u[$0] * link.flow.u[$0] + link.flow.v[$0] * link.flow.v[$0] >= 1 }.count)
+                / Double(background.count)
+        }
+        var settings = TemporalSettings(frameWidth: w, height: h)
+        let still = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        settings.stillBackground = nil
+        let dense = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let trusted = background.filter { still.confidence[$0] > 0.5 }.count
+        print("background moving 1 px or more: \(moving(dense)) dense, \(moving(still)) still; trusted \(trusted) of \(background.count)")
+        XCTAssertGreaterThan(moving(dense), 0.15, "the flakes no longer drag the flow: the test shows nothing")
+        XCTAssertLessThan(moving(still), 0.02)
+        XCTAssertGreaterThan(Double(trusted) / Double(background.count), 0.8)
+    }
+
     /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is
     /// withheld; away from them it applies in full.
     func testContrastGainIsWithheldNextToUntrustedFlow() {

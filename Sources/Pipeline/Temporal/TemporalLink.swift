@@ -36,15 +36,29 @@ enum Temporal {
         let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
         let current = cm.planes   // Y, Cb, Cr planes of frame t
-        let forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
-        let backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        var forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
+        var backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        // A still background behind things that move on their own (snow, rain) stands still both ways.
+        let still = settings.stillBackground?.stillPixels(
+            previous: GrayImage(width: w, height: h, pixels: Array(pm.planes[0..<n])),
+            current: GrayImage(width: w, height: h, pixels: Array(current[0..<n])), flow: backward)
+        if let still {
+            for i in 0..<n where still[i] {
+                (backward.u[i], backward.v[i]) = (0, 0)
+                (forward.u[i], forward.v[i]) = (0, 0)
+            }
+        }
         // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
-        // decide what can be carried.
+        // decide what can be carried; a pixel standing still is consistent by itself, whatever
+        // the flow around it does.
         var thresholds = Consistency.Thresholds.ruder2016
         thresholds.occlusionAbsolute = settings.occlusionTolerance
         thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
         let masks = Consistency.masks(flow: backward, reverse: forward, thresholds: thresholds)
-        let hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
+        var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
+        if let still {
+            for i in 0..<n where still[i] { hard.mask[i] = 1 }
+        }
         let soft = hard.feathered(radius: settings.featherRadius)
 
         // Input change along the flow, measured where the flow is trusted.

@@ -39,6 +39,9 @@ public struct TemporalSettings: Sendable, Equatable {
     /// Squared pixels the forward and backward flows may disagree by before a pixel counts
     /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
     public var occlusionTolerance: Float = 1.0
+    /// Pixels the dense flow moves but no motion explains as well, in frames whose camera stands
+    /// still, stand still (`StillBackground`; nil: the dense flow everywhere).
+    public var stillBackground: StillBackground? = StillBackground()
     /// Radius of the box blur of the luminance change Δ (removes input noise, keeps fades and light changes).
     public var brightnessRadius = 4
     /// Scene cut when the mean absolute difference (0…255) between warped frame t−1 and
