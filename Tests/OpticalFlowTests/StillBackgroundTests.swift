@@ -82,4 +82,17 @@ final class StillBackgroundTests: XCTestCase {
         let over = StillBackground().stillPixels(previous: frame, current: frame, flow: uniformFlow(u: -1.5, v: 0))
         XCTAssertGreaterThan(over?.filter { $0 }.count ?? 0, w * h * 9 / 10)
     }
+
+    /// Frames too small or too flat to tell keep their flow, without tripping on their edges.
+    func testTinyAndFlatFramesKeepTheFlow() {
+        for (width, height) in [(1, 1), (1, 7), (5, 1), (3, 3)] {
+            let n = width * height
+            let frame = GrayImage(width: width, height: height, pixels: (0..<n).map { Float($0 * 40 % 256) })
+            let flow = FlowField(width: width, height: height, u: [Float](repeating: 2, count: n), v: [Float](repeating: 0, count: n))
+            let still = StillBackground().stillPixels(previous: frame, current: frame, flow: flow)
+            XCTAssertTrue(still == nil || still!.count == n, "\(width)×\(height)")
+        }
+        let flat = GrayImage(width: w, height: h, pixels: [Float](repeating: 90, count: w * h))
+        XCTAssertNil(StillBackground().stillPixels(previous: flat, current: flat, flow: uniformFlow(u: 3, v: 0)))
+    }
 }
