@@ -69,7 +69,7 @@ private struct DifferenceHistogram {
     private(set) var count = 0
 
     mutating func add(_ difference: Float) {
-        bins[Int(min(max(difference, 0), 256) * Self.binsPerLevel)] += 1
+        bins[Int((difference >= 0 ? min(difference, 256) : 0) * Self.binsPerLevel)] += 1   // NaN in the first bin
         count += 1
     }
 
