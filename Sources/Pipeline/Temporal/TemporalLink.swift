@@ -39,9 +39,7 @@ enum Temporal {
         var forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
         var backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
         // A still background behind things that move on their own (snow, rain) stands still both ways.
-        let still = settings.stillBackground?.stillPixels(
-            previous: GrayImage(width: w, height: h, pixels: Array(pm.planes[0..<n])),
-            current: GrayImage(width: w, height: h, pixels: Array(current[0..<n])), flow: backward)
+        let still = settings.stillBackground?.stillPixels(previous: a.image, current: b.image, flow: backward)
         if let still {
             for i in 0..<n where still[i] {
                 (backward.u[i], backward.v[i]) = (0, 0)
