@@ -2,8 +2,9 @@
  * Separable box blur with clamped borders, in one pass over memory: each row's horizontal sum
  * goes into a ring of the 2r + 2 rows the vertical window spans (it stays in cache), and the
  * vertical running sums read it from there; nothing plane-sized in between. The horizontal sum
- * is a difference of prefix sums, scanned 16 values at a time in registers, instead of a
- * running sum whose dependent adds serialise the row.
+ * of a small window adds its shifted rows directly; a wide one is a difference of prefix sums,
+ * scanned 16 values at a time in registers, instead of a running sum whose dependent adds
+ * serialise the row.
  * One body, inlined into a function per target, chosen from the CPU's report (as the norm
  * statistics).
  */
@@ -45,6 +46,44 @@ static inline __attribute__((always_inline)) void row_sums(const float *row, flo
     for (; x < width; x++) out[x] = prefix[x + span] - prefix[x] + window;
 }
 
+/* The same sums for a small window (r ≤ DIRECT_RADIUS, all the temporal blend's radii): 2r + 1
+   shifted loads per 16 outputs, four output vectors at a time so that their adds overlap, where
+   the scan's carry serialises the row. `padded` as above. */
+#define DIRECT_RADIUS 8
+static inline __attribute__((always_inline)) void row_sums_direct(const float *row, float *out, int width, int r,
+                                                                  float *padded) {
+    const float first = row[0], last = row[width - 1];
+    for (int i = 0; i < r; i++) padded[i] = first;
+    memcpy(padded + r, row, (size_t)width * sizeof(float));
+    for (int i = 0; i < r; i++) padded[r + width + i] = last;
+    const int taps = 2 * r + 1;
+    int x = 0;
+    for (; x + 64 <= width; x += 64) {
+        const float *p = padded + x;
+        vec16 s0 = vec16_load(p), s1 = vec16_load(p + 16), s2 = vec16_load(p + 32), s3 = vec16_load(p + 48);
+        for (int k = 1; k < taps; k++) {
+            s0 += vec16_load(p + k);
+            s1 += vec16_load(p + 16 + k);
+            s2 += vec16_load(p + 32 + k);
+            s3 += vec16_load(p + 48 + k);
+        }
+        vec16_store(out + x, s0);
+        vec16_store(out + x + 16, s1);
+        vec16_store(out + x + 32, s2);
+        vec16_store(out + x + 48, s3);
+    }
+    for (; x + 16 <= width; x += 16) {
+        vec16 s = vec16_load(padded + x);
+        for (int k = 1; k < taps; k++) s += vec16_load(padded + x + k);
+        vec16_store(out + x, s);
+    }
+    for (; x < width; x++) {
+        float s = padded[x];
+        for (int k = 1; k < taps; k++) s += padded[x + k];
+        out[x] = s;
+    }
+}
+
 static inline __attribute__((always_inline)) void box_blur(const float *src, float *dst, int width, int height,
                                                            int r, float *workspace) {
     const float norm = 1.0f / ((float)(2 * r + 1) * (float)(2 * r + 1));
@@ -55,11 +94,14 @@ static inline __attribute__((always_inline)) void box_blur(const float *src, flo
     float *prefix = padded + width + 2 * r + 32;
     /* Ring slot of row k (0 … height − 1): rows k − r − 1 … k + r are alive at once. */
 #define RING(k) (ring + (size_t)((k) % ringRows) * width)
-    row_sums(src, RING(0), width, r, padded, prefix);
+#define ROW_SUMS(row, out)                                                              \
+    (r <= DIRECT_RADIUS ? row_sums_direct((row), (out), width, r, padded)               \
+                        : row_sums((row), (out), width, r, padded, prefix))
+    ROW_SUMS(src, RING(0));
     for (int x = 0; x < width; x++) acc[x] = (float)(r + 1) * RING(0)[x];
     for (int k = 1; k <= r; k++) {
         const int row = k < height ? k : height - 1;
-        if (k < height) row_sums(src + (size_t)row * width, RING(row), width, r, padded, prefix);
+        if (k < height) ROW_SUMS(src + (size_t)row * width, RING(row));
         const float *h = RING(row);
         for (int x = 0; x < width; x++) acc[x] += h[x];
     }
@@ -67,7 +109,7 @@ static inline __attribute__((always_inline)) void box_blur(const float *src, flo
         const int entering = y + r + 1 < height ? y + r + 1 : height - 1;
         const int leaving = y - r > 0 ? y - r : 0;
         /* Read the entering row before this output row is written (dst may be src). */
-        if (y + r + 1 < height) row_sums(src + (size_t)entering * width, RING(entering), width, r, padded, prefix);
+        if (y + r + 1 < height) ROW_SUMS(src + (size_t)entering * width, RING(entering));
         const float *e = RING(entering), *l = RING(leaving);
         float *out = dst + (size_t)y * width;
         int x = 0;
@@ -81,6 +123,7 @@ static inline __attribute__((always_inline)) void box_blur(const float *src, flo
             acc[x] += e[x] - l[x];
         }
     }
+#undef ROW_SUMS
 #undef RING
 }
 

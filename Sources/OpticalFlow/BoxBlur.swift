@@ -1,7 +1,7 @@
 import CKernels
 
-/// Separable box blur with clamped (replicated) borders, O(pixels) for any radius (prefix
-/// sums along rows, running sums down columns; the C kernel `stylize_box_blur`). Softens
+/// Separable box blur with clamped (replicated) borders (rows summed directly for small radii,
+/// as prefix sums for wide ones; running sums down columns; the C kernel `stylize_box_blur`). Softens
 /// confidence masks and brightness changes, and gives the local means and variances of the
 /// temporal blend.
 public enum BoxBlur {

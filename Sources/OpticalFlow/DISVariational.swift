@@ -38,29 +38,41 @@ enum VariationalRefinement {
         let (U0, V0, U, V) = (plane(.u0), plane(.v0), plane(.u), plane(.v))
         let (ix, iy, it, norm) = (plane(.ix), plane(.iy), plane(.it), plane(.norm))
 
-        // Warp I1 (and its gradients) by the current flow once; average gradients with I0's.
-        l1.pixels.withUnsafeBufferPointer { p1b in
-        l1.gx.withUnsafeBufferPointer { g1xb in
-        l1.gy.withUnsafeBufferPointer { g1yb in
-            let p1 = p1b.baseAddress!, g1x = g1xb.baseAddress!, g1y = g1yb.baseAddress!
+        // Warp I1 and its gradients by the current flow once (the warp kernel, three planes side
+        // by side); average the gradients with I0's.
+        let n = w * h
+        let sampled = UnsafeMutablePointer<Float>.allocate(capacity: 7 * n)
+        defer { sampled.deallocate() }
+        let (source, warped, inside) = (sampled, sampled + 3 * n, sampled + 6 * n)
+        l1.pixels.withUnsafeBufferPointer { source.update(from: $0.baseAddress!, count: n) }
+        l1.gx.withUnsafeBufferPointer { (source + n).update(from: $0.baseAddress!, count: n) }
+        l1.gy.withUnsafeBufferPointer { (source + 2 * n).update(from: $0.baseAddress!, count: n) }
+        u.withUnsafeBufferPointer { ub in
+            v.withUnsafeBufferPointer { vb in
+                stylize_warp_bilinear(vectors, source, 3, Int32(w), Int32(h), ub.baseAddress!, vb.baseAddress!,
+                                      warped, inside)
+            }
+        }
+        l0.pixels.withUnsafeBufferPointer { p0b in
+        l0.gx.withUnsafeBufferPointer { g0xb in
+        l0.gy.withUnsafeBufferPointer { g0yb in
+        u.withUnsafeBufferPointer { ub in
+        v.withUnsafeBufferPointer { vb in
+            let p0 = p0b.baseAddress!, g0x = g0xb.baseAddress!, g0y = g0yb.baseAddress!
             for y in 0..<h {
+                let row = y * w, padded = (y + 1) * W + 1
                 for x in 0..<w {
-                    let i = y * w + x, p = (y + 1) * W + x + 1
-                    let fu = u[i], fv = v[i]
+                    let i = row + x, p = padded + x
+                    let fu = ub[i], fv = vb[i]
                     U0[p] = fu; V0[p] = fv; U[p] = fu; V[p] = fv
-                    let sx = Float(x) + fu, sy = Float(y) + fv
-                    let inside = sx >= 0 && sy >= 0 && sx <= Float(w - 1) && sy <= Float(h - 1)
-                    let a = Pyramid.sampleClamped(p1, w, h, sx, sy)
-                    let gxw = Pyramid.sampleClamped(g1x, w, h, sx, sy)
-                    let gyw = Pyramid.sampleClamped(g1y, w, h, sx, sy)
-                    let gx = 0.5 * (l0.gx[i] + gxw), gy = 0.5 * (l0.gy[i] + gyw)
+                    let gx = 0.5 * (g0x[i] + warped[n + i]), gy = 0.5 * (g0y[i] + warped[2 * n + i])
                     ix[p] = gx; iy[p] = gy
-                    it[p] = a - l0.pixels[i]
+                    it[p] = warped[i] - p0[i]
                     // Out-of-frame targets carry no data term.
-                    norm[p] = inside ? delta / (gx * gx + gy * gy + zetaSquared) : 0
+                    norm[p] = inside[i] > 0 ? delta / (gx * gx + gy * gy + zetaSquared) : 0
                 }
             }
-        }}}
+        }}}}}
         if gamma > 0 { gradientConstancy(ix: ix, iy: iy, it: it, norm: norm, width: w, height: h, into: plane(.xx)) }
 
         // The iterations: CKernels' variational_refinement (per target; the same numbers on each).

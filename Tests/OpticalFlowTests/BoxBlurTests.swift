@@ -34,13 +34,13 @@ final class BoxBlurTests: XCTestCase {
     }
 
     func testEveryVectorKernelThisCPURunsMatchesTheDefinition() {
-        // Rows longer and shorter than a vector, heights below the window, a flat bright plane
-        // (the prefix sums are taken relative to each row's first value to keep its digits).
+        // Rows longer and shorter than a vector and than four, heights below the window, a flat
+        // bright plane (the prefix sums are taken relative to each row's first value to keep its digits).
         let best = stylize_vector_kernel_best()
         let kernels = [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512].filter { $0.rawValue <= best.rawValue }
         for kernel in kernels {
-            for (w, h) in [(1, 1), (15, 4), (16, 17), (47, 3), (100, 40)] {
-                for r in [1, 2, 6, 20] {
+            for (w, h) in [(1, 1), (15, 4), (16, 17), (47, 3), (100, 40), (150, 12)] {
+                for r in [1, 2, 6, 8, 9, 20] {   // rows summed directly up to 8, as prefix sums above
                     let noisy = (0..<(w * h)).map { Float(($0 &* 2654435761) % 977) / 97 }
                     let flat = [Float](repeating: 250.25, count: w * h)
                     for src in [noisy, flat] {
