@@ -1,3 +1,4 @@
+import CKernels
 import OpticalFlow
 
 /// What the sequential stage needs to carry frame t−1's output into frame t, all
@@ -29,6 +30,13 @@ enum Temporal {
             for i in 0..<n { g[i] = BT601.luma(rgb[i], rgb[n + i], rgb[2 * n + i]) }
         }
         return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The mean of a plane (CKernels' one-pass statistics: float sums in blocks, double across).
+    static func mean(_ plane: [Float]) -> Float {
+        var mean: Float = 0, variance: Float = 0
+        plane.withUnsafeBufferPointer { stylize_mean_variance($0.baseAddress!, $0.count, &mean, &variance) }
+        return mean
     }
 
     /// Flows both ways between the frames t−1 and t, and everything derived from them.
@@ -64,28 +72,22 @@ enum Temporal {
         let (warped, _) = Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward)
         var diff = [Float](repeating: 0, count: n)
         var weighted = [Float](repeating: 0, count: n)
-        var sum = 0.0, weight = 0.0
         for i in 0..<n {
             let d = current[i] - warped[i]
             diff[i] = d
-            let m = hard.mask[i]
-            weighted[i] = m * d
-            sum += Double(m * d)
-            weight += Double(m)
+            weighted[i] = hard.mask[i] * d
         }
-        let meanConfidence = Float(weight / Double(max(n, 1)))
+        let meanConfidence = mean(hard.mask)
         // Cut test over all pixels (a cut also makes the flow unreliable, so don't trust the mask alone).
-        var meanDiff = 0.0
-        for d in diff { meanDiff += Double(d) }
-        meanDiff /= Double(max(n, 1))
-        var spread = 0.0
-        for d in diff { spread += Double(abs(d - Float(meanDiff))) }
-        let difference = Float(spread / Double(max(n, 1)))
+        let meanDiff = mean(diff)
+        var deviation = diff
+        for i in 0..<n { deviation[i] = abs(diff[i] - meanDiff) }
+        let difference = mean(deviation)
         let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
 
         // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
         // where none are near, the global mean change.
-        let global = weight > 0 ? Float(sum / weight) : Float(meanDiff)
+        let global = meanConfidence > 0 ? mean(weighted) / meanConfidence : meanDiff
         let r = settings.brightnessRadius
         var brightness = BoxBlur.apply(weighted, width: w, height: h, radius: r)
         let support = BoxBlur.apply(hard.mask, width: w, height: h, radius: r)
