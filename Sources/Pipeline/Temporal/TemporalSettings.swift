@@ -89,17 +89,13 @@ public struct TemporalSettings: Sendable, Equatable {
         return Int((log(0.05) / log(Double(stability))).rounded(.up))
     }
 
-    /// The live modes' set-up, which must hold 30 fps at 640×480 on two cores: the files' blend
-    /// and flows, with the flow's finest level at ¼ of the network's size whatever that size and
-    /// two iterations of its variational refinement instead of five (as cheap as `.ultrafast` at
-    /// ½ size, and it follows motion better), and the residual test's band narrowed to 6…20,
-    /// which the coarser flow needs against ghost trails (docs/temporal.md, "Live").
+    /// The live modes' set-up, which must hold 30 fps at 640×480 on two cores: the files' blend,
+    /// checks and flows, the flow's finest level at ½ of the network's size whatever that size,
+    /// with two iterations of its variational refinement instead of five (docs/temporal.md, "Live").
     public static func live(stability: Float = defaultStability) -> TemporalSettings {
         var settings = TemporalSettings(stability: stability)
-        settings.flow.finestScale = 2
+        settings.flow.finestScale = 1
         settings.flow.variationalRefinementIterations = 2
-        settings.residualLow = 6
-        settings.residualHigh = 20
         return settings
     }
 
