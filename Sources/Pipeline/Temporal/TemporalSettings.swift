@@ -103,14 +103,12 @@ public struct TemporalSettings: Sendable, Equatable {
         self.stability = stability
     }
 
-    /// Settings for frames of this (network) size: the flow's finest level is kept at least
-    /// ~160 pixels across. DIS `fast` stops at ¼ resolution — a 160-pixel grid of 8-pixel
-    /// patches at 640 — and on smaller frames that grid is so coarse that most motion
-    /// boundaries are smeared and the checks then refuse to carry much at all.
+    /// Settings for frames of this (network) size: the flow's finest level at ½ of it (the full
+    /// size below 320 pixels). DIS `fast` stops at ¼, and on a 640-pixel frame that is a
+    /// 160-pixel grid of 8-pixel patches, so coarse that motion boundaries smear and the checks
+    /// refuse to carry much (docs/temporal.md, "The flow grid at every size").
     public init(stability: Float = TemporalSettings.defaultStability, frameWidth: Int, height: Int) {
         self.init(stability: stability)
-        var halvings = 0   // ≥ 640 → 2, 320…639 → 1, < 320 → 0
-        while max(frameWidth, height) >= 320 << halvings { halvings += 1 }
-        flow.finestScale = min(flow.finestScale, halvings)
+        flow.finestScale = max(frameWidth, height) >= 320 ? 1 : 0
     }
 }
