@@ -29,7 +29,7 @@ public struct TemporalSettings: Sendable, Equatable {
     /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels.
     public var featherRadius = 2
     /// Also distrust pixels on motion boundaries (Ruder et al.'s second test, with the
-    /// absolute term below). DIS's ¼-resolution flow smears a moving object's motion over
+    /// absolute term below). DIS's coarse (½- or ¼-resolution) flow smears a moving object's motion over
     /// the background around it; the smear is a band of steep flow gradient that the
     /// occlusion test misses, and history carried there leaves a trail.
     public var motionBoundaries = true
