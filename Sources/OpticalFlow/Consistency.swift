@@ -20,12 +20,7 @@ public struct FlowConfidence: Sendable, Equatable {
     }
 
     /// Fraction of the mask's total weight relative to its pixel count (1 = all reliable).
-    public var meanConfidence: Double {
-        guard !mask.isEmpty else { return 0 }
-        var s = 0.0
-        for m in mask { s += Double(m) }
-        return s / Double(mask.count)
-    }
+    public var meanConfidence: Double { Double(PlaneStatistics.mean(mask)) }
 
     /// A softened confidence: `hard × BoxBlur.apply(hard, radius)`.
     ///

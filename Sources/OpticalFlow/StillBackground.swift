@@ -29,20 +29,19 @@ public struct StillBackground: Sendable, Equatable {
         guard n > 0 else { return nil }
         let carried = Warp.backward(previous, flow: flow).image.pixels
         let a = current.pixels, b = previous.pixels
-        var stillChange = 0.0, flowChange = 0.0
-        for i in 0..<n {
-            stillChange += Double(a[i] - b[i])
-            flowChange += Double(a[i] - carried[i])
-        }
-        let stillMean = Float(stillChange / Double(n)), flowMean = Float(flowChange / Double(n))
         var still = [Float](repeating: 0, count: n), moved = still
+        for i in 0..<n {
+            still[i] = a[i] - b[i]
+            moved[i] = a[i] - carried[i]
+        }
+        let stillMean = PlaneStatistics.mean(still), flowMean = PlaneStatistics.mean(moved)
         var stillTextured = DifferenceHistogram(), movedTextured = DifferenceHistogram()
         for y in 0..<h {
             let up = max(y - 1, 0) * w, row = y * w, down = min(y + 1, h - 1) * w
             for x in 0..<w {
                 let i = row + x
-                still[i] = abs(a[i] - b[i] - stillMean)
-                moved[i] = abs(a[i] - carried[i] - flowMean)
+                still[i] = abs(still[i] - stillMean)
+                moved[i] = abs(moved[i] - flowMean)
                 let gx = a[row + min(x + 1, w - 1)] - a[row + max(x - 1, 0)], gy = a[down + x] - a[up + x]
                 if gx * gx + gy * gy > 4 * texturedGradient * texturedGradient {
                     stillTextured.add(still[i])

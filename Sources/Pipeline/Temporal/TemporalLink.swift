@@ -1,4 +1,3 @@
-import CKernels
 import OpticalFlow
 
 /// What the sequential stage needs to carry frame t−1's output into frame t, all
@@ -30,13 +29,6 @@ enum Temporal {
             for i in 0..<n { g[i] = BT601.luma(rgb[i], rgb[n + i], rgb[2 * n + i]) }
         }
         return GrayImage(width: width, height: height, pixels: pixels)
-    }
-
-    /// The mean of a plane (CKernels' one-pass statistics: float sums in blocks, double across).
-    static func mean(_ plane: [Float]) -> Float {
-        var mean: Float = 0, variance: Float = 0
-        plane.withUnsafeBufferPointer { stylize_mean_variance($0.baseAddress!, $0.count, &mean, &variance) }
-        return mean
     }
 
     /// Flows both ways between the frames t−1 and t, and everything derived from them.
@@ -77,17 +69,17 @@ enum Temporal {
             diff[i] = d
             weighted[i] = hard.mask[i] * d
         }
-        let meanConfidence = mean(hard.mask)
+        let meanConfidence = Float(hard.meanConfidence)
         // Cut test over all pixels (a cut also makes the flow unreliable, so don't trust the mask alone).
-        let meanDiff = mean(diff)
+        let meanDiff = PlaneStatistics.mean(diff)
         var deviation = diff
         for i in 0..<n { deviation[i] = abs(diff[i] - meanDiff) }
-        let difference = mean(deviation)
+        let difference = PlaneStatistics.mean(deviation)
         let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
 
         // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
         // where none are near, the global mean change.
-        let global = meanConfidence > 0 ? mean(weighted) / meanConfidence : meanDiff
+        let global = meanConfidence > 0 ? PlaneStatistics.mean(weighted) / meanConfidence : meanDiff
         let r = settings.brightnessRadius
         var brightness = BoxBlur.apply(weighted, width: w, height: h, radius: r)
         let support = BoxBlur.apply(hard.mask, width: w, height: h, radius: r)
