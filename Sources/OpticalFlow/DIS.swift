@@ -24,6 +24,11 @@ public struct DISSettings: Sendable, Equatable {
     public var variationalRefinementAlpha: Float
     public var variationalRefinementDelta: Float
     public var variationalRefinementGamma: Float
+    /// The patches' distance: nil, OpenCV's mean-normalised SSD; else one that pixels moving on
+    /// their own do not drag (see `TrimmedDistance`) — for every pair, or with `particleTest`, only
+    /// for pairs that show particles.
+    public var trimmedDistance: TrimmedDistance?
+    public var particleTest: ParticleTest?
 
     public init(finestScale: Int, patchSize: Int, patchStride: Int, gradientDescentIterations: Int,
                 variationalRefinementIterations: Int,
@@ -38,6 +43,46 @@ public struct DISSettings: Sendable, Equatable {
         self.variationalRefinementAlpha = variationalRefinementAlpha
         self.variationalRefinementDelta = variationalRefinementDelta
         self.variationalRefinementGamma = variationalRefinementGamma
+    }
+
+    /// A patch distance for frames with particles in front (snow, rain, dust, specks in water): a
+    /// flake crossing a patch is a few pixels far brighter or darker than the motion predicts, and
+    /// the squared differences of those few outweigh the rest, so plain SSD drags the background's
+    /// flow along with the flakes. Here a pixel whose residual (after the patch's mean difference,
+    /// itself taken over the pixels near it) exceeds a cut counts the cut's square in the distance
+    /// and nothing in the Gauss–Newton step: a truncated quadratic, robust to a minority of outliers.
+    public struct TrimmedDistance: Sendable, Equatable {
+        /// Residual, in 0…255 levels, beyond which a pixel does not belong to the patch's motion.
+        public var cut: Float
+        /// The cut widens to this multiple of the patch's mean absolute residual (of the pixels
+        /// within three cuts), so noise and compression keep their pixels in the step (0: fixed cut).
+        public var noiseScale: Float
+
+        public init(cut: Float, noiseScale: Float) {
+            precondition(cut > 0 && noiseScale >= 0)
+            self.cut = cut
+            self.noiseScale = noiseScale
+        }
+    }
+
+    /// Which pairs get the trimmed distance. It ignores a minority of each patch, which is what
+    /// particles are, but so are thin things moving on their own (a spinning rotor, a blinking
+    /// eye): plain SSD lets the patches across them follow them part-way, the trimmed distance
+    /// holds those patches to the background. So each pair is matched with plain SSD first; where
+    /// at least `share` of the finest level's patches then still hold a few pixels (one to a quarter
+    /// of the patch) that stand out from the motion found by more than `contrast` levels and six
+    /// (noise-widened) cuts, the pair is matched again with the trimmed distance: particles leave
+    /// such specks all over the frame, a thin moving part only along itself (docs/temporal.md,
+    /// "Particles in front").
+    public struct ParticleTest: Sendable, Equatable {
+        public var contrast: Float
+        public var share: Float
+
+        public init(contrast: Float, share: Float) {
+            precondition(contrast > 0 && share >= 0)
+            self.contrast = contrast
+            self.share = share
+        }
     }
 
     public static let ultrafast = DISSettings(finestScale: 2, patchSize: 8, patchStride: 4,
@@ -118,6 +163,26 @@ public enum OpticalFlow {
         precondition(from.levels[finest].hasGradients && to.levels[finest].hasGradients,
                      "these FlowFrames were built without gradients at level \(finest); build them for these settings")
 
+        guard let distance = settings.trimmedDistance, let test = settings.particleTest else {
+            return pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest).flow
+        }
+        var plain = settings
+        plain.trimmedDistance = nil
+        let first = pyramid(from, to, settings: plain, initial: initial, coarsest: coarsest, finest: finest,
+                            measuring: (distance, test))
+        guard first.particleShare >= test.share else { return first.flow }
+        var trimmed = settings
+        trimmed.particleTest = nil
+        return pyramid(from, to, settings: trimmed, initial: initial, coarsest: coarsest, finest: finest).flow
+    }
+
+    /// DIS from the coarsest level to the finest; `measuring`: the share of the finest level's patches
+    /// that hold particles by that test (`DISSettings.ParticleTest`), else 0.
+    static func pyramid(_ from: FlowFrame, _ to: FlowFrame, settings: DISSettings, initial: FlowField?,
+                        coarsest: Int, finest: Int,
+                        measuring: (DISSettings.TrimmedDistance, DISSettings.ParticleTest)? = nil)
+        -> (flow: FlowField, particleShare: Float) {
+        let W = from.width, H = from.height
         // Seed the coarsest level.
         let c = from.levels[coarsest]
         var u: [Float], v: [Float]
@@ -128,10 +193,10 @@ public enum OpticalFlow {
             v = u
         }
 
-        var level = coarsest
+        var level = coarsest, share: Float = 0
         while true {
             let l0 = from.levels[level], l1 = to.levels[level]
-            DISLevel.run(l0, l1, u: &u, v: &v, settings: settings)
+            share = DISLevel.run(l0, l1, u: &u, v: &v, settings: settings, measuring: level == finest ? measuring : nil)
             if settings.variationalRefinementIterations > 0 {
                 VariationalRefinement.run(l0, l1, u: &u, v: &v, settings: settings)
             }
@@ -146,7 +211,7 @@ public enum OpticalFlow {
             (u, v) = Pyramid.upsampleFlow(u: u, v: v, width: l.width, height: l.height,
                                           toWidth: W, height: H, factor: 1 << finest)
         }
-        return FlowField(width: W, height: H, u: u, v: v)
+        return (FlowField(width: W, height: H, u: u, v: v), share)
     }
 }
 
@@ -170,6 +235,9 @@ enum DISLevel {
     struct PatchEval {
         var sgx: Float = 0, sgy: Float = 0, sw: Float = 0, msd: Float = .infinity
         var masked = false
+        /// sgx, sgy, sw are Σ gx·ψ, Σ gy·ψ, Σ ψ of the trimmed residuals (CKernels.h), not sums of the
+        /// samples; `standouts`: how many pixels stand out like particles.
+        var trimmed = false, standouts: Float = 0
         var n: Float = 0, sxx: Float = 0, sxy: Float = 0, syy: Float = 0, sx: Float = 0, sy: Float = 0
         var st: Float = 0, sgxt: Float = 0, sgyt: Float = 0
     }
@@ -177,7 +245,7 @@ enum DISLevel {
     @inline(__always)
     static func patchSums(_ i0: UnsafePointer<Float>, _ i1: UnsafePointer<Float>, _ gx: UnsafePointer<Float>,
                           _ gy: UnsafePointer<Float>, w: Int, h: Int, P: Int, px: Int, py: Int,
-                          du: Float, dv: Float, invN: Float) -> PatchEval {
+                          du: Float, dv: Float, invN: Float, trim: Trim) -> PatchEval {
         var e = PatchEval()
         let fxp = Float(px) + du, fyp = Float(py) + dv
         let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
@@ -189,14 +257,16 @@ enum DISLevel {
                 // One row of the patch per vector: CKernels' dis_patch.
                 var patch = stylize_dis_patch(i0: i0, i1: i1, gx: gx, gy: gy, width: Int32(w), px: Int32(px), py: Int32(py),
                                               ix: Int32(ix), iy: Int32(iy), w00: w00, w01: w01, w10: w10, w11: w11,
-                                              inv_n: invN)
-                var sums: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                                              inv_n: invN, outlier: trim.cut, outlier_scale: trim.noiseScale, particle_level: trim.particleContrast)
+                var sums: (Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0)
                 withUnsafeMutablePointer(to: &sums) {
-                    $0.withMemoryRebound(to: Float.self, capacity: 4) { stylize_dis_patch8(vectors, &patch, $0) }
+                    $0.withMemoryRebound(to: Float.self, capacity: 5) { stylize_dis_patch8(vectors, &patch, $0) }
                 }
-                (e.sgx, e.sgy, e.sw, e.msd) = sums
+                (e.sgx, e.sgy, e.sw, e.msd, e.standouts) = sums
+                e.trimmed = trim.isOn
                 return e
             }
+            if trim.isOn { return trimmedSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, fxp: fxp, fyp: fyp, trim: trim) }
             var sgw: Float = 0, sgyw: Float = 0, sw: Float = 0, sd: Float = 0, sdd: Float = 0
             for j in 0..<P {
                 let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
@@ -210,12 +280,11 @@ enum DISLevel {
             e.sgx = sgw; e.sgy = sgyw; e.sw = sw; e.msd = (sdd - sd * sd * invN) * invN
             return e
         }
-        // Partly (or wholly) outside: only samples within the frame count, i.e. i in i0..<i1, j in j0..<j1
-        // with 0 ≤ fxp + i ≤ w − 1 and 0 ≤ fyp + j ≤ h − 1 (bilinear taps clamped at the last row/column).
+        if trim.isOn { return trimmedSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, fxp: fxp, fyp: fyp, trim: trim) }
+        // Partly (or wholly) outside: only samples within the frame count (`visible`).
         var sd: Float = 0, sdd: Float = 0
         e.masked = true
-        let iLo = max(0, Int((-fxp).rounded(.up))), iHi = min(P, Int((Float(w - 1) - fxp).rounded(.down)) + 1)
-        let jLo = max(0, Int((-fyp).rounded(.up))), jHi = min(P, Int((Float(h - 1) - fyp).rounded(.down)) + 1)
+        let (iLo, iHi, jLo, jHi) = visible(w: w, h: h, P: P, fxp: fxp, fyp: fyp)
         if iLo < iHi && jLo < jHi {
             for j in jLo..<jHi {
                 let y0 = iy + j, y1 = min(y0 + 1, h - 1)
@@ -239,8 +308,94 @@ enum DISLevel {
         return e
     }
 
-    static func run(_ l0: PyramidLevel, _ l1: PyramidLevel, u: inout [Float], v: inout [Float], settings: DISSettings) {
+    /// The samples of a P×P window displaced to (fxp, fyp) that lie within the frame: columns
+    /// iLo..<iHi, rows jLo..<jHi, with 0 ≤ fxp + i ≤ w − 1 and 0 ≤ fyp + j ≤ h − 1.
+    @inline(__always)
+    static func visible(w: Int, h: Int, P: Int, fxp: Float, fyp: Float) -> (Int, Int, Int, Int) {
+        (max(0, Int((-fxp).rounded(.up))), min(P, Int((Float(w - 1) - fxp).rounded(.down)) + 1),
+         max(0, Int((-fyp).rounded(.up))), min(P, Int((Float(h - 1) - fyp).rounded(.down)) + 1))
+    }
+
+    /// The trimmed distance (CKernels.h, `stylize_dis_patch`) for the patches its kernel does not
+    /// take — another size, or partly outside the frame — over the visible samples (bilinear taps
+    /// clamped at the last row and column), with their template statistics as in `patchSums`.
+    static func trimmedSums(_ i0: UnsafePointer<Float>, _ i1: UnsafePointer<Float>, _ gx: UnsafePointer<Float>,
+                            _ gy: UnsafePointer<Float>, w: Int, h: Int, P: Int, px: Int, py: Int,
+                            fxp: Float, fyp: Float, trim: Trim) -> PatchEval {
+        var e = PatchEval()
+        e.masked = true
+        e.trimmed = true
+        let (iLo, iHi, jLo, jHi) = visible(w: w, h: h, P: P, fxp: fxp, fyp: fyp)
+        guard iLo < iHi && jLo < jHi else { return e }
+        let ix = Int(fxp.rounded(.down)), iy = Int(fyp.rounded(.down))
+        let fx = fxp - fxp.rounded(.down), fy = fyp - fyp.rounded(.down)
+        let count = (iHi - iLo) * (jHi - jLo)
+        e.n = Float(count)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * count) { scratch in
+            let d = scratch.baseAddress!, ga = d + count, gb = ga + count
+            var k = 0, sum: Float = 0
+            for j in jLo..<jHi {
+                let y0 = iy + j, y1 = min(y0 + 1, h - 1)
+                let r0 = (py + j) * w + px
+                for i in iLo..<iHi {
+                    let x0 = ix + i, x1 = min(x0 + 1, w - 1)
+                    let p00 = i1[y0 * w + x0], p01 = i1[y0 * w + x1], p10 = i1[y1 * w + x0], p11 = i1[y1 * w + x1]
+                    let top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx
+                    let a = gx[r0 + i], b = gy[r0 + i], t = i0[r0 + i]
+                    d[k] = top + (bot - top) * fy - t; ga[k] = a; gb[k] = b
+                    sum += d[k]
+                    e.sxx += a * a; e.sxy += a * b; e.syy += b * b; e.sx += a; e.sy += b
+                    e.st += t; e.sgxt += a * t; e.sgyt += b * t
+                    k += 1
+                }
+            }
+            // The steps of CKernels' kernel, in the same order.
+            var cut = trim.cut, mean = sum / e.n
+            func near(_ mean: Float) -> (count: Float, sum: Float, size: Float) {
+                var n: Float = 0, s: Float = 0, size: Float = 0
+                for k in 0..<count where abs(d[k] - mean) <= 3 * cut { n += 1; s += d[k]; size += abs(d[k] - mean) }
+                return (n, s, size)
+            }
+            let first = near(mean)
+            if first.count > 0 { mean = first.sum / first.count }
+            if trim.noiseScale > 0 {
+                let second = near(mean)
+                if second.count > 0 { cut = max(cut, trim.noiseScale * second.size / second.count) }
+            }
+            var cost: Float = 0
+            let standout = max(trim.particleContrast, 6 * cut)
+            for k in 0..<count {
+                let r = d[k] - mean, rr = r * r
+                let psi = rr <= cut * cut ? r : 0
+                e.sgx += ga[k] * psi; e.sgy += gb[k] * psi; e.sw += psi
+                cost += min(rr, cut * cut)
+                if rr > standout * standout { e.standouts += 1 }
+            }
+            // Too little of the patch visible to judge it.
+            if e.n >= Float(P * P) * 0.25 { e.msd = cost / e.n }
+            return e
+        }
+    }
+
+    /// The trimmed distance's parameters as the kernel takes them (cut 0: plain SSD).
+    /// The trimmed distance's parameters as the kernel takes them (cut 0: plain SSD), and the
+    /// contrast by which a pixel stands out like a particle.
+    struct Trim {
+        var cut: Float = 0, noiseScale: Float = 0, particleContrast: Float = 0
+        var isOn: Bool { cut > 0 }
+        init(_ distance: DISSettings.TrimmedDistance?, particleContrast: Float = 0) {
+            if let distance { (cut, noiseScale) = (distance.cut, distance.noiseScale) }
+            self.particleContrast = particleContrast
+        }
+    }
+
+    /// Patch search and densification of one level; returns the share of patches holding
+    /// particles by `measuring`'s test, evaluated at the patches' final flows (0 without it).
+    @discardableResult
+    static func run(_ l0: PyramidLevel, _ l1: PyramidLevel, u: inout [Float], v: inout [Float], settings: DISSettings,
+                    measuring: (DISSettings.TrimmedDistance, DISSettings.ParticleTest)? = nil) -> Float {
         let w = l0.width, h = l0.height, P = settings.patchSize
+        let trim = Trim(settings.trimmedDistance)
         let xs = origins(size: w, patch: P, stride: settings.patchStride)
         let ys = origins(size: h, patch: P, stride: settings.patchStride)
         let nx = xs.count, ny = ys.count
@@ -306,12 +461,12 @@ enum DISLevel {
                         let k = iy * nx + ixp
                         var cu = pub[k], cv = pvb[k]
                         // Spatial propagation.
-                        var best = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN)
+                        var best = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN, trim: trim)
                         if c > 0 {
                             let kn = k - dir
                             let qu = pub[kn], qv = pvb[kn]
                             if qu != cu || qv != cv {
-                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN)
+                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN, trim: trim)
                                 if cand.msd < best.msd { best = cand; cu = qu; cv = qv }
                             }
                         }
@@ -319,7 +474,7 @@ enum DISLevel {
                             let kn = k - dir * nx
                             let qu = pub[kn], qv = pvb[kn]
                             if qu != cu || qv != cv {
-                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN)
+                                let cand = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: qu, dv: qv, invN: invN, trim: trim)
                                 if cand.msd < best.msd { best = cand; cu = qu; cv = qv }
                             }
                         }
@@ -347,8 +502,13 @@ enum DISLevel {
                                     if !(det > 1e-6 * (hxx + hyy) * (hxx + hyy) + 1e-9) { break }
                                 }
                                 let invDet = 1 / (hxx * hyy - hxy * hxy)
-                                let dm = cur.sw * inv - tMean
-                                let bx = cur.sgx - sgxt - dm * sx, by = cur.sgy - sgyt - dm * sy
+                                let bx: Float, by: Float
+                                if cur.trimmed {
+                                    bx = cur.sgx - sx * inv * cur.sw; by = cur.sgy - sy * inv * cur.sw
+                                } else {
+                                    let dm = cur.sw * inv - tMean
+                                    bx = cur.sgx - sgxt - dm * sx; by = cur.sgy - sgyt - dm * sy
+                                }
                                 let du = (hyy * bx - hxy * by) * invDet
                                 let dv = (hxx * by - hxy * bx) * invDet
                                 cu -= du; cv -= dv
@@ -359,13 +519,13 @@ enum DISLevel {
                                 // well (an overshoot corrected); keep it only if it beats the best point.
                                 if cur.msd >= prevSSD {
                                     let last = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py,
-                                                         du: cu, dv: cv, invN: invN)
+                                                         du: cu, dv: cv, invN: invN, trim: trim)
                                     if !(last.msd < bestSSD) { cu = bestU; cv = bestV }
                                     break
                                 }
                                 prevSSD = cur.msd
                                 t += 1
-                                cur = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN)
+                                cur = patchSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, du: cu, dv: cv, invN: invN, trim: trim)
                                 if cur.msd < bestSSD { bestSSD = cur.msd; bestU = cu; bestV = cv }
                                 if t >= iters { cu = bestU; cv = bestV; break }
                             }
@@ -377,6 +537,27 @@ enum DISLevel {
                 }
             }
         }}}}}}}}}
+
+        var particleShare: Float = 0
+        if let (distance, test) = measuring {
+            let probe = Trim(distance, particleContrast: test.contrast)
+            var holding = 0
+            l0.pixels.withUnsafeBufferPointer { i0b in
+            l1.pixels.withUnsafeBufferPointer { i1b in
+            l0.gx.withUnsafeBufferPointer { gxb in
+            l0.gy.withUnsafeBufferPointer { gyb in
+                var k = 0
+                for py in ys {
+                    for px in xs {
+                        let e = patchSums(i0b.baseAddress!, i1b.baseAddress!, gxb.baseAddress!, gyb.baseAddress!, w: w, h: h,
+                                          P: P, px: px, py: py, du: pu[k], dv: pv[k], invN: invN, trim: probe)
+                        k += 1
+                        if e.standouts >= 1 && e.standouts * 4 <= n { holding += 1 }
+                    }
+                }
+            }}}}
+            particleShare = Float(holding) / Float(np)
+        }
 
         // Densification: per pixel, average of the covering patches' flows weighted by
         // 1 / max(1, |I1(x + u_i) − I0(x)|)². The paper (and OpenCV) use the first power; squaring
@@ -445,5 +626,6 @@ enum DISLevel {
             u[i] = su[i] * inv
             v[i] = sv[i] * inv
         }
+        return particleShare
     }
 }

@@ -31,6 +31,9 @@ struct FlowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("DIS preset (OpenCV's): ultrafast, fast or medium.", valueName: "preset"))
     var preset: FlowTiming.Preset = .fast
 
+    @Flag(help: "Use the patch distance of the temporal blend's flows, which particles (snow, rain, specks) do not drag, instead of OpenCV's SSD.")
+    var trimmed = false
+
     @Option(help: ArgumentHelp("Timed runs (after one warm-up run).", valueName: "n"))
     var runs: Int = 5
 
@@ -44,10 +47,10 @@ struct FlowCommand: ParsableCommand {
 
     func run() throws {
         let size = PictureSize(parsing: self.size)!
-        let timing = FlowTiming(width: size.width, height: size.height, preset: preset)
+        let timing = FlowTiming(width: size.width, height: size.height, preset: preset, trimmed: trimmed)
         let (a, b) = try reporting { () throws(PipelineError) in (try timing.readFrame(first), try timing.readFrame(second)) }
         let result = timing.run(from: a, to: b, runs: runs)
-        print("flow \(size.width)x\(size.height) \(preset.rawValue): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
+        print("flow \(size.width)x\(size.height) \(preset.rawValue)\(trimmed ? " trimmed" : ""): " + String(format: "%.2f ms (median of %d), frame prep %.2f ms for both frames",
                                                           result.flowMilliseconds, runs, result.preparationMilliseconds))
         if let output {
             var bytes = Data(capacity: 8 * size.width * size.height)

@@ -71,6 +71,74 @@ final class DISTests: XCTestCase {
         XCTAssertLessThanOrEqual(min(sum["fast"]!, sum["medium"]!), sum["ultrafast"]! * 1.05)
     }
 
+    /// Flakes in front of a translating scene drag plain SSD's patches; the trimmed distance
+    /// follows the scene behind them, and on clean frames it changes little.
+    func testTrimmedDistanceFollowsTheSceneBehindFlakes() {
+        var plain = DISSettings.fast
+        plain.finestScale = 1
+        var trimmed = plain
+        trimmed.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
+        let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 2.3, dy: -1.1, seed: 7)
+        let flaked = SyntheticMotion.withFlakes(clean)
+        let behind = flaked.mask!
+        let errors = [plain, trimmed].map { s in
+            (clean: SyntheticMotion.epe(SyntheticMotion.flow(clean, s), clean.truth),
+             flaked: SyntheticMotion.epe(SyntheticMotion.flow(flaked, s), flaked.truth, include: { behind[$0] }))
+        }
+        print("DIS behind flakes: plain EPE \(errors[0].flaked), trimmed \(errors[1].flaked); clean \(errors[0].clean), \(errors[1].clean)")
+        XCTAssertLessThan(errors[1].flaked, errors[0].flaked * 0.6)
+        XCTAssertLessThan(errors[1].clean, errors[0].clean * 1.15 + 0.02)
+    }
+
+    /// With the particle test, a clean pair keeps plain SSD's flow exactly, and a pair with flakes
+    /// all over gets the trimmed distance's.
+    func testParticleTestTrimsOnlyPairsWithParticles() {
+        var plain = DISSettings.fast
+        plain.finestScale = 1
+        var always = plain
+        always.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
+        var tested = always
+        tested.particleTest = DISSettings.ParticleTest(contrast: 30, share: 0.03)
+        let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: -1.6, dy: 0.8, seed: 11)
+        let flaked = SyntheticMotion.withFlakes(clean)
+        func same(_ a: FlowField, _ b: FlowField) -> Bool {
+            a.u.map(\.bitPattern) == b.u.map(\.bitPattern) && a.v.map(\.bitPattern) == b.v.map(\.bitPattern)
+        }
+        let cleanFlows = [plain, always, tested].map { SyntheticMotion.flow(clean, $0) }
+        XCTAssertTrue(same(cleanFlows[2], cleanFlows[0]), "a clean pair keeps plain SSD")
+        XCTAssertFalse(same(cleanFlows[1], cleanFlows[0]), "the trimmed distance changes the flow")
+        let flakedFlows = [plain, always, tested].map { SyntheticMotion.flow(flaked, $0) }
+        XCTAssertTrue(same(flakedFlows[2], flakedFlows[1]), "flakes everywhere: the trimmed distance")
+        XCTAssertFalse(same(flakedFlows[2], flakedFlows[0]))
+    }
+
+    /// The trimmed distance of CKernels' 8×8 kernel and of the Swift loop that takes the other
+    /// patches agree (a patch inside the frame, with flakes in it).
+    func testTrimmedDistanceKernelMatchesTheSwiftLoop() {
+        let pair = SyntheticMotion.withFlakes(SyntheticMotion.translation(width: 64, height: 48, dx: 1.3, dy: 0.6), spacing: 6)
+        let l0 = FlowFrame(pair.from, levels: 1).levels[0], l1 = FlowFrame(pair.to, levels: 1).levels[0]
+        for (cut, noise) in [(Float(4), Float(0)), (2.5, 2), (20, 0)] {
+            let trim = DISLevel.Trim(DISSettings.TrimmedDistance(cut: cut, noiseScale: noise))
+            let (du, dv): (Float, Float) = (1.1, 0.45)
+            l0.pixels.withUnsafeBufferPointer { i0 in l1.pixels.withUnsafeBufferPointer { i1 in
+            l0.gx.withUnsafeBufferPointer { gx in l0.gy.withUnsafeBufferPointer { gy in
+                for (px, py) in [(8, 8), (20, 13), (40, 30)] {
+                    let kernel = DISLevel.patchSums(i0.baseAddress!, i1.baseAddress!, gx.baseAddress!, gy.baseAddress!,
+                                                    w: 64, h: 48, P: 8, px: px, py: py, du: du, dv: dv, invN: 1.0 / 64, trim: trim)
+                    let loop = DISLevel.trimmedSums(i0.baseAddress!, i1.baseAddress!, gx.baseAddress!, gy.baseAddress!,
+                                                    w: 64, h: 48, P: 8, px: px, py: py, fxp: Float(px) + du, fyp: Float(py) + dv,
+                                                    trim: trim)
+                    XCTAssertFalse(kernel.masked)
+                    XCTAssertTrue(kernel.trimmed && loop.trimmed)
+                    for (a, b) in [(kernel.sgx, loop.sgx), (kernel.sgy, loop.sgy), (kernel.sw, loop.sw), (kernel.msd, loop.msd),
+                                   (kernel.standouts, loop.standouts)] {
+                        XCTAssertEqual(a, b, accuracy: 1e-3 * max(abs(a), 1), "cut \(cut) at (\(px), \(py))")
+                    }
+                }
+            }}}}
+        }
+    }
+
     func testSpriteOverMovingBackground() {
         let origin: (Float, Float) = (110, 70), side = 100
         let d: (Float, Float) = (-4.3, 2.6), b: (Float, Float) = (1.0, 0.5)

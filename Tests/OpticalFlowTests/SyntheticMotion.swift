@@ -102,6 +102,32 @@ enum SyntheticMotion {
                         })
     }
 
+    /// The pair with bright flakes (discs of radius 1…2.5 px, one per `spacing`² pixels) drawn over
+    /// each frame at independent random places, like snow falling fast in front of the scene; the
+    /// mask marks frame-0 pixels at least 3 px from any flake in either frame.
+    static func withFlakes(_ pair: Pair, spacing: Int = 12, seed: UInt64 = 9) -> Pair {
+        let w = pair.from.width, h = pair.from.height
+        var rng = Rng(state: seed)
+        var frames = [pair.from.pixels, pair.to.pixels]
+        var clear = [Bool](repeating: true, count: w * h)
+        for k in 0..<2 {
+            for _ in 0..<(w * h / (spacing * spacing)) {
+                let cx = Float(rng.next()) * Float(w), cy = Float(rng.next()) * Float(h)
+                let r = 1 + 1.5 * Float(rng.next())
+                for y in max(0, Int(cy - r) - 3)...min(h - 1, Int(cy + r) + 3) {
+                    for x in max(0, Int(cx - r) - 3)...min(w - 1, Int(cx + r) + 3) {
+                        let d = ((Float(x) - cx) * (Float(x) - cx) + (Float(y) - cy) * (Float(y) - cy)).squareRoot()
+                        clear[y * w + x] = clear[y * w + x] && d > r + 3
+                        let cover = min(max(r + 0.5 - d, 0), 1)
+                        frames[k][y * w + x] += cover * (245 - frames[k][y * w + x])
+                    }
+                }
+            }
+        }
+        return Pair(from: GrayImage(width: w, height: h, pixels: frames[0]), to: GrayImage(width: w, height: h, pixels: frames[1]),
+                    truth: pair.truth, mask: clear)
+    }
+
     /// A textured square sprite (side `side`) moving by `sprite` over a background moving by `background`.
     /// The mask marks frame-0 pixels of the sprite.
     static func sprite(width: Int, height: Int, side: Int, at origin: (Float, Float),

@@ -51,26 +51,29 @@ final class VariationalRefinementTests: XCTestCase {
     }
 }
 
-/// DIS's 8×8 patch evaluation on every target this CPU runs: the same sums, bit for bit.
+/// DIS's 8×8 patch evaluation on every target this CPU runs, plain and trimmed: the same sums, bit for bit.
 final class PatchEvaluationTests: XCTestCase {
     func testEveryTargetEvaluatesAPatchAlike() {
         let (w, h) = (29, 21)
         let planes = (0..<4).map { k in (0..<(w * h)).map { Float(($0 &* (2654435761 &+ k)) % 1009) / 4.0 } }
         let best = stylize_vector_kernel_best()
-        var results: [[Float]] = []
-        for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
-            var sums = [Float](repeating: .nan, count: 4)
-            planes[0].withUnsafeBufferPointer { i0 in planes[1].withUnsafeBufferPointer { i1 in
-            planes[2].withUnsafeBufferPointer { gx in planes[3].withUnsafeBufferPointer { gy in
-                var patch = stylize_dis_patch(i0: i0.baseAddress!, i1: i1.baseAddress!, gx: gx.baseAddress!, gy: gy.baseAddress!,
-                                              width: Int32(w), px: 5, py: 7, ix: 11, iy: 9,
-                                              w00: 0.42, w01: 0.18, w10: 0.28, w11: 0.12, inv_n: 1.0 / 64)
-                stylize_dis_patch8(kernel, &patch, &sums)
-            }}}}
-            XCTAssertTrue(sums.allSatisfy(\.isFinite), "kernel \(kernel.rawValue)")
-            results.append(sums)
+        for outlier: Float in [0, 6] {
+            var results: [[Float]] = []
+            for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
+                var sums = [Float](repeating: 0, count: 5)
+                planes[0].withUnsafeBufferPointer { i0 in planes[1].withUnsafeBufferPointer { i1 in
+                planes[2].withUnsafeBufferPointer { gx in planes[3].withUnsafeBufferPointer { gy in
+                    var patch = stylize_dis_patch(i0: i0.baseAddress!, i1: i1.baseAddress!, gx: gx.baseAddress!, gy: gy.baseAddress!,
+                                                  width: Int32(w), px: 5, py: 7, ix: 11, iy: 9,
+                                                  w00: 0.42, w01: 0.18, w10: 0.28, w11: 0.12, inv_n: 1.0 / 64,
+                                                  outlier: outlier, outlier_scale: outlier > 0 ? 2 : 0, particle_level: 30)
+                    stylize_dis_patch8(kernel, &patch, &sums)
+                }}}}
+                XCTAssertTrue(sums.allSatisfy(\.isFinite), "kernel \(kernel.rawValue)")
+                results.append(sums)
+            }
+            for other in results.dropFirst() { XCTAssertEqual(other.map(\.bitPattern), results[0].map(\.bitPattern), "outlier \(outlier)") }
+            XCTAssertGreaterThan(results.count, 1)
         }
-        for other in results.dropFirst() { XCTAssertEqual(other.map(\.bitPattern), results[0].map(\.bitPattern)) }
-        XCTAssertGreaterThan(results.count, 1)
     }
 }

@@ -3,7 +3,7 @@
 synthetic clips, where it does (Benchmarks/devset/synth.py): which one explains the frames better,
 and where they part.
 
-  .venv-bench/bin/python Tools/temporal-lab/flows.py CLIP [--frames 1,20,40] [--stylize BIN] [--exact CLIP.flow.npz]
+  .venv-bench/bin/python Tools/temporal-lab/flows.py CLIP [--frames 1,20,40] [--stylize BIN] [--exact CLIP.flow.npz] [--trimmed]
 
 For each pair (t, t−1) it prints, for Stylize's DIS (`stylize flow --preset medium`) and OpenCV's
 DIS MEDIUM, the photometric error mean |Y_t − Y_{t−1} warped| (lower: the flow explains the frames
@@ -29,13 +29,14 @@ def main():
     p.add_argument("--frames", default="1,20,40", help="the t of each pair (t, t−1)")
     p.add_argument("--stylize", default=".build/release/stylize")
     p.add_argument("--exact", help="CLIP.flow.npz of a synthetic clip")
+    p.add_argument("--trimmed", action="store_true", help="Stylize's flow with the temporal blend's trimmed patch distance")
     a = p.parse_args()
     size = judge.probe_size(a.clip)
     frames = judge.decode(a.clip, size)
     luma = [judge.luma(f) * 255 for f in frames]
     ts = [t for t in map(int, a.frames.split(",")) if 1 <= t < len(frames)]
     truth = judge.exact_flows(a.exact, len(frames), size) if a.exact else None
-    flows = {"stylize": stylize_flow(a.stylize), "opencv": opencv_flow(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None, None)}
+    flows = {"stylize": stylize_flow(a.stylize, trimmed=a.trimmed), "opencv": opencv_flow(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None, None)}
     h, w = luma[0].shape
     for t in ts:
         got = {k: f(luma[t], luma[t - 1]) for k, f in flows.items()}

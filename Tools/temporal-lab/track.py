@@ -43,15 +43,16 @@ def opencv_flow(preset=cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=1, stride=3
     return lambda a, b: dis.calc(np.clip(a + 0.5, 0, 255).astype(np.uint8), np.clip(b + 0.5, 0, 255).astype(np.uint8), None)
 
 
-def stylize_flow(binary, preset="medium"):
-    """Flow from `a` to `b` by Stylize's own DIS (`stylize flow --preset PRESET`)."""
+def stylize_flow(binary, preset="medium", trimmed=False):
+    """Flow from `a` to `b` by Stylize's own DIS (`stylize flow --preset PRESET`, with --trimmed:
+    the patch distance of the temporal blend's flows)."""
     def flow(a, b):
         h, w = a.shape
         with tempfile.TemporaryDirectory() as d:
             a.astype(np.float32).tofile(f"{d}/a.raw")
             b.astype(np.float32).tofile(f"{d}/b.raw")
             subprocess.run([binary, "flow", f"{d}/a.raw", f"{d}/b.raw", "--size", f"{w}x{h}", "--preset", preset,
-                            "--runs", "1", "-o", f"{d}/flow.bin"], check=True, capture_output=True)
+                            "--runs", "1", "-o", f"{d}/flow.bin"] + (["--trimmed"] if trimmed else []), check=True, capture_output=True)
             f = np.fromfile(f"{d}/flow.bin", np.float32).reshape(2, h, w)
         return np.ascontiguousarray(np.dstack([f[0], f[1]]))
     return flow

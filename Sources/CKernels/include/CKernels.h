@@ -178,14 +178,21 @@ void stylize_variational_refine(stylize_vector_kernel kernel, const stylize_vari
 
 /* DIS's evaluation of an 8×8 patch at (px, py) of I0 (planes `width` wide) whose displaced window,
    top-left (ix, iy) with bilinear weights w00 … w11, lies inside I1: out = Σ gx·s, Σ gy·s, Σ s and
-   the mean-normalised SSD (inv_n = 1/64) of the samples s against the template. */
+   the mean-normalised SSD (inv_n = 1/64) of the samples s against the template t.
+   With outlier > 0, the trimmed distance instead, which a minority of the patch moving on its own
+   (particles) does not drag: the residuals r = d − m of the differences d = s − t, m the mean of
+   the d within 3·outlier of their plain mean; the cut c = outlier, or outlier_scale × the mean |r|
+   of those within 3·outlier if that is larger (noise); ψ = r where |r| ≤ c, else 0; and
+   out = Σ gx·ψ, Σ gy·ψ, Σ ψ, mean of min(r², c²), and the number of pixels that stand out like a
+   particle: |r| > max(particle_level, 6c). out[4] is left alone without outlier. */
 typedef struct {
     const float *i0, *i1, *gx, *gy;
     int width, px, py, ix, iy;
     float w00, w01, w10, w11, inv_n;
+    float outlier, outlier_scale, particle_level;
 } stylize_dis_patch;
 
-void stylize_dis_patch8(stylize_vector_kernel kernel, const stylize_dis_patch *patch, float out[4]);
+void stylize_dis_patch8(stylize_vector_kernel kernel, const stylize_dis_patch *patch, float out[5]);
 
 /* Backward warps of `channels` planes (width × height each) along the flow (u, v) on the output
    grid: out(x, y) = image(x + u, y + v), the source point clamped to the image (NaN: the pixel

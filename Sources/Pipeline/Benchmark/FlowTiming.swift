@@ -27,11 +27,15 @@ public struct FlowTiming: Sendable {
 
     public let width: Int, height: Int
     public let preset: Preset
+    /// With the patch distance the temporal blend's flows use, which particles do not drag
+    /// (`TemporalSettings.flow.trimmedDistance`) instead of OpenCV's plain SSD.
+    public let trimmed: Bool
 
-    public init(width: Int, height: Int, preset: Preset) {
+    public init(width: Int, height: Int, preset: Preset, trimmed: Bool = false) {
         self.width = width
         self.height = height
         self.preset = preset
+        self.trimmed = trimmed
     }
 
     /// Reads a raw frame: W×H bytes = uint8, 4·W×H bytes = float32 (0…255).
@@ -51,7 +55,8 @@ public struct FlowTiming: Sendable {
 
     /// Times preparation and flow over `runs` runs each (after one warm-up flow), single-threaded.
     public func run(from first: [Float], to second: [Float], runs: Int) -> Result {
-        let settings = preset.settings
+        var settings = preset.settings
+        if trimmed { settings.trimmedDistance = TemporalSettings().flow.trimmedDistance; settings.particleTest = TemporalSettings().flow.particleTest }
         let a = GrayImage(width: width, height: height, pixels: first), b = GrayImage(width: width, height: height, pixels: second)
         var f0 = FlowFrame(a, for: settings), f1 = FlowFrame(b, for: settings)
         let preparation = (0..<max(runs, 1)).map { _ in

@@ -25,7 +25,14 @@ public struct TemporalSettings: Sendable, Equatable {
     /// DIS preset for the flows (computed on the network-size gray frames, in the workers).
     /// `.fast` (with variational refinement) gives about twice as many consistent pixels as
     /// `.ultrafast` on noisy input, for a cost that is small next to the network's.
-    public var flow: DISSettings = .fast
+    /// Pairs with particles in front (snow, rain, specks in water) are matched again with the trimmed
+    /// patch distance, which the particles do not drag (`DISSettings.ParticleTest`).
+    public var flow: DISSettings = {
+        var flow = DISSettings.fast
+        flow.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
+        flow.particleTest = DISSettings.ParticleTest(contrast: 30, share: 0.03)
+        return flow
+    }()
     /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels.
     public var featherRadius = 2
     /// Also distrust pixels on motion boundaries (Ruder et al.'s second test, with the
