@@ -68,19 +68,24 @@ public struct DISSettings: Sendable, Equatable {
     /// Which pairs get the trimmed distance. It ignores a minority of each patch, which is what
     /// particles are, but so are thin things moving on their own (a spinning rotor, a blinking
     /// eye): plain SSD lets the patches across them follow them part-way, the trimmed distance
-    /// holds those patches to the background. So each pair is matched with plain SSD first; where
-    /// at least `share` of the finest level's patches then still hold a few pixels (one to a quarter
-    /// of the patch) that stand out from the motion found by more than `contrast` levels and six
-    /// (noise-widened) cuts, the pair is matched again with the trimmed distance: particles leave
-    /// such specks all over the frame, a thin moving part only along itself (docs/temporal.md,
-    /// "Particles in front").
+    /// holds those patches to the background. So each pair is matched with plain SSD first, and at
+    /// the finest level each patch is evaluated once more at its flow with the trimmed distance (its
+    /// cut widened to `noiseScale` × the patch's mean residual): a patch holds a speck when 1 to
+    /// `largest` of its pixels stand out from the motion found by more than `contrast` levels and
+    /// six cuts. Where at least `share` of the patches hold one, the pair is matched again with the
+    /// trimmed distance: particles leave specks all over the frame, a moving part only along
+    /// itself (docs/temporal.md, "Particles in front").
     public struct ParticleTest: Sendable, Equatable {
         public var contrast: Float
+        public var noiseScale: Float
+        public var largest: Int
         public var share: Float
 
-        public init(contrast: Float, share: Float) {
-            precondition(contrast > 0 && share >= 0)
+        public init(contrast: Float, noiseScale: Float, largest: Int, share: Float) {
+            precondition(contrast > 0 && noiseScale >= 0 && largest >= 1 && share >= 0)
             self.contrast = contrast
+            self.noiseScale = noiseScale
+            self.largest = largest
             self.share = share
         }
     }
@@ -540,7 +545,9 @@ enum DISLevel {
 
         var particleShare: Float = 0
         if let (distance, test) = measuring {
-            let probe = Trim(distance, particleContrast: test.contrast)
+            var probe = Trim(distance, particleContrast: test.contrast)
+            probe.noiseScale = test.noiseScale
+            let largest = Float(test.largest)
             var holding = 0
             l0.pixels.withUnsafeBufferPointer { i0b in
             l1.pixels.withUnsafeBufferPointer { i1b in
@@ -552,7 +559,7 @@ enum DISLevel {
                         let e = patchSums(i0b.baseAddress!, i1b.baseAddress!, gxb.baseAddress!, gyb.baseAddress!, w: w, h: h,
                                           P: P, px: px, py: py, du: pu[k], dv: pv[k], invN: invN, trim: probe)
                         k += 1
-                        if e.standouts >= 1 && e.standouts * 4 <= n { holding += 1 }
+                        if e.standouts >= 1 && e.standouts <= largest { holding += 1 }
                     }
                 }
             }}}}

@@ -101,10 +101,15 @@ enum Temporal {
             cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
             cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
             let high = settings.residualHigh, scale = 1 / (settings.residualHigh - settings.residualLow)
+            var factor = [Float](repeating: 1, count: n)
             for i in 0..<n {
                 let residual = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
-                confidence[i] *= min(max((high - residual) * scale, 0), 1)
+                factor[i] = min(max((high - residual) * scale, 0), 1)
             }
+            // Feathered like the consistency test's mask: the network paints a few pixels around what
+            // it sees (a flake's halo), and history carried right up to the edge brings that along.
+            factor = FlowConfidence(width: w, height: h, mask: factor).feathered(radius: settings.featherRadius).mask
+            for i in 0..<n { confidence[i] *= factor[i] }
         }
         var contrastWeight: [Float] = []
         if settings.contrastRadius > 0 {

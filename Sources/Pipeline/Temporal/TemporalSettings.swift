@@ -30,10 +30,11 @@ public struct TemporalSettings: Sendable, Equatable {
     public var flow: DISSettings = {
         var flow = DISSettings.fast
         flow.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
-        flow.particleTest = DISSettings.ParticleTest(contrast: 30, share: 0.03)
+        flow.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045)
         return flow
     }()
-    /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels.
+    /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels
+    /// (those of the consistency test, and those of the residual test below).
     public var featherRadius = 2
     /// Also distrust pixels on motion boundaries (Ruder et al.'s second test, with the
     /// absolute term below). DIS's coarse (½- or ¼-resolution) flow smears a moving object's motion over
