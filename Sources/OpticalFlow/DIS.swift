@@ -292,13 +292,9 @@ enum DISLevel {
         let (iLo, iHi, jLo, jHi) = visible(w: w, h: h, P: P, fxp: fxp, fyp: fyp)
         if iLo < iHi && jLo < jHi {
             for j in jLo..<jHi {
-                let y0 = iy + j, y1 = min(y0 + 1, h - 1)
                 let r0 = (py + j) * w + px
                 for i in iLo..<iHi {
-                    let x0 = ix + i, x1 = min(x0 + 1, w - 1)
-                    let p00 = i1[y0 * w + x0], p01 = i1[y0 * w + x1], p10 = i1[y1 * w + x0], p11 = i1[y1 * w + x1]
-                    let top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx
-                    let s = top + (bot - top) * fy
+                    let s = visibleSample(i1, w: w, h: h, x: ix + i, y: iy + j, fx: fx, fy: fy)
                     let a = gx[r0 + i], b = gy[r0 + i], t = i0[r0 + i]
                     let d = s - t
                     e.sgx += a * s; e.sgy += b * s; e.sw += s; sd += d; sdd += d * d
@@ -311,6 +307,16 @@ enum DISLevel {
         // Too little of the patch visible to judge it.
         if e.n >= Float(P * P) * 0.25 { e.msd = (sdd - sd * sd / e.n) / e.n }
         return e
+    }
+
+    /// I1 at (x + fx, y + fy) for a visible sample (`visible`): the bilinear taps clamped at the
+    /// last row and column.
+    @inline(__always)
+    static func visibleSample(_ i1: UnsafePointer<Float>, w: Int, h: Int, x x0: Int, y y0: Int, fx: Float, fy: Float) -> Float {
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let p00 = i1[y0 * w + x0], p01 = i1[y0 * w + x1], p10 = i1[y1 * w + x0], p11 = i1[y1 * w + x1]
+        let top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx
+        return top + (bot - top) * fy
     }
 
     /// The samples of a P×P window displaced to (fxp, fyp) that lie within the frame: columns
@@ -340,14 +346,10 @@ enum DISLevel {
             let d = scratch.baseAddress!, ga = d + count, gb = ga + count
             var k = 0, sum: Float = 0
             for j in jLo..<jHi {
-                let y0 = iy + j, y1 = min(y0 + 1, h - 1)
                 let r0 = (py + j) * w + px
                 for i in iLo..<iHi {
-                    let x0 = ix + i, x1 = min(x0 + 1, w - 1)
-                    let p00 = i1[y0 * w + x0], p01 = i1[y0 * w + x1], p10 = i1[y1 * w + x0], p11 = i1[y1 * w + x1]
-                    let top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx
                     let a = gx[r0 + i], b = gy[r0 + i], t = i0[r0 + i]
-                    d[k] = top + (bot - top) * fy - t; ga[k] = a; gb[k] = b
+                    d[k] = visibleSample(i1, w: w, h: h, x: ix + i, y: iy + j, fx: fx, fy: fy) - t; ga[k] = a; gb[k] = b
                     sum += d[k]
                     e.sxx += a * a; e.sxy += a * b; e.syy += b * b; e.sx += a; e.sy += b
                     e.st += t; e.sgxt += a * t; e.sgyt += b * t
