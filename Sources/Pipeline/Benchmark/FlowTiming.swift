@@ -56,7 +56,10 @@ public struct FlowTiming: Sendable {
     /// Times preparation and flow over `runs` runs each (after one warm-up flow), single-threaded.
     public func run(from first: [Float], to second: [Float], runs: Int) -> Result {
         var settings = preset.settings
-        if trimmed { settings.trimmedDistance = TemporalSettings().flow.trimmedDistance; settings.particleTest = TemporalSettings().flow.particleTest }
+        if trimmed {
+            let temporal = TemporalSettings().flow
+            (settings.trimmedDistance, settings.particleTest) = (temporal.trimmedDistance, temporal.particleTest)
+        }
         let a = GrayImage(width: width, height: height, pixels: first), b = GrayImage(width: width, height: height, pixels: second)
         var f0 = FlowFrame(a, for: settings), f1 = FlowFrame(b, for: settings)
         let preparation = (0..<max(runs, 1)).map { _ in
