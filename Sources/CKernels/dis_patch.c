@@ -2,9 +2,10 @@
  * DIS's patch evaluation for 8×8 patches whose displaced window lies inside the frame
  * (OpticalFlow/DIS.swift's patchSums, which handles the rest): the bilinear sample of I1 under
  * the window, its products with the template's gradients, and the mean-normalised SSD against
- * the template, or the trimmed distance that ignores particles. One row of the patch per 8-lane vector; one body, inlined into a function per
- * target. Contraction off and the lanes summed in order, as DIS.swift's loops for the other
- * patches do: the same numbers.
+ * the template, or the trimmed distance that ignores particles (CKernels.h). One row of the
+ * patch per 8-lane vector; one body, inlined into a function per target. Contraction off and the
+ * lanes summed in order, as the Swift it replaced did: the same numbers for the plain distance
+ * (DIS.swift's loop for the other patches sums the trimmed one in another order).
  */
 #include "CKernels.h"
 

@@ -1,7 +1,8 @@
 // Dense Inverse Search optical flow (Kroeger, Timofte, Dai, Van Gool, ECCV 2016).
 //
 // Per pyramid level, coarse to fine: a grid of patches, each aligned by inverse
-// compositional Gauss–Newton (translation only, mean-normalized SSD) in two sweeps
+// compositional Gauss–Newton (translation only, mean-normalized SSD, or the trimmed distance
+// for pairs with particles in front) in two sweeps
 // (forward, backward) with spatial propagation of the neighbours' flows as in OpenCV, then
 // densified by a photometric-error-weighted average of the overlapping patches,
 // then (optionally) a few iterations of variational refinement.
@@ -384,7 +385,6 @@ enum DISLevel {
         }
     }
 
-    /// The trimmed distance's parameters as the kernel takes them (cut 0: plain SSD).
     /// The trimmed distance's parameters as the kernel takes them (cut 0: plain SSD), and the
     /// contrast by which a pixel stands out like a particle.
     struct Trim {
@@ -410,7 +410,7 @@ enum DISLevel {
         var pu = [Float](repeating: 0, count: np), pv = [Float](repeating: 0, count: np)
         // Two passes (forward, then backward) as in OpenCV, sharing the Gauss–Newton iterations;
         // before each patch's descent, the flow of the previous patch in the row and in the column
-        // (in the pass's direction) is tried, and the candidate of lowest SSD kept (spatial propagation).
+        // (in the pass's direction) is tried, and the candidate of lowest distance kept (spatial propagation).
         let passes = 2
         let totalIters = settings.gradientDescentIterations
         let n = Float(P * P), invN = 1 / n
