@@ -238,6 +238,49 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertGreaterThan(Double(trusted) / Double(background.count), 0.8)
     }
 
+    /// Behind flakes falling in front of a panning scene, the link's flow follows the scene (the
+    /// particle test switches the flow to the trimmed patch distance), where plain SSD's is dragged.
+    func testAPanBehindFallingParticlesKeepsItsMotion() {
+        let n = w * h
+        var state: UInt64 = 11
+        func below(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let flakes = (0..<400).map { _ in (x: below(w - 2), y: below(h - 2)) }
+        func top(_ flake: (x: Int, y: Int), _ t: Int) -> Int { (flake.y + 6 * t) % (h - 2) }
+        func frame(_ t: Int) -> [Float] {
+            var rgb = scene(t)
+            for flake in flakes {
+                let y0 = top(flake, t)
+                for y in y0..<(y0 + 2) { for x in flake.x..<(flake.x + 2) { for c in 0..<3 { rgb[c * n + y * w + x] = 250 } } }
+            }
+            return rgb
+        }
+        var clear = [Bool](repeating: true, count: n)   // at least 3 px from a flake in either frame
+        for t in 0...1 {
+            for flake in flakes {
+                let y0 = top(flake, t)
+                for y in max(y0 - 3, 0)..<min(y0 + 5, h) { for x in max(flake.x - 3, 0)..<min(flake.x + 5, w) { clear[y * w + x] = false } }
+            }
+        }
+        // Frame t shows the scene at x + (1.5, 0.75)·t: each pixel of frame 1 was 1.5, 0.75 px further on in frame 0.
+        let background = (0..<n).filter { clear[$0] && $0 % w >= 8 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+        XCTAssertGreaterThan(background.count, n / 10)
+        func error(_ link: TemporalLink) -> Double {
+            background.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
+                                     + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
+                .reduce(0, +) / Double(background.count)
+        }
+        var settings = TemporalSettings(frameWidth: w, height: h)
+        let tested = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        (settings.flow.trimmedDistance, settings.flow.particleTest) = (nil, nil)
+        let plain = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        print("flow error behind the flakes: \(error(plain)) px with SSD, \(error(tested)) px with the particle test")
+        XCTAssertGreaterThan(error(plain), 0.3, "the flakes no longer drag SSD's flow: the test shows nothing")
+        XCTAssertLessThan(error(tested), 0.6 * error(plain))
+    }
+
     /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is
     /// withheld; away from them it applies in full.
     func testContrastGainIsWithheldNextToUntrustedFlow() {
