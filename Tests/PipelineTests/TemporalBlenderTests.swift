@@ -199,28 +199,11 @@ final class TemporalBlenderTests: XCTestCase {
     /// follows the flakes; the link carries the background in place, and trusts it.
     func testAStillBackgroundBehindFallingParticlesIsCarriedInPlace() {
         let n = w * h
-        var state: UInt64 = 5
-        func below(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        let flakes = (0..<200).map { _ in (x: below(w - 3), y: below(h - 3)) }
-        func top(_ flake: (x: Int, y: Int), _ t: Int) -> Int { (flake.y + 5 * t) % (h - 3) }
+        let flakes = FallingFlakes(count: 200, side: 3, fall: 5, seed: 5, width: w, height: h)
         func frame(_ t: Int) -> [Float] {
-            var rgb = scene(0).map { 60 + 0.1 * ($0 - 128) }   // a dark sky, faintly textured
-            for flake in flakes {
-                let y0 = top(flake, t)
-                for y in y0..<(y0 + 3) { for x in flake.x..<(flake.x + 3) { for c in 0..<3 { rgb[c * n + y * w + x] = 250 } } }
-            }
-            return rgb
+            flakes.drawn(over: scene(0).map { 60 + 0.1 * ($0 - 128) }, at: t)   // a dark sky, faintly textured
         }
-        var near = [Bool](repeating: false, count: n)   // within 4 px of a flake in either frame
-        for t in 0...1 {
-            for flake in flakes {
-                let y0 = top(flake, t)
-                for y in max(y0 - 4, 0)..<min(y0 + 7, h) { for x in max(flake.x - 4, 0)..<min(flake.x + 7, w) { near[y * w + x] = true } }
-            }
-        }
+        let near = flakes.near(margin: 4)
         let background = (0..<n).filter { !near[$0] }
         XCTAssertGreaterThan(background.count, n / 5)
         func moving(_ link: TemporalLink) -> Double {
@@ -242,30 +225,11 @@ final class TemporalBlenderTests: XCTestCase {
     /// particle test switches the flow to the trimmed patch distance), where plain SSD's is dragged.
     func testAPanBehindFallingParticlesKeepsItsMotion() {
         let n = w * h
-        var state: UInt64 = 11
-        func below(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        let flakes = (0..<400).map { _ in (x: below(w - 2), y: below(h - 2)) }
-        func top(_ flake: (x: Int, y: Int), _ t: Int) -> Int { (flake.y + 6 * t) % (h - 2) }
-        func frame(_ t: Int) -> [Float] {
-            var rgb = scene(t)
-            for flake in flakes {
-                let y0 = top(flake, t)
-                for y in y0..<(y0 + 2) { for x in flake.x..<(flake.x + 2) { for c in 0..<3 { rgb[c * n + y * w + x] = 250 } } }
-            }
-            return rgb
-        }
-        var clear = [Bool](repeating: true, count: n)   // at least 3 px from a flake in either frame
-        for t in 0...1 {
-            for flake in flakes {
-                let y0 = top(flake, t)
-                for y in max(y0 - 3, 0)..<min(y0 + 5, h) { for x in max(flake.x - 3, 0)..<min(flake.x + 5, w) { clear[y * w + x] = false } }
-            }
-        }
+        let flakes = FallingFlakes(count: 400, side: 2, fall: 6, seed: 11, width: w, height: h)
+        func frame(_ t: Int) -> [Float] { flakes.drawn(over: scene(t), at: t) }
+        let near = flakes.near(margin: 3)
         // Frame t shows the scene at x + (1.5, 0.75)·t: each pixel of frame 1 was 1.5, 0.75 px further on in frame 0.
-        let background = (0..<n).filter { clear[$0] && $0 % w >= 8 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+        let background = (0..<n).filter { !near[$0] && $0 % w >= 8 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
         XCTAssertGreaterThan(background.count, n / 10)
         func error(_ link: TemporalLink) -> Double {
             background.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
@@ -399,5 +363,49 @@ final class TemporalBlenderTests: XCTestCase {
                 if fine { XCTAssertEqual(historyFine.map(\.bitPattern), expected.historyFine.map(\.bitPattern), label) }
             }
         }
+    }
+}
+
+/// White square flakes at deterministic places, falling a few pixels a frame (wrapping round)
+/// in front of a scene: the particles of rain, snow or specks in water.
+struct FallingFlakes {
+    let places: [(x: Int, y: Int)]
+    let side: Int, fall: Int, width: Int, height: Int
+
+    init(count: Int, side: Int, fall: Int, seed: UInt64, width: Int, height: Int) {
+        var state = seed
+        func below(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        places = (0..<count).map { _ in (x: below(width - side), y: below(height - side)) }
+        (self.side, self.fall, self.width, self.height) = (side, fall, width, height)
+    }
+
+    func top(_ flake: (x: Int, y: Int), _ t: Int) -> Int { (flake.y + fall * t) % (height - side) }
+
+    /// Planar RGB `rgb` with the flakes of frame `t` drawn over it.
+    func drawn(over rgb: [Float], at t: Int) -> [Float] {
+        let n = width * height
+        var rgb = rgb
+        for flake in places {
+            let y0 = top(flake, t)
+            for y in y0..<(y0 + side) { for x in flake.x..<(flake.x + side) { for c in 0..<3 { rgb[c * n + y * width + x] = 250 } } }
+        }
+        return rgb
+    }
+
+    /// The pixels within `margin` of a flake in frame 0 or frame 1.
+    func near(margin: Int) -> [Bool] {
+        var near = [Bool](repeating: false, count: width * height)
+        for t in 0...1 {
+            for flake in places {
+                let y0 = top(flake, t)
+                for y in max(y0 - margin, 0)..<min(y0 + side + margin, height) {
+                    for x in max(flake.x - margin, 0)..<min(flake.x + side + margin, width) { near[y * width + x] = true }
+                }
+            }
+        }
+        return near
     }
 }
