@@ -70,7 +70,7 @@ public struct DISSettings: Sendable, Equatable {
     /// particles are, but so are thin things moving on their own (a spinning rotor, a blinking
     /// eye): plain SSD lets the patches across them follow them part-way, the trimmed distance
     /// holds those patches to the background. So each pair is matched with plain SSD first, and at
-    /// the finest level each patch is evaluated once more at its flow with the trimmed distance (its
+    /// one level (`levelSize`) each patch is evaluated once more at its flow with the trimmed distance (its
     /// cut widened to `noiseScale` × the patch's mean residual): a patch holds a speck when 1 to
     /// `largest` of its pixels stand out from the motion found by more than `contrast` levels and
     /// six cuts. Where at least `share` of the patches hold one, the pair is matched again with the
@@ -81,13 +81,17 @@ public struct DISSettings: Sendable, Equatable {
         public var noiseScale: Float
         public var largest: Int
         public var share: Float
+        /// The patches looked at are those of the computed level whose longer side is nearest this
+        /// many pixels: a speck's size in pixels is the footage's, not the painting size's.
+        public var levelSize: Int
 
-        public init(contrast: Float, noiseScale: Float, largest: Int, share: Float) {
-            precondition(contrast > 0 && noiseScale >= 0 && largest >= 1 && share >= 0)
+        public init(contrast: Float, noiseScale: Float, largest: Int, share: Float, levelSize: Int) {
+            precondition(contrast > 0 && noiseScale >= 0 && largest >= 1 && share >= 0 && levelSize >= 8)
             self.contrast = contrast
             self.noiseScale = noiseScale
             self.largest = largest
             self.share = share
+            self.levelSize = levelSize
         }
     }
 
@@ -182,8 +186,19 @@ public enum OpticalFlow {
         return pyramid(from, to, settings: trimmed, initial: initial, coarsest: coarsest, finest: finest).flow
     }
 
-    /// DIS from the coarsest level to the finest; `measuring`: the share of the finest level's patches
-    /// that hold particles by that test (`DISSettings.ParticleTest`), else 0.
+    /// The level the particle test looks at: of those the flow computes, the one whose longer side
+    /// is nearest `test.levelSize`, so that a footage's particles cover about as many of its pixels
+    /// whatever size the frames are matched at.
+    static func testLevel(for test: DISSettings.ParticleTest, finest: Int, coarsest: Int, _ frame: FlowFrame) -> Int {
+        func distance(_ level: Int) -> Double {   // the ratio of the two sizes, ≥ 1
+            let size = Double(max(frame.levels[level].width, frame.levels[level].height)), target = Double(test.levelSize)
+            return max(size / target, target / size)
+        }
+        return (finest...coarsest).min { distance($0) < distance($1) } ?? finest
+    }
+
+    /// DIS from the coarsest level to the finest; `measuring`: the share of patches that hold
+    /// particles by that test (`DISSettings.ParticleTest`) at its level (`testLevel`), else 0.
     static func pyramid(_ from: FlowFrame, _ to: FlowFrame, settings: DISSettings, initial: FlowField?,
                         coarsest: Int, finest: Int,
                         measuring: (DISSettings.TrimmedDistance, DISSettings.ParticleTest)? = nil)
@@ -202,7 +217,9 @@ public enum OpticalFlow {
         var level = coarsest, share: Float = 0
         while true {
             let l0 = from.levels[level], l1 = to.levels[level]
-            share = DISLevel.run(l0, l1, u: &u, v: &v, settings: settings, measuring: level == finest ? measuring : nil)
+            let measured = level == (measuring.map { testLevel(for: $0.1, finest: finest, coarsest: coarsest, from) } ?? -1)
+            let levelShare = DISLevel.run(l0, l1, u: &u, v: &v, settings: settings, measuring: measured ? measuring : nil)
+            if measured { share = levelShare }
             if settings.variationalRefinementIterations > 0 {
                 VariationalRefinement.run(l0, l1, u: &u, v: &v, settings: settings)
             }

@@ -98,7 +98,7 @@ final class DISTests: XCTestCase {
         var always = plain
         always.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
         var tested = always
-        tested.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045)
+        tested.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045, levelSize: 240)
         let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: -1.6, dy: 0.8, seed: 11)
         let flaked = SyntheticMotion.withFlakes(clean)
         func same(_ a: FlowField, _ b: FlowField) -> Bool {

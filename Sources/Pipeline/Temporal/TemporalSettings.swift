@@ -30,7 +30,7 @@ public struct TemporalSettings: Sendable, Equatable {
     public var flow: DISSettings = {
         var flow = DISSettings.fast
         flow.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
-        flow.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045)
+        flow.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045, levelSize: 240)
         return flow
     }()
     /// Radius, in network pixels, over which the confidence fades out next to unreliable pixels
