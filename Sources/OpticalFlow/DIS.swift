@@ -214,10 +214,11 @@ public enum OpticalFlow {
             v = u
         }
 
+        let measuredLevel = measuring.map { testLevel(for: $0.1, finest: finest, coarsest: coarsest, from) }
         var level = coarsest, share: Float = 0
         while true {
             let l0 = from.levels[level], l1 = to.levels[level]
-            let measured = level == (measuring.map { testLevel(for: $0.1, finest: finest, coarsest: coarsest, from) } ?? -1)
+            let measured = level == measuredLevel
             let levelShare = DISLevel.run(l0, l1, u: &u, v: &v, settings: settings, measuring: measured ? measuring : nil)
             if measured { share = levelShare }
             if settings.variationalRefinementIterations > 0 {
@@ -274,22 +275,24 @@ enum DISLevel {
         let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
         let ix = Int(fxf), iy = Int(fyf)
         let fx = fxp - fxf, fy = fyp - fyf
-        if ix >= 0 && iy >= 0 && ix + P < w && iy + P < h {
-            let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
-            if P == 8 {
-                // One row of the patch per vector: CKernels' dis_patch.
-                var patch = stylize_dis_patch(i0: i0, i1: i1, gx: gx, gy: gy, width: Int32(w), px: Int32(px), py: Int32(py),
-                                              ix: Int32(ix), iy: Int32(iy), w00: w00, w01: w01, w10: w10, w11: w11,
-                                              inv_n: invN, outlier: trim.cut, outlier_scale: trim.noiseScale, particle_level: trim.particleContrast)
-                var sums: (Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0)
-                withUnsafeMutablePointer(to: &sums) {
-                    $0.withMemoryRebound(to: Float.self, capacity: 5) { stylize_dis_patch8(vectors, &patch, $0) }
-                }
-                (e.sgx, e.sgy, e.sw, e.msd, e.standouts) = sums
-                e.trimmed = trim.isOn
-                return e
+        let inside = ix >= 0 && iy >= 0 && ix + P < w && iy + P < h
+        let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+        if inside && P == 8 {
+            // One row of the patch per vector: CKernels' dis_patch.
+            var patch = stylize_dis_patch(i0: i0, i1: i1, gx: gx, gy: gy, width: Int32(w), px: Int32(px), py: Int32(py),
+                                          ix: Int32(ix), iy: Int32(iy), w00: w00, w01: w01, w10: w10, w11: w11,
+                                          inv_n: invN, outlier: trim.cut, outlier_scale: trim.noiseScale, particle_level: trim.particleContrast)
+            var sums: (Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0)
+            withUnsafeMutablePointer(to: &sums) {
+                $0.withMemoryRebound(to: Float.self, capacity: 5) { stylize_dis_patch8(vectors, &patch, $0) }
             }
-            if trim.isOn { return trimmedSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, fxp: fxp, fyp: fyp, trim: trim) }
+            (e.sgx, e.sgy, e.sw, e.msd, e.standouts) = sums
+            e.trimmed = trim.isOn
+            return e
+        }
+        // Every other patch with the trimmed distance: its Swift loop, over the visible samples.
+        if trim.isOn { return trimmedSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, fxp: fxp, fyp: fyp, trim: trim) }
+        if inside {
             var sgw: Float = 0, sgyw: Float = 0, sw: Float = 0, sd: Float = 0, sdd: Float = 0
             for j in 0..<P {
                 let r1 = (iy + j) * w + ix, r0 = (py + j) * w + px
@@ -303,7 +306,6 @@ enum DISLevel {
             e.sgx = sgw; e.sgy = sgyw; e.sw = sw; e.msd = (sdd - sd * sd * invN) * invN
             return e
         }
-        if trim.isOn { return trimmedSums(i0, i1, gx, gy, w: w, h: h, P: P, px: px, py: py, fxp: fxp, fyp: fyp, trim: trim) }
         // Partly (or wholly) outside: only samples within the frame count (`visible`).
         var sd: Float = 0, sdd: Float = 0
         e.masked = true
@@ -407,9 +409,13 @@ enum DISLevel {
     struct Trim {
         var cut: Float = 0, noiseScale: Float = 0, particleContrast: Float = 0
         var isOn: Bool { cut > 0 }
-        init(_ distance: DISSettings.TrimmedDistance?, particleContrast: Float = 0) {
+        /// The search's: the distance's cut and widening (nil: plain SSD).
+        init(_ distance: DISSettings.TrimmedDistance?) {
             if let distance { (cut, noiseScale) = (distance.cut, distance.noiseScale) }
-            self.particleContrast = particleContrast
+        }
+        /// The particle test's probe: the distance's cut, the test's widening and contrast.
+        init(probing test: DISSettings.ParticleTest, with distance: DISSettings.TrimmedDistance) {
+            (cut, noiseScale, particleContrast) = (distance.cut, test.noiseScale, test.contrast)
         }
     }
 
@@ -564,8 +570,7 @@ enum DISLevel {
 
         var particleShare: Float = 0
         if let (distance, test) = measuring {
-            var probe = Trim(distance, particleContrast: test.contrast)
-            probe.noiseScale = test.noiseScale
+            let probe = Trim(probing: test, with: distance)
             let largest = Float(test.largest)
             var holding = 0
             l0.pixels.withUnsafeBufferPointer { i0b in
