@@ -71,13 +71,19 @@ final class DISTests: XCTestCase {
         XCTAssertLessThanOrEqual(min(sum["fast"]!, sum["medium"]!), sum["ultrafast"]! * 1.05)
     }
 
-    /// Flakes in front of a translating scene drag plain SSD's patches; the trimmed distance
-    /// follows the scene behind them, and on clean frames it changes little.
-    func testTrimmedDistanceFollowsTheSceneBehindFlakes() {
+    /// `fast` ending at ½ size (the temporal blend's flows), with plain SSD and with the trimmed distance.
+    static var plainAndTrimmed: (DISSettings, DISSettings) {
         var plain = DISSettings.fast
         plain.finestScale = 1
         var trimmed = plain
         trimmed.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
+        return (plain, trimmed)
+    }
+
+    /// Flakes in front of a translating scene drag plain SSD's patches; the trimmed distance
+    /// follows the scene behind them, and on clean frames it changes little.
+    func testTrimmedDistanceFollowsTheSceneBehindFlakes() {
+        let (plain, trimmed) = Self.plainAndTrimmed
         let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: 2.3, dy: -1.1, seed: 7)
         let flaked = SyntheticMotion.withFlakes(clean)
         let behind = flaked.mask!
@@ -93,10 +99,7 @@ final class DISTests: XCTestCase {
     /// With the particle test, a clean pair keeps plain SSD's flow exactly, and a pair with flakes
     /// all over gets the trimmed distance's.
     func testParticleTestTrimsOnlyPairsWithParticles() {
-        var plain = DISSettings.fast
-        plain.finestScale = 1
-        var always = plain
-        always.trimmedDistance = DISSettings.TrimmedDistance(cut: 4, noiseScale: 2)
+        let (plain, always) = Self.plainAndTrimmed
         var tested = always
         tested.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045, levelSize: 240)
         let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: -1.6, dy: 0.8, seed: 11)
