@@ -62,6 +62,16 @@ static inline __attribute__((always_inline)) void fine_energy(stylize_vector_ker
         1 + (full_ - 1) * (share);                                            \
     })
 
+/* `deviation` within ±`limit`: the gain brings back a texture's contrast, not a sparse outlier's
+   (a speck the network paints somewhere new each frame would otherwise be kept and regained
+   frame after frame, and the history would fill with them). */
+#define LIMITED(T, deviation, limit)                 \
+    ({                                               \
+        T l_ = (limit);                              \
+        T lo_ = MAX_OF((deviation), -l_);            \
+        MIN_OF(lo_, l_);                             \
+    })
+
 static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_kernel kernel,
                                                                  const stylize_contrast_blend *p) {
     const int w = p->width, h = p->height, r = p->radius, f = p->fine_radius;
@@ -72,7 +82,8 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
     float *const ma = p->mean_a, *const va = p->variance_a, *const mb = p->mean_b, *const vb = p->variance_b;
     float *const ft = p->fine_target, *const fv = p->fine_variance, *const bd = p->band;
     const vec16 one16 = 1, zero16 = 0, top16 = 255, gmax16 = p->max_gain;
-    const float gmax = p->max_gain;
+    const float gmax = p->max_gain, k = p->deviation_limit;
+    const vec16 k16 = k;
 
     FOR_EACH(n, S(ca, L(ca) + L(p->brightness)), ca[i] += p->brightness[i]);
     local_moments(kernel, st, ma, va, w, h, r, p->workspace);
@@ -99,14 +110,16 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
     FOR_EACH(n, {
         vec16 sh = share ? L(share) : one16;
         vec16 g = GAIN(vec16, L(va), L(vb), sh, gmax16, one16);
-        vec16 m = L(mb);
-        vec16 v = m + g * (L(st) - m);
+        vec16 x = L(st);
+        vec16 d = LIMITED(vec16, x - L(mb), k16 * __builtin_elementwise_sqrt(L(vb)));
+        vec16 v = x + (g - 1) * d;
         vec16 lo = MAX_OF(v, zero16);
         S(st, MIN_OF(lo, top16));
     }, {
         float sh = share ? share[i] : 1;
         float g = GAIN(float, va[i], vb[i], sh, gmax, 1.0f);
-        float v = mb[i] + g * (st[i] - mb[i]);
+        float d = LIMITED(float, st[i] - mb[i], k * __builtin_sqrtf(vb[i]));
+        float v = st[i] + (g - 1) * d;
         float lo = MAX_OF(v, 0.0f);
         st[i] = MIN_OF(lo, 255.0f);
     });
@@ -116,13 +129,15 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
         FOR_EACH(n, {
             vec16 sh = share ? L(share) : one16;
             vec16 g = GAIN(vec16, L(ft), L(fv), sh, gmax16, one16);
-            vec16 v = L(st) + (g - 1) * L(bd);
+            vec16 d = LIMITED(vec16, L(bd), k16 * __builtin_elementwise_sqrt(L(fv)));
+            vec16 v = L(st) + (g - 1) * d;
             vec16 lo = MAX_OF(v, zero16);
             S(st, MIN_OF(lo, top16));
         }, {
             float sh = share ? share[i] : 1;
             float g = GAIN(float, ft[i], fv[i], sh, gmax, 1.0f);
-            float v = st[i] + (g - 1) * bd[i];
+            float d = LIMITED(float, bd[i], k * __builtin_sqrtf(fv[i]));
+            float v = st[i] + (g - 1) * d;
             float lo = MAX_OF(v, 0.0f);
             st[i] = MIN_OF(lo, 255.0f);
         });

@@ -195,6 +195,53 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
     }
 
+    /// A network paints a few coloured specks somewhere new in each frame. The blend must not keep
+    /// them: the gains restore the strokes' lost contrast, and a speck mixed in at the new frame's
+    /// share, regained every frame, would stay — the history would fill with every speck ever painted.
+    func testSpecksPaintedSomewhereNewEachFrameAreNotCollected() {
+        let frames = 30, n = w * h
+        let scenes = (0..<frames).map(scene)
+        let motions = scenes.map(motion)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        // Brush strokes in green and blue; the red plane dark and nearly flat, but for the specks.
+        let stylized = scenes.enumerated().map { t, rgb -> [Float] in
+            var out = flicker(rgb, seed: t + 1, amplitude: 40)
+            for i in 0..<n { out[i] = 20 + 0.1 * (out[i] - 128) }
+            for _ in 0..<(n / 300) {   // 0.33% of the pixels
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                out[Int(state % UInt64(n))] += 100
+            }
+            return out
+        }
+        /// Pixels away from the borders whose red stands out of its 3×3 neighbourhood's median by more than 20.
+        func specks(_ rgb: [Float]) -> Int {
+            var count = 0
+            for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+                var around = [Float]()
+                for dy in -1...1 { for dx in -1...1 where dx != 0 || dy != 0 { around.append(rgb[(y + dy) * w + x + dx]) } }
+                if rgb[y * w + x] - around.sorted()[4] > 20 { count += 1 }
+            } }
+            return count
+        }
+        func run(deviationLimit: Float) -> Int {
+            var settings = TemporalSettings(frameWidth: w, height: h)
+            settings.deviationLimit = deviationLimit
+            let blender = TemporalBlender(settings: settings)
+            var pixels: [Float] = []
+            for t in 0..<frames {
+                pixels = stylized[t]
+                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+                blender.blend(&pixels, width: w, height: h, link: link)
+            }
+            return specks(pixels)
+        }
+        let perFrame = specks(stylized[frames - 1])
+        let unlimited = run(deviationLimit: 1000), limited = run(deviationLimit: TemporalSettings().deviationLimit)
+        print("specks standing out: per-frame \(perFrame), gains unlimited \(unlimited), limited \(limited)")
+        XCTAssertGreaterThan(unlimited, perFrame, "unlimited gains should collect more specks than a frame paints (the problem shown)")
+        XCTAssertLessThan(limited, perFrame / 2, "the blend collected the specks")
+    }
+
     /// A dark, faint, still background behind white flakes falling 5 px a frame: DIS's flow of the background
     /// follows the flakes; the link carries the background in place, and trusts it.
     func testAStillBackgroundBehindFallingParticlesIsCarriedInPlace() {
@@ -294,7 +341,7 @@ final class TemporalBlenderTests: XCTestCase {
         let stylized = (0..<n).map { _ in 255 * random() }, carried = (0..<n).map { _ in 255 * random() }
         let confidence = (0..<n).map { i in i % 5 == 0 ? 0 : random() }, share = (0..<n).map { _ in random() }
         let brightness = (0..<n).map { _ in 6 * random() - 3 }, carriedFine = (0..<n).map { _ in 400 * random() }
-        let (s, maxGain): (Float, Float) = (0.9, 2)
+        let (s, maxGain, limit): (Float, Float, Float) = (0.9, 2, 2.5)
 
         func blur(_ x: [Float], _ radius: Int) -> [Float] { BoxBlur.apply(x, width: w, height: h, radius: radius) }
         func moments(_ x: [Float]) -> (mean: [Float], variance: [Float]) {
@@ -307,6 +354,10 @@ final class TemporalBlenderTests: XCTestCase {
         }
         func gain(_ target: Float, _ actual: Float, _ share: Float) -> Float {
             1 + (min(max(((target + 1) / (actual + 1)).squareRoot(), 1), maxGain) - 1) * share
+        }
+        func limited(_ deviation: Float, _ variance: Float) -> Float {
+            let bound = limit * variance.squareRoot()
+            return min(max(deviation, -bound), bound)
         }
         func reference(shares: [Float]?, fine: Bool) -> (picture: [Float], historyFine: [Float]) {
             var st = stylized
@@ -322,11 +373,15 @@ final class TemporalBlenderTests: XCTestCase {
             if fine { for i in 0..<n { target[i] += s * confidence[i] * (carriedFine[i] - target[i]) } }
             let (mb, vbMixed) = moments(st)
             for i in 0..<n {
-                st[i] = min(max(mb[i] + gain(va[i], vbMixed[i], shares?[i] ?? 1) * (st[i] - mb[i]), 0), 255)
+                let d = limited(st[i] - mb[i], vbMixed[i])
+                st[i] = min(max(st[i] + (gain(va[i], vbMixed[i], shares?[i] ?? 1) - 1) * d, 0), 255)
             }
             guard fine else { return (st, []) }
             let (actual, band) = fineEnergy(st)
-            for i in 0..<n { st[i] = min(max(st[i] + (gain(target[i], actual[i], shares?[i] ?? 1) - 1) * band[i], 0), 255) }
+            for i in 0..<n {
+                let d = limited(band[i], actual[i])
+                st[i] = min(max(st[i] + (gain(target[i], actual[i], shares?[i] ?? 1) - 1) * d, 0), 255)
+            }
             return (st, fineEnergy(st).energy)
         }
 
@@ -349,7 +404,7 @@ final class TemporalBlenderTests: XCTestCase {
                     let planes = (0..<7).map { sp.baseAddress! + $0 * n }
                     var plane = stylize_contrast_blend(
                         width: Int32(w), height: Int32(h), radius: Int32(r), fine_radius: Int32(fine ? f : 0),
-                        stability: s, max_gain: maxGain, stylized: stp.baseAddress!, carried: cap.baseAddress!,
+                        stability: s, max_gain: maxGain, deviation_limit: limit, stylized: stp.baseAddress!, carried: cap.baseAddress!,
                         confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
                         carried_fine: cfp.baseAddress!, history_fine: hf.baseAddress!, mean_a: planes[0], variance_a: planes[1],
                         mean_b: planes[2], variance_b: planes[3], fine_target: planes[4], fine_variance: planes[5],

@@ -18,11 +18,16 @@ import OpticalFlow
 /// The history's share of that fine target is its energy as it was painted, measured before
 /// the warp and carried along the flow: the resampling softens the finest strokes a little
 /// every frame, and measured after it the loss would compound frame after frame.
+/// Both gains scale a pixel's deviation only up to `deviationLimit` local standard deviations:
+/// a speck the network paints somewhere new each frame enters at the new frame's share and,
+/// regained in full every frame, would stay there for good, with every other speck.
 public final class TemporalBlender {
     public let stability: Float
     /// Radius of the window for the local variances (0: plain blend), and the largest gain.
     public let contrastRadius: Int
     public let maxContrastGain: Float
+    /// Standard deviations of its window a deviation may take the gain on (see `TemporalSettings.deviationLimit`).
+    public let deviationLimit: Float
     /// Radius below which detail gets its own gain (0: none); see `TemporalSettings.fineRadius`.
     public let fineRadius: Int
     private var history: [Float] = []
@@ -41,6 +46,7 @@ public final class TemporalBlender {
         self.stability = min(max(settings.stability, 0), 1)
         self.contrastRadius = max(settings.contrastRadius, 0)
         self.maxContrastGain = max(settings.maxContrastGain, 1)
+        self.deviationLimit = max(settings.deviationLimit, 1)
         self.fineRadius = max(settings.fineRadius, 0)
     }
 
@@ -165,6 +171,7 @@ public final class TemporalBlender {
             var plane = stylize_contrast_blend(
                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
                 fine_radius: Int32(fine ? fineRadius : 0), stability: stability, max_gain: maxContrastGain,
+                deviation_limit: deviationLimit,
                 stylized: stylized, carried: carried, confidence: confidence, share: gainShare, brightness: brightness,
                 carried_fine: fine ? wf.baseAddress! + channel * n : nil,
                 history_fine: fine ? hf.baseAddress! + channel * n : nil,

@@ -75,6 +75,11 @@ public struct TemporalSettings: Sendable, Equatable {
     /// 6: a 13×13 window, about one brush stroke at network size (docs/temporal.md).
     public var contrastRadius = 6
     public var maxContrastGain: Float = 2
+    /// A gain scales a pixel's deviation from its window's mean (and its fine band) only up to this
+    /// many local standard deviations: it brings back the strokes' contrast, not sparse specks'.
+    /// The network paints a few bright or coloured specks somewhere new in each frame; regained
+    /// every frame, the history would keep every one of them (docs/temporal.md, "Specks").
+    public var deviationLimit: Float = 2.5
     /// Detail finer than this radius (a box blur of it removes) gets a variance-preserving gain
     /// of its own, measured over the same window (0 = one gain for the whole window). Averaging
     /// two brushings takes most of the finest strokes' contrast, while the window's variance is
