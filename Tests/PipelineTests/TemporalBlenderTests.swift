@@ -42,6 +42,18 @@ final class TemporalBlenderTests: XCTestCase {
         }
     }
 
+    /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
+    func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
+        let blender = TemporalBlender(settings: settings)
+        var pixels: [Float] = []
+        for t in stylized.indices {
+            pixels = stylized[t]
+            let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
+            blender.blend(&pixels, width: w, height: h, link: link)
+        }
+        return pixels
+    }
+
     func testBlendingRemovesMostFlickerAndKeepsBrightness() {
         let frames = 12
         let scenes = (0..<frames).map(scene)
@@ -86,14 +98,7 @@ final class TemporalBlenderTests: XCTestCase {
         let base = scene(0)
         let frames = (0..<10).map { t in base.map { $0 * (1 - 0.05 * Float(t)) } }
         let motions = frames.map(motion)
-        let settings = TemporalSettings(stability: 0.9, frameWidth: w, height: h)
-        let blender = TemporalBlender(settings: settings)
-        var out: [Float] = []
-        for t in 0..<frames.count {
-            out = frames[t]
-            let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
-            blender.blend(&out, width: w, height: h, link: link)
-        }
+        let out = lastBlended(frames, motions: motions, settings: TemporalSettings(stability: 0.9, frameWidth: w, height: h))
         let mean = { (x: [Float]) in x.reduce(0.0) { $0 + Double($1) } / Double(x.count) }
         let lag = mean(out) - mean(frames[frames.count - 1])
         print("fade: blended mean lags the input by \(lag) (of \(mean(frames[frames.count - 1])))")
@@ -123,24 +128,15 @@ final class TemporalBlenderTests: XCTestCase {
         func run(contrastRadius: Int) -> Double {
             var settings = TemporalSettings(frameWidth: w, height: h)
             settings.contrastRadius = contrastRadius
-            let blender = TemporalBlender(settings: settings)
-            var strokes = 0.0
-            for t in 0..<frames {
-                var pixels = stylized[t]
-                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
-                blender.blend(&pixels, width: w, height: h, link: link)
-                if t == frames - 1 {
-                    // Stroke strength: RMS of output − (flattened) scene away from the borders.
-                    var sum = 0.0, count = 0
-                    for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
-                        let i = c * w * h + y * w + x
-                        let d = Double(pixels[i] - flat[t][i])
-                        sum += d * d; count += 1
-                    } } }
-                    strokes = (sum / Double(count)).squareRoot()
-                }
-            }
-            return strokes
+            let pixels = lastBlended(stylized, motions: motions, settings: settings)
+            // Stroke strength: RMS of output − (flattened) scene away from the borders.
+            var sum = 0.0, count = 0
+            for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+                let i = c * w * h + y * w + x
+                let d = Double(pixels[i] - flat[frames - 1][i])
+                sum += d * d; count += 1
+            } } }
+            return (sum / Double(count)).squareRoot()
         }
         var sum = 0.0
         for v in strokes[frames - 1] { sum += Double(v * v) }
@@ -175,14 +171,7 @@ final class TemporalBlenderTests: XCTestCase {
         func run(fineRadius: Int) -> Double {
             var settings = TemporalSettings(frameWidth: w, height: h)
             settings.fineRadius = fineRadius
-            let blender = TemporalBlender(settings: settings)
-            var pixels: [Float] = []
-            for t in 0..<frames {
-                pixels = stylized[t]
-                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
-                blender.blend(&pixels, width: w, height: h, link: link)
-            }
-            return fineRMS(pixels)
+            return fineRMS(lastBlended(stylized, motions: motions, settings: settings))
         }
         let perFrame = fineRMS(stylized[frames - 1])
         let oneGain = run(fineRadius: 0), fineGain = run(fineRadius: TemporalSettings().fineRadius)
@@ -226,14 +215,7 @@ final class TemporalBlenderTests: XCTestCase {
         func run(deviationLimit: Float) -> Int {
             var settings = TemporalSettings(frameWidth: w, height: h)
             settings.deviationLimit = deviationLimit
-            let blender = TemporalBlender(settings: settings)
-            var pixels: [Float] = []
-            for t in 0..<frames {
-                pixels = stylized[t]
-                let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
-                blender.blend(&pixels, width: w, height: h, link: link)
-            }
-            return specks(pixels)
+            return specks(lastBlended(stylized, motions: motions, settings: settings))
         }
         let perFrame = specks(stylized[frames - 1])
         let unlimited = run(deviationLimit: 1000), limited = run(deviationLimit: TemporalSettings().deviationLimit)
