@@ -42,6 +42,13 @@ final class TemporalBlenderTests: XCTestCase {
         }
     }
 
+    /// The settings for frames of this size, with one change.
+    func sized(_ change: (inout TemporalSettings) -> Void) -> TemporalSettings {
+        var settings = TemporalSettings(frameWidth: w, height: h)
+        change(&settings)
+        return settings
+    }
+
     /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
     func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
         let blender = TemporalBlender(settings: settings)
@@ -126,9 +133,7 @@ final class TemporalBlenderTests: XCTestCase {
         }
         let stylized = (0..<frames).map { t in zip(flat[t], strokes[t]).map { $0 + $1 } }
         func run(contrastRadius: Int) -> Double {
-            var settings = TemporalSettings(frameWidth: w, height: h)
-            settings.contrastRadius = contrastRadius
-            let pixels = lastBlended(stylized, motions: motions, settings: settings)
+            let pixels = lastBlended(stylized, motions: motions, settings: sized { $0.contrastRadius = contrastRadius })
             // Stroke strength: RMS of output − (flattened) scene away from the borders.
             var sum = 0.0, count = 0
             for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
@@ -169,9 +174,7 @@ final class TemporalBlenderTests: XCTestCase {
             return (sum / Double(count)).squareRoot()
         }
         func run(fineRadius: Int) -> Double {
-            var settings = TemporalSettings(frameWidth: w, height: h)
-            settings.fineRadius = fineRadius
-            return fineRMS(lastBlended(stylized, motions: motions, settings: settings))
+            fineRMS(lastBlended(stylized, motions: motions, settings: sized { $0.fineRadius = fineRadius }))
         }
         let perFrame = fineRMS(stylized[frames - 1])
         let oneGain = run(fineRadius: 0), fineGain = run(fineRadius: TemporalSettings().fineRadius)
@@ -213,9 +216,7 @@ final class TemporalBlenderTests: XCTestCase {
             return count
         }
         func run(deviationLimit: Float) -> Int {
-            var settings = TemporalSettings(frameWidth: w, height: h)
-            settings.deviationLimit = deviationLimit
-            return specks(lastBlended(stylized, motions: motions, settings: settings))
+            specks(lastBlended(stylized, motions: motions, settings: sized { $0.deviationLimit = deviationLimit }))
         }
         let perFrame = specks(stylized[frames - 1])
         let unlimited = run(deviationLimit: 1000), limited = run(deviationLimit: TemporalSettings().deviationLimit)
