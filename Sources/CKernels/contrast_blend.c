@@ -62,9 +62,8 @@ static inline __attribute__((always_inline)) void fine_energy(stylize_vector_ker
         1 + (full_ - 1) * (share);                                            \
     })
 
-/* `deviation` within ±`limit`: the gain brings back a texture's contrast, not a sparse outlier's
-   (a speck the network paints somewhere new each frame would otherwise be kept and regained
-   frame after frame, and the history would fill with them). */
+/* `deviation` within ±`limit`: the gains bring back a texture's contrast, not a sparse outlier's
+   (TemporalSettings.deviationLimit says why). */
 #define LIMITED(T, deviation, limit)                 \
     ({                                               \
         T l_ = (limit);                              \

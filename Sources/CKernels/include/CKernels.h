@@ -226,8 +226,9 @@ void stylize_fine_energy(stylize_vector_kernel kernel, const float *plane, float
    stability × confidence, the gains taken in part where share < 1 (share NULL: in full). With
    fine_radius > 0 the fine band gets its own gain toward the mix of its energy and carried_fine,
    and history_fine ← the result's fine energy. A gain adds (gain − 1) × a pixel's deviation (from
-   its window's mean, or its fine band) limited to deviation_limit (> 0) local standard deviations. Scratch: seven planes and a workspace of
-   stylize_box_blur_workspace(width, max(radius, fine_radius)) floats. */
+   its window's mean, or its fine band) limited to deviation_limit (> 0) local standard deviations.
+   Scratch: seven planes and a workspace of stylize_box_blur_workspace(width, max(radius,
+   fine_radius)) floats. */
 typedef struct {
     int width, height, radius, fine_radius;
     float stability, max_gain, deviation_limit;

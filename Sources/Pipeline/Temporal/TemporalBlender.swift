@@ -18,9 +18,8 @@ import OpticalFlow
 /// The history's share of that fine target is its energy as it was painted, measured before
 /// the warp and carried along the flow: the resampling softens the finest strokes a little
 /// every frame, and measured after it the loss would compound frame after frame.
-/// Both gains scale a pixel's deviation only up to `deviationLimit` local standard deviations:
-/// a speck the network paints somewhere new each frame enters at the new frame's share and,
-/// regained in full every frame, would stay there for good, with every other speck.
+/// Both gains scale a pixel's deviation only up to `deviationLimit` local standard deviations,
+/// so that they regain the strokes' contrast and not the stray specks'.
 public final class TemporalBlender {
     public let stability: Float
     /// Radius of the window for the local variances (0: plain blend), and the largest gain.
