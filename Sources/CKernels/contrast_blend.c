@@ -1,7 +1,7 @@
 /*
  * The temporal blend's passes over one plane (Pipeline/Temporal/TemporalBlender.swift says what
- * they do and why): the history mixed in by confidence, then the local contrast and the fine
- * band's energy brought back to their targets. One body, inlined into a function per target,
+ * they do and why): the history mixed in by confidence, then each band's energy and the coarse
+ * rest's local variance brought to their targets. One body, inlined into a function per target,
  * chosen from the CPU's report; the operations are those of the Swift passes they replaced, in
  * their order (no fused multiply-add; min and max as Swift's, which pick +0 over −0), so the
  * pictures are the same bit for bit on every target.
@@ -42,22 +42,48 @@ static inline __attribute__((always_inline)) void local_moments(stylize_vector_k
                 { float d = mean[i] - k; float v = variance[i] - d * d; variance[i] = MAX_OF(v, 0.0f); });
 }
 
-static inline __attribute__((always_inline)) void fine_energy(stylize_vector_kernel kernel, const float *plane,
-                                                              float *energy, float *band, int width, int height,
-                                                              int fine_radius, int radius, float *workspace) {
+/* The bands of x: band k = box(x, r_{k−1}) − box(x, r_k), with box(x, r_{−1}) = x, into bands[k];
+   the rest, box(x, r_{K−1}) (x itself when there are no bands), into coarse. tmp: one plane of scratch. */
+static inline __attribute__((always_inline)) void split_bands(stylize_vector_kernel kernel, const float *x, float *const *bands,
+                                                              float *coarse, float *tmp, int count, const int *radii,
+                                                              int width, int height, float *workspace) {
     const size_t n = (size_t)width * height;
-    stylize_box_blur(kernel, plane, band, width, height, fine_radius, workspace);
-    FOR_EACH(n, { vec16 d = L(plane) - L(band); S(band, d); S(energy, d * d); },
-                { float d = plane[i] - band[i]; band[i] = d; energy[i] = d * d; });
+    if (count == 0) memcpy(coarse, x, n * sizeof(float));
+    const float *finer = x;
+    for (int k = 0; k < count; k++) {
+        float *band = bands[k];
+        stylize_box_blur(kernel, x, tmp, width, height, radii[k], workspace);
+        FOR_EACH(n, { vec16 b = L(tmp); S(band, L(finer) - b); S(coarse, b); },
+                    { float b = tmp[i]; band[i] = finer[i] - b; coarse[i] = b; });
+        finer = coarse;
+    }
+}
+
+/* energy ← the mean of band² over each pixel's window of radius. */
+static inline __attribute__((always_inline)) void band_energy(stylize_vector_kernel kernel, const float *band, float *energy,
+                                                              int width, int height, int radius, float *workspace) {
+    const size_t n = (size_t)width * height;
+    FOR_EACH(n, { vec16 d = L(band); S(energy, d * d); }, { float d = band[i]; energy[i] = d * d; });
     stylize_box_blur(kernel, energy, energy, width, height, radius, workspace);
 }
 
-/* The gain that brings `actual` to `target`: sqrt((t + 1) / (a + 1)) within 1 … max_gain, then
-   1 + (g − 1)·share. */
-#define GAIN(T, target, actual, share, max_gain, one)                         \
+static inline __attribute__((always_inline)) void band_energies(stylize_vector_kernel kernel, const float *x, float *energies,
+                                                                int count, const int *radii, int width, int height,
+                                                                int radius, float *scratch, float *workspace) {
+    const size_t n = (size_t)width * height;
+    float *bands[STYLIZE_BLEND_MAX_BANDS];
+    for (int k = 0; k < count; k++) bands[k] = scratch + (size_t)k * n;
+    float *coarse = scratch + (size_t)count * n, *tmp = coarse + n;
+    split_bands(kernel, x, bands, coarse, tmp, count, radii, width, height, workspace);
+    for (int k = 0; k < count; k++) band_energy(kernel, bands[k], energies + (size_t)k * n, width, height, radius, workspace);
+}
+
+/* The gain that brings `actual` to `target`: sqrt((t + 1) / (a + 1)) within min_gain … max_gain,
+   then 1 + (g − 1)·share. */
+#define GAIN(T, target, actual, share, min_gain, max_gain)                    \
     ({                                                                        \
         T q_ = __builtin_elementwise_sqrt(((target) + 1) / ((actual) + 1));   \
-        T m_ = MAX_OF(q_, one);                                               \
+        T m_ = MAX_OF(q_, min_gain);                                          \
         T full_ = MIN_OF(m_, max_gain);                                       \
         1 + (full_ - 1) * (share);                                            \
     })
@@ -71,77 +97,82 @@ static inline __attribute__((always_inline)) void fine_energy(stylize_vector_ker
         MIN_OF(lo_, l_);                             \
     })
 
+/* stylized += (gain − 1) · (deviation limited to deviation_limit · sqrt(actual)), the gain from
+   target and actual; share NULL: the gain in full. */
+static inline __attribute__((always_inline)) void add_gained(float *st, const float *deviation, const float *target,
+                                                             const float *actual, const float *share, float min_gain,
+                                                             float max_gain, float limit, size_t n) {
+    const vec16 one16 = 1, gmin16 = min_gain, gmax16 = max_gain, k16 = limit;
+    FOR_EACH(n, {
+        vec16 sh = share ? L(share) : one16;
+        vec16 g = GAIN(vec16, L(target), L(actual), sh, gmin16, gmax16);
+        vec16 d = LIMITED(vec16, L(deviation), k16 * __builtin_elementwise_sqrt(L(actual)));
+        S(st, L(st) + (g - 1) * d);
+    }, {
+        float sh = share ? share[i] : 1;
+        float g = GAIN(float, target[i], actual[i], sh, min_gain, max_gain);
+        float d = LIMITED(float, deviation[i], limit * __builtin_sqrtf(actual[i]));
+        st[i] = st[i] + (g - 1) * d;
+    });
+}
+
 static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_kernel kernel,
                                                                  const stylize_contrast_blend *p) {
-    const int w = p->width, h = p->height, r = p->radius, f = p->fine_radius;
+    const int w = p->width, h = p->height, r = p->radius, K = p->band_count;
     const size_t n = (size_t)w * h;
     const float s = p->stability;
     float *const st = p->stylized, *const ca = p->carried;
     const float *const conf = p->confidence, *const share = p->share;
-    float *const ma = p->mean_a, *const va = p->variance_a, *const mb = p->mean_b, *const vb = p->variance_b;
-    float *const ft = p->fine_target, *const fv = p->fine_variance, *const bd = p->band;
-    const vec16 one16 = 1, zero16 = 0, top16 = 255, gmax16 = p->max_gain;
-    const float gmax = p->max_gain, k = p->deviation_limit;
-    const vec16 k16 = k;
+    float *bands[STYLIZE_BLEND_MAX_BANDS], *targets[STYLIZE_BLEND_MAX_BANDS];
+    for (int k = 0; k < K; k++) {
+        bands[k] = p->scratch + (size_t)k * n;
+        targets[k] = p->scratch + (size_t)(K + k) * n;
+    }
+    float *const coarse = p->scratch + (size_t)2 * K * n, *const tmp = coarse + n, *const mean = tmp + n,
+                 *const coarse_target = mean + n, *const variance = coarse_target + n, *const energy = variance + n;
+    const vec16 zero16 = 0, top16 = 255;
 
     FOR_EACH(n, S(ca, L(ca) + L(p->brightness)), ca[i] += p->brightness[i]);
-    local_moments(kernel, st, ma, va, w, h, r, p->workspace);
-    local_moments(kernel, ca, mb, vb, w, h, r, p->workspace);
-    if (f > 0) fine_energy(kernel, st, ft, bd, w, h, f, r, p->workspace);
-    /* The target variances (into variance_a and fine_target) and the plain blend (into stylized). */
+    /* The targets: each band's energy and the rest's variance, the stylized frame's and the
+       history's mixed by the history's weight (the history's band energies as it was painted). */
+    split_bands(kernel, st, bands, coarse, tmp, K, p->band_radii, w, h, p->workspace);
+    for (int k = 0; k < K; k++) band_energy(kernel, bands[k], targets[k], w, h, r, p->workspace);
+    local_moments(kernel, coarse, mean, coarse_target, w, h, r, p->workspace);
+    if (K > 0) {
+        stylize_box_blur(kernel, ca, tmp, w, h, p->band_radii[K - 1], p->workspace);
+        local_moments(kernel, tmp, mean, variance, w, h, r, p->workspace);
+    } else {
+        local_moments(kernel, ca, mean, variance, w, h, r, p->workspace);
+    }
     FOR_EACH(n, {
         vec16 a = s * L(conf);
-        vec16 v = L(va);
-        S(va, v + a * (L(vb) - v));
+        vec16 t = L(coarse_target);
+        S(coarse_target, t + a * (L(variance) - t));
         vec16 x = L(st);
         S(st, x + a * (L(ca) - x));
     }, {
         float a = s * conf[i];
-        va[i] += a * (vb[i] - va[i]);
+        coarse_target[i] += a * (variance[i] - coarse_target[i]);
         st[i] += a * (ca[i] - st[i]);
     });
-    if (f > 0) {
-        const float *cf = p->carried_fine;
-        FOR_EACH(n, { vec16 t = L(ft); S(ft, t + s * L(conf) * (L(cf) - t)); },
-                    { ft[i] += s * conf[i] * (cf[i] - ft[i]); });
+    for (int k = 0; k < K; k++) {
+        float *t = targets[k];
+        const float *c = p->carried_bands + (size_t)k * n;
+        FOR_EACH(n, { vec16 v = L(t); S(t, v + s * L(conf) * (L(c) - v)); },
+                    { t[i] += s * conf[i] * (c[i] - t[i]); });
     }
-    local_moments(kernel, st, mb, vb, w, h, r, p->workspace);
-    FOR_EACH(n, {
-        vec16 sh = share ? L(share) : one16;
-        vec16 g = GAIN(vec16, L(va), L(vb), sh, gmax16, one16);
-        vec16 x = L(st);
-        vec16 d = LIMITED(vec16, x - L(mb), k16 * __builtin_elementwise_sqrt(L(vb)));
-        vec16 v = x + (g - 1) * d;
-        vec16 lo = MAX_OF(v, zero16);
-        S(st, MIN_OF(lo, top16));
-    }, {
-        float sh = share ? share[i] : 1;
-        float g = GAIN(float, va[i], vb[i], sh, gmax, 1.0f);
-        float d = LIMITED(float, st[i] - mb[i], k * __builtin_sqrtf(vb[i]));
-        float v = st[i] + (g - 1) * d;
-        float lo = MAX_OF(v, 0.0f);
-        st[i] = MIN_OF(lo, 255.0f);
-    });
-    if (f > 0) {
-        /* The fine band's own gain, on the result of the first. */
-        fine_energy(kernel, st, fv, bd, w, h, f, r, p->workspace);
-        FOR_EACH(n, {
-            vec16 sh = share ? L(share) : one16;
-            vec16 g = GAIN(vec16, L(ft), L(fv), sh, gmax16, one16);
-            vec16 d = LIMITED(vec16, L(bd), k16 * __builtin_elementwise_sqrt(L(fv)));
-            vec16 v = L(st) + (g - 1) * d;
-            vec16 lo = MAX_OF(v, zero16);
-            S(st, MIN_OF(lo, top16));
-        }, {
-            float sh = share ? share[i] : 1;
-            float g = GAIN(float, ft[i], fv[i], sh, gmax, 1.0f);
-            float d = LIMITED(float, bd[i], k * __builtin_sqrtf(fv[i]));
-            float v = st[i] + (g - 1) * d;
-            float lo = MAX_OF(v, 0.0f);
-            st[i] = MIN_OF(lo, 255.0f);
-        });
-        fine_energy(kernel, st, p->history_fine, bd, w, h, f, r, p->workspace);
+    /* The plain blend's bands, each brought to its target by its own gain. */
+    split_bands(kernel, st, bands, coarse, tmp, K, p->band_radii, w, h, p->workspace);
+    local_moments(kernel, coarse, mean, variance, w, h, r, p->workspace);
+    FOR_EACH(n, S(tmp, L(coarse) - L(mean)), tmp[i] = coarse[i] - mean[i]);
+    add_gained(st, tmp, coarse_target, variance, share, p->min_gain, p->max_gain, p->deviation_limit, n);
+    for (int k = 0; k < K; k++) {
+        band_energy(kernel, bands[k], energy, w, h, r, p->workspace);
+        add_gained(st, bands[k], targets[k], energy, share, p->min_gain, p->max_gain, p->deviation_limit, n);
     }
+    FOR_EACH(n, { vec16 lo = MAX_OF(L(st), zero16); S(st, MIN_OF(lo, top16)); },
+                { float lo = MAX_OF(st[i], 0.0f); st[i] = MIN_OF(lo, 255.0f); });
+    if (K > 0) band_energies(kernel, st, p->history_bands, K, p->band_radii, w, h, r, p->scratch, p->workspace);
     memcpy(ca, st, n * sizeof(float));
 }
 
@@ -160,23 +191,25 @@ void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_co
 }
 
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
-static void fine_energy_avx512(const float *plane, float *energy, float *band, int width, int height, int fine_radius,
-                               int radius, float *workspace) {
-    fine_energy(STYLIZE_VECTOR_AVX512, plane, energy, band, width, height, fine_radius, radius, workspace);
+static void band_energies_avx512(const stylize_band_energies *p) {
+    band_energies(STYLIZE_VECTOR_AVX512, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
+                  p->radius, p->scratch, p->workspace);
 }
 
 __attribute__((target("avx2,fma")))
-static void fine_energy_avx2(const float *plane, float *energy, float *band, int width, int height, int fine_radius,
-                             int radius, float *workspace) {
-    fine_energy(STYLIZE_VECTOR_AVX2, plane, energy, band, width, height, fine_radius, radius, workspace);
+static void band_energies_avx2(const stylize_band_energies *p) {
+    band_energies(STYLIZE_VECTOR_AVX2, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
+                  p->radius, p->scratch, p->workspace);
 }
 
-void stylize_fine_energy(stylize_vector_kernel kernel, const float *plane, float *energy, float *band, int width,
-                         int height, int fine_radius, int radius, float *workspace) {
+void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *p) {
     switch (kernel) {
-    case STYLIZE_VECTOR_AVX512: fine_energy_avx512(plane, energy, band, width, height, fine_radius, radius, workspace); return;
-    case STYLIZE_VECTOR_AVX2: fine_energy_avx2(plane, energy, band, width, height, fine_radius, radius, workspace); return;
-    default: fine_energy(STYLIZE_VECTOR_BASELINE, plane, energy, band, width, height, fine_radius, radius, workspace); return;
+    case STYLIZE_VECTOR_AVX512: band_energies_avx512(p); return;
+    case STYLIZE_VECTOR_AVX2: band_energies_avx2(p); return;
+    default:
+        band_energies(STYLIZE_VECTOR_BASELINE, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
+                      p->radius, p->scratch, p->workspace);
+        return;
     }
 }
 

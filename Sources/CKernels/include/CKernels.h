@@ -217,25 +217,39 @@ void stylize_box_blur(stylize_vector_kernel kernel, const float *src, float *dst
 void stylize_local_moments(stylize_vector_kernel kernel, const float *src, float *mean, float *variance, int width,
                            int height, int radius, float *workspace);
 
-/* band ← plane minus its box blur of fine_radius; energy ← the box blur of band² over radius. */
-void stylize_fine_energy(stylize_vector_kernel kernel, const float *plane, float *energy, float *band, int width,
-                         int height, int fine_radius, int radius, float *workspace);
+/* The most bands the temporal blend splits a plane into. */
+#define STYLIZE_BLEND_MAX_BANDS 4
+
+/* A plane's bands: band k = box(plane, band_radii[k − 1]) − box(plane, band_radii[k]) (band 0: the
+   plane minus its blur), radii rising; energies (band_count planes) ← the box blur of each band²
+   over radius. Scratch: band_count + 2 planes; workspace: stylize_box_blur_workspace(width,
+   the largest radius). */
+typedef struct {
+    int width, height, radius, band_count;
+    int band_radii[STYLIZE_BLEND_MAX_BANDS];
+    const float *plane;
+    float *energies, *scratch, *workspace;
+} stylize_band_energies;
+
+void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *energies);
 
 /* The temporal blend of one plane (Pipeline/Temporal/TemporalBlender.swift): carried += brightness,
-   then stylized and carried ← the contrast-keeping blend of the two with the history's weight
-   stability × confidence, the gains taken in part where share < 1 (share NULL: in full). With
-   fine_radius > 0 the fine band gets its own gain toward the mix of its energy and carried_fine,
-   and history_fine ← the result's fine energy. A gain adds (gain − 1) × a pixel's deviation (from
-   its window's mean, or its fine band) limited to deviation_limit (> 0) local standard deviations.
-   Scratch: seven planes and a workspace of stylize_box_blur_workspace(width, max(radius,
-   fine_radius)) floats. */
+   then stylized and carried ← the plain blend of the two with the history's weight stability ×
+   confidence, each band (as stylize_band_energies splits it) and the coarse rest brought by a
+   gain of its own toward its target: the mix of the stylized plane's band energy and
+   carried_bands (the history's, band_count planes), and of the two planes' local variances of the
+   rest. A gain lies within min_gain … max_gain, is taken in part where share < 1 (share NULL: in
+   full) and adds (gain − 1) × a pixel's deviation (from the rest's window mean, or its band)
+   limited to deviation_limit (> 0) local standard deviations. history_bands ← the result's band
+   energies. Scratch: 2·band_count + 6 planes; workspace: stylize_box_blur_workspace(width,
+   max(radius, the largest band radius)) floats. */
 typedef struct {
-    int width, height, radius, fine_radius;
-    float stability, max_gain, deviation_limit;
+    int width, height, radius, band_count;
+    int band_radii[STYLIZE_BLEND_MAX_BANDS];
+    float stability, min_gain, max_gain, deviation_limit;
     float *stylized, *carried;
-    const float *confidence, *share, *brightness, *carried_fine;
-    float *history_fine;
-    float *mean_a, *variance_a, *mean_b, *variance_b, *fine_target, *fine_variance, *band, *workspace;
+    const float *confidence, *share, *brightness, *carried_bands;
+    float *history_bands, *scratch, *workspace;
 } stylize_contrast_blend;
 
 void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_contrast_blend *plane);

@@ -6,38 +6,36 @@ import OpticalFlow
 ///
 /// A plain blend `mix(stylized, carried, a)` of two pictures whose strokes do not line up
 /// (a network that redraws its strokes every frame) averages the strokes away: repeated every
-/// frame, the carried texture fades towards a smooth wash. So the blend keeps the
-/// local contrast: around each pixel it measures the variance of the stylized frame, of the
-/// carried history and of their blend, and scales the blend's deviation from its local mean
-/// so its variance is the same mix of the two variances, a·var(carried) + (1−a)·var(stylized),
-/// instead of the smaller variance of the mix (the variance-preserving blend of texture
-/// synthesis). Where the two agree the gain is 1 and nothing changes; it never lowers contrast.
-/// The finest detail gets the same treatment once more on its own (`fineRadius`): the
-/// window's variance is mostly the coarser layout, which two brushings share, so one gain
-/// for the whole window would leave the fine strokes, which they do not share, faint.
-/// The history's share of that fine target is its energy as it was painted, measured before
-/// the warp and carried along the flow: the resampling softens the finest strokes a little
-/// every frame, and measured after it the loss would compound frame after frame.
-/// Both gains scale a pixel's deviation only up to `deviationLimit` local standard deviations,
+/// frame, the carried texture fades towards a smooth wash. So the blend keeps the local
+/// contrast, band by band: it splits each picture into bands of detail (`bandRadii`) and a
+/// coarse rest, and around each pixel brings the blend's energy in each band, and the rest's
+/// variance, to the same mix of the two pictures' own, a·carried + (1−a)·stylized, instead of
+/// the smaller energy of the mix (the variance-preserving blend of texture synthesis). Where the
+/// two agree the gains are 1 and nothing changes. One gain per band because the brushings share
+/// the layout and differ most in the finest strokes: averaging takes a different share of each.
+/// The history's share of a band's target is its energy as it was painted, measured before the
+/// warp and carried along the flow: the resampling softens the finest strokes and lifts those a
+/// few pixels across a little every frame, and measured after it the change would compound
+/// frame after frame; a gain below 1 takes such a lift back.
+/// The gains scale a pixel's deviation only up to `deviationLimit` local standard deviations,
 /// so that they regain the strokes' contrast and not the stray specks'.
 public final class TemporalBlender {
     public let stability: Float
-    /// Radius of the window for the local variances (0: plain blend), and the largest gain.
+    /// Radius of the window for the local variances (0: plain blend), and the range of the gains.
     public let contrastRadius: Int
-    public let maxContrastGain: Float
+    public let minContrastGain: Float, maxContrastGain: Float
     /// Standard deviations of its window a deviation may take the gain on (see `TemporalSettings.deviationLimit`).
     public let deviationLimit: Float
-    /// Radius below which detail gets its own gain (0: none); see `TemporalSettings.fineRadius`.
-    public let fineRadius: Int
+    /// The radii that split the detail into bands, rising (see `TemporalSettings.bandRadii`).
+    public let bandRadii: [Int]
+    public static let maxBands = Int(STYLIZE_BLEND_MAX_BANDS)
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
-    /// The fine-band energy of `history` per channel (see `fineEnergy`), measured before its warp; and it warped.
-    private var historyFine: [Float] = [], warpedFine: [Float] = [], warpedFineValid: [Float] = []
-    // Scratch for the contrast-preserving blend, one plane each, kept between frames.
-    private var meanA: [Float] = [], varianceA: [Float] = [], meanB: [Float] = [], varianceB: [Float] = []
-    private var fineTarget: [Float] = [], fineVariance: [Float] = [], band: [Float] = []
-    private var blurWorkspace: [Float] = []
+    /// The band energies of `history`, channel after channel, measured before its warp; and they warped.
+    private var historyBands: [Float] = [], warpedBands: [Float] = [], warpedBandsValid: [Float] = []
+    /// Scratch for the contrast-keeping blend, kept between frames.
+    private var scratch: [Float] = [], blurWorkspace: [Float] = []
     /// Frames whose history was reset (first frame, cuts, size changes).
     public private(set) var resets = 0
 
@@ -45,8 +43,13 @@ public final class TemporalBlender {
         self.stability = min(max(settings.stability, 0), 1)
         self.contrastRadius = max(settings.contrastRadius, 0)
         self.maxContrastGain = max(settings.maxContrastGain, 1)
+        self.minContrastGain = min(max(settings.minContrastGain, 0), 1)
         self.deviationLimit = max(settings.deviationLimit, 1)
-        self.fineRadius = max(settings.fineRadius, 0)
+        var radii: [Int] = []
+        for radius in settings.bandRadii where radius > (radii.last ?? 0) && radii.count < Self.maxBands {
+            radii.append(radius)
+        }
+        self.bandRadii = contrastRadius > 0 ? radii : []
     }
 
     /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
@@ -58,7 +61,7 @@ public final class TemporalBlender {
             resets += 1
             Self.copy(pixels, into: &history)
             historySize = (width, height)
-            measureFineEnergy(of: pixels, width: width, height: height)
+            measureBandEnergies(of: pixels, width: width, height: height)
             return
         }
         // The sharp bicubic (see `Warp.backwardCubic`): the history is warped again every frame,
@@ -67,12 +70,9 @@ public final class TemporalBlender {
         // values from earlier frames, which the blend multiplies by 0.
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
-        if contrastRadius > 0 && meanA.count != n {
-            meanA = [Float](repeating: 0, count: n); varianceA = meanA; meanB = meanA; varianceB = meanA
-        }
-        if tracksFineEnergy {
-            Warp.backward(planar: historyFine, channels: 3, width: width, height: height, flow: link.flow,
-                          reusing: &warpedFine, valid: &warpedFineValid)
+        if !bandRadii.isEmpty {
+            Warp.backward(planar: historyBands, channels: 3 * bandRadii.count, width: width, height: height,
+                          flow: link.flow, reusing: &warpedBands, valid: &warpedBandsValid)
         }
         let r = contrastRadius, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
@@ -105,23 +105,23 @@ public final class TemporalBlender {
         swap(&history, &warped)
     }
 
-    private var tracksFineEnergy: Bool { contrastRadius > 0 && fineRadius > 0 }
-
-    /// `historyFine` ← the fine-band energy of each of the three planes of `pixels`.
-    private func measureFineEnergy(of pixels: [Float], width: Int, height: Int) {
-        guard tracksFineEnergy else { return }
-        let n = width * height
-        if band.count != n { band = [Float](repeating: 0, count: n); fineTarget = band; fineVariance = band }
-        if historyFine.count != 3 * n { historyFine = [Float](repeating: 0, count: 3 * n) }
-        reserveWorkspace(width: width)
+    /// `historyBands` ← the band energies of each of the three planes of `pixels`.
+    private func measureBandEnergies(of pixels: [Float], width: Int, height: Int) {
+        guard !bandRadii.isEmpty else { return }
+        let n = width * height, count = bandRadii.count
+        if historyBands.count != 3 * count * n { historyBands = [Float](repeating: 0, count: 3 * count * n) }
+        reserveScratch(width: width, height: height)
         pixels.withUnsafeBufferPointer { px in
-            historyFine.withUnsafeMutableBufferPointer { hf in
-                band.withUnsafeMutableBufferPointer { bd in
+            historyBands.withUnsafeMutableBufferPointer { hb in
+                scratch.withUnsafeMutableBufferPointer { sc in
                     blurWorkspace.withUnsafeMutableBufferPointer { ws in
                         for c in 0..<3 {
-                            stylize_fine_energy(Self.vectors, px.baseAddress! + c * n, hf.baseAddress! + c * n,
-                                                bd.baseAddress!, Int32(width), Int32(height), Int32(fineRadius),
-                                                Int32(contrastRadius), ws.baseAddress!)
+                            var plane = stylize_band_energies(
+                                width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
+                                band_count: Int32(count), band_radii: cRadii, plane: px.baseAddress! + c * n,
+                                energies: hb.baseAddress! + c * count * n, scratch: sc.baseAddress!,
+                                workspace: ws.baseAddress!)
+                            stylize_band_energies_plane(Self.vectors, &plane)
                         }
                     }
                 }
@@ -129,9 +129,18 @@ public final class TemporalBlender {
         }
     }
 
-    /// Grows the box blur's workspace to what rows of `width` need at both radii.
-    private func reserveWorkspace(width: Int) {
-        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, fineRadius)))
+    /// `bandRadii` as the C structs hold them.
+    private var cRadii: (Int32, Int32, Int32, Int32) {
+        var radii: [Int32] = bandRadii.map { Int32($0) }
+        radii += [Int32](repeating: 0, count: Self.maxBands - radii.count)
+        return (radii[0], radii[1], radii[2], radii[3])
+    }
+
+    /// Grows the blend's scratch planes and the box blur's workspace to what planes of this size need.
+    private func reserveScratch(width: Int, height: Int) {
+        let planes = 2 * bandRadii.count + 6
+        if scratch.count < planes * width * height { scratch = [Float](repeating: 0, count: planes * width * height) }
+        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, bandRadii.last ?? 0)))
         if blurWorkspace.count < needed { blurWorkspace = [Float](repeating: 0, count: needed) }
     }
 
@@ -148,36 +157,28 @@ public final class TemporalBlender {
 
     /// One plane: `carried` gets the brightness change added, then `stylized` and `carried` both
     /// receive the result (the C kernel `stylize_contrast_blend_plane`). The history's weight at
-    /// a pixel is `stability` × `confidence`; `gainShare`: how much of the contrast gain each
-    /// pixel may take (nil: all). A gain brings a local variance to its target, between 1 and
-    /// `maxContrastGain`, +1 on both so that flat areas (variance ≈ 0) keep gain ≈ 1 instead of
-    /// amplifying noise.
+    /// a pixel is `stability` × `confidence`; `gainShare`: how much of the gains each pixel may
+    /// take (nil: all). A gain brings a band's energy (or the rest's variance) to its target,
+    /// within `minContrastGain` … `maxContrastGain`, +1 on both so that flat areas (energy ≈ 0)
+    /// keep gain ≈ 1 instead of amplifying noise.
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
                                       channel: Int, confidence: UnsafePointer<Float>, brightness: UnsafePointer<Float>,
                                       gainShare: UnsafePointer<Float>?, width: Int, height: Int) {
-        let n = width * height, fine = tracksFineEnergy
-        reserveWorkspace(width: width)
-        meanA.withUnsafeMutableBufferPointer { ma in
-        varianceA.withUnsafeMutableBufferPointer { va in
-        meanB.withUnsafeMutableBufferPointer { mb in
-        varianceB.withUnsafeMutableBufferPointer { vb in
-        fineTarget.withUnsafeMutableBufferPointer { ft in
-        fineVariance.withUnsafeMutableBufferPointer { fv in
-        band.withUnsafeMutableBufferPointer { bd in
-        warpedFine.withUnsafeBufferPointer { wf in
-        historyFine.withUnsafeMutableBufferPointer { hf in
+        let n = width * height, count = bandRadii.count
+        reserveScratch(width: width, height: height)
+        warpedBands.withUnsafeBufferPointer { wb in
+        historyBands.withUnsafeMutableBufferPointer { hb in
+        scratch.withUnsafeMutableBufferPointer { sc in
         blurWorkspace.withUnsafeMutableBufferPointer { ws in
             var plane = stylize_contrast_blend(
-                width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
-                fine_radius: Int32(fine ? fineRadius : 0), stability: stability, max_gain: maxContrastGain,
-                deviation_limit: deviationLimit,
-                stylized: stylized, carried: carried, confidence: confidence, share: gainShare, brightness: brightness,
-                carried_fine: fine ? wf.baseAddress! + channel * n : nil,
-                history_fine: fine ? hf.baseAddress! + channel * n : nil,
-                mean_a: ma.baseAddress!, variance_a: va.baseAddress!, mean_b: mb.baseAddress!, variance_b: vb.baseAddress!,
-                fine_target: ft.baseAddress, fine_variance: fv.baseAddress, band: bd.baseAddress,
+                width: Int32(width), height: Int32(height), radius: Int32(contrastRadius), band_count: Int32(count),
+                band_radii: cRadii, stability: stability, min_gain: minContrastGain, max_gain: maxContrastGain,
+                deviation_limit: deviationLimit, stylized: stylized, carried: carried, confidence: confidence,
+                share: gainShare, brightness: brightness,
+                carried_bands: count > 0 ? wb.baseAddress! + channel * count * n : nil,
+                history_bands: count > 0 ? hb.baseAddress! + channel * count * n : nil, scratch: sc.baseAddress!,
                 workspace: ws.baseAddress!)
             stylize_contrast_blend_plane(Self.vectors, &plane)
-        }}}}}}}}}}
+        }}}}
     }
 }

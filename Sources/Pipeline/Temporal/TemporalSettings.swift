@@ -71,21 +71,25 @@ public struct TemporalSettings: Sendable, Equatable {
     public var residualRadius = 1
 
     /// Radius, in network pixels, of the window over which the blend keeps the local contrast
-    /// of the strokes (see `TemporalBlender`; 0 = plain blend), and the most it may amplify.
+    /// of the strokes (see `TemporalBlender`; 0 = plain blend), and the range of its gains.
     /// 6: a 13×13 window, about one brush stroke at network size (docs/temporal.md).
     public var contrastRadius = 6
     public var maxContrastGain: Float = 2
-    /// A gain scales a pixel's deviation from its window's mean (and its fine band) only up to this
+    /// Below 1, a gain takes back what the history's resampling added to a band (the sharp cubic
+    /// lifts strokes a few pixels across a little every time it moves them).
+    public var minContrastGain: Float = 0.5
+    /// A gain scales a pixel's deviation from its window's mean (and its band) only up to this
     /// many local standard deviations: it brings back the strokes' contrast, not sparse specks'.
     /// The network paints a few bright or coloured specks somewhere new in each frame; regained
     /// every frame, the history would keep every one of them (docs/temporal.md, "Specks").
     public var deviationLimit: Float = 2.5
-    /// Detail finer than this radius (a box blur of it removes) gets a variance-preserving gain
-    /// of its own, measured over the same window (0 = one gain for the whole window). Averaging
-    /// two brushings takes most of the finest strokes' contrast, while the window's variance is
-    /// mostly the coarser layout, which the brushings share; one gain for both leaves the fine
-    /// strokes faint.
-    public var fineRadius = 1
+    /// The detail is split into bands at these box-blur radii (rising; at most
+    /// `TemporalBlender.maxBands`): band k is what the blur of radius k removes beyond the one
+    /// before; each band, and the coarse rest, gets its own variance-keeping gain over the same
+    /// window. Averaging two brushings takes most of the finest strokes' contrast and little of
+    /// the layout's, which they share; one gain for all would leave the fine strokes faint, or
+    /// lift the layout past what either picture painted (docs/temporal.md, "One gain per band").
+    public var bandRadii = [1, 3]
     /// The gain is applied in full only where the whole window is trusted: it falls to 1 as the
     /// share of untrusted flow in the window (1 − its mean confidence) goes from 0 to 1/this.
     /// Next to a moving object the window straddles the history's and the new frame's edges,
