@@ -12,7 +12,8 @@ removes) with F times the weight of its coarse part: strokes then come more from
 while the coarse colour and light stay steady. 1 = as built.
 
 --fine-radius R gives the detail finer than a box blur of radius R its own variance-preserving
-gain after the window's (TemporalSettings.fineRadius); 0 = one gain for the whole window.
+gain after the window's (the blender's fine gain until 2026-12-06, when one gain per band replaced
+it; this model keeps the earlier blender); 0 = one gain for the whole window.
 
 Flows are cached beside OUT (FLOWS.npz) so a sweep pays for them once.
 """
