@@ -84,7 +84,7 @@ public struct TemporalSettings: Sendable, Equatable {
     /// every frame, the history would keep every one of them (docs/temporal.md, "Specks").
     public var deviationLimit: Float = 2.5
     /// The detail is split into bands at these box-blur radii (rising; at most
-    /// `TemporalBlender.maxBands`): band k is what the blur of radius k removes beyond the one
+    /// `TemporalBlender.maxBands`): band k is what the blur at the k-th radius removes beyond the one
     /// before; each band, and the coarse rest, gets its own variance-keeping gain over the same
     /// window. Averaging two brushings takes most of the finest strokes' contrast and little of
     /// the layout's, which they share; one gain for all would leave the fine strokes faint, or
