@@ -29,6 +29,8 @@ public final class TemporalBlender {
     /// The radii that split the detail into bands, rising (see `TemporalSettings.bandRadii`).
     public let bandRadii: [Int]
     public static let maxBands = Int(STYLIZE_BLEND_MAX_BANDS)
+    /// `bandRadii` as the C structs hold them.
+    private let cRadii: (Int32, Int32, Int32, Int32)
     private var history: [Float] = []
     private var warped: [Float] = []
     private var historySize = (0, 0)
@@ -50,6 +52,8 @@ public final class TemporalBlender {
             radii.append(radius)
         }
         self.bandRadii = contrastRadius > 0 ? radii : []
+        let padded = (bandRadii + [Int](repeating: 0, count: Self.maxBands - bandRadii.count)).map { Int32($0) }
+        self.cRadii = (padded[0], padded[1], padded[2], padded[3])
     }
 
     /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
@@ -127,13 +131,6 @@ public final class TemporalBlender {
                 }
             }
         }
-    }
-
-    /// `bandRadii` as the C structs hold them.
-    private var cRadii: (Int32, Int32, Int32, Int32) {
-        var radii: [Int32] = bandRadii.map { Int32($0) }
-        radii += [Int32](repeating: 0, count: Self.maxBands - radii.count)
-        return (radii[0], radii[1], radii[2], radii[3])
     }
 
     /// Grows the blend's scratch planes and the box blur's workspace to what planes of this size need.
