@@ -40,6 +40,39 @@ public struct FlowConfidence: Sendable, Equatable {
         for i in 0..<mask.count { out[i] = min(max(mask[i] * blurred[i], 0), 1) }
         return FlowConfidence(width: width, height: height, mask: out)
     }
+
+    /// The unreliable side grown by `radius` pixels: each pixel takes the lowest confidence in the
+    /// (2r+1)² window around it (separable, borders clamped).
+    public func widened(radius: Int) -> FlowConfidence {
+        precondition(radius >= 0, "radius must be non-negative")
+        if radius == 0 || mask.isEmpty { return self }
+        let w = width, h = height
+        var rows = mask, out = mask
+        mask.withUnsafeBufferPointer { m in
+            rows.withUnsafeMutableBufferPointer { r in
+                for y in 0..<h {
+                    let row = y * w
+                    for x in 0..<w {
+                        var lowest = m[row + x]
+                        for xx in max(x - radius, 0)...min(x + radius, w - 1) { lowest = min(lowest, m[row + xx]) }
+                        r[row + x] = lowest
+                    }
+                }
+            }
+        }
+        rows.withUnsafeBufferPointer { r in
+            out.withUnsafeMutableBufferPointer { o in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var lowest = r[y * w + x]
+                        for yy in max(y - radius, 0)...min(y + radius, h - 1) { lowest = min(lowest, r[yy * w + x]) }
+                        o[y * w + x] = lowest
+                    }
+                }
+            }
+        }
+        return FlowConfidence(width: w, height: h, mask: out)
+    }
 }
 
 /// The separate masks of the forward–backward consistency check, on one frame's grid.

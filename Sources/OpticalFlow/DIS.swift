@@ -158,9 +158,23 @@ public final class FlowFrame: @unchecked Sendable {
     }
 }
 
+/// A flow, and whether the particle test found particles in front (`DISSettings.ParticleTest`).
+public struct FlowMatch: Sendable {
+    public let flow: FlowField
+    /// True when the pair was matched again with the trimmed patch distance because the particle
+    /// test found particles all over it; false without the test.
+    public let foundParticles: Bool
+}
+
 public enum OpticalFlow {
     /// Flow from `from` to `to` (for each pixel of `from`, where it went in `to`). `initial` (e.g. the previous flow) seeds the coarsest level.
     public static func dis(from: FlowFrame, to: FlowFrame, settings: DISSettings = .fast, initial: FlowField? = nil) -> FlowField {
+        match(from: from, to: to, settings: settings, initial: initial).flow
+    }
+
+    /// `dis`, saying also whether the particle test switched the pair to the trimmed distance.
+    public static func match(from: FlowFrame, to: FlowFrame, settings: DISSettings = .fast,
+                             initial: FlowField? = nil) -> FlowMatch {
         precondition(from.width == to.width && from.height == to.height, "frames must have the same size")
         let W = from.width, H = from.height
         if let initial { precondition(initial.width == W && initial.height == H, "initial flow must match the frames") }
@@ -168,22 +182,24 @@ public enum OpticalFlow {
         // Levels where a patch still fits, capped by OpenCV's coarsest-scale rule and by what both frames built.
         var coarsest = min(from.levelCount, to.levelCount, FlowFrame.levelsNeeded(width: W, height: H, patchSize: P)) - 1
         while coarsest > 0 && (from.levels[coarsest].width < P || from.levels[coarsest].height < P) { coarsest -= 1 }
-        if W < P || H < P { return initial ?? FlowField(zeroWidth: W, height: H) }
+        if W < P || H < P { return FlowMatch(flow: initial ?? FlowField(zeroWidth: W, height: H), foundParticles: false) }
         let finest = min(settings.finestScale, coarsest)
         precondition(from.levels[finest].hasGradients && to.levels[finest].hasGradients,
                      "these FlowFrames were built without gradients at level \(finest); build them for these settings")
 
         guard let distance = settings.trimmedDistance, let test = settings.particleTest else {
-            return pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest).flow
+            let flow = pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest).flow
+            return FlowMatch(flow: flow, foundParticles: false)
         }
         var plain = settings
         plain.trimmedDistance = nil
         let first = pyramid(from, to, settings: plain, initial: initial, coarsest: coarsest, finest: finest,
                             measuring: (distance, test))
-        guard first.particleShare >= test.share else { return first.flow }
+        guard first.particleShare >= test.share else { return FlowMatch(flow: first.flow, foundParticles: false) }
         var trimmed = settings
         trimmed.particleTest = nil
-        return pyramid(from, to, settings: trimmed, initial: initial, coarsest: coarsest, finest: finest).flow
+        let flow = pyramid(from, to, settings: trimmed, initial: initial, coarsest: coarsest, finest: finest).flow
+        return FlowMatch(flow: flow, foundParticles: true)
     }
 
     /// The level the particle test looks at: of those the flow computes, the one whose longer side

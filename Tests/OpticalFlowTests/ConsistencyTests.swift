@@ -142,4 +142,20 @@ final class ConsistencyTests: XCTestCase {
         XCTAssertLessThan(near, 1)
         XCTAssertEqual(hard.feathered(radius: 0), hard)
     }
+
+    /// Widening takes each pixel's lowest confidence within the radius: a square (2r+1) on a side
+    /// round one unreliable pixel, clipped at the frame's edge, and nothing else changes.
+    func testWidenedConfidenceGrowsTheUnreliableSide() {
+        let (w, h) = (12, 9)
+        var mask = [Float](repeating: 1, count: w * h)
+        mask[4 * w + 5] = 0      // inside
+        mask[0 * w + 11] = 0.25  // in a corner
+        let widened = FlowConfidence(width: w, height: h, mask: mask).widened(radius: 2)
+        for y in 0..<h { for x in 0..<w {
+            let inner = abs(x - 5) <= 2 && abs(y - 4) <= 2, corner = x >= 9 && y <= 2
+            let expected: Float = inner ? 0 : (corner ? 0.25 : 1)
+            XCTAssertEqual(widened.mask[y * w + x], expected, "at (\(x), \(y))")
+        } }
+        XCTAssertEqual(FlowConfidence(width: w, height: h, mask: mask).widened(radius: 0).mask, mask)
+    }
 }

@@ -113,6 +113,12 @@ final class DISTests: XCTestCase {
         let flakedFlows = [plain, always, tested].map { SyntheticMotion.flow(flaked, $0) }
         XCTAssertTrue(same(flakedFlows[2], flakedFlows[1]), "flakes everywhere: the trimmed distance")
         XCTAssertFalse(same(flakedFlows[2], flakedFlows[0]))
+        func found(_ pair: SyntheticMotion.Pair) -> Bool {
+            OpticalFlow.match(from: FlowFrame(pair.from), to: FlowFrame(pair.to),
+                              settings: tested).foundParticles
+        }
+        XCTAssertTrue(found(flaked), "the match says it found particles")
+        XCTAssertFalse(found(clean))
     }
 
     /// The trimmed distance of CKernels' 8×8 kernel and of the Swift loop that takes the other

@@ -276,6 +276,55 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertLessThan(error(tested), 0.6 * error(plain))
     }
 
+    /// A "network" that paints a dark halo two pixels wide around each flake falling in front of a
+    /// still scene: carried from where the flakes were, the halos would trail behind every flake.
+    /// With the particle margin the pixels around the flakes' last places take the new frame.
+    func testFlakesLeaveNoTrailOfHalos() {
+        let n = w * h, frames = 10, ring = 2
+        let flakes = FallingFlakes(count: 60, side: 3, fall: 6, seed: 11, width: w, height: h)
+        /// Per pixel, the Chebyshev distance to the nearest flake of frame t (capped at 9).
+        func distance(_ t: Int) -> [Int] {
+            var d = [Int](repeating: 9, count: n)
+            for flake in flakes.places {
+                let y0 = flakes.top(flake, t)
+                for y in max(y0 - 8, 0)..<min(y0 + flakes.side + 8, h) {
+                    for x in max(flake.x - 8, 0)..<min(flake.x + flakes.side + 8, w) {
+                        let dy = max(y0 - y, y - (y0 + flakes.side - 1), 0)
+                        let dx = max(flake.x - x, x - (flake.x + flakes.side - 1), 0)
+                        d[y * w + x] = min(d[y * w + x], max(dx, dy))
+                    }
+                }
+            }
+            return d
+        }
+        let distances = (0..<frames).map(distance)
+        let inputs = (0..<frames).map { flakes.drawn(over: scene(0), at: $0) }
+        let painted = (0..<frames).map { t in
+            var rgb = flicker(inputs[t], seed: t + 1, amplitude: 8)
+            for i in 0..<n where (1...ring).contains(distances[t][i]) { for c in 0..<3 { rgb[c * n + i] -= 70 } }
+            return rgb
+        }
+        let motions = inputs.map(motion)
+        let last = frames - 1, truth = scene(0)
+        // Where the last five frames' halos were and the last frame's flakes and halos are not.
+        let trail = (0..<n).filter { i in
+            let (x, y) = (i % w, i / w)
+            return x >= 8 && x < w - 8 && y >= 8 && y < h - 8 && distances[last][i] > ring + 1
+                && (last - 5..<last).contains { (1...ring).contains(distances[$0][i]) }
+        }
+        XCTAssertGreaterThan(trail.count, n / 50)
+        /// How much darker than the scene the trail is, on average (0…255).
+        func darkening(margin: Int) -> Double {
+            let out = lastBlended(painted, motions: motions, settings: sized { $0.particleMargin = margin })
+            return trail.map { i in (0..<3).map { Double(truth[$0 * n + i] - out[$0 * n + i]) }.reduce(0, +) / 3 }
+                .reduce(0, +) / Double(trail.count)
+        }
+        let without = darkening(margin: 0), with = darkening(margin: TemporalSettings().particleMargin)
+        print("halo trail behind the flakes, darker than the scene by: \(without) without the particle margin, \(with) with it")
+        XCTAssertGreaterThan(without, 10, "no trail to remove: the test shows nothing")
+        XCTAssertLessThan(with, 0.5 * without)
+    }
+
     /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is
     /// withheld; away from them it applies in full.
     func testContrastGainIsWithheldNextToUntrustedFlow() {

@@ -36,8 +36,10 @@ enum Temporal {
         let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
         let current = cm.planes   // Y, Cb, Cr planes of frame t
-        var forward = OpticalFlow.dis(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
-        var backward = OpticalFlow.dis(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        let forwardMatch = OpticalFlow.match(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
+        let backwardMatch = OpticalFlow.match(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        var forward = forwardMatch.flow, backward = backwardMatch.flow
+        let particles = forwardMatch.foundParticles || backwardMatch.foundParticles
         // A still background behind things that move on their own (snow, rain) stands still both ways.
         let still = settings.stillBackground?.stillPixels(previous: a.image, current: b.image, flow: backward)
         if let still {
@@ -87,6 +89,7 @@ enum Temporal {
             brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global
         }
         var confidence = soft.mask
+        var confined: [Float]? = nil   // for the contrast gains' confinement, when it differs: without the particle margin
         if settings.residualHigh > settings.residualLow {
             // Blur each signed residual, then take their size: zero-mean noise averages away,
             // while a misplaced edge or object (same sign over a patch) stays.
@@ -108,12 +111,23 @@ enum Temporal {
             }
             // Feathered like the consistency test's mask: the network paints a few pixels around what
             // it sees (a flake's halo), and history carried right up to the edge brings that along.
-            factor = FlowConfidence(width: w, height: h, mask: factor).feathered(radius: settings.featherRadius).mask
-            for i in 0..<n { confidence[i] *= factor[i] }
+            let residual = FlowConfidence(width: w, height: h, mask: factor)
+            let feathered = residual.feathered(radius: settings.featherRadius).mask
+            if particles && settings.particleMargin > 0 {
+                let widened = residual.widened(radius: settings.particleMargin).feathered(radius: settings.featherRadius).mask
+                var unwidened = confidence
+                for i in 0..<n {
+                    unwidened[i] *= feathered[i]
+                    confidence[i] *= widened[i]
+                }
+                confined = unwidened
+            } else {
+                for i in 0..<n { confidence[i] *= feathered[i] }
+            }
         }
         var contrastWeight: [Float] = []
         if settings.contrastRadius > 0 {
-            contrastWeight = BoxBlur.apply(confidence, width: w, height: h, radius: settings.contrastRadius)
+            contrastWeight = BoxBlur.apply(confined ?? confidence, width: w, height: h, radius: settings.contrastRadius)
             let slope = settings.contrastConfinement
             for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
         }

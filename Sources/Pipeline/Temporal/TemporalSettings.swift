@@ -69,6 +69,13 @@ public struct TemporalSettings: Sendable, Equatable {
     public var residualLow: Float = 20
     public var residualHigh: Float = 60
     public var residualRadius = 1
+    /// In pairs with particles in front (the flow's particle test found them), the residual test's
+    /// distrust reaches this many pixels further before it is feathered. The network paints a halo
+    /// a few pixels wide around each flake; carried from where the flake was, every flake would
+    /// leave a dotted trail of halos behind it (docs/temporal.md, "Halo trails behind particles").
+    /// The contrast gains' confinement does not count this margin: particles all over a frame
+    /// would withhold them everywhere and let the strokes behind wash out.
+    public var particleMargin = 2
 
     /// Radius, in network pixels, of the window over which the blend keeps the local contrast
     /// of the strokes (see `TemporalBlender`; 0 = plain blend), and the range of its gains.
