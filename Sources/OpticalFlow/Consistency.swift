@@ -46,32 +46,32 @@ public struct FlowConfidence: Sendable, Equatable {
     public func widened(radius: Int) -> FlowConfidence {
         precondition(radius >= 0, "radius must be non-negative")
         if radius == 0 || mask.isEmpty { return self }
-        let w = width, h = height
         var rows = mask, out = mask
         mask.withUnsafeBufferPointer { m in
             rows.withUnsafeMutableBufferPointer { r in
-                for y in 0..<h {
-                    let row = y * w
-                    for x in 0..<w {
-                        var lowest = m[row + x]
-                        for xx in max(x - radius, 0)...min(x + radius, w - 1) { lowest = min(lowest, m[row + xx]) }
-                        r[row + x] = lowest
-                    }
-                }
+                Self.lowest(m.baseAddress!, r.baseAddress!, lines: height, length: width, step: 1, lineStep: width, radius: radius)
             }
         }
         rows.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { o in
-                for y in 0..<h {
-                    for x in 0..<w {
-                        var lowest = r[y * w + x]
-                        for yy in max(y - radius, 0)...min(y + radius, h - 1) { lowest = min(lowest, r[yy * w + x]) }
-                        o[y * w + x] = lowest
-                    }
-                }
+                Self.lowest(r.baseAddress!, o.baseAddress!, lines: width, length: height, step: width, lineStep: 1, radius: radius)
             }
         }
-        return FlowConfidence(width: w, height: h, mask: out)
+        return FlowConfidence(width: width, height: height, mask: out)
+    }
+
+    /// One pass of `widened`: along each of `lines` lines of `length` values `step` apart, the
+    /// lowest value within `radius`.
+    private static func lowest(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, lines: Int, length: Int,
+                               step: Int, lineStep: Int, radius: Int) {
+        for line in 0..<lines {
+            let base = line * lineStep
+            for k in 0..<length {
+                var low = src[base + k * step]
+                for j in max(k - radius, 0)...min(k + radius, length - 1) { low = min(low, src[base + j * step]) }
+                dst[base + k * step] = low
+            }
+        }
     }
 }
 

@@ -282,22 +282,7 @@ final class TemporalBlenderTests: XCTestCase {
     func testFlakesLeaveNoTrailOfHalos() {
         let n = w * h, frames = 10, ring = 2
         let flakes = FallingFlakes(count: 60, side: 3, fall: 6, seed: 11, width: w, height: h)
-        /// Per pixel, the Chebyshev distance to the nearest flake of frame t (capped at 9).
-        func distance(_ t: Int) -> [Int] {
-            var d = [Int](repeating: 9, count: n)
-            for flake in flakes.places {
-                let y0 = flakes.top(flake, t)
-                for y in max(y0 - 8, 0)..<min(y0 + flakes.side + 8, h) {
-                    for x in max(flake.x - 8, 0)..<min(flake.x + flakes.side + 8, w) {
-                        let dy = max(y0 - y, y - (y0 + flakes.side - 1), 0)
-                        let dx = max(flake.x - x, x - (flake.x + flakes.side - 1), 0)
-                        d[y * w + x] = min(d[y * w + x], max(dx, dy))
-                    }
-                }
-            }
-            return d
-        }
-        let distances = (0..<frames).map(distance)
+        let distances = (0..<frames).map { flakes.distances(at: $0, upTo: ring + 2) }
         let inputs = (0..<frames).map { flakes.drawn(over: scene(0), at: $0) }
         let painted = (0..<frames).map { t in
             var rgb = flicker(inputs[t], seed: t + 1, amplitude: 8)
@@ -494,17 +479,25 @@ struct FallingFlakes {
         return rgb
     }
 
-    /// The pixels within `margin` of a flake in frame 0 or frame 1.
-    func near(margin: Int) -> [Bool] {
-        var near = [Bool](repeating: false, count: width * height)
-        for t in 0...1 {
-            for flake in places {
-                let y0 = top(flake, t)
-                for y in max(y0 - margin, 0)..<min(y0 + side + margin, height) {
-                    for x in max(flake.x - margin, 0)..<min(flake.x + side + margin, width) { near[y * width + x] = true }
+    /// Per pixel, how far (Chebyshev, in pixels) the nearest flake of frame `t` is: 0 on a flake,
+    /// `cap` for `cap` or more.
+    func distances(at t: Int, upTo cap: Int) -> [Int] {
+        var d = [Int](repeating: cap, count: width * height)
+        for flake in places {
+            let y0 = top(flake, t)
+            for y in max(y0 - cap, 0)..<min(y0 + side + cap, height) {
+                for x in max(flake.x - cap, 0)..<min(flake.x + side + cap, width) {
+                    let dy = max(y0 - y, y - (y0 + side - 1), 0), dx = max(flake.x - x, x - (flake.x + side - 1), 0)
+                    d[y * width + x] = min(d[y * width + x], max(dx, dy))
                 }
             }
         }
-        return near
+        return d
+    }
+
+    /// The pixels within `margin` of a flake in frame 0 or frame 1.
+    func near(margin: Int) -> [Bool] {
+        let first = distances(at: 0, upTo: margin + 1), second = distances(at: 1, upTo: margin + 1)
+        return zip(first, second).map { min($0, $1) <= margin }
     }
 }
