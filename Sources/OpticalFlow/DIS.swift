@@ -26,8 +26,8 @@ public struct DISSettings: Sendable, Equatable {
     public var variationalRefinementDelta: Float
     public var variationalRefinementGamma: Float
     /// The patches' distance: nil, OpenCV's mean-normalised SSD; else one that pixels moving on
-    /// their own do not drag (see `TrimmedDistance`) — for every pair, or with `particleTest`, only
-    /// for pairs that show particles.
+    /// their own do not drag (see `TrimmedDistance`) — for every pair, or with `particleTest` (unless
+    /// it only reports), only for pairs that show particles.
     public var trimmedDistance: TrimmedDistance?
     public var particleTest: ParticleTest?
 
@@ -84,6 +84,10 @@ public struct DISSettings: Sendable, Equatable {
         /// The patches looked at are those of the computed level whose longer side is nearest this
         /// many pixels: a speck's size in pixels is the footage's, not the painting size's.
         public var levelSize: Int
+        /// False: the pair is matched once, with the trimmed distance whatever the test finds, and
+        /// the test only says whether it shows particles (`FlowMatch.foundParticles`) — for the live
+        /// modes, where a second flow costs too much.
+        public var matchesAgain = true
 
         public init(contrast: Float, noiseScale: Float, largest: Int, share: Float, levelSize: Int) {
             precondition(contrast > 0 && noiseScale >= 0 && largest >= 1 && share >= 0 && levelSize >= 8)
@@ -190,6 +194,11 @@ public enum OpticalFlow {
         guard let distance = settings.trimmedDistance, let test = settings.particleTest else {
             let flow = pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest).flow
             return FlowMatch(flow: flow, foundParticles: false)
+        }
+        guard test.matchesAgain else {
+            let once = pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest,
+                               measuring: (distance, test))
+            return FlowMatch(flow: once.flow, foundParticles: once.particleShare >= test.share)
         }
         var plain = settings
         plain.trimmedDistance = nil

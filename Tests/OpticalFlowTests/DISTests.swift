@@ -119,6 +119,14 @@ final class DISTests: XCTestCase {
         }
         XCTAssertTrue(found(flaked), "the match says it found particles")
         XCTAssertFalse(found(clean))
+        // A test that only reports: every pair gets the trimmed distance, once, and the flag is the same.
+        var reporting = tested
+        reporting.particleTest?.matchesAgain = false
+        for (pair, flows, particles) in [(clean, cleanFlows, false), (flaked, flakedFlows, true)] {
+            let match = OpticalFlow.match(from: FlowFrame(pair.from), to: FlowFrame(pair.to), settings: reporting)
+            XCTAssertTrue(same(match.flow, flows[1]), "the trimmed distance for every pair")
+            XCTAssertEqual(match.foundParticles, particles)
+        }
     }
 
     /// The trimmed distance of CKernels' 8×8 kernel and of the Swift loop that takes the other

@@ -116,13 +116,14 @@ public struct TemporalSettings: Sendable, Equatable {
     /// The live modes' set-up, which must hold 30 fps at 640×480 on two cores: the files' blend,
     /// checks and flows, the flow's finest level at ½ of the network's size whatever that size,
     /// with two iterations of its variational refinement instead of five, and the trimmed patch
-    /// distance for every pair, without the particle test: a pair that passes it costs a second
-    /// flow, which a live frame cannot afford (docs/temporal.md, "Live", "Particles in front").
+    /// distance for every pair: a pair the particle test passes would cost a second flow, which a
+    /// live frame cannot afford, so the test only says which pairs show particles, for the
+    /// `particleMargin` (docs/temporal.md, "Live", "Particles in front", "Halo trails behind particles").
     public static func live(stability: Float = defaultStability) -> TemporalSettings {
         var settings = TemporalSettings(stability: stability)
         settings.flow.finestScale = 1
         settings.flow.variationalRefinementIterations = 2
-        settings.flow.particleTest = nil
+        settings.flow.particleTest?.matchesAgain = false
         return settings
     }
 
