@@ -278,10 +278,28 @@ final class TemporalBlenderTests: XCTestCase {
 
     /// A "network" that paints a dark halo two pixels wide around each flake falling in front of a
     /// still scene: carried from where the flakes were, the halos would trail behind every flake.
-    /// With the particle margin the pixels around the flakes' last places take the new frame.
+    /// With the particle margin and the speck residual, the pixels around the flakes' last places
+    /// take the new frame — for flakes of 3×3 pixels, and of 2×2, whose residual the 3×3 blur dilutes.
     func testFlakesLeaveNoTrailOfHalos() {
+        var live = TemporalSettings.live()   // whose particle test only reports
+        live.flow.finestScale = 0            // this small frame's flow grid, as for files
+        let cases = [("3×3 flakes, files", 3, sized { _ in }), ("2×2 flakes, files", 2, sized { _ in }), ("3×3 flakes, live", 3, live)]
+        for (name, side, settings) in cases {
+            var off = settings
+            off.particleMargin = 0
+            off.speckResidualHigh = off.speckResidualLow
+            let without = haloTrail(side: side, settings: off), with = haloTrail(side: side, settings: settings)
+            print("halo trail behind \(name), darker than the scene by: \(without) without the margin and the speck residual, \(with) with them")
+            XCTAssertGreaterThan(without, 10, "no trail to remove: the test shows nothing (\(name))")
+            XCTAssertLessThan(with, 0.5 * without, name)
+        }
+    }
+
+    /// How much darker than the scene the places of the last five frames' halos are after ten frames
+    /// (where this frame's flakes and halos are not), on average (0…255).
+    func haloTrail(side: Int, settings: TemporalSettings) -> Double {
         let n = w * h, frames = 10, ring = 2
-        let flakes = FallingFlakes(count: 60, side: 3, fall: 6, seed: 11, width: w, height: h)
+        let flakes = FallingFlakes(count: 60, side: side, fall: 6, seed: 11, width: w, height: h)
         let distances = (0..<frames).map { flakes.distances(at: $0, upTo: ring + 2) }
         let inputs = (0..<frames).map { flakes.drawn(over: scene(0), at: $0) }
         let painted = (0..<frames).map { t in
@@ -289,32 +307,16 @@ final class TemporalBlenderTests: XCTestCase {
             for i in 0..<n where (1...ring).contains(distances[t][i]) { for c in 0..<3 { rgb[c * n + i] -= 70 } }
             return rgb
         }
-        let motions = inputs.map(motion)
         let last = frames - 1, truth = scene(0)
-        // Where the last five frames' halos were and the last frame's flakes and halos are not.
         let trail = (0..<n).filter { i in
             let (x, y) = (i % w, i / w)
             return x >= 8 && x < w - 8 && y >= 8 && y < h - 8 && distances[last][i] > ring + 1
                 && (last - 5..<last).contains { (1...ring).contains(distances[$0][i]) }
         }
         XCTAssertGreaterThan(trail.count, n / 50)
-        /// How much darker than the scene the trail is, on average (0…255).
-        func darkening(_ base: TemporalSettings, margin: Int) -> Double {
-            var settings = base
-            settings.particleMargin = margin
-            let out = lastBlended(painted, motions: motions, settings: settings)
-            return trail.map { i in (0..<3).map { Double(truth[$0 * n + i] - out[$0 * n + i]) }.reduce(0, +) / 3 }
-                .reduce(0, +) / Double(trail.count)
-        }
-        // The files' settings, and the live modes' (whose particle test only reports).
-        var live = TemporalSettings.live()
-        live.flow.finestScale = 0   // this small frame's flow grid, as for files (`TemporalSettings(frameWidth:height:)`)
-        for (name, base) in [("files", sized { _ in }), ("live", live)] {
-            let without = darkening(base, margin: 0), with = darkening(base, margin: TemporalSettings().particleMargin)
-            print("halo trail behind the flakes (\(name)), darker than the scene by: \(without) without the particle margin, \(with) with it")
-            XCTAssertGreaterThan(without, 10, "no trail to remove: the test shows nothing (\(name))")
-            XCTAssertLessThan(with, 0.5 * without, name)
-        }
+        let out = lastBlended(painted, motions: inputs.map(motion), settings: settings)
+        return trail.map { i in (0..<3).map { Double(truth[$0 * n + i] - out[$0 * n + i]) }.reduce(0, +) / 3 }
+            .reduce(0, +) / Double(trail.count)
     }
 
     /// Next to pixels whose flow is not trusted (around a moving square) the contrast gain is

@@ -104,10 +104,17 @@ enum Temporal {
             cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
             cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
             let high = settings.residualHigh, scale = 1 / (settings.residualHigh - settings.residualLow)
+            let specks = particles && settings.speckResidualHigh > settings.speckResidualLow
+            let speckHigh = settings.speckResidualHigh, speckScale = 1 / (settings.speckResidualHigh - settings.speckResidualLow)
             var factor = [Float](repeating: 1, count: n)
             for i in 0..<n {
                 let residual = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
                 factor[i] = min(max((high - residual) * scale, 0), 1)
+                if specks {
+                    let y = diff[i] - brightness[i], b = current[n + i] - warped[n + i], r = current[2 * n + i] - warped[2 * n + i]
+                    let own = (y * y + b * b + r * r).squareRoot()
+                    factor[i] = min(factor[i], min(max((speckHigh - own) * speckScale, 0), 1))
+                }
             }
             // Feathered like the consistency test's mask: the network paints a few pixels around what
             // it sees (a flake's halo), and history carried right up to the edge brings that along.

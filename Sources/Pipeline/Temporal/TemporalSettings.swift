@@ -76,6 +76,12 @@ public struct TemporalSettings: Sendable, Equatable {
     /// The contrast gains' confinement does not count this margin: particles all over a frame
     /// would withhold them everywhere and let the strokes behind wash out.
     public var particleMargin = 2
+    /// In those pairs, each pixel's own residual, unblurred, lowers the confidence too, from 1 to 0
+    /// as it goes from `speckResidualLow` to `speckResidualHigh` (above what camera noise reaches
+    /// in one pixel): blurred over 3×3, a speck of 2×2 pixels keeps 4/9 of its residual and would
+    /// pass the test in part. Equal values: off.
+    public var speckResidualLow: Float = 40
+    public var speckResidualHigh: Float = 80
 
     /// Radius, in network pixels, of the window over which the blend keeps the local contrast
     /// of the strokes (see `TemporalBlender`; 0 = plain blend), and the range of its gains.
