@@ -93,29 +93,26 @@ enum Temporal {
         if settings.residualHigh > settings.residualLow {
             // Blur each signed residual, then take their size: zero-mean noise averages away,
             // while a misplaced edge or object (same sign over a patch) stays.
-            var luma = diff
-            for i in 0..<n { luma[i] = diff[i] - brightness[i] }
-            luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
-            var cb = [Float](repeating: 0, count: n), cr = cb
+            var luma = diff, cb = [Float](repeating: 0, count: n), cr = cb
             for i in 0..<n {
+                luma[i] = diff[i] - brightness[i]
                 cb[i] = current[n + i] - warped[n + i]
                 cr[i] = current[2 * n + i] - warped[2 * n + i]
             }
+            /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals at pixel i.
+            func trust(_ i: Int, low: Float, high: Float) -> Float {
+                let size = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
+                return min(max((high - size) * (1 / (high - low)), 0), 1)
+            }
+            var factor = [Float](repeating: 1, count: n)
+            if particles && settings.speckResidualHigh > settings.speckResidualLow {
+                // Each pixel's own residual first, before the blur dilutes a speck's.
+                for i in 0..<n { factor[i] = trust(i, low: settings.speckResidualLow, high: settings.speckResidualHigh) }
+            }
+            luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
             cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
             cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
-            let high = settings.residualHigh, scale = 1 / (settings.residualHigh - settings.residualLow)
-            let specks = particles && settings.speckResidualHigh > settings.speckResidualLow
-            let speckHigh = settings.speckResidualHigh, speckScale = 1 / (settings.speckResidualHigh - settings.speckResidualLow)
-            var factor = [Float](repeating: 1, count: n)
-            for i in 0..<n {
-                let residual = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
-                factor[i] = min(max((high - residual) * scale, 0), 1)
-                if specks {
-                    let y = diff[i] - brightness[i], b = current[n + i] - warped[n + i], r = current[2 * n + i] - warped[2 * n + i]
-                    let own = (y * y + b * b + r * r).squareRoot()
-                    factor[i] = min(factor[i], min(max((speckHigh - own) * speckScale, 0), 1))
-                }
-            }
+            for i in 0..<n { factor[i] = min(factor[i], trust(i, low: settings.residualLow, high: settings.residualHigh)) }
             // Feathered like the consistency test's mask: the network paints a few pixels around what
             // it sees (a flake's halo), and history carried right up to the edge brings that along.
             let residual = FlowConfidence(width: w, height: h, mask: factor)
