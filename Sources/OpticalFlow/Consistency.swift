@@ -43,33 +43,47 @@ public struct FlowConfidence: Sendable, Equatable {
 
     /// The unreliable side grown by `radius` pixels: each pixel takes the lowest confidence in the
     /// (2r+1)² window around it (separable, borders clamped).
-    public func widened(radius: Int) -> FlowConfidence {
+    public func widened(radius: Int) -> FlowConfidence { extremum(radius: radius, highest: false) }
+
+    /// The reliable side grown by `radius` pixels: each pixel takes the highest confidence in the
+    /// (2r+1)² window around it.
+    public func narrowed(radius: Int) -> FlowConfidence { extremum(radius: radius, highest: true) }
+
+    /// Unreliable spots narrower than 2·radius + 1 pixels filled (narrowed, then widened back):
+    /// what is left are the unreliable regions, without the specks.
+    public func closed(radius: Int) -> FlowConfidence { narrowed(radius: radius).widened(radius: radius) }
+
+    private func extremum(radius: Int, highest: Bool) -> FlowConfidence {
         precondition(radius >= 0, "radius must be non-negative")
         if radius == 0 || mask.isEmpty { return self }
         var rows = mask, out = mask
         mask.withUnsafeBufferPointer { m in
             rows.withUnsafeMutableBufferPointer { r in
-                Self.lowest(m.baseAddress!, r.baseAddress!, lines: height, length: width, step: 1, lineStep: width, radius: radius)
+                Self.extremum(m.baseAddress!, r.baseAddress!, lines: height, length: width, step: 1, lineStep: width,
+                              radius: radius, highest: highest)
             }
         }
         rows.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { o in
-                Self.lowest(r.baseAddress!, o.baseAddress!, lines: width, length: height, step: width, lineStep: 1, radius: radius)
+                Self.extremum(r.baseAddress!, o.baseAddress!, lines: width, length: height, step: width, lineStep: 1,
+                              radius: radius, highest: highest)
             }
         }
         return FlowConfidence(width: width, height: height, mask: out)
     }
 
-    /// One pass of `widened`: along each of `lines` lines of `length` values `step` apart, the
-    /// lowest value within `radius`.
-    private static func lowest(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, lines: Int, length: Int,
-                               step: Int, lineStep: Int, radius: Int) {
+    /// One pass of `extremum`: along each of `lines` lines of `length` values `step` apart, the
+    /// lowest (or highest) value within `radius`.
+    private static func extremum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, lines: Int, length: Int,
+                                 step: Int, lineStep: Int, radius: Int, highest: Bool) {
         for line in 0..<lines {
             let base = line * lineStep
             for k in 0..<length {
-                var low = src[base + k * step]
-                for j in max(k - radius, 0)...min(k + radius, length - 1) { low = min(low, src[base + j * step]) }
-                dst[base + k * step] = low
+                var value = src[base + k * step]
+                for j in max(k - radius, 0)...min(k + radius, length - 1) {
+                    value = highest ? max(value, src[base + j * step]) : min(value, src[base + j * step])
+                }
+                dst[base + k * step] = value
             }
         }
     }

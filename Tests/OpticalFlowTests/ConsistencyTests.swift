@@ -158,4 +158,17 @@ final class ConsistencyTests: XCTestCase {
         } }
         XCTAssertEqual(FlowConfidence(width: w, height: h, mask: mask).widened(radius: 0).mask, mask)
     }
+
+    /// Closing fills an unreliable spot of 3×3 and leaves an unreliable region of 8×6 as it was.
+    func testClosedConfidenceFillsSpotsAndKeepsRegions() {
+        let (w, h) = (24, 16)
+        var mask = [Float](repeating: 1, count: w * h)
+        for y in 2..<5 { for x in 2..<5 { mask[y * w + x] = 0 } }       // a spot
+        for y in 8..<14 { for x in 12..<20 { mask[y * w + x] = 0 } }    // a region
+        let closed = FlowConfidence(width: w, height: h, mask: mask).closed(radius: 2)
+        for y in 0..<h { for x in 0..<w {
+            let region = (12..<20).contains(x) && (8..<14).contains(y)
+            XCTAssertEqual(closed.mask[y * w + x], region ? 0 : 1, "at (\(x), \(y))")
+        } }
+    }
 }

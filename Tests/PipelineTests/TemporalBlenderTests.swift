@@ -243,7 +243,7 @@ final class TemporalBlenderTests: XCTestCase {
         }
         var settings = TemporalSettings(frameWidth: w, height: h)
         let still = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
-        settings.stillBackground = nil
+        settings.cameraBackground = nil
         let dense = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
         let trusted = background.filter { still.confidence[$0] > 0.5 }.count
         print("background moving 1 px or more: \(moving(dense)) dense, \(moving(still)) still; trusted \(trusted) of \(background.count)")
@@ -274,6 +274,38 @@ final class TemporalBlenderTests: XCTestCase {
         print("flow error behind the flakes: \(error(plain)) px with SSD, \(error(tested)) px with the particle test")
         XCTAssertGreaterThan(error(plain), 0.3, "the flakes no longer drag SSD's flow: the test shows nothing")
         XCTAssertLessThan(error(tested), 0.6 * error(plain))
+    }
+
+    /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there
+    /// the flakes are the only texture, and the dense flow follows them even with the particle
+    /// test. The background goes with the camera's motion (`CameraBackground`) instead.
+    func testAFlatBackgroundBehindParticlesGoesWithThePan() {
+        let n = w * h
+        let flakes = FallingFlakes(count: 400, side: 2, fall: 6, seed: 11, width: w, height: h)
+        func frame(_ t: Int) -> [Float] {
+            var rgb = scene(t)
+            for y in 0..<h {
+                for x in 0..<w where Float(x) + 1.5 * Float(t) >= 100 {
+                    for c in 0..<3 { rgb[c * n + y * w + x] = 90 + 30 * Float(c) }
+                }
+            }
+            return flakes.drawn(over: rgb, at: t)
+        }
+        let near = flakes.near(margin: 3)
+        let flat = (0..<n).filter { !near[$0] && $0 % w >= 108 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+        XCTAssertGreaterThan(flat.count, n / 20)
+        func error(_ link: TemporalLink) -> Double {
+            flat.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
+                               + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
+                .reduce(0, +) / Double(flat.count)
+        }
+        var settings = TemporalSettings(frameWidth: w, height: h)
+        let camera = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        settings.cameraBackground = nil
+        let dense = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        print("flow error on the flat background behind the flakes: \(error(dense)) px dense, \(error(camera)) px with the camera's motion")
+        XCTAssertGreaterThan(error(dense), 0.3, "the flakes no longer drag the flow on flat ground: the test shows nothing")
+        XCTAssertLessThan(error(camera), 0.1 * error(dense))
     }
 
     /// A "network" that paints a dark halo two pixels wide around each flake falling in front of a

@@ -40,24 +40,30 @@ enum Temporal {
         let backwardMatch = OpticalFlow.match(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
         var forward = forwardMatch.flow, backward = backwardMatch.flow
         let particles = forwardMatch.foundParticles || backwardMatch.foundParticles
-        // A still background behind things that move on their own (snow, rain) stands still both ways.
-        let still = settings.stillBackground?.stillPixels(previous: a.image, current: b.image, flow: backward)
-        if let still {
-            for i in 0..<n where still[i] {
-                (backward.u[i], backward.v[i]) = (0, 0)
-                (forward.u[i], forward.v[i]) = (0, 0)
+        // The background behind things that move on their own (snow, rain) goes with the camera, both
+        // ways (the forward flow, on frame t−1's grid, at the same pixels: the camera moves them by a
+        // pixel or two, within the same background).
+        let background = settings.cameraBackground?.background(previous: a.image, current: b.image, flow: backward,
+                                                               particles: particles)
+        if let background {
+            let inverse = background.motion.inverse
+            for y in 0..<h {
+                for x in 0..<w where background.pixels[y * w + x] {
+                    (backward.u[y * w + x], backward.v[y * w + x]) = background.motion.displacement(x: Float(x), y: Float(y))
+                    (forward.u[y * w + x], forward.v[y * w + x]) = inverse.displacement(x: Float(x), y: Float(y))
+                }
             }
         }
         // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
-        // decide what can be carried; a pixel standing still is consistent by itself, whatever
-        // the flow around it does.
+        // decide what can be carried; a pixel going with the camera is consistent by itself,
+        // whatever the flow around it does.
         var thresholds = Consistency.Thresholds.ruder2016
         thresholds.occlusionAbsolute = settings.occlusionTolerance
         thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
         let masks = Consistency.masks(flow: backward, reverse: forward, thresholds: thresholds)
         var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
-        if let still {
-            for i in 0..<n where still[i] { hard.mask[i] = 1 }
+        if let background {
+            for i in 0..<n where background.pixels[i] { hard.mask[i] = 1 }
         }
         let soft = hard.feathered(radius: settings.featherRadius)
 
@@ -131,7 +137,11 @@ enum Temporal {
         }
         var contrastWeight: [Float] = []
         if settings.contrastRadius > 0 {
-            contrastWeight = BoxBlur.apply(confined ?? confidence, width: w, height: h, radius: settings.contrastRadius)
+            var weight = confined ?? confidence
+            if particles && settings.particleClosing > 0 {
+                weight = FlowConfidence(width: w, height: h, mask: weight).closed(radius: settings.particleClosing).mask
+            }
+            contrastWeight = BoxBlur.apply(weight, width: w, height: h, radius: settings.contrastRadius)
             let slope = settings.contrastConfinement
             for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
         }

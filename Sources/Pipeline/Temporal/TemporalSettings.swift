@@ -47,9 +47,10 @@ public struct TemporalSettings: Sendable, Equatable {
     /// Squared pixels the forward and backward flows may disagree by before a pixel counts
     /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
     public var occlusionTolerance: Float = 1.0
-    /// Pixels the dense flow moves but no motion explains as well, in frames whose camera stands
-    /// still, stand still (`StillBackground`; nil: the dense flow everywhere).
-    public var stillBackground: StillBackground? = StillBackground()
+    /// Pixels the dense flow moves otherwise than the camera, where the camera's motion explains
+    /// the frames as well, go with the camera: a still one, or, in pairs with particles in front,
+    /// one moving the whole view as one (`CameraBackground`; nil: the dense flow everywhere).
+    public var cameraBackground: CameraBackground? = CameraBackground()
     /// Radius of the box blur of the luminance change Δ (removes input noise, keeps fades and light changes).
     public var brightnessRadius = 4
     /// Scene cut when the mean absolute difference (0…255) between warped frame t−1 and
@@ -76,6 +77,12 @@ public struct TemporalSettings: Sendable, Equatable {
     /// The contrast gains' confinement does not count this margin: particles all over a frame
     /// would withhold them everywhere and let the strokes behind wash out.
     public var particleMargin = 2
+    /// In those pairs, the contrast gains' confinement overlooks untrusted spots narrower than
+    /// 2·`particleClosing` + 1 pixels (`FlowConfidence.closed`): with hundreds of flakes, every
+    /// window holds a few, and the gains would be withheld all over the frame while the carried
+    /// background's strokes wash out. Regions of untrusted flow wider than that (a thing moving
+    /// on its own) still withhold them.
+    public var particleClosing = 4
     /// In those pairs, each pixel's own residual, unblurred, lowers the confidence too, from 1 to 0
     /// as it goes from `speckResidualLow` to `speckResidualHigh` (above what camera noise reaches
     /// in one pixel): blurred over 3×3, a speck of 2×2 pixels keeps 4/9 of its residual and would

@@ -1,0 +1,180 @@
+import XCTest
+@testable import OpticalFlow
+
+/// `CameraBackground`: a background behind moving particles goes with the camera, still or moving;
+/// an exact flow, an object moving on its own, two motions at once and motion under a pixel keep
+/// the dense flow.
+final class CameraBackgroundTests: XCTestCase {
+    private let (w, h) = (160, 120)
+    private let texture = SyntheticMotion.Texture(seed: 7)
+
+    private func background(shiftX: Float = 0, shiftY: Float = 0) -> [Float] {
+        var pixels = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w { pixels[y * w + x] = texture.value(Float(x) - shiftX, Float(y) - shiftY) }
+        }
+        return pixels
+    }
+
+    private func uniformFlow(u: Float, v: Float) -> FlowField {
+        FlowField(width: w, height: h, u: [Float](repeating: u, count: w * h), v: [Float](repeating: v, count: w * h))
+    }
+
+    /// 3×3 white flakes on a still background, 5 px lower in the current frame; the dense flow
+    /// dragged along with them over the whole frame (current → previous: 4.5 px up).
+    func testABackgroundBehindFallingParticlesStandsStill() throws {
+        var rng = SyntheticMotion.Rng(state: 3)
+        let flakes = (0..<60).map { _ in (x: Int(rng.next() * Double(w - 3)), y: Int(rng.next() * Double(h - 8))) }
+        var previous = background(), current = previous
+        var near = [Bool](repeating: false, count: w * h)
+        for flake in flakes {
+            for dy in 0..<3 {
+                for dx in 0..<3 {
+                    previous[(flake.y + dy) * w + flake.x + dx] = 255
+                    current[(flake.y + 5 + dy) * w + flake.x + dx] = 255
+                }
+            }
+            for y in max(flake.y - 3, 0)..<min(flake.y + 11, h) {
+                for x in max(flake.x - 3, 0)..<min(flake.x + 6, w) { near[y * w + x] = true }
+            }
+        }
+        let background = try XCTUnwrap(CameraBackground().background(
+            previous: GrayImage(width: w, height: h, pixels: previous), current: GrayImage(width: w, height: h, pixels: current),
+            flow: uniformFlow(u: 0, v: -4.5)), "a still camera was taken for a moving one")
+        XCTAssertEqual(background.motion, .still)
+        let still = background.pixels
+        let behind = (0..<(w * h)).filter { !near[$0] }
+        let standing = behind.filter { still[$0] }.count
+        XCTAssertGreaterThan(Double(standing) / Double(behind.count), 0.95,
+                             "\(standing) of \(behind.count) background pixels stand still")
+    }
+
+    /// The whole view moved (3, 2) px, and the flow says so exactly: the camera's motion is found
+    /// (particles or not), and no pixel needs it.
+    func testAMovingCameraWithAnExactFlowKeepsIt() throws {
+        let background = try XCTUnwrap(CameraBackground().background(
+            previous: GrayImage(width: w, height: h, pixels: background()),
+            current: GrayImage(width: w, height: h, pixels: background(shiftX: 3, shiftY: 2)), flow: uniformFlow(u: -3, v: -2),
+            particles: true))
+        XCTAssertEqual(background.motion.shiftX, -3, accuracy: 0.05)
+        XCTAssertEqual(background.motion.shiftY, -2, accuracy: 0.05)
+        XCTAssertEqual(background.pixels.filter { $0 }.count, 0)
+    }
+
+    /// The camera pans (1.3, 0.6) px a frame over a scene whose right half is flat; 3×3 flakes
+    /// fall 6 px. The dense flow is right on the textured left half and dragged 2 px down on the
+    /// flat right half, as DIS's is behind snow: the right half goes with the camera, the motion
+    /// found from the frames to a twentieth of a pixel although the flow's own fit is dragged.
+    func testABackgroundBehindParticlesGoesWithAMovingCamera() throws {
+        let (panX, panY): (Float, Float) = (1.3, 0.6)
+        func scene(_ x: Float, _ y: Float) -> Float { x < Float(w / 2) ? texture.value(x, y) : 90 + 0.1 * y }
+        var previous = [Float](repeating: 0, count: w * h), current = previous
+        for y in 0..<h {
+            for x in 0..<w {
+                previous[y * w + x] = scene(Float(x), Float(y))
+                current[y * w + x] = scene(Float(x) - panX, Float(y) - panY)
+            }
+        }
+        var rng = SyntheticMotion.Rng(state: 5)
+        for _ in 0..<40 {
+            let (x, y) = (Int(rng.next() * Double(w - 3)), Int(rng.next() * Double(h - 9)))
+            for dy in 0..<3 {
+                for dx in 0..<3 {
+                    previous[(y + dy) * w + x + dx] = 250
+                    current[(y + 6 + dy) * w + x + dx] = 250
+                }
+            }
+        }
+        var flow = uniformFlow(u: -panX, v: -panY)
+        for y in 0..<h { for x in (w / 2 + 4)..<w { flow.v[y * w + x] -= 2 } }
+        let (p, c) = (GrayImage(width: w, height: h, pixels: previous), GrayImage(width: w, height: h, pixels: current))
+        XCTAssertNil(CameraBackground().background(previous: p, current: c, flow: flow),
+                     "without particles in front, the dense flow was not trusted")
+        let background = try XCTUnwrap(CameraBackground().background(previous: p, current: c, flow: flow, particles: true),
+                                       "the camera's motion was not found")
+        XCTAssertEqual(background.motion.shiftX, -panX, accuracy: 0.05)
+        XCTAssertEqual(background.motion.shiftY, -panY, accuracy: 0.05)
+        XCTAssertEqual(background.motion.zoom, 0, accuracy: 0.001)
+        XCTAssertEqual(background.motion.roll, 0, accuracy: 0.001)
+        let flat = (8..<(h - 8)).flatMap { y in ((w / 2 + 8)..<(w - 8)).map { y * w + $0 } }
+        XCTAssertGreaterThan(Double(flat.filter { background.pixels[$0] }.count) / Double(flat.count), 0.9,
+                             "the flat half did not go with the camera")
+    }
+
+    /// The left half of the view moves 3 px right, the right half 3 px left, and the flow says so:
+    /// no one camera motion explains it.
+    func testTwoMotionsKeepTheirFlows() {
+        var previous = background(), current = previous, flow = uniformFlow(u: 0, v: 0)
+        for y in 0..<h {
+            for x in 0..<w {
+                let shift: Float = x < w / 2 ? 3 : -3
+                current[y * w + x] = texture.value(Float(x) - shift, Float(y))
+                previous[y * w + x] = texture.value(Float(x), Float(y))
+                flow.u[y * w + x] = -shift
+            }
+        }
+        XCTAssertNil(CameraBackground().background(
+            previous: GrayImage(width: w, height: h, pixels: previous), current: GrayImage(width: w, height: h, pixels: current),
+            flow: flow, particles: true))
+    }
+
+    /// A zoom and roll and their inverse bring every pixel back; the alignment finds a sub-pixel
+    /// shift from a start 0.4 px off.
+    func testTheMotionInvertsAndAligns() {
+        let motion = CameraMotion(shiftX: 1.5, shiftY: -0.7, zoom: 0.02, roll: -0.01, centreX: 80, centreY: 60)
+        for (x, y) in [(0, 0), (159, 0), (40, 100), (159, 119)] as [(Float, Float)] {
+            let (u, v) = motion.displacement(x: x, y: y)
+            let (iu, iv) = motion.inverse.displacement(x: x + u, y: y + v)
+            XCTAssertEqual(x + u + iu, x, accuracy: 1e-3)
+            XCTAssertEqual(y + v + iv, y, accuracy: 1e-3)
+        }
+        let previous = GrayImage(width: w, height: h, pixels: background())
+        let current = GrayImage(width: w, height: h, pixels: background(shiftX: 0.35, shiftY: -0.2))
+        let start = CameraMotion(shiftX: 0.05, shiftY: 0.2, zoom: 0, roll: 0, centreX: 79.5, centreY: 59.5)
+        let aligned = start.aligned(previous: previous, current: current, on: [Bool](repeating: true, count: w * h))
+        XCTAssertEqual(aligned.shiftX, -0.35, accuracy: 0.03)
+        XCTAssertEqual(aligned.shiftY, 0.2, accuracy: 0.03)
+    }
+
+    /// A textured 40×40 square moves 4 px right across the still background; the flow is exact.
+    func testAnObjectMovingOnItsOwnKeepsItsMotion() throws {
+        let square = SyntheticMotion.Texture(seed: 11)
+        var previous = background(), current = previous
+        var flow = uniformFlow(u: 0, v: 0)
+        for y in 40..<80 {
+            for x in 60..<100 { previous[y * w + x] = square.value(Float(x), Float(y)) }
+            for x in 64..<104 {
+                current[y * w + x] = square.value(Float(x - 4), Float(y))
+                flow.u[y * w + x] = -4
+            }
+        }
+        let still = CameraBackground().background(
+            previous: GrayImage(width: w, height: h, pixels: previous), current: GrayImage(width: w, height: h, pixels: current),
+            flow: flow)?.pixels
+        let inside = (44..<76).flatMap { y in (68..<100).map { y * w + $0 } }
+        XCTAssertEqual(inside.filter { still?[$0] ?? false }.count, 0, "the moving square was stopped")
+    }
+
+    /// Two identical frames and a flow of 0.6 px: no motion explains them better, but motion
+    /// under a pixel is never replaced (at 1.5 px it is).
+    func testMotionUnderAPixelIsKept() {
+        let frame = GrayImage(width: w, height: h, pixels: background())
+        let under = CameraBackground().background(previous: frame, current: frame, flow: uniformFlow(u: -0.6, v: 0))
+        XCTAssertEqual(under?.pixels.filter { $0 }.count ?? 0, 0)
+        let over = CameraBackground().background(previous: frame, current: frame, flow: uniformFlow(u: -1.5, v: 0))
+        XCTAssertGreaterThan(over?.pixels.filter { $0 }.count ?? 0, w * h * 9 / 10)
+    }
+
+    /// Frames too small or too flat to tell keep their flow, without tripping on their edges.
+    func testTinyAndFlatFramesKeepTheFlow() {
+        for (width, height) in [(1, 1), (1, 7), (5, 1), (3, 3)] {
+            let n = width * height
+            let frame = GrayImage(width: width, height: height, pixels: (0..<n).map { Float($0 * 40 % 256) })
+            let flow = FlowField(width: width, height: height, u: [Float](repeating: 2, count: n), v: [Float](repeating: 0, count: n))
+            let background = CameraBackground().background(previous: frame, current: frame, flow: flow)
+            XCTAssertTrue(background == nil || background!.pixels.count == n, "\(width)×\(height)")
+        }
+        let flat = GrayImage(width: w, height: h, pixels: [Float](repeating: 90, count: w * h))
+        XCTAssertNil(CameraBackground().background(previous: flat, current: flat, flow: uniformFlow(u: 3, v: 0)))
+    }
+}
