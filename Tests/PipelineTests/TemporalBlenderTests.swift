@@ -259,14 +259,9 @@ final class TemporalBlenderTests: XCTestCase {
         let flakes = FallingFlakes(count: 400, side: 2, fall: 6, seed: 11, width: w, height: h)
         func frame(_ t: Int) -> [Float] { flakes.drawn(over: scene(t), at: t) }
         let near = flakes.near(margin: 3)
-        // Frame t shows the scene at x + (1.5, 0.75)·t: each pixel of frame 1 was 1.5, 0.75 px further on in frame 0.
         let background = (0..<n).filter { !near[$0] && $0 % w >= 8 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
         XCTAssertGreaterThan(background.count, n / 10)
-        func error(_ link: TemporalLink) -> Double {
-            background.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
-                                     + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
-                .reduce(0, +) / Double(background.count)
-        }
+        func error(_ link: TemporalLink) -> Double { panError(link, on: background) }
         var settings = TemporalSettings(frameWidth: w, height: h)
         let tested = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
         (settings.flow.trimmedDistance, settings.flow.particleTest) = (nil, nil)
@@ -274,6 +269,14 @@ final class TemporalBlenderTests: XCTestCase {
         print("flow error behind the flakes: \(error(plain)) px with SSD, \(error(tested)) px with the particle test")
         XCTAssertGreaterThan(error(plain), 0.3, "the flakes no longer drag SSD's flow: the test shows nothing")
         XCTAssertLessThan(error(tested), 0.6 * error(plain))
+    }
+
+    /// How far, on average over `pixels`, the link's flow is from the scene's pan: frame t shows the
+    /// scene at x + (1.5, 0.75)·t, so each pixel of frame 1 was 1.5, 0.75 px further on in frame 0.
+    func panError(_ link: TemporalLink, on pixels: [Int]) -> Double {
+        pixels.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
+                             + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
+            .reduce(0, +) / Double(pixels.count)
     }
 
     /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there
@@ -294,11 +297,7 @@ final class TemporalBlenderTests: XCTestCase {
         let near = flakes.near(margin: 3)
         let flat = (0..<n).filter { !near[$0] && $0 % w >= 108 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
         XCTAssertGreaterThan(flat.count, n / 20)
-        func error(_ link: TemporalLink) -> Double {
-            flat.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
-                               + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
-                .reduce(0, +) / Double(flat.count)
-        }
+        func error(_ link: TemporalLink) -> Double { panError(link, on: flat) }
         var settings = TemporalSettings(frameWidth: w, height: h)
         let camera = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
         settings.cameraBackground = nil
