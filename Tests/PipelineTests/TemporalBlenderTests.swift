@@ -242,9 +242,9 @@ final class TemporalBlenderTests: XCTestCase {
                 / Double(background.count)
         }
         var settings = TemporalSettings(frameWidth: w, height: h)
-        let still = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let still = firstLink(frame, settings)
         settings.cameraBackground = nil
-        let dense = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let dense = firstLink(frame, settings)
         let trusted = background.filter { still.confidence[$0] > 0.5 }.count
         print("background moving 1 px or more: \(moving(dense)) dense, \(moving(still)) still; trusted \(trusted) of \(background.count)")
         XCTAssertGreaterThan(moving(dense), 0.15, "the flakes no longer drag the flow: the test shows nothing")
@@ -258,17 +258,27 @@ final class TemporalBlenderTests: XCTestCase {
         let n = w * h
         let flakes = FallingFlakes(count: 400, side: 2, fall: 6, seed: 11, width: w, height: h)
         func frame(_ t: Int) -> [Float] { flakes.drawn(over: scene(t), at: t) }
-        let near = flakes.near(margin: 3)
-        let background = (0..<n).filter { !near[$0] && $0 % w >= 8 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+        let background = clear(of: flakes)
         XCTAssertGreaterThan(background.count, n / 10)
         func error(_ link: TemporalLink) -> Double { panError(link, on: background) }
         var settings = TemporalSettings(frameWidth: w, height: h)
-        let tested = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let tested = firstLink(frame, settings)
         (settings.flow.trimmedDistance, settings.flow.particleTest) = (nil, nil)
-        let plain = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let plain = firstLink(frame, settings)
         print("flow error behind the flakes: \(error(plain)) px with SSD, \(error(tested)) px with the particle test")
         XCTAssertGreaterThan(error(plain), 0.3, "the flakes no longer drag SSD's flow: the test shows nothing")
         XCTAssertLessThan(error(tested), 0.6 * error(plain))
+    }
+
+    /// The pixels 8 px or more inside the frame (and `fromX` from its left) that no flake comes within 3 px of.
+    func clear(of flakes: FallingFlakes, fromX: Int = 8) -> [Int] {
+        let near = flakes.near(margin: 3)
+        return (0..<(w * h)).filter { !near[$0] && $0 % w >= fromX && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+    }
+
+    /// The link from frame 0 to frame 1.
+    func firstLink(_ frame: (Int) -> [Float], _ settings: TemporalSettings) -> TemporalLink {
+        Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
     }
 
     /// How far, on average over `pixels`, the link's flow is from the scene's pan: frame t shows the
@@ -294,14 +304,13 @@ final class TemporalBlenderTests: XCTestCase {
             }
             return flakes.drawn(over: rgb, at: t)
         }
-        let near = flakes.near(margin: 3)
-        let flat = (0..<n).filter { !near[$0] && $0 % w >= 108 && $0 % w < w - 8 && $0 / w >= 8 && $0 / w < h - 8 }
+        let flat = clear(of: flakes, fromX: 108)
         XCTAssertGreaterThan(flat.count, n / 20)
         func error(_ link: TemporalLink) -> Double { panError(link, on: flat) }
         var settings = TemporalSettings(frameWidth: w, height: h)
-        let camera = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let camera = firstLink(frame, settings)
         settings.cameraBackground = nil
-        let dense = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let dense = firstLink(frame, settings)
         print("flow error on the flat background behind the flakes: \(error(dense)) px dense, \(error(camera)) px with the camera's motion")
         XCTAssertGreaterThan(error(dense), 0.3, "the flakes no longer drag the flow on flat ground: the test shows nothing")
         XCTAssertLessThan(error(camera), 0.1 * error(dense))
@@ -362,7 +371,7 @@ final class TemporalBlenderTests: XCTestCase {
             return rgb
         }
         let settings = TemporalSettings(frameWidth: w, height: h)
-        let link = Temporal.link(previous: motion(frame(0)), current: motion(frame(1)), settings: settings)
+        let link = firstLink(frame, settings)
         XCTAssertEqual(link.contrastWeight.count, w * h)
         var near = 0.0, nearCount = 0, far = 0.0, farCount = 0
         for y in 4..<(h - 4) { for x in 4..<(w - 4) {
