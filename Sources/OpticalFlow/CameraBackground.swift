@@ -11,15 +11,17 @@
 /// camera's motion (`CameraMotion`, a shift, zoom and roll) is fitted to the dense flow on the
 /// textured pixels it carries well, and must explain those pixels nearly as well as the dense
 /// flow (`fitTolerance`): a scene of depth, or one large thing moving on its own, fails. Without
-/// particles nothing drags the dense flow, and on the flat ground where the camera's motion
-/// explains the frames as well, it follows the depth of the scene better than one motion can. Then, in such frames, each pixel whose dense flow is
-/// `minimumMotion` (still) or `minimumDeviation` (moving) away from the camera's: it follows the
-/// camera where the camera's motion explains the frames at least as well over a (2·radius + 1)²
-/// window. Motion under those distances is never replaced (a slow zoom, a face turning): there
-/// any motion near the true one matches the input about as well, and painted strokes would stop
-/// following it. Where the flow found particles in front, the specks the dense flow follows do not
-/// vote, and a tie goes to the camera: on flat ground the particles are all that tells the two
-/// apart. Elsewhere a tie keeps the dense flow (a weakly textured thing moving on its own).
+/// particles nothing drags the dense flow, and on flat ground, where one camera motion explains
+/// the frames as well, the dense flow follows the scene's depth better than one motion can.
+///
+/// Then, in such frames, each pixel whose dense flow is `minimumMotion` (still) or
+/// `minimumDeviation` (moving) away from the camera's follows the camera where the camera's
+/// motion explains the frames at least as well over a (2·radius + 1)² window. Motion under those
+/// distances is never replaced (a slow zoom, a face turning): there any motion near the true one
+/// matches the input about as well, and painted strokes would stop following it. With particles
+/// in front, the specks the dense flow follows do not vote, and a tie goes to the camera: on flat
+/// ground the particles are all that tells the two apart. Without them a tie keeps the dense
+/// flow (a weakly textured thing moving on its own).
 public struct CameraBackground: Sendable, Equatable {
     /// Radius of the window the two explanations are compared over, in pixels.
     public var radius = 2
