@@ -54,8 +54,8 @@ public struct CameraBackground: Sendable, Equatable {
                      "frames and flow must be the same size")
         guard n > 0 else { return nil }
         let a = current.pixels
-        let (moved, change) = differences(current, Warp.backward(previous, flow: flow).image)
-        let still = differences(current, previous).sizes
+        let (moved, change) = Self.differences(current, Warp.backward(previous, flow: flow).image)
+        let still = Self.differences(current, previous).sizes
         var textured = [Bool](repeating: false, count: n)
         var stillTextured = DifferenceHistogram(), movedTextured = DifferenceHistogram()
         for y in 0..<h {
@@ -80,24 +80,25 @@ public struct CameraBackground: Sendable, Equatable {
             else { return nil }
             // The dense flow's brightness change: particles the camera leaves unexplained would shift
             // its own, and on flat ground, where the two explain the frames alike, decide between them.
-            let camera = differences(current, Warp.backward(previous, flow: fitted.flow(width: w, height: h)).image,
+            let camera = Self.differences(current, Warp.backward(previous, flow: fitted.flow(width: w, height: h)).image,
                                      change: change).sizes
             var cameraTextured = DifferenceHistogram()
             for i in 0..<n where textured[i] { cameraTextured.add(camera[i]) }
             guard cameraTextured.median <= movedTextured.median + fitTolerance else { return nil }
             (motion, explained, minimum) = (fitted, camera, minimumDeviation)
         }
-        var camera = explained, dense = moved, tie: Float = 0
+        // What each explanation leaves, over the pixels that vote.
+        var explainedVotes = explained, movedVotes = moved, tie: Float = 0
         if particles {
             // Specks the dense flow follows and the camera's motion leaves unexplained do not vote.
             var unexplained = [Float](repeating: 0, count: n)
             for i in 0..<n where explained[i] - moved[i] > speckContrast { unexplained[i] = 1 }
             let share = BoxBlur.apply(unexplained, width: w, height: h, radius: speckRadius)
-            for i in 0..<n where unexplained[i] == 1 && share[i] < 0.5 { (camera[i], dense[i]) = (0, 0) }
+            for i in 0..<n where unexplained[i] == 1 && share[i] < 0.5 { (explainedVotes[i], movedVotes[i]) = (0, 0) }
             tie = particleTie
         }
-        let explainedWindow = BoxBlur.apply(camera, width: w, height: h, radius: radius)
-        let movedWindow = BoxBlur.apply(dense, width: w, height: h, radius: radius)
+        let explainedWindow = BoxBlur.apply(explainedVotes, width: w, height: h, radius: radius)
+        let movedWindow = BoxBlur.apply(movedVotes, width: w, height: h, radius: radius)
         var pixels = [Bool](repeating: false, count: n)
         for y in 0..<h {
             for x in 0..<w {
@@ -112,7 +113,7 @@ public struct CameraBackground: Sendable, Equatable {
 
     /// |a − b| at each pixel, after a brightness change is removed (so a fade does not count):
     /// `change`, else their mean difference, which is returned.
-    private func differences(_ a: GrayImage, _ b: GrayImage, change: Float? = nil) -> (sizes: [Float], change: Float) {
+    private static func differences(_ a: GrayImage, _ b: GrayImage, change: Float? = nil) -> (sizes: [Float], change: Float) {
         var d = [Float](repeating: 0, count: a.pixels.count)
         for i in d.indices { d[i] = a.pixels[i] - b.pixels[i] }
         let mean = change ?? PlaneStatistics.mean(d)

@@ -130,8 +130,9 @@ public struct TemporalSettings: Sendable, Equatable {
     /// checks and flows, the flow's finest level at ½ of the network's size whatever that size,
     /// with two iterations of its variational refinement instead of five, and the trimmed patch
     /// distance for every pair: a pair the particle test passes would cost a second flow, which a
-    /// live frame cannot afford, so the test only says which pairs show particles, for the
-    /// `particleMargin` (docs/temporal.md, "Live", "Particles in front", "Halo trails behind particles").
+    /// live frame cannot afford, so the test only says which pairs show particles, for what such
+    /// pairs get (`particleMargin`, `particleClosing`, the camera's background; docs/temporal.md,
+    /// "Live", "Particles in front", "Halo trails behind particles", "The background goes with the camera").
     public static func live(stability: Float = defaultStability) -> TemporalSettings {
         var settings = TemporalSettings(stability: stability)
         settings.flow.finestScale = 1
