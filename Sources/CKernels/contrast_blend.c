@@ -155,11 +155,18 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
         coarse_target[i] += a * (variance[i] - coarse_target[i]);
         st[i] += a * (ca[i] - st[i]);
     });
+    /* The floor: the stylized band's energy with each pixel's square capped at deviation_limit²
+       × the window's energy, so that a sparse speck the network paints somewhere new does not
+       raise it (TemporalSettings.detailFloor). */
+    const float fl = p->detail_floor, cap = p->deviation_limit * p->deviation_limit;
     for (int k = 0; k < K; k++) {
         float *t = targets[k];
-        const float *c = p->carried_bands + (size_t)k * n;
-        FOR_EACH(n, { vec16 v = L(t); S(t, v + s * L(conf) * (L(c) - v)); },
-                    { t[i] += s * conf[i] * (c[i] - t[i]); });
+        const float *c = p->carried_bands + (size_t)k * n, *band = bands[k];
+        FOR_EACH(n, { vec16 d = L(band); vec16 q = d * d; vec16 m = cap * L(t); S(energy, MIN_OF(q, m)); },
+                    { float d = band[i]; float q = d * d; float m = cap * t[i]; energy[i] = MIN_OF(q, m); });
+        stylize_box_blur(kernel, energy, energy, w, h, r, p->workspace);
+        FOR_EACH(n, { vec16 v = L(t); vec16 m = v + s * L(conf) * (L(c) - v); S(t, MAX_OF(m, fl * L(energy))); },
+                    { float v = t[i]; float m = v + s * conf[i] * (c[i] - v); t[i] = MAX_OF(m, fl * energy[i]); });
     }
     /* The plain blend's bands, each brought to its target by its own gain. */
     split_bands(kernel, st, bands, coarse, tmp, K, p->band_radii, w, h, p->workspace);

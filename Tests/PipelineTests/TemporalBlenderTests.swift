@@ -49,6 +49,18 @@ final class TemporalBlenderTests: XCTestCase {
         return settings
     }
 
+    /// RMS of the detail finer than a 3×3 box blur, away from the borders.
+    func fineRMS(_ rgb: [Float]) -> Double {
+        let smooth = BoxBlur.apply(rgb, width: w, height: 3 * h, radius: 1)
+        var sum = 0.0, count = 0
+        for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+            let i = c * w * h + y * w + x
+            let d = Double(rgb[i] - smooth[i])
+            sum += d * d; count += 1
+        } } }
+        return (sum / Double(count)).squareRoot()
+    }
+
     /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
     func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
         let blender = TemporalBlender(settings: settings)
@@ -162,17 +174,6 @@ final class TemporalBlenderTests: XCTestCase {
         let scenes = (0..<frames).map(scene)
         let motions = scenes.map(motion)
         let stylized = scenes.enumerated().map { flicker($1, seed: $0 + 1, amplitude: 40) }
-        /// RMS of the detail finer than a 3×3 box blur, away from the borders.
-        func fineRMS(_ rgb: [Float]) -> Double {
-            let smooth = BoxBlur.apply(rgb, width: w, height: 3 * h, radius: 1)
-            var sum = 0.0, count = 0
-            for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
-                let i = c * w * h + y * w + x
-                let d = Double(rgb[i] - smooth[i])
-                sum += d * d; count += 1
-            } } }
-            return (sum / Double(count)).squareRoot()
-        }
         func run(bandRadii: [Int]) -> Double {
             fineRMS(lastBlended(stylized, motions: motions, settings: sized { $0.bandRadii = bandRadii }))
         }
@@ -185,6 +186,23 @@ final class TemporalBlenderTests: XCTestCase {
         // and this run kept 0.62 of the per-frame strength.
         XCTAssertGreaterThan(fineGain, max(2 * oneGain, 0.8 * perFrame), "the fine band's gain lost the strokes' strength")
         XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
+    }
+
+    /// A history whose fine strokes are fainter than what the network paints now (as resampling
+    /// leaves it, frame after frame): the floor brings the fine band most of the way to the new
+    /// frame's strength, where the mixed target would keep it near the history's; never beyond it.
+    func testDetailTheHistoryLacksComesBackFromTheNewFrame() {
+        let still = scene(0), motions = [motion(still), motion(still)]
+        let strokes = flicker([Float](repeating: 0, count: 3 * w * h), seed: 7, amplitude: 40)
+        let faint = zip(still, strokes).map { $0 + 0.5 * $1 }, painted = zip(still, strokes).map { $0 + $1 }
+        func run(floor: Float) -> Double {
+            fineRMS(lastBlended([faint, painted], motions: motions, settings: sized { $0.detailFloor = floor }))
+        }
+        let perFrame = fineRMS(painted), mixed = run(floor: 0), floored = run(floor: TemporalSettings().detailFloor)
+        print("fine strokes after a faint history: per-frame \(perFrame), mixed target \(mixed), floored \(floored)")
+        XCTAssertLessThan(mixed, 0.62 * perFrame, "the mixed target should keep the history's faintness (the problem shown)")
+        XCTAssertGreaterThan(floored, 0.75 * perFrame, "the floor did not bring the fine strokes back")
+        XCTAssertLessThan(floored, perFrame, "the floor lifted the fine strokes past the new frame's")
     }
 
     /// A network paints a few coloured specks somewhere new in each frame. The blend must not keep
@@ -408,7 +426,7 @@ final class TemporalBlenderTests: XCTestCase {
         let stylized = (0..<n).map { _ in 255 * random() }, carried = (0..<n).map { _ in 255 * random() }
         let confidence = (0..<n).map { i in i % 5 == 0 ? 0 : random() }, share = (0..<n).map { _ in random() }
         let brightness = (0..<n).map { _ in 6 * random() - 3 }
-        let (s, minGain, maxGain, limit): (Float, Float, Float, Float) = (0.9, 0.5, 2, 2.5)
+        let (s, minGain, maxGain, limit, floor): (Float, Float, Float, Float, Float) = (0.9, 0.5, 2, 2.5, 0.65)
 
         func blur(_ x: [Float], _ radius: Int) -> [Float] { BoxBlur.apply(x, width: w, height: h, radius: radius) }
         func moments(_ x: [Float]) -> (mean: [Float], variance: [Float]) {
@@ -444,7 +462,14 @@ final class TemporalBlenderTests: XCTestCase {
                 coarseTarget[i] += a * (carriedCoarse[i] - coarseTarget[i])
                 st[i] += a * (ca[i] - st[i])
             }
-            for k in radii.indices { for i in 0..<n { targets[k][i] += s * confidence[i] * (carriedBands[k][i] - targets[k][i]) } }
+            for k in radii.indices {
+                // The floor: the band's energy with each square capped at limit² × that energy.
+                let capped = blur(zip(own.bands[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
+                for i in 0..<n {
+                    let mixed = targets[k][i] + s * confidence[i] * (carriedBands[k][i] - targets[k][i])
+                    targets[k][i] = mixed >= floor * capped[i] ? mixed : floor * capped[i]
+                }
+            }
             let mixed = split(st, radii)
             let (mean, variance) = moments(mixed.coarse)
             for i in 0..<n { st[i] = st[i] + gained(mixed.coarse[i] - mean[i], coarseTarget[i], variance[i], shares?[i] ?? 1) }
@@ -479,7 +504,7 @@ final class TemporalBlenderTests: XCTestCase {
                     var plane = stylize_contrast_blend(
                         width: Int32(w), height: Int32(h), radius: Int32(r), band_count: Int32(count),
                         band_radii: (padded[0], padded[1], padded[2], padded[3]), stability: s, min_gain: minGain,
-                        max_gain: maxGain, deviation_limit: limit, stylized: stp.baseAddress!, carried: cap.baseAddress!,
+                        max_gain: maxGain, deviation_limit: limit, detail_floor: floor, stylized: stp.baseAddress!, carried: cap.baseAddress!,
                         confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
                         carried_bands: cbp.baseAddress!, history_bands: hb.baseAddress!, scratch: sp.baseAddress!,
                         workspace: ws.baseAddress!)

@@ -236,9 +236,10 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
 /* The temporal blend of one plane (Pipeline/Temporal/TemporalBlender.swift): carried += brightness,
    then stylized and carried ← the plain blend of the two with the history's weight stability ×
    confidence, each band (as stylize_band_energies splits it) and the coarse rest brought by a
-   gain of its own toward its target: the mix of the stylized plane's band energy and
-   carried_bands (the history's, band_count planes), and of the two planes' local variances of the
-   rest. A gain lies within min_gain … max_gain, is taken in part where share < 1 (share NULL: in
+   gain of its own toward its target: the mix of the stylized plane's band energy and the
+   history's (carried_bands, band_count planes), but at least detail_floor × the stylized band's
+   energy with each pixel's square capped at deviation_limit² × that energy, and the mix of the
+   two planes' local variances of the rest. A gain lies within min_gain … max_gain, is taken in part where share < 1 (share NULL: in
    full) and adds (gain − 1) × a pixel's deviation (from the rest's window mean, or its band)
    limited to deviation_limit (> 0) local standard deviations. history_bands ← the result's band
    energies. Scratch: 2·band_count + 6 planes; workspace: stylize_box_blur_workspace(width,
@@ -246,7 +247,7 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
 typedef struct {
     int width, height, radius, band_count;
     int band_radii[STYLIZE_BLEND_MAX_BANDS];
-    float stability, min_gain, max_gain, deviation_limit;
+    float stability, min_gain, max_gain, deviation_limit, detail_floor;
     float *stylized, *carried;
     const float *confidence, *share, *brightness, *carried_bands;
     float *history_bands, *scratch, *workspace;

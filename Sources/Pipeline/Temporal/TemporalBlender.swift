@@ -18,7 +18,10 @@ import OpticalFlow
 /// few pixels across a little every frame, and measured after it the change would compound
 /// frame after frame; a gain below 1 takes such a lift back.
 /// The gains scale a pixel's deviation only up to `deviationLimit` local standard deviations,
-/// so that they regain the strokes' contrast and not the stray specks'.
+/// so that they regain the strokes' contrast and not the stray specks'. No band's target falls
+/// below `detailFloor` of the new frame's own energy in it (its stray specks left out): without
+/// it, where the history is carried frame after frame, the fine detail settles below what the
+/// network paints.
 public final class TemporalBlender {
     public let stability: Float
     /// Radius of the window for the local variances (0: plain blend), and the range of the gains.
@@ -26,6 +29,8 @@ public final class TemporalBlender {
     public let minContrastGain: Float, maxContrastGain: Float
     /// Standard deviations of its window a deviation may take the gain on (see `TemporalSettings.deviationLimit`).
     public let deviationLimit: Float
+    /// Share of the new frame's own band energy below which no band's target falls (see `TemporalSettings.detailFloor`).
+    public let detailFloor: Float
     /// The radii that split the detail into bands, rising (see `TemporalSettings.bandRadii`).
     public let bandRadii: [Int]
     public static let maxBands = Int(STYLIZE_BLEND_MAX_BANDS)
@@ -47,6 +52,7 @@ public final class TemporalBlender {
         self.maxContrastGain = max(settings.maxContrastGain, 1)
         self.minContrastGain = min(max(settings.minContrastGain, 0), 1)
         self.deviationLimit = max(settings.deviationLimit, 1)
+        self.detailFloor = min(max(settings.detailFloor, 0), 1)
         var radii: [Int] = []
         for radius in settings.bandRadii where radius > (radii.last ?? 0) && radii.count < Self.maxBands {
             radii.append(radius)
@@ -170,7 +176,7 @@ public final class TemporalBlender {
             var plane = stylize_contrast_blend(
                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius), band_count: Int32(count),
                 band_radii: cRadii, stability: stability, min_gain: minContrastGain, max_gain: maxContrastGain,
-                deviation_limit: deviationLimit, stylized: stylized, carried: carried, confidence: confidence,
+                deviation_limit: deviationLimit, detail_floor: detailFloor, stylized: stylized, carried: carried, confidence: confidence,
                 share: gainShare, brightness: brightness,
                 carried_bands: count > 0 ? wb.baseAddress! + channel * count * n : nil,
                 history_bands: count > 0 ? hb.baseAddress! + channel * count * n : nil, scratch: sc.baseAddress!,

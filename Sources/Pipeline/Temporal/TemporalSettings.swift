@@ -110,6 +110,12 @@ public struct TemporalSettings: Sendable, Equatable {
     /// the layout's, which they share; one gain for all would leave the fine strokes faint, or
     /// lift the layout past what either picture painted (docs/temporal.md, "One gain per band").
     public var bandRadii = [1, 3]
+    /// A band's target is at least this share of the new frame's own energy in it, each pixel's
+    /// square capped at `deviationLimit`² times that energy (a speck painted somewhere new does not
+    /// raise it). Without it, where the history is carried frame after frame, the detail settles
+    /// below what the network paints (gradient 0.92 of per-frame painting on a handheld pan); the
+    /// floor brings back what the history lacks (docs/temporal.md, "A floor under the detail").
+    public var detailFloor: Float = 0.65
     /// The gain is applied in full only where the whole window is trusted: it falls to 1 as the
     /// share of untrusted flow in the window (1 − its mean confidence) goes from 0 to 1/this.
     /// Next to a moving object the window straddles the history's and the new frame's edges,
