@@ -413,7 +413,7 @@ final class TemporalBlenderTests: XCTestCase {
     }
 
     /// The C kernel of one plane's blend, on every target this CPU runs, against the blend written
-    /// out plainly (local moments, the target variances, the two gains, the fine energy carried on):
+    /// out plainly (local moments, the target variances and the bands' floor, the gains, the band energies carried on):
     /// the same numbers bit for bit, with and without gain shares and with the fine band off.
     func testPlaneBlendIsThePlainPassesOnEveryTarget() {
         let (w, h, r) = (37, 23, 6)

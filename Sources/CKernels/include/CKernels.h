@@ -239,11 +239,11 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
    gain of its own toward its target: the mix of the stylized plane's band energy and the
    history's (carried_bands, band_count planes), but at least detail_floor × the stylized band's
    energy with each pixel's square capped at deviation_limit² × that energy, and the mix of the
-   two planes' local variances of the rest. A gain lies within min_gain … max_gain, is taken in part where share < 1 (share NULL: in
-   full) and adds (gain − 1) × a pixel's deviation (from the rest's window mean, or its band)
-   limited to deviation_limit (> 0) local standard deviations. history_bands ← the result's band
-   energies. Scratch: 2·band_count + 6 planes; workspace: stylize_box_blur_workspace(width,
-   max(radius, the largest band radius)) floats. */
+   two planes' local variances of the rest. A gain lies within min_gain … max_gain, is taken in
+   part where share < 1 (share NULL: in full) and adds (gain − 1) × a pixel's deviation (from the
+   rest's window mean, or its band) limited to deviation_limit (> 0) local standard deviations.
+   history_bands ← the result's band energies. Scratch: 2·band_count + 6 planes; workspace:
+   stylize_box_blur_workspace(width, max(radius, the largest band radius)) floats. */
 typedef struct {
     int width, height, radius, band_count;
     int band_radii[STYLIZE_BLEND_MAX_BANDS];
