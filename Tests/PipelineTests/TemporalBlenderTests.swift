@@ -61,16 +61,20 @@ final class TemporalBlenderTests: XCTestCase {
         return (sum / Double(count)).squareRoot()
     }
 
-    /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
-    func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
+    /// The pictures of `stylized` blended frame after frame with `settings` (the first starts the history).
+    func blended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [[Float]] {
         let blender = TemporalBlender(settings: settings)
-        var pixels: [Float] = []
-        for t in stylized.indices {
-            pixels = stylized[t]
+        return stylized.indices.map { t in
+            var pixels = stylized[t]
             let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
             blender.blend(&pixels, width: w, height: h, link: link)
+            return pixels
         }
-        return pixels
+    }
+
+    /// The last of those pictures.
+    func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
+        blended(stylized, motions: motions, settings: settings).last!
     }
 
     func testBlendingRemovesMostFlickerAndKeepsBrightness() {
@@ -344,13 +348,61 @@ final class TemporalBlenderTests: XCTestCase {
         let cases = [("3×3 flakes, files", 3, sized { _ in }), ("2×2 flakes, files", 2, sized { _ in }), ("3×3 flakes, live", 3, live)]
         for (name, side, settings) in cases {
             var off = settings
-            off.particleMargin = 0
+            off.particleTrailMargin = 0
+            off.particleOutlineMargin = 0
             off.speckResidualHigh = off.speckResidualLow
             let without = haloTrail(side: side, settings: off), with = haloTrail(side: side, settings: settings)
             print("halo trail behind \(name), darker than the scene by: \(without) without the margin and the speck residual, \(with) with them")
             XCTAssertGreaterThan(without, 10, "no trail to remove: the test shows nothing (\(name))")
             XCTAssertLessThan(with, 0.5 * without, name)
         }
+    }
+
+    /// A "network" that paints a dark outline one pixel wide around each flake, over a still scene
+    /// whose paint flickers: around where a flake is now, the outline is taken from the new frame
+    /// and the scene's strokes just beyond it are carried; around where a flake was, the margin
+    /// reaches further (`testFlakesLeaveNoTrailOfHalos`).
+    func testAroundAFlakeOnlyItsOutlineIsPaintedAfresh() {
+        let n = w * h, frames = 10, last = frames - 1
+        let flakes = FallingFlakes(count: 60, side: 3, fall: 6, seed: 11, width: w, height: h)
+        let distances = (0..<frames).map { flakes.distances(at: $0, upTo: 6) }
+        let inputs = (0..<frames).map { flakes.drawn(over: scene(0), at: $0) }
+        let painted = (0..<frames).map { t in
+            var rgb = flicker(inputs[t], seed: t + 1, amplitude: 8)
+            for i in 0..<n where distances[t][i] == 1 { for c in 0..<3 { rgb[c * n + i] -= 70 } }
+            return rgb
+        }
+        // Pixels this far from a flake of the last frame, and more than five from every flake of the
+        // two frames before it (where no trail is to be removed).
+        func pixels(_ distance: Int) -> [Int] {
+            (0..<n).filter { i in
+                let (x, y) = (i % w, i / w)
+                return x >= 8 && x < w - 8 && y >= 8 && y < h - 8 && distances[last][i] == distance
+                    && !(last - 2..<last).contains { distances[$0][i] <= 5 }
+            }
+        }
+        let outline = pixels(1), beyond = pixels(2), truth = scene(0)
+        XCTAssertGreaterThan(outline.count, 100)
+        XCTAssertGreaterThan(beyond.count, 100)
+        let motions = inputs.map(motion), settings = sized { _ in }
+        let allRound = sized { $0.particleOutlineMargin = $0.particleTrailMargin }
+        func trust(_ settings: TemporalSettings) -> Double {
+            let link = Temporal.link(previous: motions[last - 1], current: motions[last], settings: settings)
+            return beyond.map { Double(link.confidence[$0]) }.reduce(0, +) / Double(beyond.count)
+        }
+        func darkness(_ settings: TemporalSettings) -> Double {
+            let out = lastBlended(painted, motions: motions, settings: settings)
+            return outline.map { i in (0..<3).map { Double(truth[$0 * n + i] - out[$0 * n + i]) }.reduce(0, +) / 3 }
+                .reduce(0, +) / Double(outline.count)
+        }
+        let (kept, keptAllRound) = (darkness(settings), darkness(allRound))
+        let (carried, carriedAllRound) = (trust(settings), trust(allRound))
+        print("around the flakes' places now: outline darker than the scene by \(kept) (\(keptAllRound) with the trail's "
+              + "margin all round, 70 painted); confidence 2 px out \(carried) (\(carriedAllRound))")
+        XCTAssertGreaterThan(kept, 60, "the outline is no longer painted")
+        XCTAssertGreaterThan(kept, keptAllRound - 2)
+        XCTAssertLessThan(carriedAllRound, 0.1, "the margin all round no longer covers 2 px: the test shows nothing")
+        XCTAssertGreaterThan(carried, 0.3, "the scene next to a flake is painted afresh")
     }
 
     /// How much darker than the scene the places of the last five frames' halos are after ten frames

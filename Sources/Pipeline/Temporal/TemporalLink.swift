@@ -105,6 +105,12 @@ enum Temporal {
                 cb[i] = current[n + i] - warped[n + i]
                 cr[i] = current[2 * n + i] - warped[2 * n + i]
             }
+            /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
+            func standingOut(_ planes: [Float]) -> [Float] {
+                let y = Array(planes[0..<n])
+                let surroundings = BoxBlur.apply(y, width: w, height: h, radius: 2)
+                return (0..<n).map { abs(y[$0] - surroundings[$0]) }
+            }
             /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals at pixel i.
             func trust(_ i: Int, low: Float, high: Float) -> Float {
                 let size = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
@@ -123,12 +129,17 @@ enum Temporal {
             // it sees (a flake's halo), and history carried right up to the edge brings that along.
             let residual = FlowConfidence(width: w, height: h, mask: factor)
             let feathered = residual.feathered(radius: settings.featherRadius).mask
-            if particles && settings.particleMargin > 0 {
-                let widened = residual.widened(radius: settings.particleMargin).feathered(radius: settings.featherRadius).mask
+            if particles && (settings.particleTrailMargin > 0 || settings.particleOutlineMargin > 0) {
+                // Distrust where a particle was reaches further than around where one is now.
+                var behind = residual
+                let now = standingOut(current), before = standingOut(warped)
+                for i in 0..<n where now[i] > before[i] { behind.mask[i] = 1 }
+                let trail = behind.widened(radius: settings.particleTrailMargin).feathered(radius: settings.featherRadius).mask
+                let outline = residual.widened(radius: settings.particleOutlineMargin).feathered(radius: settings.featherRadius).mask
                 var unwidened = confidence
                 for i in 0..<n {
                     unwidened[i] *= feathered[i]
-                    confidence[i] *= widened[i]
+                    confidence[i] *= min(trail[i], outline[i])
                 }
                 confined = unwidened
             } else {

@@ -71,12 +71,17 @@ public struct TemporalSettings: Sendable, Equatable {
     public var residualHigh: Float = 60
     public var residualRadius = 1
     /// In pairs with particles in front (the flow's particle test found them), the residual test's
-    /// distrust reaches this many pixels further before it is feathered. The network paints a halo
-    /// a few pixels wide around each flake; carried from where the flake was, every flake would
-    /// leave a dotted trail of halos behind it (docs/temporal.md, "Halo trails behind particles").
-    /// The contrast gains' confinement does not count this margin: particles all over a frame
+    /// distrust reaches this many pixels further, before it is feathered, around where a particle
+    /// was in frame t−1. The network paints a halo a few pixels wide around each flake; carried
+    /// from where the flake was, every flake would leave a dotted trail of halos behind it
+    /// (docs/temporal.md, "Halo trails behind particles").
+    /// The contrast gains' confinement does not count these margins: particles all over a frame
     /// would withhold them everywhere and let the strokes behind wash out.
-    public var particleMargin = 2
+    public var particleTrailMargin = 2
+    /// …and this many around where a particle is in frame t: room for the dark outline the network
+    /// paints round it, and no more, so that the background's strokes next to each flake are carried
+    /// rather than painted afresh every frame (docs/temporal.md, "Around a flake, only its outline").
+    public var particleOutlineMargin = 1
     /// In those pairs, the contrast gains' confinement overlooks untrusted spots narrower than
     /// 2·`particleClosing` + 1 pixels (`FlowConfidence.closed`): with hundreds of flakes, every
     /// window holds a few, and the gains would be withheld all over the frame while the carried
