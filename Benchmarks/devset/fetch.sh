@@ -22,8 +22,9 @@
 #   derived                   made from other clips by `prep` (no download)
 # and its `prep` one of: copy | gunzip | trim=SECONDS (drop the first SECONDS,
 # re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
-# synth=MOTION[:clean][:snow] (a photo filmed under a known camera motion, with camera
-# noise unless :clean, snowflakes falling in front of it with :snow, by synth.py,
+# synth=MOTION[:clean][:snow|:marine|:rain] (a photo filmed under a known camera motion, with
+# camera noise unless :clean, snowflakes falling in front of it with :snow, motes drifting in
+# water with :marine or rain with :rain, by synth.py,
 # which writes NAME.flow.npz beside the clip:
 # the exact motion for flicker_judge.py --flow; needs numpy and OpenCV, from
 # $STYLIZE_BENCH_PYTHON, else the checkout's .venv-bench, else python3).
@@ -198,6 +199,8 @@ normalise() {
           case $flag in
             clean) noise=none ;;
             snow) particles=(--particles snow) ;;
+            marine) particles=(--particles marine) ;;
+            rain) particles=(--particles rain) ;;
             *) err "$n: unknown synth flag '$flag'"; return 1 ;;
           esac
         done

@@ -6,7 +6,7 @@ method that carries strokes exactly along its own (different) flow is graded by 
 flows agree. Here a real photo is filmed by a virtual camera whose motion is known exactly, so the
 judge can use the true flow instead (flicker_judge.py --flow).
 
-  synth.py PHOTO --motion pan|shake|zoom|rotate|still [--noise camera|none] [--particles snow]
+  synth.py PHOTO --motion pan|shake|zoom|rotate|still [--noise camera|none] [--particles snow|marine|rain]
            [--scale N] --out CLIP.mkv
 
 writes CLIP.mkv (lossless RGB H.264, FRAMES frames of W×H at 30 fps; N·W × N·H with --scale N:
@@ -23,6 +23,13 @@ optical flow in rain, snow, dust or water. They are the part of the frame the ph
 not explain, so `occluded` (N×h×w, uint8) in CLIP.flow.npz marks, per frame, where a flake covers
 the photo (one pixel wider); the judge leaves those pixels out of frame t and of its source in
 t−1, and measures how steady the picture *behind* the flakes stays.
+
+Particles ("marine"): a couple of hundred motes suspended in water in front of the photo — soft
+Gaussian spots, faint (15–55% cover), from under a pixel to five across, the nearer larger and
+more out of focus, drifting slowly in every direction (0.3–1.5 px a frame) — a diver's footage
+rather than a snowfall; `occluded` marks where they cover more than 1% (one pixel wider), as above.
+Particles ("rain"): a few hundred thin, faint streaks (15–45% cover, 6–28 px long) falling fast
+(12–30 px a frame) and slanted alike by the wind.
 
 Rendering, so that the frames are accurate: each frame is drawn at K× its size through the
 homography (INTER_CUBIC, with K ≥ photo pixels per frame pixel, so the cubic only ever enlarges
@@ -163,6 +170,85 @@ def snow(n, w, h, scale, seed):
     return frames
 
 
+MOTES = 220   # a W×H frame's motes
+
+
+def marine(n, w, h, scale, seed):
+    """Per frame, the motes' coverage and light (as `snow`): particles suspended in water — soft,
+    faint, of many sizes (the nearer, the larger and more out of focus), drifting slowly every way."""
+    rng = np.random.default_rng(seed + 3)
+    x0, y0 = rng.uniform(0, W, MOTES), rng.uniform(0, H, MOTES)
+    depth = rng.uniform(0, 1, MOTES)                # 1: nearest
+    radius = 0.8 + 5.0 * depth ** 2                 # W×H pixels, the Gaussian's 1/e² radius
+    strength = rng.uniform(0.15, 0.55, MOTES)
+    speed = 0.3 + 1.2 * depth
+    vx, vy = rng.uniform(-1, 1, MOTES) * speed, rng.uniform(-0.6, 0.6, MOTES) * speed - 0.15
+    phase = rng.uniform(0, 2 * math.pi, MOTES)
+    shade = rng.uniform(0.7, 1.0, MOTES)
+    frames = []
+    for k in range(n):
+        cover = np.zeros((h, w), np.float32)
+        light = np.zeros((h, w), np.float32)
+        x = (x0 + vx * k + 0.8 * np.sin(phase + 0.15 * k)) % W
+        y = (y0 + vy * k + 0.5 * np.cos(phase + 0.11 * k)) % H
+        for i in range(MOTES):
+            cx, cy, r = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5, radius[i] * scale
+            reach = 1.5 * r + 2
+            x_lo, x_hi = max(0, int(cx - reach)), min(w, int(cx + reach) + 1)
+            y_lo, y_hi = max(0, int(cy - reach)), min(h, int(cy + reach) + 1)
+            if x_lo >= x_hi or y_lo >= y_hi:
+                continue
+            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+            a = strength[i] * np.exp(-2 * ((gx - cx) ** 2 + (gy - cy) ** 2) / (r * r))
+            patch = cover[y_lo:y_hi, x_lo:x_hi]
+            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
+            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+        frames.append((cover, light))
+    return frames
+
+
+STREAKS = 260   # a W×H frame's raindrops
+
+
+def rain(n, w, h, scale, seed):
+    """Per frame, the raindrops' coverage and light (as `snow`): thin, faint streaks (a drop's path
+    during the exposure), the nearer longer, wider and faster, all slanted alike by the wind."""
+    rng = np.random.default_rng(seed + 4)
+    x0, y0 = rng.uniform(0, W, STREAKS), rng.uniform(0, H + 40, STREAKS)
+    depth = rng.uniform(0, 1, STREAKS)              # 1: nearest
+    length = 6 + 22 * depth                          # W×H pixels
+    half = 0.35 + 0.6 * depth                        # half the streak's width
+    speed = 12 + 18 * depth                          # pixels a frame, along the streak
+    angle = -0.2 + rng.uniform(-0.04, 0.04, STREAKS)
+    strength = rng.uniform(0.15, 0.45, STREAKS)
+    shade = rng.uniform(0.8, 1.0, STREAKS)
+    dx, dy = np.sin(angle), np.cos(angle)
+    frames = []
+    for k in range(n):
+        cover = np.zeros((h, w), np.float32)
+        light = np.zeros((h, w), np.float32)
+        y = (y0 + speed * dy * k) % (H + 40) - 20
+        x = (x0 + speed * dx * k) % W
+        for i in range(STREAKS):
+            # The streak's head at (x, y), its tail `length` back along its fall; in the larger frame's pixels.
+            hx, hy = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5
+            tx, ty = hx - length[i] * scale * dx[i], hy - length[i] * scale * dy[i]
+            r = half[i] * scale
+            x_lo, x_hi = max(0, int(min(hx, tx) - r - 2)), min(w, int(max(hx, tx) + r + 3))
+            y_lo, y_hi = max(0, int(min(hy, ty) - r - 2)), min(h, int(max(hy, ty) + r + 3))
+            if x_lo >= x_hi or y_lo >= y_hi:
+                continue
+            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+            along = np.clip(((gx - tx) * (hx - tx) + (gy - ty) * (hy - ty)) / ((hx - tx) ** 2 + (hy - ty) ** 2), 0, 1)
+            d = np.sqrt((gx - tx - along * (hx - tx)) ** 2 + (gy - ty - along * (hy - ty)) ** 2)
+            a = np.clip(r + 0.5 - d, 0, 1) * strength[i]
+            patch = cover[y_lo:y_hi, x_lo:x_hi]
+            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
+            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+        frames.append((cover, light))
+    return frames
+
+
 def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=None):
     """(uint8 N×h×w×3 RGB frames, N×3×3 homographies, N×h×w uint8 occluded or None) of
     `photo_rgb` (uint8) under `kind`, at `scale`× W×H."""
@@ -176,7 +262,7 @@ def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=Non
     w, h = W * scale, H * scale
     k = max(2, math.ceil(s))
     rng = np.random.default_rng(seed + 1)
-    flakes = snow(n, w, h, scale, seed) if particles == "snow" else None
+    flakes = {"snow": snow, "marine": marine, "rain": rain}[particles](n, w, h, scale, seed) if particles else None
     frames, occluded = [], []
     for index, m in enumerate(hom):
         f = render(photo, m, k, w, h)
@@ -211,7 +297,8 @@ def main():
     p.add_argument("--noise", default="camera", choices=["camera", "none"])
     p.add_argument("--frames", type=int, default=FRAMES)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--particles", choices=["snow"], help="flakes falling in front of the photo")
+    p.add_argument("--particles", choices=["snow", "marine", "rain"],
+                   help="flakes falling in front of the photo, motes drifting in water, or rain")
     p.add_argument("--scale", type=int, default=1, choices=range(1, 5), help="frames N times W×H (default 1)")
     p.add_argument("--out", required=True, help="the clip (.mkv); the flow goes beside it as .flow.npz")
     a = p.parse_args()
