@@ -137,6 +137,21 @@ def camera_noise(frame, rng):
 FLAKES = 350   # a W×H frame's snowflakes
 
 
+def lay(cover, light, x_lo, x_hi, y_lo, y_hi, alpha, shade):
+    """One particle of light `shade` laid over `cover` and `light` (h×w) within the box
+    [x_lo, x_hi) × [y_lo, y_hi), clipped to the frame; `alpha(gx, gy)` its coverage at the box's
+    pixel coordinates."""
+    h, w = cover.shape
+    x_lo, x_hi, y_lo, y_hi = max(0, x_lo), min(w, x_hi), max(0, y_lo), min(h, y_hi)
+    if x_lo >= x_hi or y_lo >= y_hi:
+        return
+    gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+    a = alpha(gx, gy)
+    patch = cover[y_lo:y_hi, x_lo:x_hi]
+    light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade
+    cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+
+
 def snow(n, w, h, scale, seed):
     """Per frame, the flakes' coverage (float32 h×w, 0…1) and their light as drawn over black."""
     rng = np.random.default_rng(seed + 2)
@@ -156,16 +171,9 @@ def snow(n, w, h, scale, seed):
             # In the larger frame's pixels; a flake is stretched along its fall (motion blur).
             cx, cy, r = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5, radius[i] * scale
             stretch = 1 + 0.15 * fall[i]
-            x_lo, x_hi = max(0, int(cx - r - 2)), min(w, int(cx + r + 3))
-            y_lo, y_hi = max(0, int(cy - r * stretch - 2)), min(h, int(cy + r * stretch + 3))
-            if x_lo >= x_hi or y_lo >= y_hi:
-                continue
-            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
-            d = np.sqrt((gx - cx) ** 2 + ((gy - cy) / stretch) ** 2)
-            a = np.clip(r + 0.5 - d, 0, 1) * 0.9
-            patch = cover[y_lo:y_hi, x_lo:x_hi]
-            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
-            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+            lay(cover, light, int(cx - r - 2), int(cx + r + 3), int(cy - r * stretch - 2), int(cy + r * stretch + 3),
+                lambda gx, gy: np.clip(r + 0.5 - np.sqrt((gx - cx) ** 2 + ((gy - cy) / stretch) ** 2), 0, 1) * 0.9,
+                shade[i])
         frames.append((cover, light))
     return frames
 
@@ -194,15 +202,8 @@ def marine(n, w, h, scale, seed):
         for i in range(MOTES):
             cx, cy, r = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5, radius[i] * scale
             reach = 1.5 * r + 2
-            x_lo, x_hi = max(0, int(cx - reach)), min(w, int(cx + reach) + 1)
-            y_lo, y_hi = max(0, int(cy - reach)), min(h, int(cy + reach) + 1)
-            if x_lo >= x_hi or y_lo >= y_hi:
-                continue
-            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
-            a = strength[i] * np.exp(-2 * ((gx - cx) ** 2 + (gy - cy) ** 2) / (r * r))
-            patch = cover[y_lo:y_hi, x_lo:x_hi]
-            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
-            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+            lay(cover, light, int(cx - reach), int(cx + reach) + 1, int(cy - reach), int(cy + reach) + 1,
+                lambda gx, gy: strength[i] * np.exp(-2 * ((gx - cx) ** 2 + (gy - cy) ** 2) / (r * r)), shade[i])
         frames.append((cover, light))
     return frames
 
@@ -234,17 +235,13 @@ def rain(n, w, h, scale, seed):
             hx, hy = (x[i] + 0.5) * scale - 0.5, (y[i] + 0.5) * scale - 0.5
             tx, ty = hx - length[i] * scale * dx[i], hy - length[i] * scale * dy[i]
             r = half[i] * scale
-            x_lo, x_hi = max(0, int(min(hx, tx) - r - 2)), min(w, int(max(hx, tx) + r + 3))
-            y_lo, y_hi = max(0, int(min(hy, ty) - r - 2)), min(h, int(max(hy, ty) + r + 3))
-            if x_lo >= x_hi or y_lo >= y_hi:
-                continue
-            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
-            along = np.clip(((gx - tx) * (hx - tx) + (gy - ty) * (hy - ty)) / ((hx - tx) ** 2 + (hy - ty) ** 2), 0, 1)
-            d = np.sqrt((gx - tx - along * (hx - tx)) ** 2 + (gy - ty - along * (hy - ty)) ** 2)
-            a = np.clip(r + 0.5 - d, 0, 1) * strength[i]
-            patch = cover[y_lo:y_hi, x_lo:x_hi]
-            light[y_lo:y_hi, x_lo:x_hi] = light[y_lo:y_hi, x_lo:x_hi] * (1 - a) + a * shade[i]
-            cover[y_lo:y_hi, x_lo:x_hi] = patch + a * (1 - patch)
+
+            def streak(gx, gy):   # coverage by distance to the segment tail → head
+                along = np.clip(((gx - tx) * (hx - tx) + (gy - ty) * (hy - ty)) / ((hx - tx) ** 2 + (hy - ty) ** 2), 0, 1)
+                d = np.sqrt((gx - tx - along * (hx - tx)) ** 2 + (gy - ty - along * (hy - ty)) ** 2)
+                return np.clip(r + 0.5 - d, 0, 1) * strength[i]
+            lay(cover, light, int(min(hx, tx) - r - 2), int(max(hx, tx) + r + 3), int(min(hy, ty) - r - 2),
+                int(max(hy, ty) + r + 3), streak, shade[i])
         frames.append((cover, light))
     return frames
 
