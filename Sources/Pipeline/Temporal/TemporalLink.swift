@@ -130,7 +130,9 @@ enum Temporal {
             let residual = FlowConfidence(width: w, height: h, mask: factor)
             let feathered = residual.feathered(radius: settings.featherRadius).mask
             if particles && (settings.particleTrailMargin > 0 || settings.particleOutlineMargin > 0) {
-                // Distrust where a particle was reaches further than around where one is now.
+                // Distrust reaches further around where a particle was than around where one is now:
+                // a pixel that stands out of its surroundings more in frame t than in frame t−1 carried
+                // to it is (next to) a particle's place now.
                 var behind = residual
                 let now = standingOut(current), before = standingOut(warped)
                 for i in 0..<n where now[i] > before[i] { behind.mask[i] = 1 }
