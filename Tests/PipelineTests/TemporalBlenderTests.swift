@@ -61,20 +61,16 @@ final class TemporalBlenderTests: XCTestCase {
         return (sum / Double(count)).squareRoot()
     }
 
-    /// The pictures of `stylized` blended frame after frame with `settings` (the first starts the history).
-    func blended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [[Float]] {
+    /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
+    func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
         let blender = TemporalBlender(settings: settings)
-        return stylized.indices.map { t in
-            var pixels = stylized[t]
+        var pixels: [Float] = []
+        for t in stylized.indices {
+            pixels = stylized[t]
             let link = t == 0 ? nil : Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
             blender.blend(&pixels, width: w, height: h, link: link)
-            return pixels
         }
-    }
-
-    /// The last of those pictures.
-    func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
-        blended(stylized, motions: motions, settings: settings).last!
+        return pixels
     }
 
     func testBlendingRemovesMostFlickerAndKeepsBrightness() {
