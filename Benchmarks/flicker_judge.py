@@ -134,10 +134,14 @@ def exact_flows(path, n, size):
     (Benchmarks/devset/synth.py: H_t maps frame t's pixels to the photo). Frame t's pixel x shows
     the photo at H_t x, which frame t−1 shows at H_{t−1}⁻¹ H_t x; the photo is flat, so the mask
     drops pixels whose source lies outside frame t−1 and, in a clip with particles in front of
-    the photo (`occluded`), those a particle covers in frame t or at their source in t−1."""
+    the photo (`occluded`), those a particle covers in frame t or at their source in t−1. In a
+    clip with objects moving on their own (`labels`, `shifts`), a pixel an object shows wholly
+    moved with it; the mask keeps a pixel only where its source in t−1 shows the same thing wholly
+    (an object's edge, or what one uncovers or covers, is left out)."""
     data = np.load(path)
     hom, w, h = data["homographies"], *map(int, data["size"])
     occluded = data["occluded"] if "occluded" in data else None
+    labels, shifts = (data["labels"], data["shifts"]) if "labels" in data else (None, None)
     if (w, h) != tuple(size) or len(hom) < n:
         sys.exit(f"flicker_judge: {path} is for {len(hom)} frames of {w}×{h}, the input has {n} of {size[0]}×{size[1]}")
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
@@ -146,12 +150,25 @@ def exact_flows(path, n, size):
     for t in range(1, n):
         q = pts @ (np.linalg.inv(hom[t - 1]) @ hom[t]).T
         tx, ty = q[..., 0] / q[..., 2], q[..., 1] / q[..., 2]
+        if labels is not None:
+            for j in range(shifts.shape[1]):
+                on = labels[t] == j + 1
+                tx[on], ty[on] = gx[on] - shifts[t, j, 0], gy[on] - shifts[t, j, 1]
         back = np.stack([tx - gx, ty - gy], -1).astype(np.float32)
         inside = (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)
         if occluded is not None:
             source = cv2.remap(occluded[t - 1].astype(np.float32), tx.astype(np.float32), ty.astype(np.float32),
                                cv2.INTER_LINEAR)
             inside &= (occluded[t] == 0) & (source == 0)
+        if labels is not None:
+            inside &= labels[t] != 255
+            for value in np.unique(labels[t]):
+                if value == 255:
+                    continue
+                on = labels[t] == value
+                same = cv2.remap((labels[t - 1] == value).astype(np.float32), tx.astype(np.float32),
+                                 ty.astype(np.float32), cv2.INTER_LINEAR)
+                inside &= ~on | (same > 0.999)
         out.append((back, inside.astype(np.float32)))
     return out
 

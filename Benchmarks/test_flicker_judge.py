@@ -104,27 +104,47 @@ class FlickerJudgeTests(unittest.TestCase):
         self.assertLess(cubic, bilinear / 3)
         self.assertLess(cubic, flicker / 4)
 
-    def exact(self, hom, n, size=(synth.W, synth.H), occluded=None):
-        """The judge's exact flows of homographies, through the file format synth.py writes."""
+    def exact(self, hom, n, size=(synth.W, synth.H), extra=None):
+        """The judge's exact flows of homographies (and synth.py's `extra`), through the file format synth.py writes."""
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "clip.flow.npz")
-            extra = {} if occluded is None else {"occluded": occluded}
-            np.savez(path, homographies=hom, size=np.array(size), **extra)
+            np.savez(path, homographies=hom, size=np.array(size), **(extra or {}))
             return judge.exact_flows(path, n, size)
 
     def test_flakes_are_left_out_and_the_still_photo_behind_them_judged(self):
         n = 4
         photo = texture(700, 1100, seed=9)
-        frames, hom, occluded = synth.clip_frames(photo, "still", "none", n, particles="snow")
-        self.assertGreater(float(occluded.mean()), 0.02)                 # hundreds of flakes
+        frames, hom, extra = synth.clip_frames(photo, "still", "none", n, particles="snow")
+        self.assertGreater(float(extra["occluded"].mean()), 0.02)        # hundreds of flakes
         self.assertGreater(float(np.abs(frames[1:].astype(np.float32) - frames[:-1]).mean()), 0.3)  # falling
-        flows = self.exact(hom, n, occluded=occluded)
+        flows = self.exact(hom, n, extra=extra)
         behind = judge.warping_error(frames, flows)
         everywhere = judge.warping_error(frames, [(back, np.ones_like(mask)) for back, mask in flows])
         print(f"still photo behind snow: {behind:.2e} behind the flakes, {everywhere:.2e} everywhere")
         self.assertLess(behind, 1e-7)        # a still photo without noise: the same pixels
         self.assertGreater(everywhere, 1e-4)
         self.assertLess(min(m.mean() for _, m in flows), 0.97)
+
+    def test_objects_moving_on_their_own_are_judged_along_their_own_motion(self):
+        n = 4
+        photo = texture(700, 1100, seed=10)
+        frames, hom, extra = synth.clip_frames(photo, "shake", "none", n, things=True)
+        labels = extra["labels"]
+        self.assertGreater(float(((labels > 0) & (labels < 255)).mean()), 0.05)   # a dozen objects
+        flows = self.exact(hom, n, extra=extra)
+        on_objects = [mask * ((lab > 0) & (lab < 255)) for (_, mask), lab in zip(flows, labels[1:])]
+        self.assertGreater(min(float(m.mean()) for m in on_objects), 0.04)      # their pixels are judged
+        identity = judge.warping_error(frames, flows)
+        objects_only = judge.warping_error(frames, [(back, m) for (back, _), m in zip(flows, on_objects)])
+        camera_only = self.exact(hom, n)        # the same clip judged as if the objects were painted on the photo
+        wrong = judge.warping_error(frames, [(back, mask) for (back, _), (_, mask) in zip(camera_only, flows)])
+        print(f"objects moving on their own: identity {identity:.2e} (on the objects {objects_only:.2e}), "
+              f"along the camera's motion alone {wrong:.2e}")
+        self.assertLess(identity, 3e-5)           # the objects' rendering and their exact flow agree
+        self.assertLess(objects_only, 3e-5)
+        self.assertGreater(wrong, 30 * identity)
+        # An object's edge, and the photo it uncovers, are left out.
+        self.assertLess(max(float(m.mean()) for _, m in flows), 0.95)
 
     def test_exact_flow_of_a_pan_is_the_pan(self):
         photo = texture(400, 700, seed=6)

@@ -22,9 +22,9 @@
 #   derived                   made from other clips by `prep` (no download)
 # and its `prep` one of: copy | gunzip | trim=SECONDS (drop the first SECONDS,
 # re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
-# synth=MOTION[:clean][:snow|:marine|:rain] (a photo filmed under a known camera motion, with
-# camera noise unless :clean, snowflakes falling in front of it with :snow, motes drifting in
-# water with :marine or rain with :rain, by synth.py,
+# synth=MOTION[:clean][:snow|:marine|:rain][:objects] (a photo filmed under a known camera motion,
+# with camera noise unless :clean, snowflakes falling in front of it with :snow, motes drifting in
+# water with :marine, rain with :rain, objects moving on their own with :objects, by synth.py,
 # which writes NAME.flow.npz beside the clip:
 # the exact motion for flicker_judge.py --flow; needs numpy and OpenCV, from
 # $STYLIZE_BENCH_PYTHON, else the checkout's .venv-bench, else python3).
@@ -201,6 +201,7 @@ normalise() {
             snow) particles=(--particles snow) ;;
             marine) particles=(--particles marine) ;;
             rain) particles=(--particles rain) ;;
+            objects) particles+=(--objects) ;;
             *) err "$n: unknown synth flag '$flag'"; return 1 ;;
           esac
         done

@@ -7,7 +7,7 @@ flows agree. Here a real photo is filmed by a virtual camera whose motion is kno
 judge can use the true flow instead (flicker_judge.py --flow).
 
   synth.py PHOTO --motion pan|shake|zoom|rotate|still [--noise camera|none] [--particles snow|marine|rain]
-           [--scale N] --out CLIP.mkv
+           [--objects] [--scale N] --out CLIP.mkv
 
 writes CLIP.mkv (lossless RGB H.264, FRAMES frames of W×H at 30 fps; N·W × N·H with --scale N:
 the same views of the photo, the same camera motion, drawn with N× the pixels — what a camera
@@ -31,6 +31,10 @@ rather than a snowfall; `occluded` marks where they cover more than 1% (one pixe
 Particles ("rain"): a few hundred thin, faint streaks (15–45% cover, 6–28 px long) falling fast
 (12–30 px a frame) and slanted alike by the wind.
 
+Objects (`--objects`): fourteen balls and blocks moving on their own in front of the photo, each
+rigidly (`Things`), so that their flow is exact as well: CLIP.flow.npz then holds `labels` (which
+object each pixel shows wholly, per frame) and `shifts` (how far each moved since the frame before).
+
 Rendering, so that the frames are accurate: each frame is drawn at K× its size through the
 homography (INTER_CUBIC, with K ≥ photo pixels per frame pixel, so the cubic only ever enlarges
 or keeps the photo's scale and never aliases), then box-averaged K×K down (INTER_AREA with an
@@ -43,6 +47,7 @@ noise grows with the signal, read noise sets a floor, so the shadows are noisies
 the same clip.
 """
 import argparse
+import colorsys
 import math
 import subprocess
 
@@ -110,13 +115,16 @@ def homographies(views, photo_w, photo_h):
     return np.stack([to_photo @ v for v in views]), s
 
 
-def render(photo, hom, k, w=W, h=H):
-    """One frame (float32 0…1 RGB): drawn at k× through `hom`, box-averaged k× down."""
+def render(photo, hom, k, w=W, h=H, draw=None):
+    """One frame (float32 0…1 RGB): drawn at k× through `hom`, `draw(big)` laying anything in front
+    on the k× picture, box-averaged k× down."""
     # Supersampled pixel X sits at frame coordinate (X − (k−1)/2) / k: the centre of frame pixel
     # x's k×k block is x itself.
     ss = np.array([[1 / k, 0, -(k - 1) / (2 * k)], [0, 1 / k, -(k - 1) / (2 * k)], [0, 0, 1]])
     big = cv2.warpPerspective(photo, hom @ ss, (w * k, h * k), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REFLECT)
+    if draw is not None:
+        draw(big)
     return cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
 
 
@@ -246,11 +254,112 @@ def rain(n, w, h, scale, seed):
     return frames
 
 
-def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=None):
-    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies, N×h×w uint8 occluded or None) of
-    `photo_rgb` (uint8) under `kind`, at `scale`× W×H."""
+THINGS = 14   # the moving objects
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+class Things:
+    """Objects moving on their own in front of the photo: balls and rounded blocks from 10 to 60 px
+    across, each a piece of the photo tinted a colour of its own (the balls shaded), moving in
+    straight lines at 2–10 px a frame, bouncing off the frame's edges and passing in front of one
+    another (a later one nearer) — what a static camera over a street or a playground films. Each
+    moves rigidly, so the flow is exact: `labels` (N×h×w uint8) says per frame which object a
+    pixel shows wholly (j + 1; 0: the photo; 255: an edge, partly one thing and partly another)
+    and `shifts` (N×THINGS×2) how far each moved since the frame before, in frame pixels."""
+
+    def __init__(self, photo, photo_scale, n, w, h, scale, seed):
+        rng = np.random.default_rng(seed + 5)
+        self.scale, self.w, self.h = scale, w, h
+        self.ball = rng.uniform(0, 1, THINGS) < 0.5
+        self.radius = rng.uniform(5, 30, THINGS)                         # W×H pixels
+        self.half = np.stack([self.radius, self.radius * np.where(self.ball, 1, rng.uniform(0.5, 1, THINGS))], 1)
+        speed, angle = rng.uniform(2, 10, THINGS), rng.uniform(0, 2 * math.pi, THINGS)
+        v = np.stack([speed * np.cos(angle), speed * np.sin(angle)], 1)
+        p = rng.uniform(self.half, [W, H] - self.half)
+        self.centres = []
+        for _ in range(n):
+            self.centres.append(p.copy())
+            p = p + v
+            lo, hi = self.half, [W, H] - self.half         # bounce off the edges
+            below, above = p < lo, p > hi
+            p = np.where(below, 2 * lo - p, np.where(above, 2 * hi - p, p))
+            v = np.where(below | above, -v, v)
+        self.centres = np.array(self.centres)                          # N×THINGS×2, W×H pixels
+        # Each object's picture: a piece of the photo at the photo's own scale, tinted.
+        self.photo_scale, self.pieces = photo_scale, []
+        ph, pw = photo.shape[:2]
+        for j in range(THINGS):
+            reach = math.ceil((self.radius[j] + 2) * photo_scale)
+            # The most textured of a few pieces, brightened to a mid-grey on average.
+            pieces = []
+            for _ in range(8):
+                x, y = int(rng.uniform(reach, pw - reach)), int(rng.uniform(reach, ph - reach))
+                pieces.append(photo[y - reach:y + reach + 1, x - reach:x + reach + 1])
+            piece = max(pieces, key=lambda p: float((p @ LUMA).std()))
+            piece = piece * min(3.0, 0.5 / max(float((piece @ LUMA).mean()), 1e-3))
+            tint = np.array(colorsys.hsv_to_rgb(rng.uniform(0, 1), 0.75, 1.0), np.float32)
+            self.pieces.append(np.clip(0.35 * piece + 0.75 * (piece @ LUMA)[..., None] * tint, 0, 1).astype(np.float32))
+
+    def distance(self, j, ux, uy):
+        """Signed distance (W×H pixels, negative inside) of object j's outline at offsets (ux, uy)
+        from its centre."""
+        if self.ball[j]:
+            return np.sqrt(ux * ux + uy * uy) - self.radius[j]
+        corner = 0.3 * self.half[j].min()
+        qx, qy = np.abs(ux) - (self.half[j, 0] - corner), np.abs(uy) - (self.half[j, 1] - corner)
+        return np.sqrt(np.maximum(qx, 0) ** 2 + np.maximum(qy, 0) ** 2) + np.minimum(np.maximum(qx, qy), 0) - corner
+
+    def centre(self, j, t):
+        """Object j's centre in frame t, in the frame's own pixels."""
+        return (self.centres[t, j] + 0.5) * self.scale - 0.5
+
+    def draw(self, big, t, k):
+        """Lays the objects of frame t on its k× picture (see `render`)."""
+        for j in range(THINGS):
+            cx, cy = self.centre(j, t)
+            reach = (self.half[j].max() + 1) * self.scale
+            # Frame coordinate f ↔ k× pixel X = f·k + (k − 1)/2.
+            x_lo, x_hi = max(0, int((cx - reach) * k)), min(big.shape[1], int((cx + reach) * k + k) + 1)
+            y_lo, y_hi = max(0, int((cy - reach) * k)), min(big.shape[0], int((cy + reach) * k + k) + 1)
+            if x_lo >= x_hi or y_lo >= y_hi:
+                continue
+            gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+            ux = ((gx - (k - 1) / 2) / k - cx) / self.scale
+            uy = ((gy - (k - 1) / 2) / k - cy) / self.scale
+            d = self.distance(j, ux, uy)
+            alpha = np.clip(0.5 - d * self.scale * k, 0, 1)[..., None]
+            piece = self.pieces[j]
+            middle = (piece.shape[0] - 1) / 2
+            colour = cv2.remap(piece, (ux * self.photo_scale + middle).astype(np.float32),
+                               (uy * self.photo_scale + middle).astype(np.float32), cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REFLECT)
+            if self.ball[j]:
+                colour = colour * (1 - 0.45 * np.clip((ux * ux + uy * uy) / self.radius[j] ** 2, 0, 1))[..., None]
+            big[y_lo:y_hi, x_lo:x_hi] = big[y_lo:y_hi, x_lo:x_hi] * (1 - alpha) + alpha * colour
+
+    def flow_data(self, n):
+        """`labels` and `shifts` (see the class)."""
+        gy, gx = np.mgrid[0:self.h, 0:self.w].astype(np.float32)
+        edge = 1.0 / self.scale                 # one frame pixel, in W×H pixels: a pixel's reach
+        labels = np.zeros((n, self.h, self.w), np.uint8)
+        for t in range(n):
+            for j in range(THINGS):
+                cx, cy = self.centre(j, t)
+                d = self.distance(j, (gx - cx) / self.scale, (gy - cy) / self.scale)
+                labels[t][d <= -edge] = j + 1
+                labels[t][np.abs(d) < edge] = 255
+        shifts = np.zeros((n, THINGS, 2))
+        shifts[1:] = (self.centres[1:] - self.centres[:-1]) * self.scale
+        return {"labels": labels, "shifts": shifts}
+
+
+def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=None, things=False):
+    """(uint8 N×h×w×3 RGB frames, N×3×3 homographies, the other arrays of the .flow.npz) of
+    `photo_rgb` (uint8) under `kind`, at `scale`× W×H: `occluded` (N×h×w uint8) with particles,
+    `labels` and `shifts` with moving objects (`Things`)."""
     photo = photo_rgb.astype(np.float32) / 255
     hom, s = homographies(motion(kind, n, seed), photo.shape[1], photo.shape[0])
+    objects = Things(photo, s, n, W * scale, H * scale, scale, seed) if things else None
     # A pixel of the larger frame covers 1/scale of a W×H frame's pixel, centred as pixels are:
     # x = (X + 0.5) / scale − 0.5.
     finer = np.array([[1 / scale, 0, 0.5 / scale - 0.5], [0, 1 / scale, 0.5 / scale - 0.5], [0, 0, 1]])
@@ -262,7 +371,7 @@ def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=Non
     flakes = {"snow": snow, "marine": marine, "rain": rain}[particles](n, w, h, scale, seed) if particles else None
     frames, occluded = [], []
     for index, m in enumerate(hom):
-        f = render(photo, m, k, w, h)
+        f = render(photo, m, k, w, h, (lambda big, t=index: objects.draw(big, t, k)) if objects else None)
         if flakes is not None:
             cover, light = flakes[index]
             f = f * (1 - cover[..., None]) + light[..., None]   # light: the flakes over black
@@ -270,16 +379,18 @@ def clip_frames(photo_rgb, kind, noise, n=FRAMES, seed=0, scale=1, particles=Non
         if noise == "camera":
             f = camera_noise(f, rng)
         frames.append(np.clip(f * 255 + 0.5, 0, 255).astype(np.uint8))
-    return np.stack(frames), hom, (np.stack(occluded) if flakes is not None else None)
+    extra = {"occluded": np.stack(occluded)} if flakes is not None else {}
+    if objects is not None:
+        extra.update(objects.flow_data(n))
+    return np.stack(frames), hom, extra
 
 
-def write(path, frames, hom, occluded=None):
-    """The clip, lossless (H.264 in RGB, qp 0), and its homographies (and occluders) beside it."""
+def write(path, frames, hom, extra):
+    """The clip, lossless (H.264 in RGB, qp 0), and its homographies (and `extra`) beside it."""
     n, h, w, _ = frames.shape
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                     "-s", f"{w}x{h}", "-r", str(FPS), "-i", "-", "-c:v", "libx264rgb", "-qp", "0",
                     "-preset", "veryfast", path], input=frames.tobytes(), check=True)
-    extra = {} if occluded is None else {"occluded": occluded}
     np.savez_compressed(flow_path(path), homographies=hom, size=np.array([w, h]), **extra)
 
 
@@ -296,15 +407,17 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--particles", choices=["snow", "marine", "rain"],
                    help="flakes falling in front of the photo, motes drifting in water, or rain")
+    p.add_argument("--objects", action="store_true",
+                   help="a dozen objects moving on their own in front of the photo, bouncing off the edges")
     p.add_argument("--scale", type=int, default=1, choices=range(1, 5), help="frames N times W×H (default 1)")
     p.add_argument("--out", required=True, help="the clip (.mkv); the flow goes beside it as .flow.npz")
     a = p.parse_args()
     photo = cv2.imread(a.photo, cv2.IMREAD_COLOR)
     if photo is None:
         raise SystemExit(f"synth.py: cannot read {a.photo}")
-    frames, hom, occluded = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames,
-                                        a.seed, a.scale, a.particles)
-    write(a.out, frames, hom, occluded)
+    frames, hom, extra = clip_frames(cv2.cvtColor(photo, cv2.COLOR_BGR2RGB), a.motion, a.noise, a.frames,
+                                     a.seed, a.scale, a.particles, a.objects)
+    write(a.out, frames, hom, extra)
 
 
 if __name__ == "__main__":
