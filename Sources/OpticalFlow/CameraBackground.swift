@@ -7,12 +7,16 @@
 ///
 /// First the frame: on its textured pixels, no motion explains the two frames at least as well
 /// as the dense flow (the median luminance difference, each way's mean change removed, is no
-/// larger) — a still camera. Otherwise, only where the flow found particles in front, the
-/// camera's motion (`CameraMotion`, a shift, zoom and roll) is fitted to the dense flow on the
-/// textured pixels it carries well, and must explain those pixels nearly as well as the dense
-/// flow (`fitTolerance`): a scene of depth, or one large thing moving on its own, fails. Without
-/// particles nothing drags the dense flow, and on flat ground, where one camera motion explains
-/// the frames as well, the dense flow follows the scene's depth better than one motion can.
+/// larger) — a still camera; or the same once things moving on their own are left out (pixels no
+/// motion explains `speckContrast` levels worse, if they are fewer than half): balls, cars or
+/// people crossing a tripod's view, which the dense flow follows, would otherwise outvote the
+/// background, and around them DIS smears their motion over it. Otherwise, only where the flow
+/// found particles in front, the camera's motion (`CameraMotion`, a shift, zoom and roll) is
+/// fitted to the dense flow on the textured pixels it carries well, and must explain those pixels
+/// nearly as well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving
+/// on its own, fails. Without particles nothing drags the dense flow, and on flat ground, where
+/// one camera motion explains the frames as well, the dense flow follows the scene's depth better
+/// than one motion can.
 ///
 /// Then, in such frames, each pixel whose dense flow is `minimumMotion` (still) or
 /// `minimumDeviation` (moving) away from the camera's follows the camera where the camera's
@@ -29,10 +33,11 @@ public struct CameraBackground: Sendable, Equatable {
     public var minimumMotion: Float = 1
     /// With a moving camera, distance (pixels) from its motion below which the dense flow is kept.
     public var minimumDeviation: Float = 0.5
-    /// With particles in front: pixels the camera's motion explains worse than the dense flow by
-    /// this many levels, where they fill less than half of the (2·`speckRadius` + 1)² window around
-    /// them, are particles the flow follows, left out of the comparison; and the camera wins
-    /// windows it explains within `particleTie` levels of the dense flow.
+    /// Pixels the camera's motion explains worse than the dense flow by this many levels move on
+    /// their own: the still camera's test leaves them out, and with particles in front, where they
+    /// fill less than half of the (2·`speckRadius` + 1)² window around them, they are particles the
+    /// flow follows, left out of the comparison; there the camera wins windows it explains within
+    /// `particleTie` levels of the dense flow.
     public var speckContrast: Float = 10
     public var speckRadius = 3
     public var particleTie: Float = 0.25
@@ -58,6 +63,8 @@ public struct CameraBackground: Sendable, Equatable {
         let still = Self.differences(current, previous).sizes
         var textured = [Bool](repeating: false, count: n)
         var stillTextured = DifferenceHistogram(), movedTextured = DifferenceHistogram()
+        // The same without things moving on their own: pixels no motion explains far worse than the dense flow.
+        var stillRest = DifferenceHistogram(), movedRest = DifferenceHistogram()
         for y in 0..<h {
             let up = max(y - 1, 0) * w, row = y * w, down = min(y + 1, h - 1) * w
             for x in 0..<w {
@@ -67,12 +74,17 @@ public struct CameraBackground: Sendable, Equatable {
                     textured[i] = true
                     stillTextured.add(still[i])
                     movedTextured.add(moved[i])
+                    if still[i] - moved[i] <= speckContrast {
+                        stillRest.add(still[i])
+                        movedRest.add(moved[i])
+                    }
                 }
             }
         }
         guard stillTextured.count > n / 50 else { return nil }
         let motion: CameraMotion, explained: [Float], minimum: Float
-        if stillTextured.median <= movedTextured.median {
+        if stillTextured.median <= movedTextured.median
+            || (2 * stillRest.count > stillTextured.count && stillRest.median <= movedRest.median) {
             (motion, explained, minimum) = (.still, still, minimumMotion)
         } else {
             guard particles, let fitted = CameraMotion.fit(to: flow, on: textured, carriedWell: moved, below: max(2 * movedTextured.median, 1))?

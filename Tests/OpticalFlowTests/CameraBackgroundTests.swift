@@ -1,9 +1,9 @@
 import XCTest
 @testable import OpticalFlow
 
-/// `CameraBackground`: a background behind moving particles goes with the camera, still or moving;
-/// an exact flow, an object moving on its own, two motions at once and motion under a pixel keep
-/// the dense flow.
+/// `CameraBackground`: a background behind moving particles, or around objects crossing a still
+/// view, goes with the camera, still or moving; an exact flow, an object moving on its own, two
+/// motions at once and motion under a pixel keep the dense flow.
 final class CameraBackgroundTests: XCTestCase {
     private let (w, h) = (160, 120)
     private let texture = SyntheticMotion.Texture(seed: 7)
@@ -153,6 +153,47 @@ final class CameraBackgroundTests: XCTestCase {
             flow: flow)?.pixels
         let inside = (44..<76).flatMap { y in (68..<100).map { y * w + $0 } }
         XCTAssertEqual(inside.filter { still?[$0] ?? false }.count, 0, "the moving square was stopped")
+    }
+
+    /// Two textured 40×40 squares cross a still view, 6 px a frame; the flow is exact on them and
+    /// drags their motion over the background 5 px around each, as DIS's coarse patches do. Their
+    /// pixels outvote the background's on the frame's medians, but left out, the camera is still:
+    /// the background around them goes with it, the squares keep their motion.
+    func testObjectsCrossingAStillViewLeaveItStill() throws {
+        let square = SyntheticMotion.Texture(seed: 13)
+        let objects: [(x: Int, y: Int, dx: Int, dy: Int)] = [(20, 20, 6, 0), (90, 60, -6, 0)]
+        var previous = background(), current = previous, flow = uniformFlow(u: 0, v: 0)
+        var covered = [Bool](repeating: false, count: w * h)
+        for o in objects {
+            for y in (o.y - 5)..<(o.y + o.dy + 45) {
+                for x in (o.x - 5)..<(o.x + o.dx + 45) { (flow.u[y * w + x], flow.v[y * w + x]) = (Float(-o.dx), Float(-o.dy)) }
+            }
+            for y in 0..<40 {
+                for x in 0..<40 {
+                    let value = square.value(Float(x + 3 * o.x), Float(y))
+                    previous[(o.y + y) * w + o.x + x] = value
+                    current[(o.y + o.dy + y) * w + o.x + o.dx + x] = value
+                    covered[(o.y + y) * w + o.x + x] = true
+                    covered[(o.y + o.dy + y) * w + o.x + o.dx + x] = true
+                }
+            }
+        }
+        var rng = SyntheticMotion.Rng(state: 17)     // camera noise, new in each frame (uniform, σ ≈ 1.7)
+        for i in 0..<(w * h) {
+            previous[i] += Float(rng.next() * 6 - 3)
+            current[i] += Float(rng.next() * 6 - 3)
+        }
+        let background = try XCTUnwrap(CameraBackground().background(
+            previous: GrayImage(width: w, height: h, pixels: previous), current: GrayImage(width: w, height: h, pixels: current),
+            flow: flow), "the still camera was not found")
+        XCTAssertEqual(background.motion, .still)
+        // Beyond the comparison window's reach of a square.
+        let clear = FlowConfidence(width: w, height: h, mask: covered.map { $0 ? 0 : 1 }).widened(radius: 2).mask
+        let around = (0..<(w * h)).filter { clear[$0] == 1 && flow.u[$0] != 0 }
+        let standing = around.filter { background.pixels[$0] }.count
+        XCTAssertGreaterThan(Double(standing) / Double(around.count), 0.9, "\(standing) of \(around.count) pixels around the squares")
+        let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
+        XCTAssertEqual(inside.filter { background.pixels[$0] }.count, 0, "a moving square was stopped")
     }
 
     /// Two identical frames and a flow of 0.6 px: no motion explains them better, but motion
