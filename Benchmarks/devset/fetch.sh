@@ -194,18 +194,16 @@ normalise() {
       # Rebuilt when the photo, the recipe or the renderer changes.
       stamp="$prep ${SHA[$n]} $(sha256sum "$here/synth.py" | cut -d' ' -f1)"
       if [ ! -s "$c" ] || [ ! -s "${c%.mkv}.flow.npz" ] || [ "$(cat "$out/.$file.stamp" 2>/dev/null)" != "$stamp" ]; then
-        local noise=camera particles=() flag
+        local noise=camera front=() flag   # front: what synth.py draws in front of the photo
         for flag in $(tr ':' ' ' <<<"${spec#"${spec%%:*}"}"); do
           case $flag in
             clean) noise=none ;;
-            snow) particles=(--particles snow) ;;
-            marine) particles=(--particles marine) ;;
-            rain) particles=(--particles rain) ;;
-            objects) particles+=(--objects) ;;
+            snow | marine | rain) front+=(--particles "$flag") ;;
+            objects) front+=(--objects) ;;
             *) err "$n: unknown synth flag '$flag'"; return 1 ;;
           esac
         done
-        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" "${particles[@]}" --scale "$scale" --out "$c" &&
+        "${NICE[@]}" "$py" "$here/synth.py" "$o" --motion "${spec%%:*}" --noise "$noise" "${front[@]}" --scale "$scale" --out "$c" &&
           echo "$stamp" >"$out/.$file.stamp" || {
           err "$n: synth.py failed (it needs numpy and OpenCV: Benchmarks/setup-venv.sh --no-torch)"; return 1; }
       fi ;;
