@@ -15,6 +15,8 @@
   with roll, no noise), judged along its exact motion (flicker_judge.exact_flows): the identity
   scores ~0 (only the bicubic warp's own error is left), so the rendering and the exact flow
   agree; the same clip with synth.py's camera noise scores about 2σ² of that noise;
+- a clip with objects moving on their own (synth.py --objects): along their exact motion the
+  identity scores ~0 on them too, and judged along the camera's motion alone it does not;
 - the helpers: gap closed (None where per-frame is not above the floor) and the gradient
   ratio's measure (identical → same value, blurred → lower).
 
