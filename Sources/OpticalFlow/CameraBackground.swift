@@ -10,13 +10,15 @@
 /// larger) — a still camera; or the same once things moving on their own are left out (pixels no
 /// motion explains `speckContrast` levels worse, if they are fewer than half): balls, cars or
 /// people crossing a tripod's view, which the dense flow follows, would otherwise outvote the
-/// background, and around them DIS smears their motion over it. Otherwise, only where the flow
-/// found particles in front, the camera's motion (`CameraMotion`, a shift, zoom and roll) is
-/// fitted to the dense flow on the textured pixels it carries well, and must explain those pixels
-/// nearly as well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving
-/// on its own, fails. Without particles nothing drags the dense flow, and on flat ground, where
-/// one camera motion explains the frames as well, the dense flow follows the scene's depth better
-/// than one motion can.
+/// background, and around them DIS smears their motion over it. Otherwise the camera's motion
+/// (`CameraMotion`, a shift, zoom and roll) is fitted to the dense flow on the textured pixels it
+/// carries well. Where the flow found particles in front, it must explain those pixels nearly as
+/// well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving on its
+/// own, fails. Without particles it must explain them better than the dense flow, once the things
+/// moving on their own are left out as for the still camera: a flat scene filmed by a moving
+/// camera, the dense flow smeared round the things crossing it. Short of that nothing drags the
+/// dense flow, and on flat ground, where one camera motion explains the frames as well, the dense
+/// flow follows the scene's depth better than one motion can.
 ///
 /// Then, in such frames, each pixel whose dense flow is `minimumMotion` (still) or
 /// `minimumDeviation` (moving) away from the camera's follows the camera where the camera's
@@ -34,10 +36,10 @@ public struct CameraBackground: Sendable, Equatable {
     /// With a moving camera, distance (pixels) from its motion below which the dense flow is kept.
     public var minimumDeviation: Float = 0.5
     /// Pixels the camera's motion explains worse than the dense flow by this many levels move on
-    /// their own: the still camera's test leaves them out, and with particles in front, where they
-    /// fill less than half of the (2·`speckRadius` + 1)² window around them, they are particles the
-    /// flow follows, left out of the comparison; there the camera wins windows it explains within
-    /// `particleTie` levels of the dense flow.
+    /// their own: the still camera's test, and the moving camera's without particles, leave them
+    /// out; with particles in front, where they fill less than half of the (2·`speckRadius` + 1)²
+    /// window around them, they are particles the flow follows, left out of the comparison; there
+    /// the camera wins windows it explains within `particleTie` levels of the dense flow.
     public var speckContrast: Float = 10
     public var speckRadius = 3
     public var particleTie: Float = 0.25
@@ -46,6 +48,9 @@ public struct CameraBackground: Sendable, Equatable {
     /// How much larger (levels) than the dense flow's the camera motion's median difference on
     /// the textured pixels may be: the dense flow also follows the noise a little.
     public var fitTolerance: Float = 0.5
+    /// Whether a moving camera is looked for in pairs without particles: the fit, its alignment on
+    /// the frames and the comparison run then on every pair a still camera does not explain.
+    public var fitsWithoutParticles = true
 
     public init() {}
 
@@ -62,41 +67,33 @@ public struct CameraBackground: Sendable, Equatable {
         let (moved, change) = Self.differences(current, Warp.backward(previous, flow: flow).image)
         let still = Self.differences(current, previous).sizes
         var textured = [Bool](repeating: false, count: n)
-        var stillTextured = DifferenceHistogram(), movedTextured = DifferenceHistogram()
-        // The same without things moving on their own: pixels no motion explains far worse than the dense flow.
-        var stillRest = DifferenceHistogram(), movedRest = DifferenceHistogram()
         for y in 0..<h {
             let up = max(y - 1, 0) * w, row = y * w, down = min(y + 1, h - 1) * w
             for x in 0..<w {
-                let i = row + x
                 let gx = a[row + min(x + 1, w - 1)] - a[row + max(x - 1, 0)], gy = a[down + x] - a[up + x]
-                if gx * gx + gy * gy > 4 * texturedGradient * texturedGradient {
-                    textured[i] = true
-                    stillTextured.add(still[i])
-                    movedTextured.add(moved[i])
-                    if still[i] - moved[i] <= speckContrast {
-                        stillRest.add(still[i])
-                        movedRest.add(moved[i])
-                    }
-                }
+                textured[row + x] = gx * gx + gy * gy > 4 * texturedGradient * texturedGradient
             }
         }
-        guard stillTextured.count > n / 50 else { return nil }
+        let stillMedians = medians(explained: still, moved: moved, on: textured)
+        guard stillMedians.count > n / 50 else { return nil }
         let motion: CameraMotion, explained: [Float], minimum: Float
-        if stillTextured.median <= movedTextured.median
-            || (2 * stillRest.count > stillTextured.count && stillRest.median <= movedRest.median) {
+        if stillMedians.all.explained <= stillMedians.all.moved
+            || stillMedians.rest.map({ $0.explained <= $0.moved }) == true {
             (motion, explained, minimum) = (.still, still, minimumMotion)
         } else {
-            guard particles, let fitted = CameraMotion.fit(to: flow, on: textured, carriedWell: moved, below: max(2 * movedTextured.median, 1))?
+            guard particles || fitsWithoutParticles, let fitted = CameraMotion.fit(to: flow, on: textured, carriedWell: moved, below: max(2 * stillMedians.all.moved, 1))?
                     .aligned(previous: previous, current: current, on: textured)
             else { return nil }
             // The dense flow's brightness change: particles the camera leaves unexplained would shift
             // its own, and on flat ground, where the two explain the frames alike, decide between them.
             let camera = Self.differences(current, Warp.backward(previous, flow: fitted.flow(width: w, height: h)).image,
                                      change: change).sizes
-            var cameraTextured = DifferenceHistogram()
-            for i in 0..<n where textured[i] { cameraTextured.add(camera[i]) }
-            guard cameraTextured.median <= movedTextured.median + fitTolerance else { return nil }
+            let cameraMedians = medians(explained: camera, moved: moved, on: textured)
+            if particles {
+                guard cameraMedians.all.explained <= cameraMedians.all.moved + fitTolerance else { return nil }
+            } else {
+                guard let rest = cameraMedians.rest, rest.explained < rest.moved else { return nil }
+            }
             (motion, explained, minimum) = (fitted, camera, minimumDeviation)
         }
         // What each explanation leaves, over the pixels that vote.
@@ -121,6 +118,25 @@ public struct CameraBackground: Sendable, Equatable {
             }
         }
         return Background(pixels: pixels, motion: motion)
+    }
+
+    /// Median differences left by `explained` and by the dense flow (`moved`) over the pixels `on`:
+    /// all of them, and the rest once the pixels `explained` leaves `speckContrast` levels worse
+    /// (things moving on their own) are left out — nil when those are half or more.
+    private func medians(explained: [Float], moved: [Float], on selected: [Bool])
+        -> (count: Int, all: (explained: Float, moved: Float), rest: (explained: Float, moved: Float)?) {
+        var explainedAll = DifferenceHistogram(), movedAll = DifferenceHistogram()
+        var explainedRest = DifferenceHistogram(), movedRest = DifferenceHistogram()
+        for i in selected.indices where selected[i] {
+            explainedAll.add(explained[i])
+            movedAll.add(moved[i])
+            if explained[i] - moved[i] <= speckContrast {
+                explainedRest.add(explained[i])
+                movedRest.add(moved[i])
+            }
+        }
+        let rest = 2 * explainedRest.count > explainedAll.count ? (explainedRest.median, movedRest.median) : nil
+        return (explainedAll.count, (explainedAll.median, movedAll.median), rest)
     }
 
     /// |a − b| at each pixel, after a brightness change is removed (so a fade does not count):

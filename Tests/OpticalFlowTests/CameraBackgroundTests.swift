@@ -2,7 +2,7 @@ import XCTest
 @testable import OpticalFlow
 
 /// `CameraBackground`: a background behind moving particles, or around objects crossing a still
-/// view, goes with the camera, still or moving; an exact flow, an object moving on its own, two
+/// or panning view, goes with the camera, still or moving; an exact flow, an object moving on its own, two
 /// motions at once and motion under a pixel keep the dense flow.
 final class CameraBackgroundTests: XCTestCase {
     private let (w, h) = (160, 120)
@@ -65,6 +65,8 @@ final class CameraBackgroundTests: XCTestCase {
     /// fall 6 px. The dense flow is right on the textured left half and dragged 2 px down on the
     /// flat right half, as DIS's is behind snow: the right half goes with the camera, the motion
     /// found from the frames to a twentieth of a pixel although the flow's own fit is dragged.
+    /// Where a moving camera is looked for only with particles (live), a pair without keeps the
+    /// dense flow.
     func testABackgroundBehindParticlesGoesWithAMovingCamera() throws {
         let (panX, panY): (Float, Float) = (1.3, 0.6)
         func scene(_ x: Float, _ y: Float) -> Float { x < Float(w / 2) ? texture.value(x, y) : 90 + 0.1 * y }
@@ -88,8 +90,10 @@ final class CameraBackgroundTests: XCTestCase {
         var flow = uniformFlow(u: -panX, v: -panY)
         for y in 0..<h { for x in (w / 2 + 4)..<w { flow.v[y * w + x] -= 2 } }
         let (p, c) = (GrayImage(width: w, height: h, pixels: previous), GrayImage(width: w, height: h, pixels: current))
-        XCTAssertNil(CameraBackground().background(previous: p, current: c, flow: flow),
-                     "without particles in front, the dense flow was not trusted")
+        var live = CameraBackground()
+        live.fitsWithoutParticles = false
+        XCTAssertNil(live.background(previous: p, current: c, flow: flow),
+                     "without particles in front, a moving camera was looked for")
         let background = try XCTUnwrap(CameraBackground().background(previous: p, current: c, flow: flow, particles: true),
                                        "the camera's motion was not found")
         XCTAssertEqual(background.motion.shiftX, -panX, accuracy: 0.05)
@@ -194,6 +198,53 @@ final class CameraBackgroundTests: XCTestCase {
         XCTAssertGreaterThan(Double(standing) / Double(around.count), 0.9, "\(standing) of \(around.count) pixels around the squares")
         let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
         XCTAssertEqual(inside.filter { background.pixels[$0] }.count, 0, "a moving square was stopped")
+    }
+
+    /// The same two squares crossing a view the camera pans (2.3, 0.8) px a frame, without
+    /// particles, their motion smeared 8 px round them: left out, the camera's motion explains
+    /// the rest better than the smeared flow, so the smear goes with the camera and the squares
+    /// keep their motion. Where the moving
+    /// camera is looked for only with particles (live), the dense flow stays.
+    func testObjectsCrossingAPanningViewLeaveItToTheCamera() throws {
+        let (panX, panY): (Float, Float) = (2.3, 0.8)
+        let square = SyntheticMotion.Texture(seed: 13)
+        let objects: [(x: Int, y: Int, dx: Int, dy: Int)] = [(20, 20, 6, 0), (90, 60, -6, 0)]
+        var previous = background(), current = background(shiftX: panX, shiftY: panY)
+        var flow = uniformFlow(u: -panX, v: -panY)
+        var covered = [Bool](repeating: false, count: w * h)
+        for o in objects {
+            for y in (o.y - 8)..<(o.y + o.dy + 48) {
+                for x in (o.x - 8)..<(o.x + o.dx + 48) { (flow.u[y * w + x], flow.v[y * w + x]) = (Float(-o.dx), Float(-o.dy)) }
+            }
+            for y in 0..<40 {
+                for x in 0..<40 {
+                    let value = square.value(Float(x + 3 * o.x), Float(y))
+                    previous[(o.y + y) * w + o.x + x] = value
+                    current[(o.y + o.dy + y) * w + o.x + o.dx + x] = value
+                    covered[(o.y + y) * w + o.x + x] = true
+                    covered[(o.y + o.dy + y) * w + o.x + o.dx + x] = true
+                }
+            }
+        }
+        var rng = SyntheticMotion.Rng(state: 17)
+        for i in 0..<(w * h) {
+            previous[i] += Float(rng.next() * 6 - 3)
+            current[i] += Float(rng.next() * 6 - 3)
+        }
+        let (p, c) = (GrayImage(width: w, height: h, pixels: previous), GrayImage(width: w, height: h, pixels: current))
+        let background = try XCTUnwrap(CameraBackground().background(previous: p, current: c, flow: flow),
+                                       "the camera's motion was not found")
+        XCTAssertEqual(background.motion.shiftX, -panX, accuracy: 0.05)
+        XCTAssertEqual(background.motion.shiftY, -panY, accuracy: 0.05)
+        let clear = FlowConfidence(width: w, height: h, mask: covered.map { $0 ? 0 : 1 }).widened(radius: 2).mask
+        let around = (0..<(w * h)).filter { clear[$0] == 1 && flow.u[$0] != -panX }
+        let panning = around.filter { background.pixels[$0] }.count
+        XCTAssertGreaterThan(Double(panning) / Double(around.count), 0.9, "\(panning) of \(around.count) pixels around the squares")
+        let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
+        XCTAssertEqual(inside.filter { background.pixels[$0] }.count, 0, "a moving square was made to pan")
+        var live = CameraBackground()
+        live.fitsWithoutParticles = false
+        XCTAssertNil(live.background(previous: p, current: c, flow: flow))
     }
 
     /// Two identical frames and a flow of 0.6 px: no motion explains them better, but motion

@@ -48,8 +48,8 @@ public struct TemporalSettings: Sendable, Equatable {
     /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
     public var occlusionTolerance: Float = 1.0
     /// Pixels the dense flow moves otherwise than the camera, where the camera's motion explains
-    /// the frames as well, go with the camera: a still one, or, in pairs with particles in front,
-    /// one moving the whole view as one (`CameraBackground`; nil: the dense flow everywhere).
+    /// the frames as well, go with the camera: a still one, or one moving the whole view as one
+    /// (`CameraBackground`; nil: the dense flow everywhere).
     public var cameraBackground: CameraBackground? = CameraBackground()
     /// Radius of the box blur of the luminance change Δ (removes input noise, keeps fades and light changes).
     public var brightnessRadius = 4
@@ -139,7 +139,8 @@ public struct TemporalSettings: Sendable, Equatable {
 
     /// The live modes' set-up, which must hold 30 fps at 640×480 on two cores: the files' blend,
     /// checks and flows, the flow's finest level at ½ of the network's size whatever that size,
-    /// with two iterations of its variational refinement instead of five, and the trimmed patch
+    /// with two iterations of its variational refinement instead of five, a moving camera looked
+    /// for only in pairs with particles (its fit on every other pair drops frames), and the trimmed patch
     /// distance for every pair: a pair the particle test passes would cost a second flow, which a
     /// live frame cannot afford, so the test only says which pairs show particles, for what such
     /// pairs get (`particleMargin`, `particleClosing`, the camera's background; docs/temporal.md,
@@ -149,6 +150,7 @@ public struct TemporalSettings: Sendable, Equatable {
         settings.flow.finestScale = 1
         settings.flow.variationalRefinementIterations = 2
         settings.flow.particleTest?.matchesAgain = false
+        settings.cameraBackground?.fitsWithoutParticles = false
         return settings
     }
 
