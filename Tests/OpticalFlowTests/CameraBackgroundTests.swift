@@ -159,62 +159,24 @@ final class CameraBackgroundTests: XCTestCase {
         XCTAssertEqual(inside.filter { still?[$0] ?? false }.count, 0, "the moving square was stopped")
     }
 
-    /// Two textured 40×40 squares cross a still view, 6 px a frame; the flow is exact on them and
-    /// drags their motion over the background 5 px around each, as DIS's coarse patches do. Their
-    /// pixels outvote the background's on the frame's medians, but left out, the camera is still:
-    /// the background around them goes with it, the squares keep their motion.
-    func testObjectsCrossingAStillViewLeaveItStill() throws {
-        let square = SyntheticMotion.Texture(seed: 13)
-        let objects: [(x: Int, y: Int, dx: Int, dy: Int)] = [(20, 20, 6, 0), (90, 60, -6, 0)]
-        var previous = background(), current = previous, flow = uniformFlow(u: 0, v: 0)
-        var covered = [Bool](repeating: false, count: w * h)
-        for o in objects {
-            for y in (o.y - 5)..<(o.y + o.dy + 45) {
-                for x in (o.x - 5)..<(o.x + o.dx + 45) { (flow.u[y * w + x], flow.v[y * w + x]) = (Float(-o.dx), Float(-o.dy)) }
-            }
-            for y in 0..<40 {
-                for x in 0..<40 {
-                    let value = square.value(Float(x + 3 * o.x), Float(y))
-                    previous[(o.y + y) * w + o.x + x] = value
-                    current[(o.y + o.dy + y) * w + o.x + o.dx + x] = value
-                    covered[(o.y + y) * w + o.x + x] = true
-                    covered[(o.y + o.dy + y) * w + o.x + o.dx + x] = true
-                }
-            }
-        }
-        var rng = SyntheticMotion.Rng(state: 17)     // camera noise, new in each frame (uniform, σ ≈ 1.7)
-        for i in 0..<(w * h) {
-            previous[i] += Float(rng.next() * 6 - 3)
-            current[i] += Float(rng.next() * 6 - 3)
-        }
-        let background = try XCTUnwrap(CameraBackground().background(
-            previous: GrayImage(width: w, height: h, pixels: previous), current: GrayImage(width: w, height: h, pixels: current),
-            flow: flow), "the still camera was not found")
-        XCTAssertEqual(background.motion, .still)
-        // Beyond the comparison window's reach of a square.
-        let clear = FlowConfidence(width: w, height: h, mask: covered.map { $0 ? 0 : 1 }).widened(radius: 2).mask
-        let around = (0..<(w * h)).filter { clear[$0] == 1 && flow.u[$0] != 0 }
-        let standing = around.filter { background.pixels[$0] }.count
-        XCTAssertGreaterThan(Double(standing) / Double(around.count), 0.9, "\(standing) of \(around.count) pixels around the squares")
-        let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
-        XCTAssertEqual(inside.filter { background.pixels[$0] }.count, 0, "a moving square was stopped")
-    }
-
-    /// The same two squares crossing a view the camera pans (2.3, 0.8) px a frame, without
-    /// particles, their motion smeared 8 px round them: left out, the camera's motion explains
-    /// the rest better than the smeared flow, so the smear goes with the camera and the squares
-    /// keep their motion. Where the moving
-    /// camera is looked for only with particles (live), the dense flow stays.
-    func testObjectsCrossingAPanningViewLeaveItToTheCamera() throws {
-        let (panX, panY): (Float, Float) = (2.3, 0.8)
+    /// Two textured 40×40 squares crossing a view the camera moves by (panX, panY) px, 6 px a
+    /// frame each way, over frames with camera noise (uniform, σ ≈ 1.7, new in each frame); the
+    /// flow is exact but for the squares' motion dragged `smear` px round them, as DIS's coarse
+    /// patches do. Returns the frames, the flow, the pixels beyond the comparison window's reach of
+    /// a square that the flow drags, and the squares' inner pixels in the current frame.
+    private func crossingSquares(panX: Float, panY: Float, smear: Int)
+        -> (previous: GrayImage, current: GrayImage, flow: FlowField, dragged: [Int], inside: [Int]) {
         let square = SyntheticMotion.Texture(seed: 13)
         let objects: [(x: Int, y: Int, dx: Int, dy: Int)] = [(20, 20, 6, 0), (90, 60, -6, 0)]
         var previous = background(), current = background(shiftX: panX, shiftY: panY)
         var flow = uniformFlow(u: -panX, v: -panY)
-        var covered = [Bool](repeating: false, count: w * h)
+        var covered = [Bool](repeating: false, count: w * h), drags = [Bool](repeating: false, count: w * h)
         for o in objects {
-            for y in (o.y - 8)..<(o.y + o.dy + 48) {
-                for x in (o.x - 8)..<(o.x + o.dx + 48) { (flow.u[y * w + x], flow.v[y * w + x]) = (Float(-o.dx), Float(-o.dy)) }
+            for y in (o.y - smear)..<(o.y + o.dy + 40 + smear) {
+                for x in (o.x - smear)..<(o.x + o.dx + 40 + smear) {
+                    (flow.u[y * w + x], flow.v[y * w + x]) = (Float(-o.dx), Float(-o.dy))
+                    drags[y * w + x] = true
+                }
             }
             for y in 0..<40 {
                 for x in 0..<40 {
@@ -231,20 +193,44 @@ final class CameraBackgroundTests: XCTestCase {
             previous[i] += Float(rng.next() * 6 - 3)
             current[i] += Float(rng.next() * 6 - 3)
         }
-        let (p, c) = (GrayImage(width: w, height: h, pixels: previous), GrayImage(width: w, height: h, pixels: current))
-        let background = try XCTUnwrap(CameraBackground().background(previous: p, current: c, flow: flow),
-                                       "the camera's motion was not found")
+        let clear = FlowConfidence(width: w, height: h, mask: covered.map { $0 ? 0 : 1 }).widened(radius: 2).mask
+        let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
+        return (GrayImage(width: w, height: h, pixels: previous), GrayImage(width: w, height: h, pixels: current), flow,
+                (0..<(w * h)).filter { clear[$0] == 1 && drags[$0] }, inside)
+    }
+
+    /// The squares cross a still view, their motion dragged 5 px round them. Their pixels outvote
+    /// the background's on the frame's medians, but left out, the camera is still: the background
+    /// around them goes with it, the squares keep their motion.
+    func testObjectsCrossingAStillViewLeaveItStill() throws {
+        let scene = crossingSquares(panX: 0, panY: 0, smear: 5)
+        let background = try XCTUnwrap(CameraBackground().background(previous: scene.previous, current: scene.current,
+                                                                     flow: scene.flow), "the still camera was not found")
+        XCTAssertEqual(background.motion, .still)
+        let standing = scene.dragged.filter { background.pixels[$0] }.count
+        XCTAssertGreaterThan(Double(standing) / Double(scene.dragged.count), 0.9,
+                             "\(standing) of \(scene.dragged.count) pixels around the squares")
+        XCTAssertEqual(scene.inside.filter { background.pixels[$0] }.count, 0, "a moving square was stopped")
+    }
+
+    /// The squares cross a view the camera pans (2.3, 0.8) px a frame, without particles, their
+    /// motion dragged 8 px round them: left out, the camera's motion explains the rest better than
+    /// the dragged flow, so the drag goes with the camera and the squares keep their motion. Where
+    /// a moving camera is looked for only with particles (live), the dense flow stays.
+    func testObjectsCrossingAPanningViewLeaveItToTheCamera() throws {
+        let (panX, panY): (Float, Float) = (2.3, 0.8)
+        let scene = crossingSquares(panX: panX, panY: panY, smear: 8)
+        let background = try XCTUnwrap(CameraBackground().background(previous: scene.previous, current: scene.current,
+                                                                     flow: scene.flow), "the camera's motion was not found")
         XCTAssertEqual(background.motion.shiftX, -panX, accuracy: 0.05)
         XCTAssertEqual(background.motion.shiftY, -panY, accuracy: 0.05)
-        let clear = FlowConfidence(width: w, height: h, mask: covered.map { $0 ? 0 : 1 }).widened(radius: 2).mask
-        let around = (0..<(w * h)).filter { clear[$0] == 1 && flow.u[$0] != -panX }
-        let panning = around.filter { background.pixels[$0] }.count
-        XCTAssertGreaterThan(Double(panning) / Double(around.count), 0.9, "\(panning) of \(around.count) pixels around the squares")
-        let inside = objects.flatMap { o in (2..<38).flatMap { y in (2..<38).map { (o.y + o.dy + y) * w + o.x + o.dx + $0 } } }
-        XCTAssertEqual(inside.filter { background.pixels[$0] }.count, 0, "a moving square was made to pan")
+        let panning = scene.dragged.filter { background.pixels[$0] }.count
+        XCTAssertGreaterThan(Double(panning) / Double(scene.dragged.count), 0.9,
+                             "\(panning) of \(scene.dragged.count) pixels around the squares")
+        XCTAssertEqual(scene.inside.filter { background.pixels[$0] }.count, 0, "a moving square was made to pan")
         var live = CameraBackground()
         live.fitsWithoutParticles = false
-        XCTAssertNil(live.background(previous: p, current: c, flow: flow))
+        XCTAssertNil(live.background(previous: scene.previous, current: scene.current, flow: scene.flow))
     }
 
     /// Two identical frames and a flow of 0.6 px: no motion explains them better, but motion
