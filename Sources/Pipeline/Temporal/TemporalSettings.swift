@@ -140,11 +140,12 @@ public struct TemporalSettings: Sendable, Equatable {
     /// The live modes' set-up, which must hold 30 fps at 640×480 on two cores: the files' blend,
     /// checks and flows, the flow's finest level at ½ of the network's size whatever that size,
     /// with two iterations of its variational refinement instead of five, a moving camera looked
-    /// for only in pairs with particles (its fit on every other pair drops frames), and the trimmed patch
-    /// distance for every pair: a pair the particle test passes would cost a second flow, which a
-    /// live frame cannot afford, so the test only says which pairs show particles, for what such
-    /// pairs get (`particleMargin`, `particleClosing`, the camera's background; docs/temporal.md,
-    /// "Live", "Particles in front", "Halo trails behind particles", "The background goes with the camera").
+    /// for only in pairs with particles (its fit on every other pair drops frames), and the
+    /// trimmed patch distance for every pair: a pair the particle test passes would cost a second
+    /// flow, which a live frame cannot afford, so the test only says which pairs show particles,
+    /// for what such pairs get (`particleMargin`, `particleClosing`, the camera's background;
+    /// docs/temporal.md, "Live", "Particles in front", "Halo trails behind particles", "The
+    /// background goes with the camera", "Things moving on their own before a moving camera").
     public static func live(stability: Float = defaultStability) -> TemporalSettings {
         var settings = TemporalSettings(stability: stability)
         settings.flow.finestScale = 1
