@@ -16,9 +16,9 @@
 /// well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving on its
 /// own, fails. Without particles it must explain them better than the dense flow, once the things
 /// moving on their own are left out as for the still camera: a flat scene filmed by a moving
-/// camera, the dense flow smeared round the things crossing it. Short of that nothing drags the
-/// dense flow, and on flat ground, where one camera motion explains the frames as well, the dense
-/// flow follows the scene's depth better than one motion can.
+/// camera, the dense flow smeared round the things crossing it. Otherwise the dense flow stays:
+/// nothing drags it, and where one camera motion explains the frames only as well, it follows the
+/// scene's depth better than one motion can.
 ///
 /// Then, in such frames, each pixel whose dense flow is `minimumMotion` (still) or
 /// `minimumDeviation` (moving) away from the camera's follows the camera where the camera's
@@ -81,7 +81,8 @@ public struct CameraBackground: Sendable, Equatable {
             || stillMedians.rest.map({ $0.explained <= $0.moved }) == true {
             (motion, explained, minimum) = (.still, still, minimumMotion)
         } else {
-            guard particles || fitsWithoutParticles, let fitted = CameraMotion.fit(to: flow, on: textured, carriedWell: moved, below: max(2 * stillMedians.all.moved, 1))?
+            guard particles || fitsWithoutParticles,
+                  let fitted = CameraMotion.fit(to: flow, on: textured, carriedWell: moved, below: max(2 * stillMedians.all.moved, 1))?
                     .aligned(previous: previous, current: current, on: textured)
             else { return nil }
             // The dense flow's brightness change: particles the camera leaves unexplained would shift
