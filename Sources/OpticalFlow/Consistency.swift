@@ -109,7 +109,9 @@ public struct ConsistencyMasks: Sendable, Equatable {
 /// `w̃(x) = w(x + ŵ(x))` (the forward flow warped into t+1). Then x in t+1 is
 ///  - disoccluded where `|w̃ + ŵ|² > 0.01 (|w̃|² + |ŵ|²) + 0.5`,
 ///  - on a motion boundary where `|∇û|² + |∇v̂|² > 0.01 |ŵ|² + 0.002`.
-/// The check is symmetric: swapping the two flows gives the mask on frame t's grid
+/// The reverse may also be the flow's own, pushed to where it lands (`FlowField.reversed`): then
+/// the test finds where things land on one place (one covers the other) instead of where two
+/// estimates disagree. The check is symmetric: swapping the two flows gives the mask on frame t's grid
 /// (this is what Lai et al.'s evaluation does: `detect_occlusion(bw_flow, fw_flow)`).
 public enum Consistency {
     public struct Thresholds: Sendable, Equatable {

@@ -182,14 +182,9 @@ public enum OpticalFlow {
         precondition(from.width == to.width && from.height == to.height, "frames must have the same size")
         let W = from.width, H = from.height
         if let initial { precondition(initial.width == W && initial.height == H, "initial flow must match the frames") }
-        let P = settings.patchSize
-        // Levels where a patch still fits, capped by OpenCV's coarsest-scale rule and by what both frames built.
-        var coarsest = min(from.levelCount, to.levelCount, FlowFrame.levelsNeeded(width: W, height: H, patchSize: P)) - 1
-        while coarsest > 0 && (from.levels[coarsest].width < P || from.levels[coarsest].height < P) { coarsest -= 1 }
-        if W < P || H < P { return FlowMatch(flow: initial ?? FlowField(zeroWidth: W, height: H), foundParticles: false) }
-        let finest = min(settings.finestScale, coarsest)
-        precondition(from.levels[finest].hasGradients && to.levels[finest].hasGradients,
-                     "these FlowFrames were built without gradients at level \(finest); build them for these settings")
+        guard let (coarsest, finest) = levels(from, to, settings: settings) else {
+            return FlowMatch(flow: initial ?? FlowField(zeroWidth: W, height: H), foundParticles: false)
+        }
 
         guard let distance = settings.trimmedDistance, let test = settings.particleTest else {
             let flow = pyramid(from, to, settings: settings, initial: initial, coarsest: coarsest, finest: finest).flow
@@ -209,6 +204,43 @@ public enum OpticalFlow {
         trimmed.particleTest = nil
         let flow = pyramid(from, to, settings: trimmed, initial: initial, coarsest: coarsest, finest: finest).flow
         return FlowMatch(flow: flow, foundParticles: true)
+    }
+
+    /// The levels DIS runs on for this pair, coarsest and finest; nil when the frames are smaller than a patch.
+    static func levels(_ from: FlowFrame, _ to: FlowFrame, settings: DISSettings) -> (coarsest: Int, finest: Int)? {
+        let W = from.width, H = from.height, P = settings.patchSize
+        if W < P || H < P { return nil }
+        // Levels where a patch still fits, capped by OpenCV's coarsest-scale rule and by what both frames built.
+        var coarsest = min(from.levelCount, to.levelCount, FlowFrame.levelsNeeded(width: W, height: H, patchSize: P)) - 1
+        while coarsest > 0 && (from.levels[coarsest].width < P || from.levels[coarsest].height < P) { coarsest -= 1 }
+        let finest = min(settings.finestScale, coarsest)
+        precondition(from.levels[finest].hasGradients && to.levels[finest].hasGradients,
+                     "these FlowFrames were built without gradients at level \(finest); build them for these settings")
+        return (coarsest, finest)
+    }
+
+    /// The particle test of `settings` for the pair, along a flow found otherwise (the reverse of the
+    /// other direction's): the share of `from`'s patches at the test's level that hold specks at the
+    /// flow of their centres (patches whose flow is NaN left out). Nil without a test.
+    public static func particleShare(from: FlowFrame, to: FlowFrame, along flow: FlowField, settings: DISSettings) -> Float? {
+        precondition(from.width == to.width && from.height == to.height && flow.width == from.width
+                     && flow.height == from.height, "frames and flow must have the same size")
+        guard let distance = settings.trimmedDistance, let test = settings.particleTest else { return nil }
+        guard let (coarsest, finest) = levels(from, to, settings: settings) else { return 0 }
+        let level = testLevel(for: test, finest: finest, coarsest: coarsest, from)
+        let l0 = from.levels[level], P = settings.patchSize, scale = Float(1 << level)
+        let xs = DISLevel.origins(size: l0.width, patch: P, stride: settings.patchStride)
+        let ys = DISLevel.origins(size: l0.height, patch: P, stride: settings.patchStride)
+        var pu: [Float] = [], pv: [Float] = []
+        for py in ys {
+            for px in xs {
+                let x = min(Int(Float(px) + Float(P) / 2) << level, flow.width - 1)
+                let y = min(Int(Float(py) + Float(P) / 2) << level, flow.height - 1)
+                pu.append(flow.u[y * flow.width + x] / scale)
+                pv.append(flow.v[y * flow.width + x] / scale)
+            }
+        }
+        return DISLevel.particleShare(l0, to.levels[level], xs: xs, ys: ys, u: pu, v: pv, P: P, distance: distance, test: test)
     }
 
     /// The level the particle test looks at: of those the flow computes, the one whose longer side
@@ -444,6 +476,32 @@ enum DISLevel {
         }
     }
 
+    /// The share of the patches at origins xs × ys (row by row) that hold specks by `test`, each
+    /// evaluated once at its flow (u, v) with the trimmed distance; patches whose flow is NaN are left out.
+    static func particleShare(_ l0: PyramidLevel, _ l1: PyramidLevel, xs: [Int], ys: [Int], u: [Float], v: [Float],
+                              P: Int, distance: DISSettings.TrimmedDistance, test: DISSettings.ParticleTest) -> Float {
+        let probe = Trim(probing: test, with: distance)
+        let largest = Float(test.largest), invN = 1 / Float(P * P)
+        var holding = 0, counted = 0
+        l0.pixels.withUnsafeBufferPointer { i0b in
+        l1.pixels.withUnsafeBufferPointer { i1b in
+        l0.gx.withUnsafeBufferPointer { gxb in
+        l0.gy.withUnsafeBufferPointer { gyb in
+            var k = 0
+            for py in ys {
+                for px in xs {
+                    defer { k += 1 }
+                    guard !u[k].isNaN && !v[k].isNaN else { continue }
+                    let e = patchSums(i0b.baseAddress!, i1b.baseAddress!, gxb.baseAddress!, gyb.baseAddress!, w: l0.width,
+                                      h: l0.height, P: P, px: px, py: py, du: u[k], dv: v[k], invN: invN, trim: probe)
+                    counted += 1
+                    if e.standouts >= 1 && e.standouts <= largest { holding += 1 }
+                }
+            }
+        }}}}
+        return counted > 0 ? Float(holding) / Float(counted) : 0
+    }
+
     /// Patch search and densification of one level; returns the share of patches holding
     /// particles by `measuring`'s test, evaluated at the patches' final flows (0 without it).
     @discardableResult
@@ -595,24 +653,7 @@ enum DISLevel {
 
         var particleShare: Float = 0
         if let (distance, test) = measuring {
-            let probe = Trim(probing: test, with: distance)
-            let largest = Float(test.largest)
-            var holding = 0
-            l0.pixels.withUnsafeBufferPointer { i0b in
-            l1.pixels.withUnsafeBufferPointer { i1b in
-            l0.gx.withUnsafeBufferPointer { gxb in
-            l0.gy.withUnsafeBufferPointer { gyb in
-                var k = 0
-                for py in ys {
-                    for px in xs {
-                        let e = patchSums(i0b.baseAddress!, i1b.baseAddress!, gxb.baseAddress!, gyb.baseAddress!, w: w, h: h,
-                                          P: P, px: px, py: py, du: pu[k], dv: pv[k], invN: invN, trim: probe)
-                        k += 1
-                        if e.standouts >= 1 && e.standouts <= largest { holding += 1 }
-                    }
-                }
-            }}}}
-            particleShare = Float(holding) / Float(np)
+            particleShare = Self.particleShare(l0, l1, xs: xs, ys: ys, u: pu, v: pv, P: P, distance: distance, test: test)
         }
 
         // Densification: per pixel, average of the covering patches' flows weighted by

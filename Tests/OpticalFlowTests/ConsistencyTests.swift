@@ -78,6 +78,70 @@ final class ConsistencyTests: XCTestCase {
         XCTAssertEqual(c.mask[5 * w + 5], 1, "far background is reliable")
     }
 
+    func testTheReverseOfATranslationIsItsNegation() {
+        let (w, h) = (40, 30)
+        for (du, dv) in [(Float(3), Float(-2)), (1.5, 0.5), (-7.25, 4.75)] {
+            let bw = constantFlow(w, h, du, dv), reverse = bw.reversed(crowding: 2)
+            let m = Consistency.masks(flow: bw, reverse: reverse)
+            let mx = Int(abs(du).rounded(.up)) + 1, my = Int(abs(dv).rounded(.up)) + 1
+            for y in my..<(h - my) {
+                for x in mx..<(w - mx) {
+                    XCTAssertFalse(m.occluded[y * w + x], "interior \(x),\(y) for d=(\(du),\(dv))")
+                    // Where a whole pixel's worth lands (the places that interior pixels land on).
+                    let landing = (y + Int(dv.rounded(.down))) * w + x + Int(du.rounded(.down)) + 1
+                    XCTAssertEqual(reverse.u[landing], -du, accuracy: 1e-4)
+                    XCTAssertEqual(reverse.v[landing], -dv, accuracy: 1e-4)
+                }
+            }
+        }
+    }
+
+    /// The sprite's exact backward flow: the strip it uncovers (motion 0) lands where the sprite's
+    /// leading columns (motion −d) land too; the reverse there agrees with neither.
+    func testTheReverseFlagsWhatTheSpriteUncovers() {
+        let sp = Sprite()
+        let (w, h) = (sp.w, sp.h)
+        let m = Consistency.masks(flow: sp.backward, reverse: sp.backward.reversed(crowding: 2))
+        for y in 0..<h {
+            for x in 0..<w {
+                let uncovered = sp.inSprite(x, y, frame: 0) && !sp.inSprite(x, y, frame: 1)
+                let leading = sp.inSprite(x, y, frame: 1) && x < sp.x0 + 2 * sp.dx
+                XCTAssertEqual(m.occluded[y * w + x], uncovered || leading, "at \(x),\(y)")
+            }
+        }
+    }
+
+    /// DIS drags the sprite's motion over the strip it uncovers, falling smoothly to 0 behind it:
+    /// the strip and the background behind it land squeezed onto a third of their width, with
+    /// motions too alike to clash. The crowding limit flags most of the strip (not the column next to
+    /// the sprite, whose place holds exactly two pixels' worth); without it most of the strip passes.
+    func testTheReverseFlagsAMotionSmearedOverWhatWasUncovered() {
+        let sp = Sprite()
+        let w = sp.w
+        var bw = sp.backward
+        let smear = 9, start = sp.x0 + sp.dx - smear   // the ramp's columns: start ..< the sprite's left edge
+        for y in sp.y0..<(sp.y0 + sp.s) {
+            for x in start..<(sp.x0 + sp.dx) { bw.u[y * w + x] = -Float(sp.dx) * Float(x - start + 1) / Float(smear) }
+        }
+        func flaggedInStrip(_ reverse: FlowField) -> Int {
+            let m = Consistency.masks(flow: bw, reverse: reverse)
+            var count = 0
+            for y in sp.y0..<(sp.y0 + sp.s) {
+                for x in sp.x0..<(sp.x0 + sp.dx) where m.occluded[y * w + x] { count += 1 }
+            }
+            return count
+        }
+        let strip = sp.dx * sp.s
+        let limited = flaggedInStrip(bw.reversed(crowding: 2)), unlimited = flaggedInStrip(bw.reversed())
+        print("smeared strip: \(limited) of \(strip) flagged with the crowding limit, \(unlimited) without")
+        XCTAssertGreaterThanOrEqual(limited, strip * 4 / 5, "the uncovered strip is flagged")
+        XCTAssertLessThan(unlimited, strip / 2, "motions alike: no clash without the limit")
+        // Far background and the sprite's inside stay trusted.
+        let m = Consistency.masks(flow: bw, reverse: bw.reversed(crowding: 2))
+        XCTAssertFalse(m.occluded[5 * w + 5])
+        XCTAssertFalse(m.occluded[(sp.y0 + sp.s / 2) * w + sp.x0 + sp.dx + sp.s / 2])
+    }
+
     func testSpriteMotionBoundariesFollowItsEdges() {
         let sp = Sprite()
         let (w, h) = (sp.w, sp.h)

@@ -129,6 +129,28 @@ final class DISTests: XCTestCase {
         }
     }
 
+    /// The particle test along a flow found otherwise (the reverse of the other direction's, in the
+    /// temporal link): along the scene's true motion, flakes all over pass it and a clean pair does
+    /// not; patches whose flow is NaN are left out.
+    func testParticleShareAlongAGivenFlow() {
+        var settings = Self.plainAndTrimmed.1
+        settings.particleTest = DISSettings.ParticleTest(contrast: 30, noiseScale: 1, largest: 4, share: 0.045, levelSize: 240)
+        let clean = SyntheticMotion.translation(width: Self.w, height: Self.h, dx: -1.6, dy: 0.8, seed: 11)
+        let flaked = SyntheticMotion.withFlakes(clean)
+        func share(_ pair: SyntheticMotion.Pair, _ flow: FlowField) -> Float? {
+            OpticalFlow.particleShare(from: FlowFrame(pair.from), to: FlowFrame(pair.to), along: flow, settings: settings)
+        }
+        let (withFlakes, without) = (share(flaked, flaked.truth) ?? 0, share(clean, clean.truth) ?? 1)
+        print("particle share along the true motion: \(withFlakes) with flakes, \(without) without")
+        XCTAssertGreaterThan(withFlakes, 0.045)
+        XCTAssertLessThan(without, 0.01)
+        var undefined = flaked.truth
+        undefined.u = undefined.u.map { _ in .nan }
+        XCTAssertEqual(share(flaked, undefined), 0, "no patch with a flow: none holds a speck")
+        settings.particleTest = nil
+        XCTAssertNil(share(flaked, flaked.truth), "no test, no share")
+    }
+
     /// The trimmed distance of CKernels' 8×8 kernel and of the Swift loop that takes the other
     /// patches agree (a patch inside the frame, with flakes in it).
     func testTrimmedDistanceKernelMatchesTheSwiftLoop() {

@@ -91,9 +91,10 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
     /// The sprite clip: a colour-bar square crossing a still, noisy background at 8 px a frame.
     /// A strip of background it covers and then uncovers must come back as it is seen when the
     /// sprite is long gone: |temporal − per-frame| there in the three frames after the sprite
-    /// has left stays within twice what it is later, when only noise is being smoothed. With
+    /// has left stays within 1.5× what it is later, when only noise is being smoothed. With
     /// only the consistency test (no motion boundaries, no residual check) it was 3.7× / 3.1× /
-    /// 2.7× (8.8, 7.3, 6.3 vs 2.4): the bars' colours and outline trailing behind.
+    /// 2.7× (8.8, 7.3, 6.3 vs 2.4): the bars' colours and outline trailing behind; with the
+    /// backward flow's reverse but no crowding limit (`TemporalSettings.occlusionCrowding`), 1.7×.
     func testMovingSpriteLeavesNoGhostTrail() throws {
         let clip = try spriteClip()
         let (steady, _) = try run(input: clip, output: "temporal.mkv", temporal: true)
@@ -173,7 +174,7 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
         let later = ((frames - 6)..<frames).map(difference).reduce(0, +) / 6
         print("sprite strip: |temporal − per-frame| right after \(justAfter), later \(later)")
         for d in justAfter {
-            XCTAssertLessThan(d, later * 2, "a ghost of the sprite lingers behind it", file: file, line: line)
+            XCTAssertLessThan(d, later * 1.5, "a ghost of the sprite lingers behind it", file: file, line: line)
         }
     }
 

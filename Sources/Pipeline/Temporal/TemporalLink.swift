@@ -31,15 +31,23 @@ enum Temporal {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 
-    /// Flows both ways between the frames t−1 and t, and everything derived from them.
+    /// The flow from frame t to t−1 and everything derived from it.
     static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
         let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
         let current = cm.planes   // Y, Cb, Cr planes of frame t
-        let forwardMatch = OpticalFlow.match(from: a, to: b, settings: settings.flow)     // t−1 → t, on t−1's grid
         let backwardMatch = OpticalFlow.match(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
-        var forward = forwardMatch.flow, backward = backwardMatch.flow
-        let particles = forwardMatch.foundParticles || backwardMatch.foundParticles
+        var backward = backwardMatch.flow
+        // The occlusion test's reverse flow (t−1 → t, on t−1's grid) is the backward flow pushed to
+        // where it lands: where two things land on one place, one covers the other. A second DIS flow
+        // would also flag wherever the two estimates' noise differs, and cost as much as the first
+        // (docs/temporal.md, "The reverse flow from the backward flow").
+        var forward = backward.reversed(crowding: settings.occlusionCrowding)
+        // Particles show in either frame's patches: frame t−1's are tested along the reverse flow.
+        let particles = backwardMatch.foundParticles
+            || settings.flow.particleTest.map { test in
+                (OpticalFlow.particleShare(from: a, to: b, along: forward, settings: settings.flow) ?? 0) >= test.share
+            } ?? false
         // The background behind things that move on their own (snow, rain) goes with the camera, both
         // ways (the forward flow, on frame t−1's grid, at the same pixels: the camera moves them by a
         // pixel or two, within the same background).

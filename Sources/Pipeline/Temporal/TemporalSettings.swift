@@ -10,7 +10,7 @@ import OpticalFlow
 ///     out_t = stylized_t + c · s · (warp(out_{t−1}) + Δ − stylized_t)
 ///
 /// `s` is `stability`; `c` the confidence in the flow: 0 on occlusions and motion
-/// boundaries (forward–backward consistency), feathered, and lowered where frame t−1
+/// boundaries (the backward flow against its reverse), feathered, and lowered where frame t−1
 /// carried along the flow still does not look like frame t (the flow is wrong there and
 /// the history would leave a ghost trail); and `Δ` the local (blurred) luminance change of
 /// the *input* between t−1 and t along the flow, so that a fade or a light switching on
@@ -22,7 +22,7 @@ public struct TemporalSettings: Sendable, Equatable {
     /// 0 = every frame on its own (flickers), 1 = carry the previous output wherever the
     /// flow is trusted (steadiest; new detail then only enters where motion uncovers it).
     public var stability: Float = TemporalSettings.defaultStability
-    /// DIS preset for the flows (computed on the network-size gray frames, in the workers).
+    /// DIS preset for the flow (computed on the network-size gray frames, in the workers).
     /// `.fast` (with variational refinement) gives about twice as many consistent pixels as
     /// `.ultrafast` on noisy input, for a cost that is small next to the network's.
     /// Pairs with particles in front (snow, rain, specks in water) are matched again with the trimmed
@@ -44,9 +44,14 @@ public struct TemporalSettings: Sendable, Equatable {
     /// |∇u|² + |∇v|² allowed beyond 0.01·|w|² before a pixel is on a motion boundary (Ruder et
     /// al. use 0.002 with a sharper flow; on DIS's that flags most of a textured frame).
     public var motionBoundaryTolerance: Float = 0.03
-    /// Squared pixels the forward and backward flows may disagree by before a pixel counts
+    /// Squared pixels the backward flow and its reverse may disagree by before a pixel counts
     /// as occluded (Ruder et al. use 0.5 with a finer flow than DIS's fast presets give).
     public var occlusionTolerance: Float = 1.0
+    /// A place of frame t−1 on which more than this many pixels of frame t land along the backward
+    /// flow (bilinear weights) is covered by one and uncovers another: the pixels landing there count
+    /// as occluded whatever their motions (`FlowField.reversed(crowding:)`). DIS drags a moving
+    /// thing's motion smoothly over what it uncovers, and such a smear lands without a clash.
+    public var occlusionCrowding: Float = 2
     /// Pixels the dense flow moves otherwise than the camera, where the camera's motion explains
     /// the frames as well, go with the camera: a still one, or one moving the whole view as one
     /// (`CameraBackground`; nil: the dense flow everywhere).
