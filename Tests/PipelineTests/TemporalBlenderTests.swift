@@ -10,13 +10,16 @@ final class TemporalBlenderTests: XCTestCase {
     let (w, h) = (192, 144)
 
     /// Smooth colour texture seen through a window moving by (1.5, 0.75) px a frame.
-    func scene(_ t: Int) -> [Float] {
+    func scene(_ t: Int) -> [Float] { view(t, turned: false) }
+
+    /// `turned`: the texture turned a quarter (another shot of the same kind of scene).
+    func view(_ t: Int, turned: Bool) -> [Float] {
         let n = w * h
         var rgb = [Float](repeating: 0, count: 3 * n)
         let (ox, oy) = (1.5 * Float(t), 0.75 * Float(t))
         for y in 0..<h {
             for x in 0..<w {
-                let (u, v) = (Float(x) + ox, Float(y) + oy)
+                let (u, v) = turned ? (Float(y) + ox, Float(x) + oy) : (Float(x) + ox, Float(y) + oy)
                 let a = sin(0.21 * u) * cos(0.17 * v), b = sin(0.07 * u + 0.11 * v), c = cos(0.13 * u - 0.05 * v)
                 rgb[y * w + x] = 128 + 60 * a + 30 * b
                 rgb[n + y * w + x] = 128 + 50 * b - 30 * c
@@ -305,6 +308,35 @@ final class TemporalBlenderTests: XCTestCase {
         pixels.map { Double(((link.flow.u[$0] - 1.5) * (link.flow.u[$0] - 1.5)
                              + (link.flow.v[$0] - 0.75) * (link.flow.v[$0] - 0.75)).squareRoot()) }
             .reduce(0, +) / Double(pixels.count)
+    }
+
+    /// A cut between two dim shots alike in brightness and fine texture (the scene turned a quarter,
+    /// other grain): the frames' mean difference after the flow stays under `cutDifference` and the
+    /// flow's own reverse agrees with it, while the blocks' content no longer correlates. A dim pan,
+    /// a still shot with camera noise and the same behind falling flakes are not cuts.
+    func testACutBetweenDimAlikeShotsIsFound() {
+        let dim = { (rgb: [Float], grain: Int) in self.flicker(rgb.map { 20 + 0.3 * $0 }, seed: grain, amplitude: 20) }
+        let shot = dim(scene(0), 1), other = dim(view(0, turned: true), 2)
+        let still = flicker(shot, seed: 5, amplitude: 2)
+        let flakes = FallingFlakes(count: 400, side: 2, fall: 6, seed: 11, width: w, height: h)
+        let settings = TemporalSettings(frameWidth: w, height: h)
+        var blind = settings
+        blind.cutDecorrelation = .infinity
+        func link(_ a: [Float], _ b: [Float], _ settings: TemporalSettings) -> TemporalLink {
+            Temporal.link(previous: motion(a), current: motion(b), settings: settings)
+        }
+        let across = link(shot, other, settings), missed = link(shot, other, blind)
+        print("cut between dim shots: difference \(across.difference) (a cut above \(settings.cutDifference)), "
+              + "mean confidence \(across.meanConfidence); decorrelated blocks \(Temporal.decorrelatedShare(shot, other, width: w, height: h))")
+        XCTAssertTrue(across.isCut)
+        XCTAssertFalse(missed.isCut, "the other tests find this cut: the test shows nothing")
+        XCTAssertFalse(link(shot, still, settings).isCut)
+        XCTAssertFalse(link(dim(scene(0), 1), dim(scene(1), 1), settings).isCut, "a dim pan")
+        XCTAssertFalse(link(flakes.drawn(over: shot, at: 0), flakes.drawn(over: still, at: 1), settings).isCut, "flakes")
+        XCTAssertEqual(Temporal.decorrelatedShare(shot, shot, width: w, height: h), 0)
+        let n = w * h
+        XCTAssertEqual(Temporal.decorrelatedShare(Array(shot[0..<n]), Array(other[0..<n]), width: w, height: h),
+                       Temporal.decorrelatedShare(shot, other, width: w, height: h), "only the first plane counts")
     }
 
     /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there

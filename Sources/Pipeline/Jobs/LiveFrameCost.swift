@@ -96,6 +96,7 @@ struct LiveFrameCost {
             var settings = settings
             settings.cutDifference = .infinity
             settings.cutConfidence = 0
+            settings.cutDecorrelation = .infinity
             return settings
         }
         let preparer = FramePreparer(size: size, flow: temporal?.flow)

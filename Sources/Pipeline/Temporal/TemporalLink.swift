@@ -31,6 +31,38 @@ enum Temporal {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 
+    /// Of the 16×16 blocks textured in both (luma standard deviation over 5 levels), the share whose
+    /// content in `a` and `b` (the first planes) correlates under 0.5: a block that `b`, frame t−1
+    /// carried along the flow, no longer explains. Pixels standing out of their 5×5 surroundings by
+    /// more than 30 levels in either (specks, flakes, whose every move decorrelates a flat sky's
+    /// blocks) are left out. Blocks left over at the right and bottom are not counted.
+    static func decorrelatedShare(_ a: [Float], _ b: [Float], width w: Int, height h: Int) -> Float {
+        let n = w * h, side = 16
+        let la = Array(a[0..<n]), lb = Array(b[0..<n])
+        let ma = BoxBlur.apply(la, width: w, height: h, radius: 2), mb = BoxBlur.apply(lb, width: w, height: h, radius: 2)
+        var textured = 0, decorrelated = 0
+        for top in stride(from: 0, through: h - side, by: side) {
+            for left in stride(from: 0, through: w - side, by: side) {
+                var count: Float = 0, sa: Float = 0, sb: Float = 0, saa: Float = 0, sbb: Float = 0, sab: Float = 0
+                for y in top..<(top + side) {
+                    for x in left..<(left + side) {
+                        let i = y * w + x, p = la[i], q = lb[i]
+                        if abs(p - ma[i]) > 30 || abs(q - mb[i]) > 30 { continue }
+                        count += 1; sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q
+                    }
+                }
+                guard count >= Float(side * side / 2) else { continue }
+                let (meanA, meanB) = (sa / count, sb / count)
+                let va = saa / count - meanA * meanA, vb = sbb / count - meanB * meanB
+                let covariance = sab / count - meanA * meanB
+                guard va > 25 && vb > 25 else { continue }
+                textured += 1
+                if covariance < 0.5 * (va * vb).squareRoot() { decorrelated += 1 }
+            }
+        }
+        return textured > 0 ? Float(decorrelated) / Float(textured) : 0
+    }
+
     /// The flow from frame t to t−1 and everything derived from it.
     static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
         let a = pm.flow, b = cm.flow
@@ -92,6 +124,7 @@ enum Temporal {
         for i in 0..<n { deviation[i] = abs(diff[i] - meanDiff) }
         let difference = PlaneStatistics.mean(deviation)
         let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
+            || decorrelatedShare(current, warped, width: w, height: h) >= settings.cutDecorrelation
 
         // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
         // where none are near, the global mean change.

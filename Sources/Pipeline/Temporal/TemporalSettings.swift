@@ -61,8 +61,13 @@ public struct TemporalSettings: Sendable, Equatable {
     /// Scene cut when the mean absolute difference (0…255) between warped frame t−1 and
     /// frame t, after removing their mean brightness change, exceeds this…
     public var cutDifference: Float = 24
-    /// …or when fewer than this fraction of the pixels have a consistent flow.
+    /// …or when fewer than this fraction of the pixels have a consistent flow…
     public var cutConfidence: Float = 0.1
+    /// …or when at least this share of the 16×16 blocks textured in both frames no longer
+    /// correlate (`Temporal.decorrelatedShare`): a cut between dark or alike shots changes the
+    /// frame's mean difference little, while its blocks' content changes all over
+    /// (docs/temporal.md, "Cuts that the difference misses").
+    public var cutDecorrelation: Float = 0.5
 
     /// Where frame t−1 moved along the flow still does not look like frame t (after the
     /// brightness change), the flow is wrong there — typically background just uncovered by a
