@@ -325,18 +325,21 @@ final class TemporalBlenderTests: XCTestCase {
         func link(_ a: [Float], _ b: [Float], _ settings: TemporalSettings) -> TemporalLink {
             Temporal.link(previous: motion(a), current: motion(b), settings: settings)
         }
+        func share(_ a: [Float], _ b: [Float]) -> Float {
+            Temporal.decorrelatedShare(a, b, standingOut: (Temporal.standingOut(a, width: w, height: h),
+                                                           Temporal.standingOut(b, width: w, height: h)), width: w, height: h)
+        }
         let across = link(shot, other, settings), missed = link(shot, other, blind)
         print("cut between dim shots: difference \(across.difference) (a cut above \(settings.cutDifference)), "
-              + "mean confidence \(across.meanConfidence); decorrelated blocks \(Temporal.decorrelatedShare(shot, other, width: w, height: h))")
+              + "mean confidence \(across.meanConfidence); decorrelated blocks \(share(shot, other))")
         XCTAssertTrue(across.isCut)
         XCTAssertFalse(missed.isCut, "the other tests find this cut: the test shows nothing")
         XCTAssertFalse(link(shot, still, settings).isCut)
         XCTAssertFalse(link(dim(scene(0), 1), dim(scene(1), 1), settings).isCut, "a dim pan")
         XCTAssertFalse(link(flakes.drawn(over: shot, at: 0), flakes.drawn(over: still, at: 1), settings).isCut, "flakes")
-        XCTAssertEqual(Temporal.decorrelatedShare(shot, shot, width: w, height: h), 0)
+        XCTAssertEqual(share(shot, shot), 0)
         let n = w * h
-        XCTAssertEqual(Temporal.decorrelatedShare(Array(shot[0..<n]), Array(other[0..<n]), width: w, height: h),
-                       Temporal.decorrelatedShare(shot, other, width: w, height: h), "only the first plane counts")
+        XCTAssertEqual(share(Array(shot[0..<n]), Array(other[0..<n])), share(shot, other), "only the first plane counts")
     }
 
     /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there

@@ -31,23 +31,29 @@ enum Temporal {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 
+    /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
+    static func standingOut(_ planes: [Float], width w: Int, height h: Int) -> [Float] {
+        let y = Array(planes[0..<(w * h)])
+        let surroundings = BoxBlur.apply(y, width: w, height: h, radius: 2)
+        return (0..<(w * h)).map { abs(y[$0] - surroundings[$0]) }
+    }
+
     /// Of the 16×16 blocks textured in both (luma standard deviation over 5 levels), the share whose
     /// content in `a` and `b` (the first planes) correlates under 0.5: a block that `b`, frame t−1
     /// carried along the flow, no longer explains. Pixels standing out of their 5×5 surroundings by
-    /// more than 30 levels in either (specks, flakes, whose every move decorrelates a flat sky's
-    /// blocks) are left out. Blocks left over at the right and bottom are not counted.
-    static func decorrelatedShare(_ a: [Float], _ b: [Float], width w: Int, height h: Int) -> Float {
-        let n = w * h, side = 16
-        let la = Array(a[0..<n]), lb = Array(b[0..<n])
-        let ma = BoxBlur.apply(la, width: w, height: h, radius: 2), mb = BoxBlur.apply(lb, width: w, height: h, radius: 2)
+    /// more than 30 levels in either (`standingOut` of each: specks, flakes, whose every move
+    /// decorrelates a flat sky's blocks) are left out. Blocks left over at the right and bottom are not counted.
+    static func decorrelatedShare(_ a: [Float], _ b: [Float], standingOut apart: (a: [Float], b: [Float]),
+                                  width w: Int, height h: Int) -> Float {
+        let side = 16
         var textured = 0, decorrelated = 0
         for top in stride(from: 0, through: h - side, by: side) {
             for left in stride(from: 0, through: w - side, by: side) {
                 var count: Float = 0, sa: Float = 0, sb: Float = 0, saa: Float = 0, sbb: Float = 0, sab: Float = 0
                 for y in top..<(top + side) {
                     for x in left..<(left + side) {
-                        let i = y * w + x, p = la[i], q = lb[i]
-                        if abs(p - ma[i]) > 30 || abs(q - mb[i]) > 30 { continue }
+                        let i = y * w + x, p = a[i], q = b[i]
+                        if apart.a[i] > 30 || apart.b[i] > 30 { continue }
                         count += 1; sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q
                     }
                 }
@@ -123,8 +129,10 @@ enum Temporal {
         var deviation = diff
         for i in 0..<n { deviation[i] = abs(diff[i] - meanDiff) }
         let difference = PlaneStatistics.mean(deviation)
+        // Where each pixel stands out of its surroundings in frame t and in frame t−1 carried to it.
+        let now = standingOut(current, width: w, height: h), before = standingOut(warped, width: w, height: h)
         let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
-            || decorrelatedShare(current, warped, width: w, height: h) >= settings.cutDecorrelation
+            || decorrelatedShare(current, warped, standingOut: (now, before), width: w, height: h) >= settings.cutDecorrelation
 
         // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
         // where none are near, the global mean change.
@@ -145,12 +153,6 @@ enum Temporal {
                 luma[i] = diff[i] - brightness[i]
                 cb[i] = current[n + i] - warped[n + i]
                 cr[i] = current[2 * n + i] - warped[2 * n + i]
-            }
-            /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
-            func standingOut(_ planes: [Float]) -> [Float] {
-                let y = Array(planes[0..<n])
-                let surroundings = BoxBlur.apply(y, width: w, height: h, radius: 2)
-                return (0..<n).map { abs(y[$0] - surroundings[$0]) }
             }
             /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals at pixel i.
             func trust(_ i: Int, low: Float, high: Float) -> Float {
@@ -175,7 +177,6 @@ enum Temporal {
                 // a pixel that stands out of its surroundings more in frame t than in frame t−1 carried
                 // to it is (next to) a particle's place now.
                 var behind = residual
-                let now = standingOut(current), before = standingOut(warped)
                 for i in 0..<n where now[i] > before[i] { behind.mask[i] = 1 }
                 let trail = behind.widened(radius: settings.particleTrailMargin).feathered(radius: settings.featherRadius).mask
                 let outline = residual.widened(radius: settings.particleOutlineMargin).feathered(radius: settings.featherRadius).mask
