@@ -7,7 +7,7 @@
 //   StylizeCLI ─▶ Pipeline ─┬─▶ StyleEngine ─▶ COpenBLAS   (the core: ONNX + kernels; VGG16 loss network, L-BFGS)
 //       │                   │        └─────▶ CKernels    (CPU features; bf16/int8 GEMM; Winograd transforms, norm statistics, box blur, local moments)
 //       │      (one frame   ├─▶ MediaIO ─────▶ CFFmpeg     (decode, convert, encode, stream copy)
-//       │       pipeline,   ├─▶ OpticalFlow ─▶ CKernels    (DIS flow, warping, occlusion; box blur)
+//       │       pipeline,   ├─▶ OpticalFlow ─▶ CKernels    (DIS flow, warping, the reverse flow, occlusion; box blur)
 //       │       the jobs    ├─▶ PresetCatalog              (finding styles on disk)
 //       │       built on it,├─▶ Camera ──────▶ CV4L2       (webcams in; v4l2loopback and YUV4MPEG2 out)
 //       │       segments)   ├─▶ Terminal                   (terminal preview, key reader)

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A dense motion field: for each pixel (x, y) of one image, the displacement
 /// (u, v) in pixels to where that content is in the other image. Planar, row-major.
 public struct FlowField: Sendable, Equatable {
@@ -45,36 +47,19 @@ extension FlowField {
     /// A consistency test that samples the reverse where this flow points then flags both. Places
     /// nothing lands on hold no motion; such a test never reads them at a non-zero weight.
     public func reversed(crowding: Float = .infinity) -> FlowField {
-        let n = width * height, w = width, h = height
-        // Sums of the landing motions and of their weights, side by side per place.
-        var sums = [SIMD4<Float>](repeating: .zero, count: n)
+        let n = width * height
+        var sums = [Float](repeating: 0, count: 3 * n), ru = [Float](repeating: 0, count: n), rv = ru
         u.withUnsafeBufferPointer { u in
             v.withUnsafeBufferPointer { v in
                 sums.withUnsafeMutableBufferPointer { sums in
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            let i = y * w + x
-                            let tx = Float(x) + u[i], ty = Float(y) + v[i]
-                            guard tx > -1, ty > -1, tx < Float(w), ty < Float(h) else { continue }
-                            let x0 = Int(tx + 1) - 1, y0 = Int(ty + 1) - 1   // floor, as tx, ty > −1
-                            let fx = tx - Float(x0), fy = ty - Float(y0)
-                            let motion = SIMD4<Float>(-u[i], -v[i], 1, 0)
-                            if y0 >= 0 {
-                                if x0 >= 0 { sums[y0 * w + x0] += motion * ((1 - fx) * (1 - fy)) }
-                                if x0 + 1 < w { sums[y0 * w + x0 + 1] += motion * (fx * (1 - fy)) }
-                            }
-                            if y0 + 1 < h {
-                                if x0 >= 0 { sums[(y0 + 1) * w + x0] += motion * ((1 - fx) * fy) }
-                                if x0 + 1 < w { sums[(y0 + 1) * w + x0 + 1] += motion * (fx * fy) }
-                            }
+                    ru.withUnsafeMutableBufferPointer { ru in
+                        rv.withUnsafeMutableBufferPointer { rv in
+                            stylize_reverse_flow(u.baseAddress!, v.baseAddress!, Int32(width), Int32(height), crowding,
+                                                 sums.baseAddress!, ru.baseAddress!, rv.baseAddress!)
                         }
                     }
                 }
             }
-        }
-        var ru = [Float](repeating: 0, count: n), rv = ru
-        for (j, sum) in sums.enumerated() where sum.z > 0 {
-            (ru[j], rv[j]) = sum.z > crowding ? (.nan, .nan) : (sum.x / sum.z, sum.y / sum.z)
         }
         return FlowField(width: width, height: height, u: ru, v: rv)
     }

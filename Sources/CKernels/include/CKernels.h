@@ -204,6 +204,12 @@ void stylize_warp_bilinear(stylize_vector_kernel kernel, const float *image, int
 void stylize_warp_cubic(stylize_vector_kernel kernel, const float *image, int channels, int width, int height,
                         const float *u, const float *v, float *out, const float *needed);
 
+/* (ru, rv) ← the flow (u, v) the other way: each pixel's motion, negated, splatted with bilinear
+   weights where it lands and averaged there; 0 where nothing lands, NaN where more than `crowding`
+   pixels' worth lands. sums: room for 3 · width · height floats. */
+void stylize_reverse_flow(const float *u, const float *v, int width, int height, float crowding, float *sums,
+                          float *ru, float *rv);
+
 /* Floats of workspace stylize_box_blur needs for rows of `width` at `radius`. */
 size_t stylize_box_blur_workspace(int width, int radius);
 

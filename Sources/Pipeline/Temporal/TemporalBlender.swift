@@ -40,7 +40,7 @@ public final class TemporalBlender {
     private var warped: [Float] = []
     private var historySize = (0, 0)
     /// The band energies of `history`, channel after channel, measured before its warp; and they warped.
-    private var historyBands: [Float] = [], warpedBands: [Float] = [], warpedBandsValid: [Float] = []
+    private var historyBands: [Float] = [], warpedBands: [Float] = []
     /// Scratch for the contrast-keeping blend, kept between frames.
     private var scratch: [Float] = [], blurWorkspace: [Float] = []
     /// Frames whose history was reset (first frame, cuts, size changes).
@@ -81,8 +81,13 @@ public final class TemporalBlender {
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
         if !bandRadii.isEmpty {
-            Warp.backward(planar: historyBands, channels: 3 * bandRadii.count, width: width, height: height,
-                          flow: link.flow, reusing: &warpedBands, valid: &warpedBandsValid)
+            if warpedBands.count != historyBands.count { warpedBands = [Float](repeating: 0, count: historyBands.count) }
+            historyBands.withUnsafeBufferPointer { hb in
+                warpedBands.withUnsafeMutableBufferPointer { wb in
+                    Warp.backward(planar: hb.baseAddress!, channels: 3 * bandRadii.count, width: width, height: height,
+                                  flow: link.flow, into: wb.baseAddress!)
+                }
+            }
         }
         let r = contrastRadius, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
