@@ -67,15 +67,34 @@ static inline __attribute__((always_inline)) void band_energy(stylize_vector_ker
     stylize_box_blur(kernel, energy, energy, width, height, radius, workspace);
 }
 
+/* dst ← the mean over each pixel's window of band² capped at cap × energy (that window's energy
+   uncapped): the band's energy with a speck standing far out of its surroundings counted as no
+   more than a stroke. tmp: one plane; dst may be energy or tmp. */
+static inline __attribute__((always_inline)) void capped_energy(stylize_vector_kernel kernel, const float *band,
+                                                                const float *energy, float cap, float *tmp, float *dst,
+                                                                int width, int height, int radius, float *workspace) {
+    const size_t n = (size_t)width * height;
+    FOR_EACH(n, { vec16 d = L(band); vec16 q = d * d; vec16 m = cap * L(energy); S(tmp, MIN_OF(q, m)); },
+                { float d = band[i]; float q = d * d; float m = cap * energy[i]; tmp[i] = MIN_OF(q, m); });
+    stylize_box_blur(kernel, tmp, dst, width, height, radius, workspace);
+}
+
+/* The energies of x's bands; with speck_cap > 0, their specks capped (capped_energy). */
 static inline __attribute__((always_inline)) void band_energies(stylize_vector_kernel kernel, const float *x, float *energies,
                                                                 int count, const int *radii, int width, int height,
-                                                                int radius, float *scratch, float *workspace) {
+                                                                int radius, float speck_cap, float *scratch,
+                                                                float *workspace) {
     const size_t n = (size_t)width * height;
     float *bands[STYLIZE_BLEND_MAX_BANDS];
     for (int k = 0; k < count; k++) bands[k] = scratch + (size_t)k * n;
     float *coarse = scratch + (size_t)count * n, *tmp = coarse + n;
     split_bands(kernel, x, bands, coarse, tmp, count, radii, width, height, workspace);
-    for (int k = 0; k < count; k++) band_energy(kernel, bands[k], energies + (size_t)k * n, width, height, radius, workspace);
+    for (int k = 0; k < count; k++) {
+        float *e = energies + (size_t)k * n;
+        const float *band = bands[k];
+        band_energy(kernel, band, e, width, height, radius, workspace);
+        if (speck_cap > 0) capped_energy(kernel, band, e, speck_cap, tmp, e, width, height, radius, workspace);
+    }
 }
 
 /* The gain that brings `actual` to `target`: sqrt((t + 1) / (a + 1)) within min_gain … max_gain,
@@ -162,9 +181,7 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
     for (int k = 0; k < K; k++) {
         float *t = targets[k];
         const float *c = p->carried_bands + (size_t)k * n, *band = bands[k];
-        FOR_EACH(n, { vec16 d = L(band); vec16 q = d * d; vec16 m = cap * L(t); S(energy, MIN_OF(q, m)); },
-                    { float d = band[i]; float q = d * d; float m = cap * t[i]; energy[i] = MIN_OF(q, m); });
-        stylize_box_blur(kernel, energy, energy, w, h, r, p->workspace);
+        capped_energy(kernel, band, t, cap, energy, energy, w, h, r, p->workspace);
         FOR_EACH(n, { vec16 v = L(t); vec16 m = v + s * L(conf) * (L(c) - v); S(t, MAX_OF(m, fl * L(energy))); },
                     { float v = t[i]; float m = v + s * conf[i] * (c[i] - v); t[i] = MAX_OF(m, fl * energy[i]); });
     }
@@ -179,7 +196,8 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
     }
     FOR_EACH(n, { vec16 lo = MAX_OF(L(st), zero16); S(st, MIN_OF(lo, top16)); },
                 { float lo = MAX_OF(st[i], 0.0f); st[i] = MIN_OF(lo, 255.0f); });
-    if (K > 0) band_energies(kernel, st, p->history_bands, K, p->band_radii, w, h, r, p->scratch, p->workspace);
+    if (K > 0) band_energies(kernel, st, p->history_bands, K, p->band_radii, w, h, r, p->history_speck_cap, p->scratch,
+                             p->workspace);
     memcpy(ca, st, n * sizeof(float));
 }
 
@@ -200,13 +218,13 @@ void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_co
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 static void band_energies_avx512(const stylize_band_energies *p) {
     band_energies(STYLIZE_VECTOR_AVX512, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, p->scratch, p->workspace);
+                  p->radius, p->speck_cap, p->scratch, p->workspace);
 }
 
 __attribute__((target("avx2,fma")))
 static void band_energies_avx2(const stylize_band_energies *p) {
     band_energies(STYLIZE_VECTOR_AVX2, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, p->scratch, p->workspace);
+                  p->radius, p->speck_cap, p->scratch, p->workspace);
 }
 
 void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *p) {
@@ -215,7 +233,7 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
     case STYLIZE_VECTOR_AVX2: band_energies_avx2(p); return;
     default:
         band_energies(STYLIZE_VECTOR_BASELINE, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                      p->radius, p->scratch, p->workspace);
+                      p->radius, p->speck_cap, p->scratch, p->workspace);
         return;
     }
 }

@@ -132,16 +132,19 @@ public enum Consistency {
     ///   - flow: motion from this frame (F) to the other (G), defined on F's grid.
     ///   - reverse: motion from G back to F, defined on G's grid.
     ///
+    ///   - boundariesOf: the flow whose motion boundaries are looked for (default: `flow`): a flow
+    ///     some of whose pixels were put to another motion afterwards has edges where none moves.
+    ///
     /// Gradients for the motion-boundary test are central differences
     /// (`(a[x+1] − a[x−1]) / 2`), one-sided at the image border.
-    public static func masks(flow a: FlowField, reverse b: FlowField,
+    public static func masks(flow a: FlowField, reverse b: FlowField, boundariesOf edges: FlowField? = nil,
                              thresholds t: Thresholds = .ruder2016) -> ConsistencyMasks {
         precondition(a.width == b.width && a.height == b.height, "flows must be the same size")
+        precondition(edges.map { $0.width == a.width && $0.height == a.height } ?? true, "flows must be the same size")
         let w = a.width, h = a.height, n = w * h
         // b̃(x) = b(x + a(x)): the reverse flow brought onto this frame's grid.
         let (bw, valid) = Warp.backward(field: b, along: a)
         var occluded = [Bool](repeating: false, count: n)
-        var boundary = [Bool](repeating: false, count: n)
         for i in 0..<n {
             let au = a.u[i], av = a.v[i], bu = bw.u[i], bv = bw.v[i]
             let su = bu + au, sv = bv + av
@@ -150,6 +153,14 @@ public enum Consistency {
             // `!(lhs <= rhs)` also flags NaN flows as unreliable.
             occluded[i] = !(lhs <= rhs) || (t.outOfImageIsOccluded && valid[i] == Warp.invalidValue)
         }
+        return ConsistencyMasks(width: w, height: h, occluded: occluded,
+                                motionBoundary: motionBoundaries(of: edges ?? a, thresholds: t))
+    }
+
+    /// Where `a`'s gradient is large relative to its motion (Ruder et al.'s second test).
+    static func motionBoundaries(of a: FlowField, thresholds t: Thresholds) -> [Bool] {
+        let w = a.width, h = a.height
+        var boundary = [Bool](repeating: false, count: w * h)
         for y in 0..<h {
             let yUp = max(y - 1, 0), yDn = min(y + 1, h - 1)
             let sy: Float = (yDn - yUp) == 2 ? 0.5 : ((yDn - yUp) == 1 ? 1 : 0)
@@ -165,7 +176,7 @@ public enum Consistency {
                 boundary[i] = !(grad <= t.boundaryRelative * mag + t.boundaryAbsolute)
             }
         }
-        return ConsistencyMasks(width: w, height: h, occluded: occluded, motionBoundary: boundary)
+        return boundary
     }
 
     /// Hard 0/1 confidence from the masks: 0 where occluded (or on a motion boundary,

@@ -497,7 +497,8 @@ final class TemporalBlenderTests: XCTestCase {
 
     /// The C kernel of one plane's blend, on every target this CPU runs, against the blend written
     /// out plainly (local moments, the target variances and the bands' floor, the gains, the band energies carried on):
-    /// the same numbers bit for bit, with and without gain shares and with the fine band off.
+    /// the same numbers bit for bit, with and without gain shares, with the fine band off, and with the
+    /// band energies carried on measured with their specks capped.
     func testPlaneBlendIsThePlainPassesOnEveryTarget() {
         let (w, h, r) = (37, 23, 6)
         let n = w * h
@@ -533,7 +534,11 @@ final class TemporalBlenderTests: XCTestCase {
             let bound = limit * actual.squareRoot()
             return (gain(target, actual, share) - 1) * min(max(deviation, -bound), bound)
         }
-        func reference(shares: [Float]?, radii: [Int], carriedBands: [[Float]]) -> (picture: [Float], bands: [[Float]]) {
+        /// The band's energy with each pixel's square capped at `cap` × the uncapped energy.
+        func capped(_ band: [Float], _ cap: Float) -> [Float] {
+            blur(zip(band, energy(band)).map { min($0 * $0, cap * $1) }, r)
+        }
+        func reference(shares: [Float]?, radii: [Int], carriedBands: [[Float]], speckCap: Float) -> (picture: [Float], bands: [[Float]]) {
             var st = stylized
             let ca = zip(carried, brightness).map { $0 + $1 }
             let own = split(st, radii)
@@ -561,12 +566,13 @@ final class TemporalBlenderTests: XCTestCase {
                 for i in 0..<n { st[i] = st[i] + gained(mixed.bands[k][i], targets[k][i], actual[i], shares?[i] ?? 1) }
             }
             st = st.map { min(max($0, 0), 255) }
-            return (st, split(st, radii).bands.map(energy))
+            return (st, split(st, radii).bands.map { speckCap > 0 ? capped($0, speckCap) : energy($0) })
         }
 
         let best = stylize_vector_kernel_best()
         for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
-            for (shares, radii) in [(share, [1, 3]), (nil, [1, 3]), (share, [2]), (share, [Int]())] as [([Float]?, [Int])] {
+            for (shares, radii, speckCap) in [(share, [1, 3], 0), (nil, [1, 3], 0), (share, [2], 0), (share, [Int](), 0),
+                                              (share, [1, 3], limit * limit)] as [([Float]?, [Int], Float)] {
                 let count = radii.count
                 let carriedBands = (0..<count).map { _ in (0..<n).map { _ in 400 * random() } }
                 var st = stylized, ca = carried, historyBands = [Float](repeating: 0, count: max(count, 1) * n)
@@ -587,14 +593,15 @@ final class TemporalBlenderTests: XCTestCase {
                     var plane = stylize_contrast_blend(
                         width: Int32(w), height: Int32(h), radius: Int32(r), band_count: Int32(count),
                         band_radii: (padded[0], padded[1], padded[2], padded[3]), stability: s, min_gain: minGain,
-                        max_gain: maxGain, deviation_limit: limit, detail_floor: floor, stylized: stp.baseAddress!, carried: cap.baseAddress!,
+                        max_gain: maxGain, deviation_limit: limit, detail_floor: floor, history_speck_cap: speckCap,
+                        stylized: stp.baseAddress!, carried: cap.baseAddress!,
                         confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
                         carried_bands: cbp.baseAddress!, history_bands: hb.baseAddress!, scratch: sp.baseAddress!,
                         workspace: ws.baseAddress!)
                     stylize_contrast_blend_plane(kernel, &plane)
                 }}}}}}}}}
-                let expected = reference(shares: shares, radii: radii, carriedBands: carriedBands)
-                let label = "kernel \(kernel.rawValue), shares \(shares != nil), bands \(radii)"
+                let expected = reference(shares: shares, radii: radii, carriedBands: carriedBands, speckCap: speckCap)
+                let label = "kernel \(kernel.rawValue), shares \(shares != nil), bands \(radii), speck cap \(speckCap)"
                 func differing(_ a: [Float], _ b: [Float]) -> Int {
                     a.count == b.count ? zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count : max(a.count, b.count)
                 }

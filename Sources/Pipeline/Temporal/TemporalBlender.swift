@@ -33,6 +33,8 @@ public final class TemporalBlender {
     public let detailFloor: Float
     /// The radii that split the detail into bands, rising (see `TemporalSettings.bandRadii`).
     public let bandRadii: [Int]
+    /// Whether the history's band energies leave out specks in pairs with particles (see `TemporalSettings.particleEnergyCapped`).
+    public let particleEnergyCapped: Bool
     public static let maxBands = Int(STYLIZE_BLEND_MAX_BANDS)
     /// `bandRadii` as the C structs hold them.
     private let cRadii: (Int32, Int32, Int32, Int32)
@@ -53,6 +55,7 @@ public final class TemporalBlender {
         self.minContrastGain = min(max(settings.minContrastGain, 0), 1)
         self.deviationLimit = max(settings.deviationLimit, 1)
         self.detailFloor = min(max(settings.detailFloor, 0), 1)
+        self.particleEnergyCapped = settings.particleEnergyCapped
         var radii: [Int] = []
         for radius in settings.bandRadii where radius > (radii.last ?? 0) && radii.count < Self.maxBands {
             radii.append(radius)
@@ -110,7 +113,8 @@ public final class TemporalBlender {
                                 }
                                 blendKeepingContrast(stylized: stylized, carried: carried, channel: c,
                                                      confidence: cb.baseAddress!, brightness: bb.baseAddress!,
-                                                     gainShare: gainShare, width: width, height: height)
+                                                     gainShare: gainShare, capsSpecks: link.particles && particleEnergyCapped,
+                                                     width: width, height: height)
                             }
                         }
                     }
@@ -133,7 +137,7 @@ public final class TemporalBlender {
                         for c in 0..<3 {
                             var plane = stylize_band_energies(
                                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
-                                band_count: Int32(count), band_radii: cRadii, plane: px.baseAddress! + c * n,
+                                band_count: Int32(count), band_radii: cRadii, speck_cap: 0, plane: px.baseAddress! + c * n,
                                 energies: hb.baseAddress! + c * count * n, scratch: sc.baseAddress!,
                                 workspace: ws.baseAddress!)
                             stylize_band_energies_plane(Self.vectors, &plane)
@@ -166,12 +170,13 @@ public final class TemporalBlender {
     /// One plane: `carried` gets the brightness change added, then `stylized` and `carried` both
     /// receive the result (the C kernel `stylize_contrast_blend_plane`). The history's weight at
     /// a pixel is `stability` × `confidence`; `gainShare`: how much of the gains each pixel may
-    /// take (nil: all). A gain brings a band's energy (or the rest's variance) to its target,
+    /// take (nil: all); `capsSpecks`: the result's band energies, kept for the next frame, leave
+    /// the specks out. A gain brings a band's energy (or the rest's variance) to its target,
     /// within `minContrastGain` … `maxContrastGain`, +1 on both so that flat areas (energy ≈ 0)
     /// keep gain ≈ 1 instead of amplifying noise.
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,
                                       channel: Int, confidence: UnsafePointer<Float>, brightness: UnsafePointer<Float>,
-                                      gainShare: UnsafePointer<Float>?, width: Int, height: Int) {
+                                      gainShare: UnsafePointer<Float>?, capsSpecks: Bool, width: Int, height: Int) {
         let n = width * height, count = bandRadii.count
         reserveScratch(width: width, height: height)
         warpedBands.withUnsafeBufferPointer { wb in
@@ -181,7 +186,8 @@ public final class TemporalBlender {
             var plane = stylize_contrast_blend(
                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius), band_count: Int32(count),
                 band_radii: cRadii, stability: stability, min_gain: minContrastGain, max_gain: maxContrastGain,
-                deviation_limit: deviationLimit, detail_floor: detailFloor, stylized: stylized, carried: carried, confidence: confidence,
+                deviation_limit: deviationLimit, detail_floor: detailFloor,
+                history_speck_cap: capsSpecks ? deviationLimit * deviationLimit : 0, stylized: stylized, carried: carried, confidence: confidence,
                 share: gainShare, brightness: brightness,
                 carried_bands: count > 0 ? wb.baseAddress! + channel * count * n : nil,
                 history_bands: count > 0 ? hb.baseAddress! + channel * count * n : nil, scratch: sc.baseAddress!,

@@ -15,6 +15,8 @@ public struct TemporalLink: Sendable {
     public let contrastWeight: [Float]
     /// True when frame t does not continue frame t−1 (a cut): start the history afresh.
     public let isCut: Bool
+    /// The flow's particle test found things falling or drifting in front (snow, rain, specks in water).
+    public let particles: Bool
     /// Mean absolute difference after the brightness correction, and mean confidence (for diagnostics).
     public let difference: Float
     public let meanConfidence: Float
@@ -91,6 +93,7 @@ enum Temporal {
         // pixel or two, within the same background).
         let background = settings.cameraBackground?.background(previous: a.image, current: b.image, flow: backward,
                                                                particles: particles)
+        let found = backward
         if let background {
             let inverse = background.motion.inverse
             for y in 0..<h {
@@ -102,11 +105,14 @@ enum Temporal {
         }
         // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
         // decide what can be carried; a pixel going with the camera is consistent by itself,
-        // whatever the flow around it does.
+        // whatever the flow around it does. The boundaries are those of the flow as DIS found it:
+        // where the background was put to the camera's motion beside pixels whose own small motion
+        // was kept, the field jumps by up to a pixel where nothing moves (docs/temporal.md, "The
+        // background's replacement draws motion boundaries of its own").
         var thresholds = Consistency.Thresholds.ruder2016
         thresholds.occlusionAbsolute = settings.occlusionTolerance
         thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
-        let masks = Consistency.masks(flow: backward, reverse: forward, thresholds: thresholds)
+        let masks = Consistency.masks(flow: backward, reverse: forward, boundariesOf: found, thresholds: thresholds)
         var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
         if let background {
             for i in 0..<n where background.pixels[i] { hard.mask[i] = 1 }
@@ -201,7 +207,7 @@ enum Temporal {
             for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
         }
         return TemporalLink(flow: backward, confidence: confidence, brightness: brightness,
-                            contrastWeight: contrastWeight, isCut: isCut, difference: difference,
+                            contrastWeight: contrastWeight, isCut: isCut, particles: particles, difference: difference,
                             meanConfidence: meanConfidence)
     }
 }

@@ -98,6 +98,13 @@ public struct TemporalSettings: Sendable, Equatable {
     /// background's strokes wash out. Regions of untrusted flow wider than that (a thing moving
     /// on its own) still withhold them.
     public var particleClosing = 4
+    /// In those pairs, the band energies the history takes to the next frame leave out the specks
+    /// (each pixel's square capped at `deviationLimit`² times its window's energy, as the detail
+    /// floor measures the new frame): a flake's energy, carried along the background's motion to
+    /// where the flake has gone, would raise the bands' targets there, and the gains would lift the
+    /// background's strokes past what the network paints (docs/temporal.md, "The background's
+    /// replacement draws motion boundaries of its own").
+    public var particleEnergyCapped = true
     /// In those pairs, each pixel's own residual, unblurred, lowers the confidence too, from 1 to 0
     /// as it goes from `speckResidualLow` to `speckResidualHigh` (above what camera noise reaches
     /// in one pixel): blurred over 3×3, a speck of 2×2 pixels keeps 4/9 of its residual and would
