@@ -131,7 +131,6 @@ public enum Consistency {
     /// - Parameters:
     ///   - flow: motion from this frame (F) to the other (G), defined on F's grid.
     ///   - reverse: motion from G back to F, defined on G's grid.
-    ///
     ///   - boundariesOf: the flow whose motion boundaries are looked for (default: `flow`): a flow
     ///     some of whose pixels were put to another motion afterwards has edges where none moves.
     ///
