@@ -84,21 +84,18 @@ public enum Warp {
         return (out, valid)
     }
 
-    /// Array convenience writing into caller-owned buffers (resized if needed, reused
-    /// otherwise, so a per-frame loop allocates nothing after the first call).
+    /// Array convenience writing into a caller-owned buffer (resized if needed, reused otherwise,
+    /// so a per-frame loop allocates nothing after the first call); no validity mask.
     /// (Labelled `reusing:` rather than `into:` so that `&array` can never silently
     /// bind to the unsafe-pointer overload, which cannot check sizes.)
     public static func backward(planar image: [Float], channels: Int, width: Int, height: Int,
-                                flow: FlowField, reusing output: inout [Float], valid: inout [Float]) {
+                                flow: FlowField, reusing output: inout [Float]) {
         precondition(image.count == channels * width * height, "image must hold channels×width×height floats")
         if output.count != image.count { output = [Float](repeating: 0, count: image.count) }
-        if valid.count != width * height { valid = [Float](repeating: 0, count: width * height) }
         image.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
-                valid.withUnsafeMutableBufferPointer { val in
-                    backward(planar: src.baseAddress!, channels: channels, width: width, height: height,
-                             flow: flow, into: dst.baseAddress!, valid: val.baseAddress!)
-                }
+                backward(planar: src.baseAddress!, channels: channels, width: width, height: height,
+                         flow: flow, into: dst.baseAddress!)
             }
         }
     }

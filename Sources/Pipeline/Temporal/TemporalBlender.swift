@@ -84,13 +84,8 @@ public final class TemporalBlender {
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
         if !bandRadii.isEmpty {
-            if warpedBands.count != historyBands.count { warpedBands = [Float](repeating: 0, count: historyBands.count) }
-            historyBands.withUnsafeBufferPointer { hb in
-                warpedBands.withUnsafeMutableBufferPointer { wb in
-                    Warp.backward(planar: hb.baseAddress!, channels: 3 * bandRadii.count, width: width, height: height,
-                                  flow: link.flow, into: wb.baseAddress!)
-                }
-            }
+            Warp.backward(planar: historyBands, channels: 3 * bandRadii.count, width: width, height: height,
+                          flow: link.flow, reusing: &warpedBands)
         }
         let r = contrastRadius, s = stability
         warped.withUnsafeMutableBufferPointer { wp in
