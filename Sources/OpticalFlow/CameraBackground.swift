@@ -109,16 +109,17 @@ public struct CameraBackground: Sendable, Equatable {
         }
         let explainedWindow = BoxBlur.apply(explainedVotes, width: w, height: h, radius: radius)
         let movedWindow = BoxBlur.apply(movedVotes, width: w, height: h, radius: radius)
-        var pixels = [Bool](repeating: false, count: n)
+        var pixels = [Bool](repeating: false, count: n), agrees = pixels
         for y in 0..<h {
             for x in 0..<w {
                 let i = y * w + x
                 let (du, dv) = motion.displacement(x: Float(x), y: Float(y))
                 let (eu, ev) = (flow.u[i] - du, flow.v[i] - dv)
-                if eu * eu + ev * ev >= minimum * minimum { pixels[i] = explainedWindow[i] <= movedWindow[i] + tie }
+                agrees[i] = explainedWindow[i] <= movedWindow[i] + tie
+                if eu * eu + ev * ev >= minimum * minimum { pixels[i] = agrees[i] }
             }
         }
-        return Background(pixels: pixels, motion: motion)
+        return Background(pixels: pixels, agrees: agrees, motion: motion)
     }
 
     /// Median differences left by `explained` and by the dense flow (`moved`) over the pixels `on`:
@@ -155,6 +156,9 @@ public struct CameraBackground: Sendable, Equatable {
 public struct Background: Sendable {
     /// Per pixel of the current frame: its flow should be `motion`'s.
     public let pixels: [Bool]
+    /// Per pixel: `motion` explains its window at least as well as the dense flow, however near
+    /// the two are (`pixels` are those of them whose flow is far enough from `motion`'s to replace).
+    public let agrees: [Bool]
     public let motion: CameraMotion
 }
 

@@ -115,7 +115,9 @@ enum Temporal {
         let masks = Consistency.masks(flow: backward, reverse: forward, boundariesOf: found, thresholds: thresholds)
         var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
         if let background {
-            for i in 0..<n where background.pixels[i] { hard.mask[i] = 1 }
+            // Also where its own small motion was kept: beside the places the noisy flow crowds,
+            // the occlusion test would flag a still background pixel by pixel.
+            for i in 0..<n where background.agrees[i] { hard.mask[i] = 1 }
         }
         let soft = hard.feathered(radius: settings.featherRadius)
 
