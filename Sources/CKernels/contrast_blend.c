@@ -218,13 +218,13 @@ void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_co
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
 static void band_energies_avx512(const stylize_band_energies *p) {
     band_energies(STYLIZE_VECTOR_AVX512, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, p->speck_cap, p->scratch, p->workspace);
+                  p->radius, 0, p->scratch, p->workspace);
 }
 
 __attribute__((target("avx2,fma")))
 static void band_energies_avx2(const stylize_band_energies *p) {
     band_energies(STYLIZE_VECTOR_AVX2, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, p->speck_cap, p->scratch, p->workspace);
+                  p->radius, 0, p->scratch, p->workspace);
 }
 
 void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *p) {
@@ -233,7 +233,7 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
     case STYLIZE_VECTOR_AVX2: band_energies_avx2(p); return;
     default:
         band_energies(STYLIZE_VECTOR_BASELINE, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                      p->radius, p->speck_cap, p->scratch, p->workspace);
+                      p->radius, 0, p->scratch, p->workspace);
         return;
     }
 }

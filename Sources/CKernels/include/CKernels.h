@@ -228,13 +228,11 @@ void stylize_local_moments(stylize_vector_kernel kernel, const float *src, float
 
 /* A plane's bands: band k = box(plane, band_radii[k − 1]) − box(plane, band_radii[k]) (band 0: the
    plane minus its blur), radii rising; energies (band_count planes) ← the box blur of each band²
-   over radius; with speck_cap > 0, each pixel's band² capped at speck_cap × that energy and
-   blurred again (a speck's energy left out). Scratch: band_count + 2 planes; workspace:
-   stylize_box_blur_workspace(width, the largest radius). */
+   over radius. Scratch: band_count + 2 planes; workspace: stylize_box_blur_workspace(width,
+   the largest radius). */
 typedef struct {
     int width, height, radius, band_count;
     int band_radii[STYLIZE_BLEND_MAX_BANDS];
-    float speck_cap;
     const float *plane;
     float *energies, *scratch, *workspace;
 } stylize_band_energies;
@@ -250,8 +248,9 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
    two planes' local variances of the rest. A gain lies within min_gain … max_gain, is taken in
    part where share < 1 (share NULL: in full) and adds (gain − 1) × a pixel's deviation (from the
    rest's window mean, or its band) limited to deviation_limit (> 0) local standard deviations.
-   history_bands ← the result's band energies (specks capped at history_speck_cap, as
-   stylize_band_energies does, when it is > 0). Scratch: 2·band_count + 6 planes; workspace:
+   history_bands ← the result's band energies (with history_speck_cap > 0, each pixel's band²
+   capped at history_speck_cap × that energy and blurred again: a speck's energy left out).
+   Scratch: 2·band_count + 6 planes; workspace:
    stylize_box_blur_workspace(width, max(radius, the largest band radius)) floats. */
 typedef struct {
     int width, height, radius, band_count;

@@ -132,7 +132,7 @@ public final class TemporalBlender {
                         for c in 0..<3 {
                             var plane = stylize_band_energies(
                                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
-                                band_count: Int32(count), band_radii: cRadii, speck_cap: 0, plane: px.baseAddress! + c * n,
+                                band_count: Int32(count), band_radii: cRadii, plane: px.baseAddress! + c * n,
                                 energies: hb.baseAddress! + c * count * n, scratch: sc.baseAddress!,
                                 workspace: ws.baseAddress!)
                             stylize_band_energies_plane(Self.vectors, &plane)
