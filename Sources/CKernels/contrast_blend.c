@@ -33,10 +33,8 @@ static inline __attribute__((always_inline)) void local_moments(stylize_vector_k
                                                                 int r, float *workspace) {
     const size_t n = (size_t)width * height;
     const float k = 128;
-    FOR_EACH(n, { vec16 d = L(src) - k; S(variance, d * d); },
-                { float d = src[i] - k; variance[i] = d * d; });
     stylize_box_blur(kernel, src, mean, width, height, r, workspace);
-    stylize_box_blur(kernel, variance, variance, width, height, r, workspace);
+    stylize_box_blur_squares(kernel, src, k, NULL, 0, variance, width, height, r, workspace);
     const vec16 zero = 0;
     FOR_EACH(n, { vec16 d = L(mean) - k; vec16 v = L(variance) - d * d; S(variance, MAX_OF(v, zero)); },
                 { float d = mean[i] - k; float v = variance[i] - d * d; variance[i] = MAX_OF(v, 0.0f); });
@@ -62,21 +60,16 @@ static inline __attribute__((always_inline)) void split_bands(stylize_vector_ker
 /* energy ← the mean of band² over each pixel's window of radius. */
 static inline __attribute__((always_inline)) void band_energy(stylize_vector_kernel kernel, const float *band, float *energy,
                                                               int width, int height, int radius, float *workspace) {
-    const size_t n = (size_t)width * height;
-    FOR_EACH(n, { vec16 d = L(band); S(energy, d * d); }, { float d = band[i]; energy[i] = d * d; });
-    stylize_box_blur(kernel, energy, energy, width, height, radius, workspace);
+    stylize_box_blur_squares(kernel, band, 0, NULL, 0, energy, width, height, radius, workspace);
 }
 
 /* dst ← the mean over each pixel's window of band² capped at cap × energy (that window's energy
    uncapped): the band's energy with a speck standing far out of its surroundings counted as no
-   more than a stroke. tmp: one plane; dst may be energy or tmp. */
+   more than a stroke. dst may be energy. */
 static inline __attribute__((always_inline)) void capped_energy(stylize_vector_kernel kernel, const float *band,
-                                                                const float *energy, float cap, float *tmp, float *dst,
+                                                                const float *energy, float cap, float *dst,
                                                                 int width, int height, int radius, float *workspace) {
-    const size_t n = (size_t)width * height;
-    FOR_EACH(n, { vec16 d = L(band); vec16 q = d * d; vec16 m = cap * L(energy); S(tmp, MIN_OF(q, m)); },
-                { float d = band[i]; float q = d * d; float m = cap * energy[i]; tmp[i] = MIN_OF(q, m); });
-    stylize_box_blur(kernel, tmp, dst, width, height, radius, workspace);
+    stylize_box_blur_squares(kernel, band, 0, energy, cap, dst, width, height, radius, workspace);
 }
 
 /* The energies of x's bands; with speck_cap > 0, their specks capped (capped_energy). */
@@ -93,7 +86,7 @@ static inline __attribute__((always_inline)) void band_energies(stylize_vector_k
         float *e = energies + (size_t)k * n;
         const float *band = bands[k];
         band_energy(kernel, band, e, width, height, radius, workspace);
-        if (speck_cap > 0) capped_energy(kernel, band, e, speck_cap, tmp, e, width, height, radius, workspace);
+        if (speck_cap > 0) capped_energy(kernel, band, e, speck_cap, e, width, height, radius, workspace);
     }
 }
 
@@ -181,7 +174,7 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
     for (int k = 0; k < K; k++) {
         float *t = targets[k];
         const float *c = p->carried_bands + (size_t)k * n, *band = bands[k];
-        capped_energy(kernel, band, t, cap, energy, energy, w, h, r, p->workspace);
+        capped_energy(kernel, band, t, cap, energy, w, h, r, p->workspace);
         FOR_EACH(n, { vec16 v = L(t); vec16 m = v + s * L(conf) * (L(c) - v); S(t, MAX_OF(m, fl * L(energy))); },
                     { float v = t[i]; float m = v + s * conf[i] * (c[i] - v); t[i] = MAX_OF(m, fl * energy[i]); });
     }
@@ -194,11 +187,11 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
         band_energy(kernel, bands[k], energy, w, h, r, p->workspace);
         add_gained(st, bands[k], targets[k], energy, share, p->min_gain, p->max_gain, p->deviation_limit, n);
     }
-    FOR_EACH(n, { vec16 lo = MAX_OF(L(st), zero16); S(st, MIN_OF(lo, top16)); },
-                { float lo = MAX_OF(st[i], 0.0f); st[i] = MIN_OF(lo, 255.0f); });
+    /* The result, clamped, into both: carried is the next frame's history. */
+    FOR_EACH(n, { vec16 lo = MAX_OF(L(st), zero16); vec16 v = MIN_OF(lo, top16); S(st, v); S(ca, v); },
+                { float lo = MAX_OF(st[i], 0.0f); float v = MIN_OF(lo, 255.0f); st[i] = v; ca[i] = v; });
     if (K > 0) band_energies(kernel, st, p->history_bands, K, p->band_radii, w, h, r, p->history_speck_cap, p->scratch,
                              p->workspace);
-    memcpy(ca, st, n * sizeof(float));
 }
 
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))

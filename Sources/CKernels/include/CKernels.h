@@ -218,6 +218,11 @@ size_t stylize_box_blur_workspace(int width, int radius);
 void stylize_box_blur(stylize_vector_kernel kernel, const float *src, float *dst, int width, int height, int radius,
                       float *workspace);
 
+/* dst ← the box blur of (src − offset)², each square capped at cap × caps[i] where caps is not
+   NULL, without a plane of squares in between; dst may be src or caps. */
+void stylize_box_blur_squares(stylize_vector_kernel kernel, const float *src, float offset, const float *caps, float cap,
+                              float *dst, int width, int height, int radius, float *workspace);
+
 /* mean, variance ← the mean and variance of src over each pixel's (2·radius + 1)² window (clamped
    borders), for values on a 0…255 scale; neither may overlap src. workspace: stylize_box_blur's. */
 void stylize_local_moments(stylize_vector_kernel kernel, const float *src, float *mean, float *variance, int width,

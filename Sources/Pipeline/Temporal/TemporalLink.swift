@@ -33,11 +33,41 @@ enum Temporal {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 
+    /// A plane of `count` floats, not yet written.
+    static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
+    /// `output` (of `plane`'s size) ← the box blur of `plane`, a `width`-wide plane.
+    static func blur(_ plane: [Float], into output: inout [Float], width: Int, radius: Int, workspace: inout [Float]) {
+        precondition(output.count == plane.count, "the blur's output must be the plane's size")
+        plane.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { output in
+                BoxBlur.apply(source.baseAddress!, into: output.baseAddress!, width: width, height: plane.count / width,
+                              radius: radius, workspace: &workspace)
+            }
+        }
+    }
+
+    /// `plane` ← its box blur.
+    static func blur(_ plane: inout [Float], width: Int, radius: Int, workspace: inout [Float]) {
+        plane.withUnsafeMutableBufferPointer { p in
+            BoxBlur.apply(p.baseAddress!, into: p.baseAddress!, width: width, height: p.count / width, radius: radius,
+                          workspace: &workspace)
+        }
+    }
+
     /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
     static func standingOut(_ planes: [Float], width w: Int, height h: Int) -> [Float] {
-        let y = Array(planes[0..<(w * h)])
-        let surroundings = BoxBlur.apply(y, width: w, height: h, radius: 2)
-        return (0..<(w * h)).map { abs(y[$0] - surroundings[$0]) }
+        let n = w * h
+        var workspace: [Float] = []
+        return [Float](unsafeUninitializedCapacity: n) { out, count in
+            planes.withUnsafeBufferPointer { y in
+                BoxBlur.apply(y.baseAddress!, into: out.baseAddress!, width: w, height: h, radius: 2, workspace: &workspace)
+                for i in 0..<n { out[i] = abs(y[i] - out[i]) }
+            }
+            count = n
+        }
     }
 
     /// Of the 16×16 blocks textured in both (luma standard deviation over 5 levels), the share whose
@@ -49,13 +79,17 @@ enum Temporal {
                                   width w: Int, height h: Int) -> Float {
         let side = 16
         var textured = 0, decorrelated = 0
+        a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+        apart.a.withUnsafeBufferPointer { apartA in
+        apart.b.withUnsafeBufferPointer { apartB in
         for top in stride(from: 0, through: h - side, by: side) {
             for left in stride(from: 0, through: w - side, by: side) {
                 var count: Float = 0, sa: Float = 0, sb: Float = 0, saa: Float = 0, sbb: Float = 0, sab: Float = 0
                 for y in top..<(top + side) {
                     for x in left..<(left + side) {
                         let i = y * w + x, p = a[i], q = b[i]
-                        if apart.a[i] > 30 || apart.b[i] > 30 { continue }
+                        if apartA[i] > 30 || apartB[i] > 30 { continue }
                         count += 1; sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q
                     }
                 }
@@ -68,6 +102,7 @@ enum Temporal {
                 if covariance < 0.5 * (va * vb).squareRoot() { decorrelated += 1 }
             }
         }
+        }}}}
         return textured > 0 ? Float(decorrelated) / Float(textured) : 0
     }
 
@@ -123,19 +158,28 @@ enum Temporal {
 
         // Input change along the flow, measured where the flow is trusted.
         // Frame t−1's Y, Cb, Cr carried to frame t along the flow, in one pass.
-        let (warped, _) = Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward)
-        var diff = [Float](repeating: 0, count: n)
-        var weighted = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            let d = current[i] - warped[i]
-            diff[i] = d
-            weighted[i] = hard.mask[i] * d
-        }
+        var warped: [Float] = []
+        Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward, reusing: &warped)
+        var diff = uninitialized(n), weighted = uninitialized(n), deviation = uninitialized(n)
+        current.withUnsafeBufferPointer { now in
+        warped.withUnsafeBufferPointer { before in
+        hard.mask.withUnsafeBufferPointer { trusted in
+        diff.withUnsafeMutableBufferPointer { diff in
+        weighted.withUnsafeMutableBufferPointer { weighted in
+            for i in 0..<n {
+                let d = now[i] - before[i]
+                diff[i] = d
+                weighted[i] = trusted[i] * d
+            }
+        }}}}}
         let meanConfidence = Float(hard.meanConfidence)
         // Cut test over all pixels (a cut also makes the flow unreliable, so don't trust the mask alone).
         let meanDiff = PlaneStatistics.mean(diff)
-        var deviation = diff
-        for i in 0..<n { deviation[i] = abs(diff[i] - meanDiff) }
+        diff.withUnsafeBufferPointer { d in
+            deviation.withUnsafeMutableBufferPointer { deviation in
+                for i in 0..<n { deviation[i] = abs(d[i] - meanDiff) }
+            }
+        }
         let difference = PlaneStatistics.mean(deviation)
         // Where each pixel stands out of its surroundings in frame t and in frame t−1 carried to it.
         let now = standingOut(current, width: w, height: h), before = standingOut(warped, width: w, height: h)
@@ -146,36 +190,58 @@ enum Temporal {
         // where none are near, the global mean change.
         let global = meanConfidence > 0 ? PlaneStatistics.mean(weighted) / meanConfidence : meanDiff
         let r = settings.brightnessRadius
-        var brightness = BoxBlur.apply(weighted, width: w, height: h, radius: r)
-        let support = BoxBlur.apply(hard.mask, width: w, height: h, radius: r)
-        for i in 0..<n {
-            brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global
+        var blurSpace: [Float] = []
+        var brightness = uninitialized(n), support = deviation
+        deviation = []   // its storage is the support's now
+        blur(weighted, into: &brightness, width: w, radius: r, workspace: &blurSpace)
+        blur(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
+        brightness.withUnsafeMutableBufferPointer { brightness in
+            support.withUnsafeBufferPointer { support in
+                for i in 0..<n { brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global }
+            }
         }
         var confidence = soft.mask
         var confined: [Float]? = nil   // for the contrast gains' confinement, when it differs: without the particle margin
         if settings.residualHigh > settings.residualLow {
             // Blur each signed residual, then take their size: zero-mean noise averages away,
             // while a misplaced edge or object (same sign over a patch) stays.
-            var luma = diff, cb = [Float](repeating: 0, count: n), cr = cb
-            for i in 0..<n {
-                luma[i] = diff[i] - brightness[i]
-                cb[i] = current[n + i] - warped[n + i]
-                cr[i] = current[2 * n + i] - warped[2 * n + i]
-            }
-            /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals at pixel i.
-            func trust(_ i: Int, low: Float, high: Float) -> Float {
-                let size = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
-                return min(max((high - size) * (1 / (high - low)), 0), 1)
+            var luma = diff, cb = weighted, cr = uninitialized(n)
+            (diff, weighted) = ([], [])   // their storage is the residuals' now
+            current.withUnsafeBufferPointer { now in
+            warped.withUnsafeBufferPointer { before in
+            brightness.withUnsafeBufferPointer { brightness in
+            luma.withUnsafeMutableBufferPointer { luma in
+            cb.withUnsafeMutableBufferPointer { cb in
+            cr.withUnsafeMutableBufferPointer { cr in
+                for i in 0..<n {
+                    luma[i] = luma[i] - brightness[i]
+                    cb[i] = now[n + i] - before[n + i]
+                    cr[i] = now[2 * n + i] - before[2 * n + i]
+                }
+            }}}}}}
+            /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals, into `factor`
+            /// (`combined`: the lower of that and what `factor` holds).
+            func trust(low: Float, high: Float, into factor: inout [Float], combined: Bool) {
+                luma.withUnsafeBufferPointer { luma in
+                cb.withUnsafeBufferPointer { cb in
+                cr.withUnsafeBufferPointer { cr in
+                factor.withUnsafeMutableBufferPointer { factor in
+                    for i in 0..<n {
+                        let size = (luma[i] * luma[i] + cb[i] * cb[i] + cr[i] * cr[i]).squareRoot()
+                        let trust = min(max((high - size) * (1 / (high - low)), 0), 1)
+                        factor[i] = combined ? min(factor[i], trust) : trust
+                    }
+                }}}}
             }
             var factor = [Float](repeating: 1, count: n)
             if particles && settings.speckResidualHigh > settings.speckResidualLow {
                 // Each pixel's own residual first, before the blur dilutes a speck's.
-                for i in 0..<n { factor[i] = trust(i, low: settings.speckResidualLow, high: settings.speckResidualHigh) }
+                trust(low: settings.speckResidualLow, high: settings.speckResidualHigh, into: &factor, combined: false)
             }
-            luma = BoxBlur.apply(luma, width: w, height: h, radius: settings.residualRadius)
-            cb = BoxBlur.apply(cb, width: w, height: h, radius: settings.residualRadius)
-            cr = BoxBlur.apply(cr, width: w, height: h, radius: settings.residualRadius)
-            for i in 0..<n { factor[i] = min(factor[i], trust(i, low: settings.residualLow, high: settings.residualHigh)) }
+            blur(&luma, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            blur(&cb, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            blur(&cr, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            trust(low: settings.residualLow, high: settings.residualHigh, into: &factor, combined: true)
             // Feathered like the consistency test's mask: the network paints a few pixels around what
             // it sees (a flake's halo), and history carried right up to the edge brings that along.
             let residual = FlowConfidence(width: w, height: h, mask: factor)
@@ -204,9 +270,12 @@ enum Temporal {
             if particles && settings.particleClosing > 0 {
                 weight = FlowConfidence(width: w, height: h, mask: weight).closed(radius: settings.particleClosing).mask
             }
-            contrastWeight = BoxBlur.apply(weight, width: w, height: h, radius: settings.contrastRadius)
+            contrastWeight = uninitialized(n)
+            blur(weight, into: &contrastWeight, width: w, radius: settings.contrastRadius, workspace: &blurSpace)
             let slope = settings.contrastConfinement
-            for i in 0..<n { contrastWeight[i] = min(max(1 - (1 - contrastWeight[i]) * slope, 0), 1) }
+            contrastWeight.withUnsafeMutableBufferPointer { weight in
+                for i in 0..<n { weight[i] = min(max(1 - (1 - weight[i]) * slope, 0), 1) }
+            }
         }
         return TemporalLink(flow: backward, confidence: confidence, brightness: brightness,
                             contrastWeight: contrastWeight, isCut: isCut, particles: particles, difference: difference,
