@@ -6,8 +6,7 @@
  * their order (no fused multiply-add; min and max as Swift's, which pick +0 over −0), so the
  * pictures are the same bit for bit on every target.
  */
-#include "CKernels.h"
-#include "vector16.h"
+#include "box_blur_rows.h"
 
 #pragma clang fp contract(off)
 
@@ -128,70 +127,301 @@ static inline __attribute__((always_inline)) void add_gained(float *st, const fl
     });
 }
 
+/*
+ * The blend of a plane, row by row. Its passes (as the comments below name them) chain a dozen
+ * box blurs; whole planes between them would be about twenty planes of traffic a channel, and
+ * with the network's tensors beside it the plane-sized blend ran half as slow again as alone.
+ * So each pass runs on row y at a fixed lag behind the input row t (y = t − lag): a blur's rows
+ * come out r + 1 rows after they go in, and what a later pass reads again waits in a ring of as
+ * many rows as lie between the two lags. The arithmetic, and its order, is that of the passes
+ * over whole planes (the reference test holds it to them bit for bit).
+ */
+
+/* Rows of a ring: row y lives in slot y mod rows. */
+typedef struct {
+    float *data;
+    int rows, width;
+} ring;
+
+static inline __attribute__((always_inline)) float *ring_row(ring q, int y) {
+    return q.data + (size_t)(y % q.rows) * q.width;
+}
+
+/* Lays out the blend's blurs and rings in memory (NULL: only counts); returns the floats used. */
+typedef struct {
+    row_blur split[STYLIZE_BLEND_MAX_BANDS], carried_coarse, energy[STYLIZE_BLEND_MAX_BANDS], mean[3], squares[3];
+    row_blur floor[STYLIZE_BLEND_MAX_BANDS], mixed_split[STYLIZE_BLEND_MAX_BANDS], actual[STYLIZE_BLEND_MAX_BANDS];
+    row_blur final_split[STYLIZE_BLEND_MAX_BANDS], history[STYLIZE_BLEND_MAX_BANDS], history_capped[STYLIZE_BLEND_MAX_BANDS];
+    ring split_out[STYLIZE_BLEND_MAX_BANDS], bands[STYLIZE_BLEND_MAX_BANDS], targets[STYLIZE_BLEND_MAX_BANDS];
+    ring mixed_split_out[STYLIZE_BLEND_MAX_BANDS], mixed_bands[STYLIZE_BLEND_MAX_BANDS], mixed_coarse;
+    ring final_targets[STYLIZE_BLEND_MAX_BANDS], coarse_target, final_split_out[STYLIZE_BLEND_MAX_BANDS];
+    ring final_bands[STYLIZE_BLEND_MAX_BANDS], history_out[STYLIZE_BLEND_MAX_BANDS];
+    float *row[8]; /* single rows of scratch */
+    /* Lags (rows behind the input row) of the passes. */
+    int split_lag, moments_lag, floor_lag, mixed_lag, gains_lag, final_lag, history_lag, capped_lag, last_lag;
+} blend_rows;
+
+static size_t blend_rows_layout(blend_rows *m, float *memory, int width, int height, int radius, int K,
+                                const int *radii) {
+    size_t used = 0;
+#define TAKE(count) (used += (count), memory ? memory + used - (count) : NULL)
+#define BLUR(b, r, what)                                                                \
+    do {                                                                                \
+        float *at_ = TAKE(row_blur_floats(width, (r)));                                 \
+        if (memory) row_blur_init(&(b), width, height, (r), (what), at_);               \
+    } while (0)
+#define RING(q, count)                                                                  \
+    do {                                                                                \
+        (q).rows = (count);                                                             \
+        (q).width = width;                                                              \
+        (q).data = TAKE((size_t)(count) * width);                                       \
+    } while (0)
+    const int R = radius, rK = K > 0 ? radii[K - 1] : 0;
+    m->split_lag = K > 0 ? rK + 1 : 0;
+    m->moments_lag = m->split_lag + R + 1;
+    m->floor_lag = m->moments_lag + R + 1;
+    m->mixed_lag = m->moments_lag + (K > 0 ? rK + 1 : 0);
+    m->gains_lag = m->mixed_lag + R + 1;
+    m->final_lag = m->gains_lag + rK + 1;
+    m->history_lag = m->final_lag + R + 1;
+    m->capped_lag = m->history_lag + R + 1;
+    const summed plain = {0, 0, NULL, 0}, squares = {1, 0, NULL, 0}, centred = {1, 128, NULL, 0};
+    for (int k = 0; k < K; k++) {
+        BLUR(m->split[k], radii[k], plain);
+        RING(m->split_out[k], m->split_lag - (radii[k] + 1) + 1);
+        BLUR(m->energy[k], R, squares);
+        RING(m->bands[k], m->moments_lag - m->split_lag + 1);
+        RING(m->targets[k], m->floor_lag - m->moments_lag + 1);
+        BLUR(m->floor[k], R, squares);   /* caps and cap given per row */
+        RING(m->final_targets[k], m->gains_lag - m->floor_lag + 1);
+        BLUR(m->mixed_split[k], radii[k], plain);
+        RING(m->mixed_split_out[k], m->mixed_lag - (m->moments_lag + radii[k] + 1) + 1);
+        RING(m->mixed_bands[k], m->gains_lag - m->mixed_lag + 1);
+        BLUR(m->actual[k], R, squares);
+        BLUR(m->final_split[k], radii[k], plain);
+        RING(m->final_split_out[k], m->final_lag - (m->gains_lag + radii[k] + 1) + 1);
+        RING(m->final_bands[k], m->capped_lag - m->final_lag + 1);
+        BLUR(m->history[k], R, squares);
+        RING(m->history_out[k], 1);
+        BLUR(m->history_capped[k], R, squares);
+    }
+    if (K > 0) BLUR(m->carried_coarse, rK, plain);
+    for (int j = 0; j < 3; j++) {
+        BLUR(m->mean[j], R, plain);
+        BLUR(m->squares[j], R, centred);
+    }
+    RING(m->mixed_coarse, m->gains_lag - m->mixed_lag + 1);
+    RING(m->coarse_target, m->gains_lag - m->moments_lag + 1);
+    for (int j = 0; j < 8; j++) m->row[j] = TAKE((size_t)width);
+    m->last_lag = K == 0 ? m->gains_lag : m->capped_lag;
+#undef RING
+#undef BLUR
+#undef TAKE
+    return used;
+}
+
+/* variance ← max(squares − (mean − 128)², 0): a window's variance from its mean square about 128. */
+static inline __attribute__((always_inline)) void variance_row(const float *mean, float *variance, int n) {
+    const float k = 128;
+    const vec16 zero = 0;
+    FOR_EACH(n, { vec16 d = L(mean) - k; vec16 v = L(variance) - d * d; S(variance, MAX_OF(v, zero)); },
+                { float d = mean[i] - k; float v = variance[i] - d * d; variance[i] = MAX_OF(v, 0.0f); });
+}
+
+/* The bands of row x (band k = blur r_{k−1} − blur r_k, blur r_{−1} = x) from its blurred rows. */
+static inline __attribute__((always_inline)) void split_row(const float *x, float *const *blurred, float *const *bands,
+                                                             int K, int n) {
+    const float *finer = x;
+    for (int k = 0; k < K; k++) {
+        const float *b = blurred[k];
+        float *band = bands[k];
+        FOR_EACH(n, S(band, L(finer) - L(b)), band[i] = finer[i] - b[i]);
+        finer = b;
+    }
+}
+
 static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_kernel kernel,
                                                                  const stylize_contrast_blend *p) {
-    const int w = p->width, h = p->height, r = p->radius, K = p->band_count;
-    const size_t n = (size_t)w * h;
-    const float s = p->stability;
-    float *const st = p->stylized, *const ca = p->carried;
-    const float *const conf = p->confidence, *const share = p->share;
-    float *bands[STYLIZE_BLEND_MAX_BANDS], *targets[STYLIZE_BLEND_MAX_BANDS];
-    for (int k = 0; k < K; k++) {
-        bands[k] = p->scratch + (size_t)k * n;
-        targets[k] = p->scratch + (size_t)(K + k) * n;
-    }
-    float *const coarse = p->scratch + (size_t)2 * K * n, *const tmp = coarse + n, *const mean = tmp + n,
-                 *const coarse_target = mean + n, *const variance = coarse_target + n, *const energy = variance + n;
+    (void)kernel;
+    const int w = p->width, h = p->height, K = p->band_count;
+    const float s = p->stability, fl = p->detail_floor, cap = p->deviation_limit * p->deviation_limit;
+    float *const ST = p->stylized, *const CA = p->carried;
     const vec16 zero16 = 0, top16 = 255;
+    blend_rows m;
+    blend_rows_layout(&m, p->memory, w, h, p->radius, K, p->band_radii);
+    row_blur *const mean_own = &m.mean[0], *const squares_own = &m.squares[0];
+    row_blur *const mean_carried = &m.mean[1], *const squares_carried = &m.squares[1];
+    row_blur *const mean_mixed = &m.mean[2], *const squares_mixed = &m.squares[2];
+    float *const variance_carried = m.row[0], *const coarse_mean = m.row[1], *const actual = m.row[2];
+    float *const carried_coarse = m.row[3], *const floor = m.row[4], *const deviation = m.row[5];
+    float *blurred[STYLIZE_BLEND_MAX_BANDS], *bands[STYLIZE_BLEND_MAX_BANDS];
 
-    FOR_EACH(n, S(ca, L(ca) + L(p->brightness)), ca[i] += p->brightness[i]);
-    /* The targets: each band's energy and the rest's variance, the stylized frame's and the
-       history's mixed by the history's weight (the history's band energies as it was painted). */
-    split_bands(kernel, st, bands, coarse, tmp, K, p->band_radii, w, h, p->workspace);
-    for (int k = 0; k < K; k++) band_energy(kernel, bands[k], targets[k], w, h, r, p->workspace);
-    local_moments(kernel, coarse, mean, coarse_target, w, h, r, p->workspace);
-    if (K > 0) {
-        stylize_box_blur(kernel, ca, tmp, w, h, p->band_radii[K - 1], p->workspace);
-        local_moments(kernel, tmp, mean, variance, w, h, r, p->workspace);
-    } else {
-        local_moments(kernel, ca, mean, variance, w, h, r, p->workspace);
+    for (int t = 0; t < h + m.last_lag; t++) {
+        int y = t;
+        if (y < h) {
+            /* The history's brightness change; the rows into the first blurs. */
+            float *ca = CA + (size_t)y * w, *st = ST + (size_t)y * w;
+            const float *br = p->brightness + (size_t)y * w;
+            FOR_EACH(w, S(ca, L(ca) + L(br)), ca[i] += br[i]);
+            for (int k = 0; k < K; k++) row_blur_push(&m.split[k], st, NULL);
+            if (K > 0) {
+                row_blur_push(&m.carried_coarse, ca, NULL);
+            } else {
+                row_blur_push(mean_own, st, NULL);
+                row_blur_push(squares_own, st, NULL);
+                row_blur_push(mean_carried, ca, NULL);
+                row_blur_push(squares_carried, ca, NULL);
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            y = t - (p->band_radii[k] + 1);
+            if (y >= 0 && y < h) row_blur_emit(&m.split[k], ring_row(m.split_out[k], y));
+        }
+        y = t - m.split_lag;
+        if (K > 0 && y >= 0 && y < h) {
+            /* The stylized row's bands and coarse rest; the carried row's rest. */
+            for (int k = 0; k < K; k++) {
+                blurred[k] = ring_row(m.split_out[k], y);
+                bands[k] = ring_row(m.bands[k], y);
+            }
+            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+            for (int k = 0; k < K; k++) row_blur_push(&m.energy[k], bands[k], NULL);
+            row_blur_push(mean_own, blurred[K - 1], NULL);
+            row_blur_push(squares_own, blurred[K - 1], NULL);
+            row_blur_emit(&m.carried_coarse, carried_coarse);
+            row_blur_push(mean_carried, carried_coarse, NULL);
+            row_blur_push(squares_carried, carried_coarse, NULL);
+        }
+        y = t - m.moments_lag;
+        if (y >= 0 && y < h) {
+            /* The targets: each band's energy and the rest's variance, the stylized row's and the
+               history's mixed by the history's weight; the plain blend. */
+            float *ct = ring_row(m.coarse_target, y);
+            row_blur_emit(mean_own, coarse_mean);
+            row_blur_emit(squares_own, ct);
+            variance_row(coarse_mean, ct, w);
+            row_blur_emit(mean_carried, coarse_mean);
+            row_blur_emit(squares_carried, variance_carried);
+            variance_row(coarse_mean, variance_carried, w);
+            float *st = ST + (size_t)y * w;
+            const float *ca = CA + (size_t)y * w, *conf = p->confidence + (size_t)y * w;
+            FOR_EACH(w, {
+                vec16 a = s * L(conf);
+                vec16 c = L(ct);
+                S(ct, c + a * (L(variance_carried) - c));
+                vec16 x = L(st);
+                S(st, x + a * (L(ca) - x));
+            }, {
+                float a = s * conf[i];
+                ct[i] += a * (variance_carried[i] - ct[i]);
+                st[i] += a * (ca[i] - st[i]);
+            });
+            for (int k = 0; k < K; k++) {
+                float *target = ring_row(m.targets[k], y);
+                row_blur_emit(&m.energy[k], target);
+                /* The floor: the stylized band's energy with each pixel's square capped at
+                   deviation_limit² × the window's energy (TemporalSettings.detailFloor). */
+                m.floor[k].what = (summed){1, 0, target, cap};
+                row_blur_push(&m.floor[k], ring_row(m.bands[k], y), target);
+                row_blur_push(&m.mixed_split[k], st, NULL);
+            }
+            if (K == 0) {
+                row_blur_push(mean_mixed, st, NULL);
+                row_blur_push(squares_mixed, st, NULL);
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            y = t - (m.moments_lag + p->band_radii[k] + 1);
+            if (y >= 0 && y < h) row_blur_emit(&m.mixed_split[k], ring_row(m.mixed_split_out[k], y));
+        }
+        y = t - m.mixed_lag;
+        if (K > 0 && y >= 0 && y < h) {
+            /* The plain blend's bands and rest. */
+            for (int k = 0; k < K; k++) {
+                blurred[k] = ring_row(m.mixed_split_out[k], y);
+                bands[k] = ring_row(m.mixed_bands[k], y);
+            }
+            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+            float *coarse = ring_row(m.mixed_coarse, y);
+            memcpy(coarse, blurred[K - 1], (size_t)w * sizeof(float));
+            for (int k = 0; k < K; k++) row_blur_push(&m.actual[k], bands[k], NULL);
+            row_blur_push(mean_mixed, coarse, NULL);
+            row_blur_push(squares_mixed, coarse, NULL);
+        }
+        y = t - m.floor_lag;
+        if (K > 0 && y >= 0 && y < h) {
+            const float *conf = p->confidence + (size_t)y * w;
+            for (int k = 0; k < K; k++) {
+                const float *target = ring_row(m.targets[k], y), *c = p->carried_bands + ((size_t)k * h + y) * w;
+                float *final = ring_row(m.final_targets[k], y);
+                row_blur_emit(&m.floor[k], floor);
+                FOR_EACH(w, { vec16 v = L(target); vec16 mx = v + s * L(conf) * (L(c) - v); S(final, MAX_OF(mx, fl * L(floor))); },
+                            { float v = target[i]; float mx = v + s * conf[i] * (c[i] - v); final[i] = MAX_OF(mx, fl * floor[i]); });
+            }
+        }
+        y = t - m.gains_lag;
+        if (y >= 0 && y < h) {
+            /* The plain blend's bands and rest, each brought to its target by its own gain. */
+            float *st = ST + (size_t)y * w, *ca = CA + (size_t)y * w;
+            const float *share = p->share ? p->share + (size_t)y * w : NULL;
+            const float *coarse = K > 0 ? ring_row(m.mixed_coarse, y) : st;
+            float *variance = actual;
+            row_blur_emit(mean_mixed, coarse_mean);
+            row_blur_emit(squares_mixed, variance);
+            variance_row(coarse_mean, variance, w);
+            FOR_EACH(w, S(deviation, L(coarse) - L(coarse_mean)), deviation[i] = coarse[i] - coarse_mean[i]);
+            add_gained(st, deviation, ring_row(m.coarse_target, y), variance, share, p->min_gain, p->max_gain,
+                       p->deviation_limit, (size_t)w);
+            for (int k = 0; k < K; k++) {
+                row_blur_emit(&m.actual[k], actual);
+                add_gained(st, ring_row(m.mixed_bands[k], y), ring_row(m.final_targets[k], y), actual, share,
+                           p->min_gain, p->max_gain, p->deviation_limit, (size_t)w);
+            }
+            /* The result, clamped, into both: carried is the next frame's history. */
+            FOR_EACH(w, { vec16 lo = MAX_OF(L(st), zero16); vec16 v = MIN_OF(lo, top16); S(st, v); S(ca, v); },
+                        { float lo = MAX_OF(st[i], 0.0f); float v = MIN_OF(lo, 255.0f); st[i] = v; ca[i] = v; });
+            for (int k = 0; k < K; k++) row_blur_push(&m.final_split[k], st, NULL);
+        }
+        for (int k = 0; k < K; k++) {
+            y = t - (m.gains_lag + p->band_radii[k] + 1);
+            if (y >= 0 && y < h) row_blur_emit(&m.final_split[k], ring_row(m.final_split_out[k], y));
+        }
+        y = t - m.final_lag;
+        if (K > 0 && y >= 0 && y < h) {
+            /* The result's band energies, kept for the next frame. */
+            for (int k = 0; k < K; k++) {
+                blurred[k] = ring_row(m.final_split_out[k], y);
+                bands[k] = ring_row(m.final_bands[k], y);
+            }
+            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+            for (int k = 0; k < K; k++) row_blur_push(&m.history[k], bands[k], NULL);
+        }
+        y = t - m.history_lag;
+        if (K > 0 && y >= 0 && y < h) {
+            for (int k = 0; k < K; k++) {
+                float *energy = p->history_bands + ((size_t)k * h + y) * w;
+                if (p->history_speck_cap > 0) {
+                    /* Each pixel's square capped at history_speck_cap × its window's energy: a
+                       speck's energy left out. */
+                    float *uncapped = ring_row(m.history_out[k], y);
+                    row_blur_emit(&m.history[k], uncapped);
+                    m.history_capped[k].what = (summed){1, 0, uncapped, p->history_speck_cap};
+                    row_blur_push(&m.history_capped[k], ring_row(m.final_bands[k], y), uncapped);
+                } else {
+                    row_blur_emit(&m.history[k], energy);
+                }
+            }
+        }
+        y = t - m.capped_lag;
+        if (K > 0 && p->history_speck_cap > 0 && y >= 0 && y < h) {
+            for (int k = 0; k < K; k++) row_blur_emit(&m.history_capped[k], p->history_bands + ((size_t)k * h + y) * w);
+        }
     }
-    FOR_EACH(n, {
-        vec16 a = s * L(conf);
-        vec16 t = L(coarse_target);
-        S(coarse_target, t + a * (L(variance) - t));
-        vec16 x = L(st);
-        S(st, x + a * (L(ca) - x));
-    }, {
-        float a = s * conf[i];
-        coarse_target[i] += a * (variance[i] - coarse_target[i]);
-        st[i] += a * (ca[i] - st[i]);
-    });
-    /* The floor: the stylized band's energy with each pixel's square capped at deviation_limit²
-       × the window's energy, so that a sparse speck the network paints somewhere new does not
-       raise it (TemporalSettings.detailFloor). */
-    const float fl = p->detail_floor, cap = p->deviation_limit * p->deviation_limit;
-    for (int k = 0; k < K; k++) {
-        float *t = targets[k];
-        const float *c = p->carried_bands + (size_t)k * n, *band = bands[k];
-        capped_energy(kernel, band, t, cap, energy, w, h, r, p->workspace);
-        FOR_EACH(n, { vec16 v = L(t); vec16 m = v + s * L(conf) * (L(c) - v); S(t, MAX_OF(m, fl * L(energy))); },
-                    { float v = t[i]; float m = v + s * conf[i] * (c[i] - v); t[i] = MAX_OF(m, fl * energy[i]); });
-    }
-    /* The plain blend's bands, each brought to its target by its own gain. */
-    split_bands(kernel, st, bands, coarse, tmp, K, p->band_radii, w, h, p->workspace);
-    local_moments(kernel, coarse, mean, variance, w, h, r, p->workspace);
-    FOR_EACH(n, S(tmp, L(coarse) - L(mean)), tmp[i] = coarse[i] - mean[i]);
-    add_gained(st, tmp, coarse_target, variance, share, p->min_gain, p->max_gain, p->deviation_limit, n);
-    for (int k = 0; k < K; k++) {
-        band_energy(kernel, bands[k], energy, w, h, r, p->workspace);
-        add_gained(st, bands[k], targets[k], energy, share, p->min_gain, p->max_gain, p->deviation_limit, n);
-    }
-    /* The result, clamped, into both: carried is the next frame's history. */
-    FOR_EACH(n, { vec16 lo = MAX_OF(L(st), zero16); vec16 v = MIN_OF(lo, top16); S(st, v); S(ca, v); },
-                { float lo = MAX_OF(st[i], 0.0f); float v = MIN_OF(lo, 255.0f); st[i] = v; ca[i] = v; });
-    if (K > 0) band_energies(kernel, st, p->history_bands, K, p->band_radii, w, h, r, p->history_speck_cap, p->scratch,
-                             p->workspace);
+}
+
+size_t stylize_contrast_blend_memory(int width, int radius, int band_count, const int *band_radii) {
+    blend_rows m;
+    return blend_rows_layout(&m, NULL, width, 1, radius, band_count, band_radii);
 }
 
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))

@@ -500,115 +500,115 @@ final class TemporalBlenderTests: XCTestCase {
     /// the same numbers bit for bit, with and without gain shares, with the fine band off, and with the
     /// band energies carried on measured with their specks capped.
     func testPlaneBlendIsThePlainPassesOnEveryTarget() {
-        let (w, h, r) = (37, 23, 6)
-        let n = w * h
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func random() -> Float {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Float(state % 100_000) / 100_000
-        }
-        let stylized = (0..<n).map { _ in 255 * random() }, carried = (0..<n).map { _ in 255 * random() }
-        let confidence = (0..<n).map { i in i % 5 == 0 ? 0 : random() }, share = (0..<n).map { _ in random() }
-        let brightness = (0..<n).map { _ in 6 * random() - 3 }
-        let (s, minGain, maxGain, limit, floor): (Float, Float, Float, Float, Float) = (0.9, 0.5, 2, 2.5, 0.65)
+        // Frames shorter than the passes' lags (40 rows), than one window, one row high.
+        for (w, h) in [(37, 23), (17, 4), (50, 1)] {
+            let r = 6
+            let n = w * h
+            var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+            func random() -> Float {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return Float(state % 100_000) / 100_000
+            }
+            let stylized = (0..<n).map { _ in 255 * random() }, carried = (0..<n).map { _ in 255 * random() }
+            let confidence = (0..<n).map { i in i % 5 == 0 ? 0 : random() }, share = (0..<n).map { _ in random() }
+            let brightness = (0..<n).map { _ in 6 * random() - 3 }
+            let (s, minGain, maxGain, limit, floor): (Float, Float, Float, Float, Float) = (0.9, 0.5, 2, 2.5, 0.65)
 
-        func blur(_ x: [Float], _ radius: Int) -> [Float] { BoxBlur.apply(x, width: w, height: h, radius: radius) }
-        func moments(_ x: [Float]) -> (mean: [Float], variance: [Float]) {
-            let mean = blur(x, r), squares = blur(x.map { ($0 - 128) * ($0 - 128) }, r)
-            return (mean, zip(squares, mean).map { max($0 - ($1 - 128) * ($1 - 128), 0) })
-        }
-        func split(_ x: [Float], _ radii: [Int]) -> (bands: [[Float]], coarse: [Float]) {
-            var finer = x, bands: [[Float]] = []
-            for radius in radii {
-                let coarser = blur(x, radius)
-                bands.append(zip(finer, coarser).map { $0 - $1 })
-                finer = coarser
+            func blur(_ x: [Float], _ radius: Int) -> [Float] { BoxBlur.apply(x, width: w, height: h, radius: radius) }
+            func moments(_ x: [Float]) -> (mean: [Float], variance: [Float]) {
+                let mean = blur(x, r), squares = blur(x.map { ($0 - 128) * ($0 - 128) }, r)
+                return (mean, zip(squares, mean).map { max($0 - ($1 - 128) * ($1 - 128), 0) })
             }
-            return (bands, finer)
-        }
-        func energy(_ band: [Float]) -> [Float] { blur(band.map { $0 * $0 }, r) }
-        func gain(_ target: Float, _ actual: Float, _ share: Float) -> Float {
-            1 + (min(max(((target + 1) / (actual + 1)).squareRoot(), minGain), maxGain) - 1) * share
-        }
-        func gained(_ deviation: Float, _ target: Float, _ actual: Float, _ share: Float) -> Float {
-            let bound = limit * actual.squareRoot()
-            return (gain(target, actual, share) - 1) * min(max(deviation, -bound), bound)
-        }
-        /// The band's energy with each pixel's square capped at `cap` × the uncapped energy.
-        func capped(_ band: [Float], _ cap: Float) -> [Float] {
-            blur(zip(band, energy(band)).map { min($0 * $0, cap * $1) }, r)
-        }
-        func reference(shares: [Float]?, radii: [Int], carriedBands: [[Float]], speckCap: Float) -> (picture: [Float], bands: [[Float]]) {
-            var st = stylized
-            let ca = zip(carried, brightness).map { $0 + $1 }
-            let own = split(st, radii)
-            var targets = own.bands.map(energy)
-            var coarseTarget = moments(own.coarse).variance
-            let carriedCoarse = moments(radii.isEmpty ? ca : blur(ca, radii.last!)).variance
-            for i in 0..<n {
-                let a = s * confidence[i]
-                coarseTarget[i] += a * (carriedCoarse[i] - coarseTarget[i])
-                st[i] += a * (ca[i] - st[i])
+            func split(_ x: [Float], _ radii: [Int]) -> (bands: [[Float]], coarse: [Float]) {
+                var finer = x, bands: [[Float]] = []
+                for radius in radii {
+                    let coarser = blur(x, radius)
+                    bands.append(zip(finer, coarser).map { $0 - $1 })
+                    finer = coarser
+                }
+                return (bands, finer)
             }
-            for k in radii.indices {
-                // The floor: the band's energy with each square capped at limit² × that energy.
-                let capped = blur(zip(own.bands[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
+            func energy(_ band: [Float]) -> [Float] { blur(band.map { $0 * $0 }, r) }
+            func gain(_ target: Float, _ actual: Float, _ share: Float) -> Float {
+                1 + (min(max(((target + 1) / (actual + 1)).squareRoot(), minGain), maxGain) - 1) * share
+            }
+            func gained(_ deviation: Float, _ target: Float, _ actual: Float, _ share: Float) -> Float {
+                let bound = limit * actual.squareRoot()
+                return (gain(target, actual, share) - 1) * min(max(deviation, -bound), bound)
+            }
+            /// The band's energy with each pixel's square capped at `cap` × the uncapped energy.
+            func capped(_ band: [Float], _ cap: Float) -> [Float] {
+                blur(zip(band, energy(band)).map { min($0 * $0, cap * $1) }, r)
+            }
+            func reference(shares: [Float]?, radii: [Int], carriedBands: [[Float]], speckCap: Float) -> (picture: [Float], bands: [[Float]]) {
+                var st = stylized
+                let ca = zip(carried, brightness).map { $0 + $1 }
+                let own = split(st, radii)
+                var targets = own.bands.map(energy)
+                var coarseTarget = moments(own.coarse).variance
+                let carriedCoarse = moments(radii.isEmpty ? ca : blur(ca, radii.last!)).variance
                 for i in 0..<n {
-                    let mixed = targets[k][i] + s * confidence[i] * (carriedBands[k][i] - targets[k][i])
-                    targets[k][i] = mixed >= floor * capped[i] ? mixed : floor * capped[i]
+                    let a = s * confidence[i]
+                    coarseTarget[i] += a * (carriedCoarse[i] - coarseTarget[i])
+                    st[i] += a * (ca[i] - st[i])
                 }
+                for k in radii.indices {
+                    // The floor: the band's energy with each square capped at limit² × that energy.
+                    let capped = blur(zip(own.bands[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
+                    for i in 0..<n {
+                        let mixed = targets[k][i] + s * confidence[i] * (carriedBands[k][i] - targets[k][i])
+                        targets[k][i] = mixed >= floor * capped[i] ? mixed : floor * capped[i]
+                    }
+                }
+                let mixed = split(st, radii)
+                let (mean, variance) = moments(mixed.coarse)
+                for i in 0..<n { st[i] = st[i] + gained(mixed.coarse[i] - mean[i], coarseTarget[i], variance[i], shares?[i] ?? 1) }
+                for k in radii.indices {
+                    let actual = energy(mixed.bands[k])
+                    for i in 0..<n { st[i] = st[i] + gained(mixed.bands[k][i], targets[k][i], actual[i], shares?[i] ?? 1) }
+                }
+                st = st.map { min(max($0, 0), 255) }
+                return (st, split(st, radii).bands.map { speckCap > 0 ? capped($0, speckCap) : energy($0) })
             }
-            let mixed = split(st, radii)
-            let (mean, variance) = moments(mixed.coarse)
-            for i in 0..<n { st[i] = st[i] + gained(mixed.coarse[i] - mean[i], coarseTarget[i], variance[i], shares?[i] ?? 1) }
-            for k in radii.indices {
-                let actual = energy(mixed.bands[k])
-                for i in 0..<n { st[i] = st[i] + gained(mixed.bands[k][i], targets[k][i], actual[i], shares?[i] ?? 1) }
-            }
-            st = st.map { min(max($0, 0), 255) }
-            return (st, split(st, radii).bands.map { speckCap > 0 ? capped($0, speckCap) : energy($0) })
-        }
 
-        let best = stylize_vector_kernel_best()
-        for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
-            for (shares, radii, speckCap) in [(share, [1, 3], 0), (nil, [1, 3], 0), (share, [2], 0), (share, [Int](), 0),
-                                              (share, [1, 3], limit * limit)] as [([Float]?, [Int], Float)] {
-                let count = radii.count
-                let carriedBands = (0..<count).map { _ in (0..<n).map { _ in 400 * random() } }
-                var st = stylized, ca = carried, historyBands = [Float](repeating: 0, count: max(count, 1) * n)
-                var scratch = [Float](repeating: 0, count: (2 * count + 6) * n)
-                var workspace = [Float](repeating: 0, count: stylize_box_blur_workspace(Int32(w), Int32(r)))
-                let flatCarried: [Float] = carriedBands.flatMap { $0 } + [0]
-                let padded = (radii + [0, 0, 0, 0]).map { Int32($0) }
-                // Every pointer the plane holds lives through the call that reads it.
-                st.withUnsafeMutableBufferPointer { stp in
-                ca.withUnsafeMutableBufferPointer { cap in
-                historyBands.withUnsafeMutableBufferPointer { hb in
-                workspace.withUnsafeMutableBufferPointer { ws in
-                scratch.withUnsafeMutableBufferPointer { sp in
-                confidence.withUnsafeBufferPointer { cp in
-                brightness.withUnsafeBufferPointer { bp in
-                flatCarried.withUnsafeBufferPointer { cbp in
-                (shares ?? []).withUnsafeBufferPointer { shp in
-                    var plane = stylize_contrast_blend(
-                        width: Int32(w), height: Int32(h), radius: Int32(r), band_count: Int32(count),
-                        band_radii: (padded[0], padded[1], padded[2], padded[3]), stability: s, min_gain: minGain,
-                        max_gain: maxGain, deviation_limit: limit, detail_floor: floor, history_speck_cap: speckCap,
-                        stylized: stp.baseAddress!, carried: cap.baseAddress!,
-                        confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
-                        carried_bands: cbp.baseAddress!, history_bands: hb.baseAddress!, scratch: sp.baseAddress!,
-                        workspace: ws.baseAddress!)
-                    stylize_contrast_blend_plane(kernel, &plane)
-                }}}}}}}}}
-                let expected = reference(shares: shares, radii: radii, carriedBands: carriedBands, speckCap: speckCap)
-                let label = "kernel \(kernel.rawValue), shares \(shares != nil), bands \(radii), speck cap \(speckCap)"
-                func differing(_ a: [Float], _ b: [Float]) -> Int {
-                    a.count == b.count ? zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count : max(a.count, b.count)
+            let best = stylize_vector_kernel_best()
+            for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
+                for (shares, radii, speckCap) in [(share, [1, 3], 0), (nil, [1, 3], 0), (share, [2], 0), (share, [Int](), 0),
+                                                  (share, [1, 3], limit * limit)] as [([Float]?, [Int], Float)] {
+                    let count = radii.count
+                    let carriedBands = (0..<count).map { _ in (0..<n).map { _ in 400 * random() } }
+                    var st = stylized, ca = carried, historyBands = [Float](repeating: 0, count: max(count, 1) * n)
+                    let flatCarried: [Float] = carriedBands.flatMap { $0 } + [0]
+                    let padded = (radii + [0, 0, 0, 0]).map { Int32($0) }
+                    var memory = [Float](repeating: .nan, count: stylize_contrast_blend_memory(Int32(w), Int32(r), Int32(count), padded))
+                    // Every pointer the plane holds lives through the call that reads it.
+                    st.withUnsafeMutableBufferPointer { stp in
+                    ca.withUnsafeMutableBufferPointer { cap in
+                    historyBands.withUnsafeMutableBufferPointer { hb in
+                    memory.withUnsafeMutableBufferPointer { mp in
+                    confidence.withUnsafeBufferPointer { cp in
+                    brightness.withUnsafeBufferPointer { bp in
+                    flatCarried.withUnsafeBufferPointer { cbp in
+                    (shares ?? []).withUnsafeBufferPointer { shp in
+                        var plane = stylize_contrast_blend(
+                            width: Int32(w), height: Int32(h), radius: Int32(r), band_count: Int32(count),
+                            band_radii: (padded[0], padded[1], padded[2], padded[3]), stability: s, min_gain: minGain,
+                            max_gain: maxGain, deviation_limit: limit, detail_floor: floor, history_speck_cap: speckCap,
+                            stylized: stp.baseAddress!, carried: cap.baseAddress!,
+                            confidence: cp.baseAddress!, share: shares == nil ? nil : shp.baseAddress, brightness: bp.baseAddress!,
+                            carried_bands: cbp.baseAddress!, history_bands: hb.baseAddress!, memory: mp.baseAddress!)
+                        stylize_contrast_blend_plane(kernel, &plane)
+                    }}}}}}}}
+                    let expected = reference(shares: shares, radii: radii, carriedBands: carriedBands, speckCap: speckCap)
+                    let label = "kernel \(kernel.rawValue), shares \(shares != nil), bands \(radii), speck cap \(speckCap)"
+                    func differing(_ a: [Float], _ b: [Float]) -> Int {
+                        a.count == b.count ? zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count : max(a.count, b.count)
+                    }
+                    XCTAssertEqual(differing(st, expected.picture), 0, "pixels differ, " + label)
+                    XCTAssertEqual(differing(ca, expected.picture), 0, "carried gets the result too, " + label)
+                    XCTAssertEqual(differing(Array(historyBands.prefix(count * n)), expected.bands.flatMap { $0 }), 0,
+                                   "band energies differ, " + label)
                 }
-                XCTAssertEqual(differing(st, expected.picture), 0, "pixels differ, " + label)
-                XCTAssertEqual(differing(ca, expected.picture), 0, "carried gets the result too, " + label)
-                XCTAssertEqual(differing(Array(historyBands.prefix(count * n)), expected.bands.flatMap { $0 }), 0,
-                               "band energies differ, " + label)
             }
         }
     }

@@ -255,16 +255,19 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
    rest's window mean, or its band) limited to deviation_limit (> 0) local standard deviations.
    history_bands ← the result's band energies (with history_speck_cap > 0, each pixel's band²
    capped at history_speck_cap × that energy and blurred again: a speck's energy left out).
-   Scratch: 2·band_count + 6 planes; workspace:
-   stylize_box_blur_workspace(width, max(radius, the largest band radius)) floats. */
+   radius ≥ 1; memory: stylize_contrast_blend_memory floats (rows, not planes: the passes run row
+   by row). */
 typedef struct {
     int width, height, radius, band_count;
     int band_radii[STYLIZE_BLEND_MAX_BANDS];
     float stability, min_gain, max_gain, deviation_limit, detail_floor, history_speck_cap;
     float *stylized, *carried;
     const float *confidence, *share, *brightness, *carried_bands;
-    float *history_bands, *scratch, *workspace;
+    float *history_bands, *memory;
 } stylize_contrast_blend;
+
+/* Floats of memory stylize_contrast_blend_plane needs for planes of this width. */
+size_t stylize_contrast_blend_memory(int width, int radius, int band_count, const int *band_radii);
 
 void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_contrast_blend *plane);
 

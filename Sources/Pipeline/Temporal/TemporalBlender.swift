@@ -43,8 +43,8 @@ public final class TemporalBlender {
     private var historySize = (0, 0)
     /// The band energies of `history`, channel after channel, measured before its warp; and they warped.
     private var historyBands: [Float] = [], warpedBands: [Float] = []
-    /// Scratch for the contrast-keeping blend, kept between frames.
-    private var scratch: [Float] = [], blurWorkspace: [Float] = []
+    /// The blend's rows, and the band energies' planes at a reset; kept between frames.
+    private var blendMemory: [Float] = [], scratch: [Float] = [], blurWorkspace: [Float] = []
     /// Frames whose history was reset (first frame, cuts, size changes).
     public private(set) var resets = 0
 
@@ -124,7 +124,10 @@ public final class TemporalBlender {
         guard !bandRadii.isEmpty else { return }
         let n = width * height, count = bandRadii.count
         if historyBands.count != 3 * count * n { historyBands = [Float](repeating: 0, count: 3 * count * n) }
-        reserveScratch(width: width, height: height)
+        let planes = count + 2
+        if scratch.count < planes * n { scratch = [Float](repeating: 0, count: planes * n) }
+        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, bandRadii.last ?? 0)))
+        if blurWorkspace.count < needed { blurWorkspace = [Float](repeating: 0, count: needed) }
         pixels.withUnsafeBufferPointer { px in
             historyBands.withUnsafeMutableBufferPointer { hb in
                 scratch.withUnsafeMutableBufferPointer { sc in
@@ -143,12 +146,11 @@ public final class TemporalBlender {
         }
     }
 
-    /// Grows the blend's scratch planes and the box blur's workspace to what planes of this size need.
-    private func reserveScratch(width: Int, height: Int) {
-        let planes = 2 * bandRadii.count + 6
-        if scratch.count < planes * width * height { scratch = [Float](repeating: 0, count: planes * width * height) }
-        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, bandRadii.last ?? 0)))
-        if blurWorkspace.count < needed { blurWorkspace = [Float](repeating: 0, count: needed) }
+    /// Grows the blend's memory to what rows of this width need.
+    private func reserveBlendMemory(width: Int) {
+        let radii = [Int32](arrayLiteral: cRadii.0, cRadii.1, cRadii.2, cRadii.3)
+        let needed = stylize_contrast_blend_memory(Int32(width), Int32(contrastRadius), Int32(bandRadii.count), radii)
+        if blendMemory.count < needed { blendMemory = [Float](repeating: 0, count: needed) }
     }
 
     /// The widest vector kernel this CPU runs, asked once.
@@ -173,11 +175,10 @@ public final class TemporalBlender {
                                       channel: Int, confidence: UnsafePointer<Float>, brightness: UnsafePointer<Float>,
                                       gainShare: UnsafePointer<Float>?, capsSpecks: Bool, width: Int, height: Int) {
         let n = width * height, count = bandRadii.count
-        reserveScratch(width: width, height: height)
+        reserveBlendMemory(width: width)
         warpedBands.withUnsafeBufferPointer { wb in
         historyBands.withUnsafeMutableBufferPointer { hb in
-        scratch.withUnsafeMutableBufferPointer { sc in
-        blurWorkspace.withUnsafeMutableBufferPointer { ws in
+        blendMemory.withUnsafeMutableBufferPointer { memory in
             var plane = stylize_contrast_blend(
                 width: Int32(width), height: Int32(height), radius: Int32(contrastRadius), band_count: Int32(count),
                 band_radii: cRadii, stability: stability, min_gain: minContrastGain, max_gain: maxContrastGain,
@@ -185,9 +186,8 @@ public final class TemporalBlender {
                 history_speck_cap: capsSpecks ? deviationLimit * deviationLimit : 0, stylized: stylized, carried: carried, confidence: confidence,
                 share: gainShare, brightness: brightness,
                 carried_bands: count > 0 ? wb.baseAddress! + channel * count * n : nil,
-                history_bands: count > 0 ? hb.baseAddress! + channel * count * n : nil, scratch: sc.baseAddress!,
-                workspace: ws.baseAddress!)
+                history_bands: count > 0 ? hb.baseAddress! + channel * count * n : nil, memory: memory.baseAddress!)
             stylize_contrast_blend_plane(Self.vectors, &plane)
-        }}}}
+        }}}
     }
 }
