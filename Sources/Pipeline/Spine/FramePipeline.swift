@@ -122,8 +122,8 @@ public final class FramePipeline {
         // Ends this run (frame limit reached, an error) without touching the caller's `stop`.
         let ended = StopSignal()
 
-        struct Job { let sequence: Int; let prepared: PreparedFrame?; let previous: MotionFrame?; let input: SourceFrame; let look: Look }
-        struct Done { let stylized: StylizedFrame?; let input: SourceFrame; let look: Look }
+        struct Job { let sequence: Int; var prepared: PreparedFrame?; let previous: MotionFrame?; let input: SourceFrame; let look: Look }
+        struct Done { var stylized: StylizedFrame?; let input: SourceFrame; let look: Look }
         // Live: one frame waits for the next free worker; more would only age.
         let work = FrameQueue<Job>(capacity: admission == .waitForWorker ? workers * 2 : 1)
         // Unbounded: a file's audio can run far past its last video frame, and the output
@@ -193,8 +193,10 @@ public final class FramePipeline {
                 defer { finished.producerFinished() }
                 var stylizers: [Int: FrameStylizer] = [:]
                 var optimizers: [Int: FrameOptimizer] = [:]
-                while let job = work.pop() {
-                    guard var prepared = job.prepared else {
+                while var job = work.pop() {
+                    // Taken out of the job, so that the network's scaling of its pixels finds them
+                    // referenced once and scales them in place instead of copying them first.
+                    guard var prepared = job.prepared.take() else {
                         guard finished.deliver(Done(stylized: nil, input: job.input, look: job.look), sequence: job.sequence) else { return }
                         continue
                     }
@@ -244,10 +246,10 @@ public final class FramePipeline {
             // True once every frame the source gave has come out (so the side channel is closed too).
             var sourceDrained = false
             while true {
-                guard let done = finished.next() else { sourceDrained = true; break }
+                guard var done = finished.next() else { sourceDrained = true; break }
                 if stop.state == .aborted { break }
                 let picture: VideoFrame
-                if var frame = done.stylized {
+                if var frame = done.stylized.take() {   // referenced once: blended in place, not copied first
                     if done.look.temporal && styles[done.look.style].blendsOutput {
                         blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
                     } else if done.look.temporal && temporal != nil && frame.link?.isCut ?? true {
