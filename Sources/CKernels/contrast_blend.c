@@ -240,6 +240,27 @@ static inline __attribute__((always_inline)) void split_row(const float *x, floa
     }
 }
 
+/* One step t of the split of rows pushed into `blurs` at `lag`: each blur gives its row
+   t − lag − r_k − 1 (into `blurred_rows`); once all have row y = t − lag − r_{K−1} − 1, the bands of
+   row y of `plane` go into `band_rows` (blurred, bands: where they are). Returns y, or −1. */
+static inline __attribute__((always_inline)) int split_step(row_blur *blurs, const ring *blurred_rows,
+                                                             const ring *band_rows, int K, const int *radii, int lag,
+                                                             int t, const float *plane, int w, int h,
+                                                             float **blurred, float **bands) {
+    for (int k = 0; k < K; k++) {
+        const int y = t - (lag + radii[k] + 1);
+        if (y >= 0 && y < h) row_blur_emit(&blurs[k], ring_row(blurred_rows[k], y));
+    }
+    const int y = K > 0 ? t - (lag + radii[K - 1] + 1) : -1;
+    if (y < 0 || y >= h) return -1;
+    for (int k = 0; k < K; k++) {
+        blurred[k] = ring_row(blurred_rows[k], y);
+        bands[k] = ring_row(band_rows[k], y);
+    }
+    split_row(plane + (size_t)y * w, blurred, bands, K, w);
+    return y;
+}
+
 static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_kernel kernel,
                                                                  const stylize_contrast_blend *p) {
     (void)kernel;
@@ -273,18 +294,9 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
                 row_blur_push(squares_carried, ca, NULL);
             }
         }
-        for (int k = 0; k < K; k++) {
-            y = t - (p->band_radii[k] + 1);
-            if (y >= 0 && y < h) row_blur_emit(&m.split[k], ring_row(m.split_out[k], y));
-        }
-        y = t - m.split_lag;
-        if (K > 0 && y >= 0 && y < h) {
-            /* The stylized row's bands and coarse rest; the carried row's rest. */
-            for (int k = 0; k < K; k++) {
-                blurred[k] = ring_row(m.split_out[k], y);
-                bands[k] = ring_row(m.bands[k], y);
-            }
-            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+        /* The stylized row's bands and coarse rest; the carried row's rest. */
+        y = split_step(m.split, m.split_out, m.bands, K, p->band_radii, 0, t, ST, w, h, blurred, bands);
+        if (y >= 0) {
             for (int k = 0; k < K; k++) row_blur_push(&m.energy[k], bands[k], NULL);
             row_blur_push(mean_own, blurred[K - 1], NULL);
             row_blur_push(squares_own, blurred[K - 1], NULL);
@@ -330,18 +342,10 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
                 row_blur_push(squares_mixed, st, NULL);
             }
         }
-        for (int k = 0; k < K; k++) {
-            y = t - (m.moments_lag + p->band_radii[k] + 1);
-            if (y >= 0 && y < h) row_blur_emit(&m.mixed_split[k], ring_row(m.mixed_split_out[k], y));
-        }
-        y = t - m.mixed_lag;
-        if (K > 0 && y >= 0 && y < h) {
-            /* The plain blend's bands and rest. */
-            for (int k = 0; k < K; k++) {
-                blurred[k] = ring_row(m.mixed_split_out[k], y);
-                bands[k] = ring_row(m.mixed_bands[k], y);
-            }
-            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+        /* The plain blend's bands and rest. */
+        y = split_step(m.mixed_split, m.mixed_split_out, m.mixed_bands, K, p->band_radii, m.moments_lag, t, ST, w, h,
+                       blurred, bands);
+        if (y >= 0) {
             float *coarse = ring_row(m.mixed_coarse, y);
             memcpy(coarse, blurred[K - 1], (size_t)w * sizeof(float));
             for (int k = 0; k < K; k++) row_blur_push(&m.actual[k], bands[k], NULL);
@@ -382,20 +386,11 @@ static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_
                         { float lo = MAX_OF(st[i], 0.0f); float v = MIN_OF(lo, 255.0f); st[i] = v; ca[i] = v; });
             for (int k = 0; k < K; k++) row_blur_push(&m.final_split[k], st, NULL);
         }
-        for (int k = 0; k < K; k++) {
-            y = t - (m.gains_lag + p->band_radii[k] + 1);
-            if (y >= 0 && y < h) row_blur_emit(&m.final_split[k], ring_row(m.final_split_out[k], y));
-        }
-        y = t - m.final_lag;
-        if (K > 0 && y >= 0 && y < h) {
-            /* The result's band energies, kept for the next frame. */
-            for (int k = 0; k < K; k++) {
-                blurred[k] = ring_row(m.final_split_out[k], y);
-                bands[k] = ring_row(m.final_bands[k], y);
-            }
-            split_row(ST + (size_t)y * w, blurred, bands, K, w);
+        /* The result's band energies, kept for the next frame. */
+        y = split_step(m.final_split, m.final_split_out, m.final_bands, K, p->band_radii, m.gains_lag, t, ST, w, h,
+                       blurred, bands);
+        if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.history[k], bands[k], NULL);
-        }
         y = t - m.history_lag;
         if (K > 0 && y >= 0 && y < h) {
             for (int k = 0; k < K; k++) {
