@@ -261,9 +261,7 @@ static inline __attribute__((always_inline)) int split_step(row_blur *blurs, con
     return y;
 }
 
-static inline __attribute__((always_inline)) void contrast_blend(stylize_vector_kernel kernel,
-                                                                 const stylize_contrast_blend *p) {
-    (void)kernel;
+static inline __attribute__((always_inline)) void contrast_blend(const stylize_contrast_blend *p) {
     const int w = p->width, h = p->height, K = p->band_count;
     const float s = p->stability, fl = p->detail_floor, cap = p->deviation_limit * p->deviation_limit;
     float *const ST = p->stylized, *const CA = p->carried;
@@ -420,16 +418,16 @@ size_t stylize_contrast_blend_memory(int width, int radius, int band_count, cons
 }
 
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
-static void contrast_blend_avx512(const stylize_contrast_blend *p) { contrast_blend(STYLIZE_VECTOR_AVX512, p); }
+static void contrast_blend_avx512(const stylize_contrast_blend *p) { contrast_blend(p); }
 
 __attribute__((target("avx2,fma")))
-static void contrast_blend_avx2(const stylize_contrast_blend *p) { contrast_blend(STYLIZE_VECTOR_AVX2, p); }
+static void contrast_blend_avx2(const stylize_contrast_blend *p) { contrast_blend(p); }
 
 void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_contrast_blend *plane) {
     switch (kernel) {
     case STYLIZE_VECTOR_AVX512: contrast_blend_avx512(plane); return;
     case STYLIZE_VECTOR_AVX2: contrast_blend_avx2(plane); return;
-    default: contrast_blend(STYLIZE_VECTOR_BASELINE, plane); return;
+    default: contrast_blend(plane); return;
     }
 }
 
