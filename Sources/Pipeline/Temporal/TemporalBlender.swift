@@ -84,6 +84,8 @@ public final class TemporalBlender {
         Warp.backwardCubic(planar: history, channels: 3, width: width, height: height, flow: link.flow,
                            reusing: &warped, needed: link.confidence)
         if !bandRadii.isEmpty {
+            // At full size: every resampling spreads their edges into flat ground, where the gains
+            // are steep, and the lifted noise comes back as the next history's energy (docs/temporal.md).
             Warp.backward(planar: historyBands, channels: 3 * bandRadii.count, width: width, height: height,
                           flow: link.flow, reusing: &warpedBands)
         }
