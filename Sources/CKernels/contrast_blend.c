@@ -27,66 +27,21 @@
 #define L(p) vec16_load((p) + i)
 #define S(p, v) vec16_store((p) + i, (v))
 
-static inline __attribute__((always_inline)) void local_moments(stylize_vector_kernel kernel, const float *src,
-                                                                float *mean, float *variance, int width, int height,
-                                                                int r, float *workspace) {
-    const size_t n = (size_t)width * height;
+/* variance ← max(squares − (mean − 128)², 0): a window's variance from its mean square about 128
+   (n values: a row, or a whole plane). */
+static inline __attribute__((always_inline)) void variance_row(const float *mean, float *variance, size_t n) {
     const float k = 128;
-    stylize_box_blur(kernel, src, mean, width, height, r, workspace);
-    stylize_box_blur_squares(kernel, src, k, NULL, 0, variance, width, height, r, workspace);
     const vec16 zero = 0;
     FOR_EACH(n, { vec16 d = L(mean) - k; vec16 v = L(variance) - d * d; S(variance, MAX_OF(v, zero)); },
                 { float d = mean[i] - k; float v = variance[i] - d * d; variance[i] = MAX_OF(v, 0.0f); });
 }
 
-/* The bands of x: band k = box(x, r_{k−1}) − box(x, r_k), with box(x, r_{−1}) = x, into bands[k];
-   the rest, box(x, r_{K−1}) (x itself when there are no bands), into coarse. tmp: one plane of scratch. */
-static inline __attribute__((always_inline)) void split_bands(stylize_vector_kernel kernel, const float *x, float *const *bands,
-                                                              float *coarse, float *tmp, int count, const int *radii,
-                                                              int width, int height, float *workspace) {
-    const size_t n = (size_t)width * height;
-    if (count == 0) memcpy(coarse, x, n * sizeof(float));
-    const float *finer = x;
-    for (int k = 0; k < count; k++) {
-        float *band = bands[k];
-        stylize_box_blur(kernel, x, tmp, width, height, radii[k], workspace);
-        FOR_EACH(n, { vec16 b = L(tmp); S(band, L(finer) - b); S(coarse, b); },
-                    { float b = tmp[i]; band[i] = finer[i] - b; coarse[i] = b; });
-        finer = coarse;
-    }
-}
-
-/* energy ← the mean of band² over each pixel's window of radius. */
-static inline __attribute__((always_inline)) void band_energy(stylize_vector_kernel kernel, const float *band, float *energy,
-                                                              int width, int height, int radius, float *workspace) {
-    stylize_box_blur_squares(kernel, band, 0, NULL, 0, energy, width, height, radius, workspace);
-}
-
-/* dst ← the mean over each pixel's window of band² capped at cap × energy (that window's energy
-   uncapped): the band's energy with a speck standing far out of its surroundings counted as no
-   more than a stroke. dst may be energy. */
-static inline __attribute__((always_inline)) void capped_energy(stylize_vector_kernel kernel, const float *band,
-                                                                const float *energy, float cap, float *dst,
-                                                                int width, int height, int radius, float *workspace) {
-    stylize_box_blur_squares(kernel, band, 0, energy, cap, dst, width, height, radius, workspace);
-}
-
-/* The energies of x's bands; with speck_cap > 0, their specks capped (capped_energy). */
-static inline __attribute__((always_inline)) void band_energies(stylize_vector_kernel kernel, const float *x, float *energies,
-                                                                int count, const int *radii, int width, int height,
-                                                                int radius, float speck_cap, float *scratch,
-                                                                float *workspace) {
-    const size_t n = (size_t)width * height;
-    float *bands[STYLIZE_BLEND_MAX_BANDS];
-    for (int k = 0; k < count; k++) bands[k] = scratch + (size_t)k * n;
-    float *coarse = scratch + (size_t)count * n, *tmp = coarse + n;
-    split_bands(kernel, x, bands, coarse, tmp, count, radii, width, height, workspace);
-    for (int k = 0; k < count; k++) {
-        float *e = energies + (size_t)k * n;
-        const float *band = bands[k];
-        band_energy(kernel, band, e, width, height, radius, workspace);
-        if (speck_cap > 0) capped_energy(kernel, band, e, speck_cap, e, width, height, radius, workspace);
-    }
+static inline __attribute__((always_inline)) void local_moments(stylize_vector_kernel kernel, const float *src,
+                                                                float *mean, float *variance, int width, int height,
+                                                                int r, float *workspace) {
+    stylize_box_blur(kernel, src, mean, width, height, r, workspace);
+    stylize_box_blur_squares(kernel, src, 128, NULL, 0, variance, width, height, r, workspace);
+    variance_row(mean, variance, (size_t)width * height);
 }
 
 /* The gain that brings `actual` to `target`: sqrt((t + 1) / (a + 1)) within min_gain … max_gain,
@@ -218,14 +173,6 @@ static size_t blend_rows_layout(blend_rows *m, float *memory, int width, int hei
 #undef BLUR
 #undef TAKE
     return used;
-}
-
-/* variance ← max(squares − (mean − 128)², 0): a window's variance from its mean square about 128. */
-static inline __attribute__((always_inline)) void variance_row(const float *mean, float *variance, int n) {
-    const float k = 128;
-    const vec16 zero = 0;
-    FOR_EACH(n, { vec16 d = L(mean) - k; vec16 v = L(variance) - d * d; S(variance, MAX_OF(v, zero)); },
-                { float d = mean[i] - k; float v = variance[i] - d * d; variance[i] = MAX_OF(v, 0.0f); });
 }
 
 /* The bands of row x (band k = blur r_{k−1} − blur r_k, blur r_{−1} = x) from its blurred rows. */
@@ -431,26 +378,38 @@ void stylize_contrast_blend_plane(stylize_vector_kernel kernel, const stylize_co
     }
 }
 
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
-static void band_energies_avx512(const stylize_band_energies *p) {
-    band_energies(STYLIZE_VECTOR_AVX512, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, 0, p->scratch, p->workspace);
+/* A plane's band energies, with the blend's own last passes (the split of the result, its band
+   energies) at lag 0: the same numbers the blend keeps for the next frame. */
+static inline __attribute__((always_inline)) void band_energies(const stylize_band_energies *p) {
+    const int w = p->width, h = p->height, K = p->band_count;
+    if (K == 0) return;
+    blend_rows m;
+    blend_rows_layout(&m, p->memory, w, h, p->radius, K, p->band_radii);
+    float *blurred[STYLIZE_BLEND_MAX_BANDS], *bands[STYLIZE_BLEND_MAX_BANDS];
+    const int lag = p->band_radii[K - 1] + 1 + p->radius + 1;
+    for (int t = 0; t < h + lag; t++) {
+        if (t < h)
+            for (int k = 0; k < K; k++) row_blur_push(&m.final_split[k], p->plane + (size_t)t * w, NULL);
+        if (split_step(m.final_split, m.final_split_out, m.final_bands, K, p->band_radii, 0, t, p->plane, w, h,
+                       blurred, bands) >= 0)
+            for (int k = 0; k < K; k++) row_blur_push(&m.history[k], bands[k], NULL);
+        const int y = t - lag;
+        if (y >= 0)
+            for (int k = 0; k < K; k++) row_blur_emit(&m.history[k], p->energies + ((size_t)k * h + y) * w);
+    }
 }
 
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+static void band_energies_avx512(const stylize_band_energies *p) { band_energies(p); }
+
 __attribute__((target("avx2,fma")))
-static void band_energies_avx2(const stylize_band_energies *p) {
-    band_energies(STYLIZE_VECTOR_AVX2, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                  p->radius, 0, p->scratch, p->workspace);
-}
+static void band_energies_avx2(const stylize_band_energies *p) { band_energies(p); }
 
 void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *p) {
     switch (kernel) {
     case STYLIZE_VECTOR_AVX512: band_energies_avx512(p); return;
     case STYLIZE_VECTOR_AVX2: band_energies_avx2(p); return;
-    default:
-        band_energies(STYLIZE_VECTOR_BASELINE, p->plane, p->energies, p->band_count, p->band_radii, p->width, p->height,
-                      p->radius, 0, p->scratch, p->workspace);
-        return;
+    default: band_energies(p); return;
     }
 }
 

@@ -33,6 +33,27 @@ public enum BoxBlur {
         }
     }
 
+    /// Array forms of the above: `output` (`src`'s size) ← the blur of `src`, a `width`-wide plane.
+    public static func apply(_ src: [Float], into output: inout [Float], width: Int, radius r: Int,
+                             workspace: inout [Float]) {
+        precondition(output.count == src.count && width > 0, "the blur's output must be the plane's size")
+        src.withUnsafeBufferPointer { s in
+            output.withUnsafeMutableBufferPointer { d in
+                apply(s.baseAddress!, into: d.baseAddress!, width: width, height: s.count / width, radius: r,
+                      workspace: &workspace)
+            }
+        }
+    }
+
+    /// `plane` ← its blur, in place.
+    public static func apply(inPlace plane: inout [Float], width: Int, radius r: Int, workspace: inout [Float]) {
+        precondition(width > 0, "a plane has a width")
+        plane.withUnsafeMutableBufferPointer { p in
+            apply(p.baseAddress!, into: p.baseAddress!, width: width, height: p.count / width, radius: r,
+                  workspace: &workspace)
+        }
+    }
+
     /// The widest vector kernel this CPU runs, asked once.
     static let vectors = stylize_vector_kernel_best()
 

@@ -233,13 +233,12 @@ void stylize_local_moments(stylize_vector_kernel kernel, const float *src, float
 
 /* A plane's bands: band k = box(plane, band_radii[k − 1]) − box(plane, band_radii[k]) (band 0: the
    plane minus its blur), radii rising; energies (band_count planes) ← the box blur of each band²
-   over radius. Scratch: band_count + 2 planes; workspace: stylize_box_blur_workspace(width,
-   the largest radius). */
+   over radius (radius ≥ 1). memory: stylize_contrast_blend_memory floats (the blend's rows). */
 typedef struct {
     int width, height, radius, band_count;
     int band_radii[STYLIZE_BLEND_MAX_BANDS];
     const float *plane;
-    float *energies, *scratch, *workspace;
+    float *energies, *memory;
 } stylize_band_energies;
 
 void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_band_energies *energies);

@@ -43,8 +43,8 @@ public final class TemporalBlender {
     private var historySize = (0, 0)
     /// The band energies of `history`, channel after channel, measured before its warp; and they warped.
     private var historyBands: [Float] = [], warpedBands: [Float] = []
-    /// The blend's rows, and the band energies' planes at a reset; kept between frames.
-    private var blendMemory: [Float] = [], scratch: [Float] = [], blurWorkspace: [Float] = []
+    /// The blend's rows (also at a reset, for the band energies), kept between frames.
+    private var blendMemory: [Float] = []
     /// Frames whose history was reset (first frame, cuts, size changes).
     public private(set) var resets = 0
 
@@ -126,22 +126,16 @@ public final class TemporalBlender {
         guard !bandRadii.isEmpty else { return }
         let n = width * height, count = bandRadii.count
         if historyBands.count != 3 * count * n { historyBands = [Float](repeating: 0, count: 3 * count * n) }
-        let planes = count + 2
-        if scratch.count < planes * n { scratch = [Float](repeating: 0, count: planes * n) }
-        let needed = stylize_box_blur_workspace(Int32(width), Int32(max(contrastRadius, bandRadii.last ?? 0)))
-        if blurWorkspace.count < needed { blurWorkspace = [Float](repeating: 0, count: needed) }
+        reserveBlendMemory(width: width)
         pixels.withUnsafeBufferPointer { px in
             historyBands.withUnsafeMutableBufferPointer { hb in
-                scratch.withUnsafeMutableBufferPointer { sc in
-                    blurWorkspace.withUnsafeMutableBufferPointer { ws in
-                        for c in 0..<3 {
-                            var plane = stylize_band_energies(
-                                width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
-                                band_count: Int32(count), band_radii: cRadii, plane: px.baseAddress! + c * n,
-                                energies: hb.baseAddress! + c * count * n, scratch: sc.baseAddress!,
-                                workspace: ws.baseAddress!)
-                            stylize_band_energies_plane(Self.vectors, &plane)
-                        }
+                blendMemory.withUnsafeMutableBufferPointer { memory in
+                    for c in 0..<3 {
+                        var plane = stylize_band_energies(
+                            width: Int32(width), height: Int32(height), radius: Int32(contrastRadius),
+                            band_count: Int32(count), band_radii: cRadii, plane: px.baseAddress! + c * n,
+                            energies: hb.baseAddress! + c * count * n, memory: memory.baseAddress!)
+                        stylize_band_energies_plane(Self.vectors, &plane)
                     }
                 }
             }

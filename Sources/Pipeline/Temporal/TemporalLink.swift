@@ -38,25 +38,6 @@ enum Temporal {
         [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    /// `output` (of `plane`'s size) ← the box blur of `plane`, a `width`-wide plane.
-    static func blur(_ plane: [Float], into output: inout [Float], width: Int, radius: Int, workspace: inout [Float]) {
-        precondition(output.count == plane.count, "the blur's output must be the plane's size")
-        plane.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { output in
-                BoxBlur.apply(source.baseAddress!, into: output.baseAddress!, width: width, height: plane.count / width,
-                              radius: radius, workspace: &workspace)
-            }
-        }
-    }
-
-    /// `plane` ← its box blur.
-    static func blur(_ plane: inout [Float], width: Int, radius: Int, workspace: inout [Float]) {
-        plane.withUnsafeMutableBufferPointer { p in
-            BoxBlur.apply(p.baseAddress!, into: p.baseAddress!, width: width, height: p.count / width, radius: radius,
-                          workspace: &workspace)
-        }
-    }
-
     /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
     static func standingOut(_ planes: [Float], width w: Int, height h: Int) -> [Float] {
         let n = w * h
@@ -193,8 +174,8 @@ enum Temporal {
         var blurSpace: [Float] = []
         var brightness = uninitialized(n), support = deviation
         deviation = []   // its storage is the support's now
-        blur(weighted, into: &brightness, width: w, radius: r, workspace: &blurSpace)
-        blur(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
+        BoxBlur.apply(weighted, into: &brightness, width: w, radius: r, workspace: &blurSpace)
+        BoxBlur.apply(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
         brightness.withUnsafeMutableBufferPointer { brightness in
             support.withUnsafeBufferPointer { support in
                 for i in 0..<n { brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global }
@@ -238,9 +219,9 @@ enum Temporal {
                 // Each pixel's own residual first, before the blur dilutes a speck's.
                 trust(low: settings.speckResidualLow, high: settings.speckResidualHigh, into: &factor, combined: false)
             }
-            blur(&luma, width: w, radius: settings.residualRadius, workspace: &blurSpace)
-            blur(&cb, width: w, radius: settings.residualRadius, workspace: &blurSpace)
-            blur(&cr, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            BoxBlur.apply(inPlace: &luma, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            BoxBlur.apply(inPlace: &cb, width: w, radius: settings.residualRadius, workspace: &blurSpace)
+            BoxBlur.apply(inPlace: &cr, width: w, radius: settings.residualRadius, workspace: &blurSpace)
             trust(low: settings.residualLow, high: settings.residualHigh, into: &factor, combined: true)
             // Feathered like the consistency test's mask: the network paints a few pixels around what
             // it sees (a flake's halo), and history carried right up to the edge brings that along.
@@ -271,7 +252,7 @@ enum Temporal {
                 weight = FlowConfidence(width: w, height: h, mask: weight).closed(radius: settings.particleClosing).mask
             }
             contrastWeight = uninitialized(n)
-            blur(weight, into: &contrastWeight, width: w, radius: settings.contrastRadius, workspace: &blurSpace)
+            BoxBlur.apply(weight, into: &contrastWeight, width: w, radius: settings.contrastRadius, workspace: &blurSpace)
             let slope = settings.contrastConfinement
             contrastWeight.withUnsafeMutableBufferPointer { weight in
                 for i in 0..<n { weight[i] = min(max(1 - (1 - weight[i]) * slope, 0), 1) }
