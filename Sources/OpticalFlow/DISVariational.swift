@@ -16,12 +16,10 @@ enum VariationalRefinement {
     /// The instructions the iterations run on.
     static let vectors = stylize_vector_kernel_best()
 
-    /// The padded planes of one run, in one allocation: the data the setup writes, then the
-    /// iterations' workspace.
+    /// The padded planes of one run, in one allocation with the iterations' workspace after them.
     private enum Plane: Int, CaseIterable {
         case u0, v0, u, v, ix, iy, it, norm
         case xx, xy, yy, xt, yt, n1, n2   // gradient constancy (see `gradientConstancy`)
-        case cH, cV, smooth, a11, a12, a22, b1, b2
     }
 
     static func run(_ l0: PyramidLevel, _ l1: PyramidLevel, u: inout [Float], v: inout [Float], settings: DISSettings) {
@@ -30,8 +28,9 @@ enum VariationalRefinement {
         let alpha = settings.variationalRefinementAlpha, delta = settings.variationalRefinementDelta
         let gamma = settings.variationalRefinementGamma
         let W = w + 2, n2 = W * (h + 2)
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: Plane.allCases.count * n2)
-        storage.initialize(repeating: 0, count: Plane.allCases.count * n2)
+        let count = Plane.allCases.count * n2 + stylize_variational_workspace(Int32(w), Int32(h))
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        storage.initialize(repeating: 0, count: count)
         defer { storage.deallocate() }
         func plane(_ p: Plane) -> UnsafeMutablePointer<Float> { storage + p.rawValue * n2 }
         // Padded: base flow, current flow (base + increment), warped data.
@@ -80,8 +79,7 @@ enum VariationalRefinement {
             width: Int32(w), height: Int32(h), iterations: Int32(settings.variationalRefinementIterations),
             sor_iterations: Int32(sorIterations), alpha: alpha, delta: delta, gamma: gamma, omega: sorOmega,
             u: U, v: V, u0: U0, v0: V0, ix: ix, iy: iy, it: it, norm: norm, constancy: gamma > 0 ? plane(.xx) : nil,
-            c_horizontal: plane(.cH), c_vertical: plane(.cV), smooth: plane(.smooth),
-            a11: plane(.a11), a12: plane(.a12), a22: plane(.a22), b1: plane(.b1), b2: plane(.b2))
+            workspace: storage + Plane.allCases.count * n2)
         stylize_variational_refine(vectors, &refinement)
 
         for y in 0..<h {

@@ -25,7 +25,7 @@ final class VariationalRefinementTests: XCTestCase {
             let best = stylize_vector_kernel_best()
             for kernel in [STYLIZE_VECTOR_BASELINE, STYLIZE_VECTOR_AVX2, STYLIZE_VECTOR_AVX512] where kernel.rawValue <= best.rawValue {
                 var u = u0, v = v0
-                var work = [Float](repeating: 0, count: 8 * plane)
+                var work = [Float](repeating: 0, count: stylize_variational_workspace(Int32(w), Int32(h)))
                 // The input planes in one array, so that every pointer the struct holds lives through the call.
                 let inputs = u0 + v0 + ix + iy + it + norm + constancy
                 u.withUnsafeMutableBufferPointer { u in v.withUnsafeMutableBufferPointer { v in
@@ -35,8 +35,7 @@ final class VariationalRefinementTests: XCTestCase {
                         width: Int32(w), height: Int32(h), iterations: 2, sor_iterations: 5, alpha: 20, delta: 5, gamma: 10,
                         omega: 1.6, u: u.baseAddress!, v: v.baseAddress!, u0: i, v0: i + plane, ix: i + 2 * plane,
                         iy: i + 3 * plane, it: i + 4 * plane, norm: i + 5 * plane, constancy: i + 6 * plane,
-                        c_horizontal: m, c_vertical: m + plane, smooth: m + 2 * plane,
-                        a11: m + 3 * plane, a12: m + 4 * plane, a22: m + 5 * plane, b1: m + 6 * plane, b2: m + 7 * plane)
+                        workspace: m)
                     stylize_variational_refine(kernel, &refinement)
                 }}}}
                 XCTAssertNotEqual(u, u0, "\(w)×\(h): the flow should move")

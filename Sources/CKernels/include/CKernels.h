@@ -165,14 +165,17 @@ void stylize_interleave_columns(stylize_vector_kernel kernel, const float *even,
    robust weights and `sor_iterations` red-black SOR sweeps over planes padded by one pixel on each
    side ((width + 2) × (height + 2) floats each). u, v: the flow, refined in place; u0, v0: the flow
    it started from; ix, iy, it, norm: the data term; constancy: 7 planes (I_xx, I_xy, I_yy, I_xt,
-   I_yt and their two normalisers) or NULL; the rest is workspace. */
+   I_yt and their two normalisers) or NULL; workspace: stylize_variational_workspace floats, zeroed. */
 typedef struct {
     int width, height, iterations, sor_iterations;
     float alpha, delta, gamma, omega;
     float *u, *v;
     const float *u0, *v0, *ix, *iy, *it, *norm, *constancy;
-    float *c_horizontal, *c_vertical, *smooth, *a11, *a12, *a22, *b1, *b2;
+    float *workspace;
 } stylize_variational;
+
+/* Floats of the refinement's workspace for frames of width × height. */
+size_t stylize_variational_workspace(int width, int height);
 
 void stylize_variational_refine(stylize_vector_kernel kernel, const stylize_variational *refinement);
 
