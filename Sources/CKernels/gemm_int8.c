@@ -132,18 +132,28 @@ static void tile_portable(const void *context, int m0, int rows, int n0, int col
 }
 
 #if defined(__x86_64__)
+/* Four minima and maxima side by side: one pair would wait on its own result every 16 values. */
 AVX512_VNNI static void range_avx512(int k, int n, const float *b, int ldb, float *low, float *high) {
-    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+    __m512 lo[4], hi[4];
+    for (int a = 0; a < 4; a++) lo[a] = hi[a] = _mm512_setzero_ps();
     for (int row = 0; row < k; row++) {
         const float *line = b + (size_t)row * ldb;
-        for (int j = 0; j < n; j += 16) {
+        int j = 0;
+        for (; j + 64 <= n; j += 64) {
+            for (int a = 0; a < 4; a++) {
+                __m512 v = _mm512_loadu_ps(line + j + 16 * a);
+                lo[a] = _mm512_min_ps(lo[a], v);
+                hi[a] = _mm512_max_ps(hi[a], v);
+            }
+        }
+        for (int a = 0; j < n; j += 16, a++) {
             __m512 v = _mm512_maskz_loadu_ps(gemm_column_mask(n - j), line + j);
-            lo = _mm512_min_ps(lo, v);
-            hi = _mm512_max_ps(hi, v);
+            lo[a] = _mm512_min_ps(lo[a], v);
+            hi[a] = _mm512_max_ps(hi[a], v);
         }
     }
-    *low = _mm512_reduce_min_ps(lo);
-    *high = _mm512_reduce_max_ps(hi);
+    *low = _mm512_reduce_min_ps(_mm512_min_ps(_mm512_min_ps(lo[0], lo[1]), _mm512_min_ps(lo[2], lo[3])));
+    *high = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(hi[0], hi[1]), _mm512_max_ps(hi[2], hi[3])));
 }
 
 /* Four rows' codes for 16 columns, as the 16 lanes VPDPBUSD reads: byte h of lane j is row 4p + h. */
