@@ -14,32 +14,46 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-typedef float vec8 __attribute__((ext_vector_type(8)));
-
 static const float epsilon_squared = 1e-6f;
 
-/* The robust weights of pixels p … p + n − 1 of one row (n ≤ 16: lanes past n are not stored). */
+/* n ≤ 16 floats (the rest of the lanes 0), and back. */
+static ALWAYS_INLINE vec16 load_n(const float *p, int n) {
+    if (n >= 16) return vec16_load(p);
+    float lanes[16] = {0};
+    if (n > 0) memcpy(lanes, p, sizeof(float) * (size_t)n);
+    return vec16_load(lanes);
+}
+
+static ALWAYS_INLINE void store_n(float *p, vec16 v, int n) {
+    if (n >= 16) {
+        vec16_store(p, v);
+    } else if (n > 0) {
+        float lanes[16];
+        vec16_store(lanes, v);
+        memcpy(p, lanes, sizeof(float) * (size_t)n);
+    }
+}
+
 /* The planes the weights go to, in the padded layout: a11, a12, a22, b1, b2 and the smoothness weight. */
 typedef struct {
     float *planes[6];
 } weight_planes;
 
+/* The robust weights of pixels p … p + n − 1 of one row (n ≤ 16: lanes past n are not stored). */
 static ALWAYS_INLINE void weights(const stylize_variational *s, const weight_planes *to, size_t p, int n, vec16 last_column,
                                   int last_row) {
     size_t W = (size_t)s->width + 2, plane = W * ((size_t)s->height + 2);
-    float lanes[16];
-#define LOAD(q) (n == 16 ? vec16_load(q) : (memcpy(lanes, q, sizeof(float) * (size_t)n), vec16_load(lanes)))
-    vec16 u = LOAD(s->u + p), v = LOAD(s->v + p);
-    vec16 du = u - LOAD(s->u0 + p), dv = v - LOAD(s->v0 + p);
-    vec16 gx = LOAD(s->ix + p), gy = LOAD(s->iy + p), t = LOAD(s->it + p), nz = LOAD(s->norm + p);
+    vec16 u = load_n(s->u + p, n), v = load_n(s->v + p, n);
+    vec16 du = u - load_n(s->u0 + p, n), dv = v - load_n(s->v0 + p, n);
+    vec16 gx = load_n(s->ix + p, n), gy = load_n(s->iy + p, n), t = load_n(s->it + p, n), nz = load_n(s->norm + p, n);
     vec16 r = t + gx * du + gy * dv;
     vec16 d = nz / (2 * __builtin_elementwise_sqrt(r * r * nz * (1 / s->delta) + epsilon_squared));
     vec16 a11 = d * gx * gx, a12 = d * gx * gy, a22 = d * gy * gy, b1 = d * gx * t, b2 = d * gy * t;
     if (s->constancy) {
         /* Gradient constancy: the same linearised residual for I_x and I_y (planes xx, xy, yy, xt, yt, n1, n2). */
         const float *g = s->constancy + p;
-        vec16 xx = LOAD(g), xy = LOAD(g + plane), yy = LOAD(g + 2 * plane), xt = LOAD(g + 3 * plane);
-        vec16 yt = LOAD(g + 4 * plane), n1 = LOAD(g + 5 * plane), n2 = LOAD(g + 6 * plane);
+        vec16 xx = load_n(g, n), xy = load_n(g + plane, n), yy = load_n(g + 2 * plane, n), xt = load_n(g + 3 * plane, n);
+        vec16 yt = load_n(g + 4 * plane, n), n1 = load_n(g + 5 * plane, n), n2 = load_n(g + 6 * plane, n);
         vec16 r1 = xt + xx * du + xy * dv, r2 = yt + xy * du + yy * dv;
         vec16 e = s->gamma / (2 * __builtin_elementwise_sqrt(r1 * r1 * n1 + r2 * r2 * n2 + epsilon_squared));
         vec16 e1 = e * n1, e2 = e * n2, zero = 0;
@@ -49,22 +63,13 @@ static ALWAYS_INLINE void weights(const stylize_variational *s, const weight_pla
         b1 += nz > 0 ? e1 * xx * xt + e2 * xy * yt : zero;
         b2 += nz > 0 ? e1 * xy * xt + e2 * yy * yt : zero;
     }
-    vec16 ux = LOAD(s->u + p + 1) - u, vx = LOAD(s->v + p + 1) - v;
-    vec16 uy = LOAD(s->u + p + W) - u, vy = LOAD(s->v + p + W) - v;
-#undef LOAD
+    vec16 ux = load_n(s->u + p + 1, n) - u, vx = load_n(s->v + p + 1, n) - v;
+    vec16 uy = load_n(s->u + p + W, n) - u, vy = load_n(s->v + p + W, n) - v;
     /* Differences across the frame's edge (into the padding) count as 0. */
     vec16 s2 = last_column * (ux * ux + vx * vx) + (last_row ? 0.0f : 1.0f) * (uy * uy + vy * vy);
     vec16 smooth = s->alpha / (2 * __builtin_elementwise_sqrt(s2 + epsilon_squared));  /* ψ_s, for now */
     vec16 out[6] = {a11, a12, a22, b1, b2, smooth};
-    float *const *planes = to->planes;
-    for (int k = 0; k < 6; k++) {
-        if (n == 16) {
-            vec16_store(planes[k] + p, out[k]);
-        } else {
-            vec16_store(lanes, out[k]);
-            memcpy(planes[k] + p, lanes, sizeof(float) * (size_t)n);
-        }
-    }
+    for (int k = 0; k < 6; k++) store_n(to->planes[k] + p, out[k], n);
 }
 
 /* The SOR sweeps run on the two colours apart, each in planes of its own ("packed"): pixel x of
@@ -106,11 +111,11 @@ static ALWAYS_INLINE void sor_row(const colour_planes *me, const colour_planes *
     const ptrdiff_t left = o - 1, right = o, up = -(ptrdiff_t)stride, down = (ptrdiff_t)stride;
     vec16 index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     for (int j = 0; j < count; j += 16) {
-        vec16 L_cl = vec16_load(cl + j), L_cr = vec16_load(cr + j), L_cu = vec16_load(cu + j), L_cd = vec16_load(cd + j);
-        vec16 su = L_cl * vec16_load(Uo + j + left) + L_cr * vec16_load(Uo + j + right)
-                   + L_cu * vec16_load(Uo + j + up) + L_cd * vec16_load(Uo + j + down);
-        vec16 sv = L_cl * vec16_load(Vo + j + left) + L_cr * vec16_load(Vo + j + right)
-                   + L_cu * vec16_load(Vo + j + up) + L_cd * vec16_load(Vo + j + down);
+        vec16 wl = vec16_load(cl + j), wr = vec16_load(cr + j), wu = vec16_load(cu + j), wd = vec16_load(cd + j);
+        vec16 su = wl * vec16_load(Uo + j + left) + wr * vec16_load(Uo + j + right) + wu * vec16_load(Uo + j + up)
+                   + wd * vec16_load(Uo + j + down);
+        vec16 sv = wl * vec16_load(Vo + j + left) + wr * vec16_load(Vo + j + right) + wu * vec16_load(Vo + j + up)
+                   + wd * vec16_load(Vo + j + down);
         vec16 u = vec16_load(u_row + j), v = vec16_load(v_row + j), c12 = vec16_load(a12 + j);
         /* Gauss–Seidel targets for the total flow, over-relaxed. */
         vec16 un = u + omega * ((su - c12 * v + vec16_load(b1 + j)) * vec16_load(a11 + j) - u);
@@ -124,24 +129,6 @@ static ALWAYS_INLINE void sor_row(const colour_planes *me, const colour_planes *
             vec16_store(u_row + j, inside != 0 ? un : u);
             vec16_store(v_row + j, inside != 0 ? vn : v);
         }
-    }
-}
-
-/* n ≤ 16 floats (the rest of the lanes 0), and back. */
-static ALWAYS_INLINE vec16 load_n(const float *p, int n) {
-    if (n >= 16) return vec16_load(p);
-    float lanes[16] = {0};
-    if (n > 0) memcpy(lanes, p, sizeof(float) * (size_t)n);
-    return vec16_load(lanes);
-}
-
-static ALWAYS_INLINE void store_n(float *p, vec16 v, int n) {
-    if (n >= 16) {
-        vec16_store(p, v);
-    } else if (n > 0) {
-        float lanes[16];
-        vec16_store(lanes, v);
-        memcpy(p, lanes, sizeof(float) * (size_t)n);
     }
 }
 
