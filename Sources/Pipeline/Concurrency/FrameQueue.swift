@@ -87,3 +87,13 @@ public final class FrameQueue<Element>: @unchecked Sendable {
         return cancelled
     }
 }
+
+extension Array {
+    /// The storage, moved out (this array is left empty): pushed to another thread referenced once,
+    /// so that whoever writes to it there writes in place instead of copying it first.
+    mutating func handedOver() -> [Element] {
+        let storage = self
+        self = []
+        return storage
+    }
+}

@@ -172,15 +172,19 @@ public final class FramePipeline {
                 let sameNetwork = look.style == previousStyle
                     || (look.fade.map { $0.from == previousStyle && mixable[$0.from][look.style] } ?? false)
                 let linked = !look.bypass && look.temporal && sameNetwork
-                let job = Job(sequence: sequence, prepared: prepared, previous: linked ? previous : nil, input: input, look: look)
-                let admitted = admission == .waitForWorker ? work.push(job) : work.tryPush(job)
+                let motion = prepared?.motion
+                // Handed over whole: a worker that finds the pixels referenced once scales them in
+                // place instead of copying them first.
+                let job = Job(sequence: sequence, prepared: prepared.take(), previous: linked ? previous : nil,
+                              input: input, look: look)
+                let admitted = admission == .waitForWorker ? work.push(consume job) : work.tryPush(consume job)
                 guard admitted else {
                     if admission == .waitForWorker || work.isCancelled { return }
                     counters.refused()
                     continue
                 }
                 sequence += 1
-                previous = job.prepared?.motion
+                previous = motion
                 if !look.bypass { previousStyle = look.style }
             }
         }
@@ -223,7 +227,7 @@ public final class FramePipeline {
                                 stop.state != .aborted && ended.state == .running
                             }
                         }
-                        inputBuffers.tryPush(prepared.pixels)
+                        inputBuffers.tryPush(prepared.pixels.handedOver())   // referenced once: reused, not copied
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {
                         failure.record(error); cancelAll(); return
@@ -259,7 +263,7 @@ public final class FramePipeline {
                     picture = done.input.warmUp ? done.input.frame
                         : try composer.compose(frame, strength: styles[done.look.style].fade(strength: done.look.strength),
                                                preserveColors: styles[done.look.style].preserveColors)
-                    resultBuffers.tryPush(frame.pixels)   // a spare for the workers; dropped when they have enough
+                    resultBuffers.tryPush(frame.pixels.handedOver())   // a spare for the workers; dropped when they have enough
                 } else {
                     picture = done.input.frame
                 }
