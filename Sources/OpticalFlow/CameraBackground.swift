@@ -189,6 +189,20 @@ public struct CameraMotion: Sendable, Equatable {
         return field
     }
 
+    /// `field`'s pixels that are `pixels` of a grid `step` times finer (`width` wide: pixel
+    /// (x, y) of the field is its (step·x, step·y)) given this motion, in the field's own pixels.
+    public func replace(in field: inout FlowField, at pixels: [Bool], width: Int, step: Int = 1) {
+        precondition(field.width == (width + step - 1) / step && field.height == (pixels.count / width + step - 1) / step,
+                     "the grids must be `step` apart")
+        let fw = field.width, s = Float(step)
+        for y in 0..<field.height {
+            for x in 0..<fw where pixels[y * step * width + x * step] {
+                let (u, v) = displacement(x: Float(x * step), y: Float(y * step))
+                (field.u[y * fw + x], field.v[y * fw + x]) = (u / s, v / s)
+            }
+        }
+    }
+
     /// The same motion the other way, previous → current: p = (I + S)⁻¹·(q − centre − shift) + centre.
     public var inverse: CameraMotion {
         let d = (1 + zoom) * (1 + zoom) + roll * roll

@@ -41,6 +41,15 @@ public struct FlowConfidence: Sendable, Equatable {
         return FlowConfidence(width: width, height: height, mask: out)
     }
 
+    /// The confidence on a grid `factor` times finer, `width` × `height`: bilinear, as
+    /// `DISSettings.finestScale`'s flow is brought to the full size.
+    public func upsampled(by factor: Int, toWidth W: Int, height H: Int) -> FlowConfidence {
+        precondition(factor >= 1 && (W + factor - 1) / factor == width && (H + factor - 1) / factor == height,
+                     "the grids must be `factor` apart")
+        return FlowConfidence(width: W, height: H, mask: Pyramid.upsample(mask, width: width, height: height, toWidth: W,
+                                                                          height: H, factor: factor, scale: 1))
+    }
+
     /// The unreliable side grown by `radius` pixels: each pixel takes the lowest confidence in the
     /// (2r+1)² window around it (separable, borders clamped).
     public func widened(radius: Int) -> FlowConfidence { extremum(radius: radius, highest: false) }
@@ -124,6 +133,16 @@ public enum Consistency {
         public init() {}
         /// The constants of Ruder et al. 2016.
         public static let ruder2016 = Thresholds()
+
+        /// The same tests on a grid `step` times coarser, its flows in its own pixels (divided by
+        /// `step`): the squared lengths shrink by step², the flow's gradient stays.
+        public func coarser(by step: Int) -> Thresholds {
+            var t = self
+            let area = Float(step * step)
+            t.occlusionAbsolute /= area
+            t.boundaryRelative *= area
+            return t
+        }
     }
 
     /// The core check, on the grid of the frame `flow` is defined on.

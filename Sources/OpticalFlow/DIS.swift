@@ -222,9 +222,10 @@ public enum OpticalFlow {
     /// The particle test of `settings` for the pair, along a flow found otherwise (the reverse of the
     /// other direction's): the share of `from`'s patches at the test's level that hold specks at the
     /// flow of their centres (patches whose flow is NaN left out). Nil without a test.
-    public static func particleShare(from: FlowFrame, to: FlowFrame, along flow: FlowField, settings: DISSettings) -> Float? {
-        precondition(from.width == to.width && from.height == to.height && flow.width == from.width
-                     && flow.height == from.height, "frames and flow must have the same size")
+    public static func particleShare(from: FlowFrame, to: FlowFrame, along flow: FlowField, gridStep step: Int = 1,
+                                     settings: DISSettings) -> Float? {
+        precondition(from.width == to.width && from.height == to.height && flow.width == (from.width + step - 1) / step
+                     && flow.height == (from.height + step - 1) / step, "frames and flow must have the same size")
         guard let distance = settings.trimmedDistance, let test = settings.particleTest else { return nil }
         guard let (coarsest, finest) = levels(from, to, settings: settings) else { return 0 }
         let level = testLevel(for: test, finest: finest, coarsest: coarsest, from)
@@ -234,10 +235,10 @@ public enum OpticalFlow {
         var pu: [Float] = [], pv: [Float] = []
         for py in ys {
             for px in xs {
-                let x = min(Int(Float(px) + Float(P) / 2) << level, flow.width - 1)
-                let y = min(Int(Float(py) + Float(P) / 2) << level, flow.height - 1)
-                pu.append(flow.u[y * flow.width + x] / scale)
-                pv.append(flow.v[y * flow.width + x] / scale)
+                let x = min((Int(Float(px) + Float(P) / 2) << level) / step, flow.width - 1)
+                let y = min((Int(Float(py) + Float(P) / 2) << level) / step, flow.height - 1)
+                pu.append(flow.u[y * flow.width + x] * Float(step) / scale)
+                pv.append(flow.v[y * flow.width + x] * Float(step) / scale)
             }
         }
         return DISLevel.particleShare(l0, to.levels[level], xs: xs, ys: ys, u: pu, v: pv, P: P, distance: distance, test: test)

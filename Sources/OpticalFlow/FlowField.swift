@@ -64,3 +64,23 @@ extension FlowField {
         return FlowField(width: width, height: height, u: ru, v: rv)
     }
 }
+
+extension FlowField {
+    /// The field on a grid `step` times coarser: pixel (X, Y) takes pixel (step·X, step·Y)'s motion,
+    /// in that grid's pixels (divided by `step`). For a field upsampled bilinearly from that grid
+    /// (`DISSettings.finestScale`), the field it was upsampled from.
+    public func subsampled(by step: Int) -> FlowField {
+        precondition(step >= 1, "step must be at least 1")
+        let W = (width + step - 1) / step, H = (height + step - 1) / step
+        var su = [Float](repeating: 0, count: W * H), sv = su
+        let inv = 1 / Float(step)
+        for Y in 0..<H {
+            for X in 0..<W {
+                let i = Y * step * width + X * step
+                su[Y * W + X] = u[i] * inv
+                sv[Y * W + X] = v[i] * inv
+            }
+        }
+        return FlowField(width: W, height: H, u: su, v: sv)
+    }
+}

@@ -100,9 +100,16 @@ enum Pyramid {
     /// and keeping the pyramid convention (dst pixel x ↔ src pixel x·srcW/dstW…, here x / 2^k).
     static func upsampleFlow(u: [Float], v: [Float], width w: Int, height h: Int,
                              toWidth W: Int, height H: Int, factor: Int) -> ([Float], [Float]) {
-        var ou = [Float](repeating: 0, count: W * H)
-        var ov = [Float](repeating: 0, count: W * H)
-        let inv = 1 / Float(factor), f = Float(factor)
+        (upsample(u, width: w, height: h, toWidth: W, height: H, factor: factor, scale: Float(factor)),
+         upsample(v, width: w, height: h, toWidth: W, height: H, factor: factor, scale: Float(factor)))
+    }
+
+    /// A plane resampled bilinearly `factor` times larger (dst pixel x ↔ src pixel x / factor, the
+    /// border replicated), each value times `scale`.
+    static func upsample(_ plane: [Float], width w: Int, height h: Int, toWidth W: Int, height H: Int,
+                         factor: Int, scale f: Float) -> [Float] {
+        var out = [Float](repeating: 0, count: W * H)
+        let inv = 1 / Float(factor)
         // Separable: per output row, blend the two source rows (length w), then expand horizontally with tables.
         var x0s = [Int](repeating: 0, count: W), x1s = x0s, fxs = [Float](repeating: 0, count: W)
         for x in 0..<W {
@@ -110,13 +117,10 @@ enum Pyramid {
             let x0 = Int(sx)
             x0s[x] = x0; x1s[x] = min(x0 + 1, w - 1); fxs[x] = sx - Float(x0)
         }
-        var tu = [Float](repeating: 0, count: w), tv = tu
-        u.withUnsafeBufferPointer { su in
-        v.withUnsafeBufferPointer { sv in
-        ou.withUnsafeMutableBufferPointer { du in
-        ov.withUnsafeMutableBufferPointer { dv in
-        tu.withUnsafeMutableBufferPointer { tub in
-        tv.withUnsafeMutableBufferPointer { tvb in
+        var rowBlend = [Float](repeating: 0, count: w)
+        plane.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+        rowBlend.withUnsafeMutableBufferPointer { t in
         x0s.withUnsafeBufferPointer { x0b in
         x1s.withUnsafeBufferPointer { x1b in
         fxs.withUnsafeBufferPointer { fxb in
@@ -125,19 +129,15 @@ enum Pyramid {
                 let y0 = Int(sy), y1 = min(y0 + 1, h - 1), fy = sy - Float(y0)
                 let a = y0 * w, b = y1 * w
                 let g0 = f * (1 - fy), g1 = f * fy
-                for x in 0..<w {
-                    tub[x] = g0 * su[a + x] + g1 * su[b + x]
-                    tvb[x] = g0 * sv[a + x] + g1 * sv[b + x]
-                }
+                for x in 0..<w { t[x] = g0 * src[a + x] + g1 * src[b + x] }
                 let row = y * W
                 for x in 0..<W {
                     let i0 = x0b[x], i1 = x1b[x], fx = fxb[x]
-                    du[row + x] = tub[i0] + (tub[i1] - tub[i0]) * fx
-                    dv[row + x] = tvb[i0] + (tvb[i1] - tvb[i0]) * fx
+                    dst[row + x] = t[i0] + (t[i1] - t[i0]) * fx
                 }
             }
-        }}}}}}}}}
-        return (ou, ov)
+        }}}}}}
+        return out
     }
 
     /// Area-average a full-resolution flow down by `factor` (vectors divided by `factor`), to size W×H.

@@ -252,4 +252,67 @@ final class ConsistencyTests: XCTestCase {
             XCTAssertEqual(closed.mask[y * w + x], region ? 0 : 1, "at (\(x), \(y))")
         } }
     }
+
+    /// A flow and its reverse given on the full grid and on one twice as coarse (the same motion, in
+    /// each grid's pixels): with `coarser(by: 2)`'s thresholds both tests decide alike at each
+    /// coarse pixel and the full pixel on it. The motion is a zoom (whose constant gradient the
+    /// boundary test weighs against the growing motion) and a reverse off by an error growing
+    /// across the frame (which the occlusion test weighs against its absolute term), so that both
+    /// decisions change inside the frame.
+    func testCoarserThresholdsDecideAsOnTheFullGrid() {
+        let (w, h) = (128, 96)
+        func fields(step: Int) -> (flow: FlowField, reverse: FlowField) {
+            let (fw, fh) = (w / step, h / step), s = Float(step)
+            var a = FlowField(zeroWidth: fw, height: fh), b = a
+            for y in 0..<fh {
+                for x in 0..<fw {
+                    let (X, Y) = (Float(x * step), Float(y * step))   // on the full grid
+                    let i = y * fw + x
+                    (a.u[i], a.v[i]) = (0.04 * (X - 64) / s, 0.04 * (Y - 48) / s)
+                    (b.u[i], b.v[i]) = (-a.u[i] + 1.6 * X / Float(w) / s, -a.v[i])
+                }
+            }
+            return (a, b)
+        }
+        var thresholds = Consistency.Thresholds.ruder2016
+        thresholds.occlusionAbsolute = 1
+        thresholds.boundaryAbsolute = 0.0005
+        let full = fields(step: 1), coarse = fields(step: 2)
+        let onFull = Consistency.masks(flow: full.flow, reverse: full.reverse, thresholds: thresholds)
+        func differences(_ t: Consistency.Thresholds) -> (occluded: Int, boundary: Int, occludedOnFull: Int, boundaryOnFull: Int) {
+            let m = Consistency.masks(flow: coarse.flow, reverse: coarse.reverse, thresholds: t)
+            var counts = (0, 0, 0, 0)
+            for y in 4..<(h / 2 - 4) {
+                for x in 4..<(w / 2 - 4) {
+                    let i = y * (w / 2) + x, j = 2 * y * w + 2 * x
+                    if m.occluded[i] != onFull.occluded[j] { counts.0 += 1 }
+                    if m.motionBoundary[i] != onFull.motionBoundary[j] { counts.1 += 1 }
+                    if onFull.occluded[j] { counts.2 += 1 }
+                    if onFull.motionBoundary[j] { counts.3 += 1 }
+                }
+            }
+            return counts
+        }
+        let scaled = differences(thresholds.coarser(by: 2)), unscaled = differences(thresholds)
+        print("coarse grid against full: \(scaled) with coarser(by: 2), \(unscaled) with the full grid's thresholds")
+        XCTAssertGreaterThan(scaled.occludedOnFull, 100, "the occlusion test flags part of the frame")
+        XCTAssertGreaterThan(scaled.boundaryOnFull, 20, "the boundary test flags part of the frame")
+        XCTAssertLessThan(unscaled.occludedOnFull + unscaled.boundaryOnFull, 2 * 56 * 40, "and leaves part of it")
+        XCTAssertEqual(scaled.occluded, 0)
+        XCTAssertEqual(scaled.boundary, 0)
+        XCTAssertGreaterThan(unscaled.occluded, 20, "the check tells the thresholds apart")
+        XCTAssertGreaterThan(unscaled.boundary, 20, "the check tells the thresholds apart")
+    }
+
+    /// A confidence brought to a grid twice as fine is bilinear between the coarse pixels, each
+    /// coarse pixel's value on the fine pixel over it, the border replicated (odd sizes too).
+    func testUpsampledConfidenceIsBilinear() {
+        let coarse = FlowConfidence(width: 3, height: 2, mask: [1, 0, 1,
+                                                                0, 1, 1])
+        let fine = coarse.upsampled(by: 2, toWidth: 5, height: 4)
+        XCTAssertEqual(fine.mask, [1, 0.5, 0, 0.5, 1,
+                                   0.5, 0.5, 0.5, 0.75, 1,
+                                   0, 0.5, 1, 1, 1,
+                                   0, 0.5, 1, 1, 1])
+    }
 }

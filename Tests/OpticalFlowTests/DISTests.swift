@@ -144,6 +144,9 @@ final class DISTests: XCTestCase {
         print("particle share along the true motion: \(withFlakes) with flakes, \(without) without")
         XCTAssertGreaterThan(withFlakes, 0.045)
         XCTAssertLessThan(without, 0.01)
+        let coarse = OpticalFlow.particleShare(from: FlowFrame(flaked.from), to: FlowFrame(flaked.to),
+                                               along: flaked.truth.subsampled(by: 2), gridStep: 2, settings: settings)
+        XCTAssertEqual(coarse, withFlakes, "the same motion given on a grid twice as coarse")
         var undefined = flaked.truth
         undefined.u = undefined.u.map { _ in .nan }
         XCTAssertEqual(share(flaked, undefined), 0, "no patch with a flow: none holds a speck")

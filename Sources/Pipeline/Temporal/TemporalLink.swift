@@ -94,30 +94,32 @@ enum Temporal {
         let current = cm.planes   // Y, Cb, Cr planes of frame t
         let backwardMatch = OpticalFlow.match(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
         var backward = backwardMatch.flow
-        // The occlusion test's reverse flow (t−1 → t, on t−1's grid) is the backward flow pushed to
-        // where it lands: where two things land on one place, one covers the other. A second DIS flow
-        // would also flag wherever the two estimates' noise differs, and cost as much as the first
+        // The occlusion test runs on the grid DIS ended on (its field was upsampled from there; the
+        // test on the full grid costs four times as much for the same pictures: docs/temporal.md,
+        // "The occlusion test on the flow's grid").
+        let step = 1 << settings.flow.finestScale
+        let found = backward.subsampled(by: step)
+        var coarse = found
+        // Its reverse flow (t−1 → t, on t−1's grid) is the backward flow pushed to where it lands:
+        // where two things land on one place, one covers the other. A second DIS flow would also
+        // flag wherever the two estimates' noise differs, and cost as much as the first
         // (docs/temporal.md, "The reverse flow from the backward flow").
-        var forward = backward.reversed(crowding: settings.occlusionCrowding)
+        var forward = coarse.reversed(crowding: settings.occlusionCrowding)
         // Particles show in either frame's patches: frame t−1's are tested along the reverse flow.
         let particles = backwardMatch.foundParticles
             || settings.flow.particleTest.map { test in
-                (OpticalFlow.particleShare(from: a, to: b, along: forward, settings: settings.flow) ?? 0) >= test.share
+                let share = OpticalFlow.particleShare(from: a, to: b, along: forward, gridStep: step, settings: settings.flow)
+                return (share ?? 0) >= test.share
             } ?? false
         // The background behind things that move on their own (snow, rain) goes with the camera, both
         // ways (the forward flow, on frame t−1's grid, at the same pixels: the camera moves them by a
         // pixel or two, within the same background).
         let background = settings.cameraBackground?.background(previous: a.image, current: b.image, flow: backward,
                                                                particles: particles)
-        let found = backward
         if let background {
-            let inverse = background.motion.inverse
-            for y in 0..<h {
-                for x in 0..<w where background.pixels[y * w + x] {
-                    (backward.u[y * w + x], backward.v[y * w + x]) = background.motion.displacement(x: Float(x), y: Float(y))
-                    (forward.u[y * w + x], forward.v[y * w + x]) = inverse.displacement(x: Float(x), y: Float(y))
-                }
-            }
+            background.motion.replace(in: &backward, at: background.pixels, width: w)
+            background.motion.replace(in: &coarse, at: background.pixels, width: w, step: step)
+            background.motion.inverse.replace(in: &forward, at: background.pixels, width: w, step: step)
         }
         // Occlusions (the flows disagree, or point outside the frame) and motion boundaries
         // decide what can be carried; a pixel going with the camera is consistent by itself,
@@ -128,8 +130,10 @@ enum Temporal {
         var thresholds = Consistency.Thresholds.ruder2016
         thresholds.occlusionAbsolute = settings.occlusionTolerance
         thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
-        let masks = Consistency.masks(flow: backward, reverse: forward, boundariesOf: found, thresholds: thresholds)
+        let masks = Consistency.masks(flow: coarse, reverse: forward, boundariesOf: found,
+                                      thresholds: thresholds.coarser(by: step))
         var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
+            .upsampled(by: step, toWidth: w, height: h)
         if let background {
             // Also where its own small motion was kept: beside the places the noisy flow crowds,
             // the occlusion test would flag a still background pixel by pixel.
