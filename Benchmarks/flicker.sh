@@ -28,9 +28,10 @@
 #   --frames N       frames per clip (default: $FRAMES, else 60)
 #   --width PX       the cut's width (default 480; a multiple of 480 when synthetic clips run: they
 #                    are filmed at that size, not scaled — `stylize video` paints files at up to 960)
-#   --clips SPEC     dev | holdout | synthetic | all (default: those three) | original | NAME,NAME,...
+#   --clips SPEC     dev | holdout | synthetic | all (default: those three) | original | unseen | NAME,...
 #                    (original: the five clips the first sessions tuned on, kept out of the set since,
-#                    as a check on footage the later tuning never saw)
+#                    as a check on footage the later tuning never saw; unseen: clips first run after
+#                    the method was set, never tuned on: street traffic, a car's interior, CG)
 #   --out DIR        output folder (default: .work/bench-flicker/run-DATE)
 #   --perframe-flags "F..."  extra `stylize video` flags for the per-frame run only (e.g. an
 #                    optimization's --iterations, to give both runs the same budget)
@@ -81,8 +82,8 @@ rm -f "$out"/*.json   # a reused folder reports this run only
 # Which clips: by split or by name, from the manifest.
 manifest=Benchmarks/devset/clips.tsv
 case $clips in
-  all|dev|holdout|synthetic|original)
-    names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" ? $2 != "original" : $2 == s) { print $1 }' "$manifest") ;;
+  all|dev|holdout|synthetic|original|unseen)
+    names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" ? $2 != "original" && $2 != "unseen" : $2 == s) { print $1 }' "$manifest") ;;
   *) names=${clips//,/ } ;;
 esac
 [ -n "$names" ] || { echo "flicker.sh: no clips match '$clips'" >&2; exit 2; }
