@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Where a clip's flicker is left, pair by pair and by how fast things move (issue 16): flicker.sh's
-two videos of a clip judged as the judge judges them, split up.
+"""Where a clip's flicker is left, pair by pair, by how fast things move and over time (issue 16):
+flicker.sh's two videos of a clip judged as the judge judges them, split up.
 
-  .venv-bench/bin/python Tools/temporal-lab/error_by_motion.py CLIP FLICKER_OUT [--pairs A-B]
+  .venv-bench/bin/python Tools/temporal-lab/error_breakdown.py CLIP FLICKER_OUT [--pairs A-B] [--windows N] [--frames F]
 
 Per pair (frame t − 1 → t): the warping error of the input (the floor), of the per-frame video and
 of the temporal one, and the share of the frame the judge's mask keeps. A hard cut shows as a pair
@@ -11,6 +11,9 @@ weighs on the clip's mean as much as all the rest, for both videos alike.
 Then, over the pairs (all, or A-B), the judged pixels split by the judge's own flow: still
 (under 1 px a frame), slow (1-3 px), fast (3 px and more): each class's share of the pixels, its
 errors, and the gap it closes.
+--windows N: then the clip in windows of N pairs (a long run: flicker.sh --frames 300): each
+window's gap closed, gradient ratio and how far the temporal video's mean colour has moved from
+per-frame's (levels 0…255, per channel) — what a drift of the carried history would show.
 """
 import argparse
 import os
@@ -33,8 +36,10 @@ def main():
     p.add_argument("clip")
     p.add_argument("run")
     p.add_argument("--pairs", help="A-B: only pairs A…B (1 is frame 0 → 1)")
+    p.add_argument("--windows", type=int, help="N: the clip in windows of N pairs")
+    p.add_argument("--frames", type=int, default=60, help="the run's frames a clip (flicker.sh --frames)")
     a = p.parse_args()
-    cut = os.path.join(os.path.dirname(os.path.abspath(a.run)), "cuts", f"{a.clip}-60.mp4")   # flicker.sh's cut
+    cut = os.path.join(os.path.dirname(os.path.abspath(a.run)), "cuts", f"{a.clip}-{a.frames}.mp4")   # flicker.sh's cut
     videos = [os.path.join(a.run, "videos", f"{a.clip}-{kind}.mp4") for kind in ("perframe", "temporal")]
     size = judge.probe_size(cut)
     clips = [judge.decode(path, size) for path in [cut] + videos]
@@ -66,6 +71,17 @@ def main():
         f, pf, tm = (x / (3 * s[3]) * 1e4 for x in s[:3])
         print(f"{name:6s} {s[3] / total:6.2f} {f:7.2f} {pf:10.2f} {tm:9.2f}  {100 * closed(f, pf, tm):5.0f}%"
               f"   {s[1] / 3 / total * 1e4:.2f}, {s[2] / 3 / total * 1e4:.2f}")
+
+    if a.windows:
+        print(f"\nwindows of {a.windows} pairs: gap closed, gradient ratio, temporal − per-frame mean colour (R, G, B)")
+        for lo in range(first, last + 1, a.windows):
+            hi = min(lo + a.windows - 1, last)
+            e = [judge.masked_error(d[lo - 1:hi], masks[lo - 1:hi]) for d in maps]
+            frames = slice(lo, hi + 1)
+            gradient = judge.mean_gradient(clips[2][frames]) / judge.mean_gradient(clips[1][frames])
+            shift = clips[2][frames].reshape(-1, 3).mean(0) - clips[1][frames].reshape(-1, 3).mean(0)
+            print(f"pairs {lo:4d}-{hi:4d}: {100 * closed(*e):5.1f}%  {gradient:.3f}  "
+                  + " ".join(f"{c:+.2f}" for c in shift))
 
 
 if __name__ == "__main__":
