@@ -15,6 +15,28 @@ final class FrameQueueTests: XCTestCase {
         XCTAssertEqual(received, Array(0..<1000))
     }
 
+    /// A buffer handed to the queue with `handedOver()` arrives as the one storage it was: whoever
+    /// pops it writes in place, with nothing copied, and the sender is left holding nothing.
+    func testAHandedOverBufferArrivesUncopied() {
+        let queue = FrameQueue<[Float]>(capacity: 1)
+        var buffer = [Float](repeating: 1, count: 1 << 16)
+        let storage = buffer.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        XCTAssertTrue(queue.tryPush(buffer.handedOver()))
+        XCTAssertTrue(buffer.isEmpty)
+        var received = queue.pop()!
+        received.withUnsafeMutableBufferPointer { written in
+            XCTAssertEqual(UInt(bitPattern: written.baseAddress), storage, "written where it was, not copied first")
+            written[0] = 2
+        }
+        // Pushed while still held, the same write has to copy.
+        var held = [Float](repeating: 1, count: 1 << 16)
+        XCTAssertTrue(queue.tryPush(held))
+        var copy = queue.pop()!
+        let heldStorage = held.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        copy.withUnsafeMutableBufferPointer { XCTAssertNotEqual(UInt(bitPattern: $0.baseAddress), heldStorage) }
+        held[0] = 3
+    }
+
     func testProducerBlocksWhenFull() {
         let queue = FrameQueue<Int>(capacity: 2)
         queue.push(1); queue.push(2)
