@@ -67,11 +67,15 @@ public struct CameraBackground: Sendable, Equatable {
         let (moved, change) = Self.differences(current, Warp.backward(previous, flow: flow).image)
         let still = Self.differences(current, previous).sizes
         var textured = [Bool](repeating: false, count: n)
-        for y in 0..<h {
-            let up = max(y - 1, 0) * w, row = y * w, down = min(y + 1, h - 1) * w
-            for x in 0..<w {
-                let gx = a[row + min(x + 1, w - 1)] - a[row + max(x - 1, 0)], gy = a[down + x] - a[up + x]
-                textured[row + x] = gx * gx + gy * gy > 4 * texturedGradient * texturedGradient
+        a.withUnsafeBufferPointer { a in
+            textured.withUnsafeMutableBufferPointer { textured in
+                for y in 0..<h {
+                    let up = max(y - 1, 0) * w, row = y * w, down = min(y + 1, h - 1) * w
+                    for x in 0..<w {
+                        let gx = a[row + min(x + 1, w - 1)] - a[row + max(x - 1, 0)], gy = a[down + x] - a[up + x]
+                        textured[row + x] = gx * gx + gy * gy > 4 * texturedGradient * texturedGradient
+                    }
+                }
             }
         }
         let stillMedians = medians(explained: still, moved: moved, on: textured)
@@ -110,15 +114,22 @@ public struct CameraBackground: Sendable, Equatable {
         let explainedWindow = BoxBlur.apply(explainedVotes, width: w, height: h, radius: radius)
         let movedWindow = BoxBlur.apply(movedVotes, width: w, height: h, radius: radius)
         var pixels = [Bool](repeating: false, count: n), agrees = pixels
-        for y in 0..<h {
-            for x in 0..<w {
-                let i = y * w + x
-                let (du, dv) = motion.displacement(x: Float(x), y: Float(y))
-                let (eu, ev) = (flow.u[i] - du, flow.v[i] - dv)
-                agrees[i] = explainedWindow[i] <= movedWindow[i] + tie
-                if eu * eu + ev * ev >= minimum * minimum { pixels[i] = agrees[i] }
+        explainedWindow.withUnsafeBufferPointer { explainedWindow in
+        movedWindow.withUnsafeBufferPointer { movedWindow in
+        flow.u.withUnsafeBufferPointer { u in
+        flow.v.withUnsafeBufferPointer { v in
+        pixels.withUnsafeMutableBufferPointer { pixels in
+        agrees.withUnsafeMutableBufferPointer { agrees in
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    let (du, dv) = motion.displacement(x: Float(x), y: Float(y))
+                    let (eu, ev) = (u[i] - du, v[i] - dv)
+                    agrees[i] = explainedWindow[i] <= movedWindow[i] + tie
+                    if eu * eu + ev * ev >= minimum * minimum { pixels[i] = agrees[i] }
+                }
             }
-        }
+        }}}}}}
         return Background(pixels: pixels, agrees: agrees, motion: motion)
     }
 
