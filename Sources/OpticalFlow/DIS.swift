@@ -221,7 +221,8 @@ public enum OpticalFlow {
 
     /// The particle test of `settings` for the pair, along a flow found otherwise (the reverse of the
     /// other direction's): the share of `from`'s patches at the test's level that hold specks at the
-    /// flow of their centres (patches whose flow is NaN left out). Nil without a test.
+    /// flow of their centres (patches whose flow is NaN left out). Nil without a test. `flow` may be
+    /// on a grid `gridStep` times coarser than the frames, in its own pixels (`FlowField.subsampled`).
     public static func particleShare(from: FlowFrame, to: FlowFrame, along flow: FlowField, gridStep step: Int = 1,
                                      settings: DISSettings) -> Float? {
         precondition(from.width == to.width && from.height == to.height && flow.width == (from.width + step - 1) / step
