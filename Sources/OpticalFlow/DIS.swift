@@ -325,17 +325,27 @@ enum DISLevel {
         var st: Float = 0, sgxt: Float = 0, sgyt: Float = 0
     }
 
+    /// Where a P×P patch at (px, py) moved by (du, dv) samples the other frame: the moved corner
+    /// (fxp, fyp), its whole pixel (ix, iy) and fraction (fx, fy), whether every bilinear tap lies
+    /// inside the w × h frame, and the four bilinear weights.
     @inline(__always)
-    static func patchSums(_ i0: UnsafePointer<Float>, _ i1: UnsafePointer<Float>, _ gx: UnsafePointer<Float>,
-                          _ gy: UnsafePointer<Float>, w: Int, h: Int, P: Int, px: Int, py: Int,
-                          du: Float, dv: Float, invN: Float, trim: Trim) -> PatchEval {
-        var e = PatchEval()
+    static func landing(px: Int, py: Int, du: Float, dv: Float, P: Int, w: Int, h: Int)
+        -> (fxp: Float, fyp: Float, ix: Int, iy: Int, fx: Float, fy: Float, inside: Bool,
+            w00: Float, w01: Float, w10: Float, w11: Float) {
         let fxp = Float(px) + du, fyp = Float(py) + dv
         let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
         let ix = Int(fxf), iy = Int(fyf)
         let fx = fxp - fxf, fy = fyp - fyf
         let inside = ix >= 0 && iy >= 0 && ix + P < w && iy + P < h
-        let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+        return (fxp, fyp, ix, iy, fx, fy, inside, (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy)
+    }
+
+    @inline(__always)
+    static func patchSums(_ i0: UnsafePointer<Float>, _ i1: UnsafePointer<Float>, _ gx: UnsafePointer<Float>,
+                          _ gy: UnsafePointer<Float>, w: Int, h: Int, P: Int, px: Int, py: Int,
+                          du: Float, dv: Float, invN: Float, trim: Trim) -> PatchEval {
+        var e = PatchEval()
+        let (fxp, fyp, ix, iy, fx, fy, inside, w00, w01, w10, w11) = landing(px: px, py: py, du: du, dv: dv, P: P, w: w, h: h)
         if inside && P == 8 {
             // One row of the patch per vector: CKernels' dis_patch.
             var patch = stylize_dis_patch(i0: i0, i1: i1, gx: gx, gy: gy, width: Int32(w), px: Int32(px), py: Int32(py),
@@ -675,12 +685,7 @@ enum DISLevel {
                 for px in xs {
                     let cu = pu[k], cv = pv[k]
                     k += 1
-                    let fxp = Float(px) + cu, fyp = Float(py) + cv
-                    let fxf = fxp.rounded(.down), fyf = fyp.rounded(.down)
-                    let ix = Int(fxf), iy = Int(fyf)
-                    let fx = fxp - fxf, fy = fyp - fyf
-                    let inside = ix >= 0 && iy >= 0 && ix + P < w && iy + P < h
-                    let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+                    let (fxp, fyp, ix, iy, _, _, inside, w00, w01, w10, w11) = landing(px: px, py: py, du: cu, dv: cv, P: P, w: w, h: h)
                     if inside && P == 8 {
                         typealias V8 = SIMD8<Float>
                         @inline(__always) func load(_ q: UnsafePointer<Float>) -> V8 {
