@@ -300,12 +300,25 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
         y = t - m.floor_lag;
         if (K > 0 && y >= 0 && y < h) {
             const float *conf = p->confidence + (size_t)y * w;
+            /* Each band's target: the stylized band's and the carried one's energies mixed as
+               amplitudes (what the new frame no longer paints fades by the history's weight a frame),
+               not below the floor. Energies are blurred squares: the running sums can leave them a
+               hair below 0. */
             for (int k = 0; k < K; k++) {
                 const float *target = ring_row(m.targets[k], y), *c = p->carried_bands + ((size_t)k * h + y) * w;
                 float *final = ring_row(m.final_targets[k], y);
                 row_blur_emit(&m.floor[k], floor);
-                FOR_EACH(w, { vec16 v = L(target); vec16 mx = v + s * L(conf) * (L(c) - v); S(final, MAX_OF(mx, fl * L(floor))); },
-                            { float v = target[i]; float mx = v + s * conf[i] * (c[i] - v); final[i] = MAX_OF(mx, fl * floor[i]); });
+                FOR_EACH(w, {
+                    vec16 v = __builtin_elementwise_sqrt(MAX_OF(L(target), zero16));
+                    vec16 m = v + s * L(conf) * (__builtin_elementwise_sqrt(MAX_OF(L(c), zero16)) - v);
+                    vec16 mx = m * m;
+                    S(final, MAX_OF(mx, fl * L(floor)));
+                }, {
+                    float v = __builtin_sqrtf(MAX_OF(target[i], 0.0f));
+                    float m = v + s * conf[i] * (__builtin_sqrtf(MAX_OF(c[i], 0.0f)) - v);
+                    float mx = m * m;
+                    final[i] = MAX_OF(mx, fl * floor[i]);
+                });
             }
         }
         y = t - m.gains_lag;

@@ -191,6 +191,31 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertLessThan(fineGain, 1.05 * perFrame, "the fine band's gain amplified the strokes")
     }
 
+    /// Strokes the network no longer paints (the halo left where something was) fade as a plain
+    /// blend fades them, 0.9 of their amplitude a frame: the bands' targets mix the history's and the
+    /// new frame's amplitudes. Mixed as energies they kept √0.9 of the amplitude a frame, a trail
+    /// twice as long (0.95¹⁰ ≈ 0.6 against 0.9¹⁰ ≈ 0.35 after ten frames).
+    func testStrokesNoLongerPaintedFadeAsInAPlainBlend() {
+        let still = scene(0), frames = 11
+        let motion = motion(still)
+        let strokes = flicker([Float](repeating: 0, count: 3 * w * h), seed: 11, amplitude: 40)
+        let first = zip(still, strokes).map { $0 + $1 }
+        let last = lastBlended([first] + Array(repeating: still, count: frames - 1),
+                               motions: Array(repeating: motion, count: frames), settings: sized { _ in })
+        func strength(_ rgb: [Float]) -> Double {
+            var sum = 0.0, count = 0
+            for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
+                let i = c * w * h + y * w + x, d = Double(rgb[i] - still[i])
+                sum += d * d; count += 1
+            } } }
+            return (sum / Double(count)).squareRoot()
+        }
+        let left = strength(last) / strength(first)
+        print("strokes no longer painted, after ten frames: \(left) of their strength")
+        XCTAssertLessThan(left, 0.45, "the gains kept strokes the new frames no longer paint")
+        XCTAssertGreaterThan(left, 0.2, "the history was dropped, not carried")
+    }
+
     /// A history whose fine strokes are fainter than what the network paints now (as resampling
     /// leaves it, frame after frame): the floor brings the fine band most of the way to the new
     /// frame's strength, where the mixed target would keep it near the history's; never beyond it.
@@ -556,7 +581,9 @@ final class TemporalBlenderTests: XCTestCase {
                     // The floor: the band's energy with each square capped at limit² × that energy.
                     let capped = blur(zip(own.bands[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
                     for i in 0..<n {
-                        let mixed = targets[k][i] + s * confidence[i] * (carriedBands[k][i] - targets[k][i])
+                        let own = max(targets[k][i], 0).squareRoot()
+                        let amplitude = own + s * confidence[i] * (max(carriedBands[k][i], 0).squareRoot() - own)
+                        let mixed = amplitude * amplitude
                         targets[k][i] = mixed >= floor * capped[i] ? mixed : floor * capped[i]
                     }
                 }

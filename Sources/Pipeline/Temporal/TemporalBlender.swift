@@ -16,7 +16,10 @@ import OpticalFlow
 /// The history's share of a band's target is its energy as it was painted, measured before the
 /// warp and carried along the flow: the resampling softens the finest strokes and lifts those a
 /// few pixels across a little every frame, and measured after it the change would compound
-/// frame after frame; a gain below 1 takes such a lift back.
+/// frame after frame; a gain below 1 takes such a lift back. A band's two energies are mixed as
+/// amplitudes (√target = a·√carried + (1−a)·√stylized): strokes the new frame no longer paints —
+/// the halo the network drew round something that has moved on — then fade as in a plain blend,
+/// by `a` a frame, where mixed energies kept √a of them (a trail twice as long).
 /// The gains scale a pixel's deviation only up to `deviationLimit` local standard deviations,
 /// so that they regain the strokes' contrast and not the stray specks'. No band's target falls
 /// below `detailFloor` of the new frame's own energy in it (its stray specks left out): without
