@@ -310,13 +310,13 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
                 row_blur_emit(&m.floor[k], floor);
                 FOR_EACH(w, {
                     vec16 v = __builtin_elementwise_sqrt(MAX_OF(L(target), zero16));
-                    vec16 m = v + s * L(conf) * (__builtin_elementwise_sqrt(MAX_OF(L(c), zero16)) - v);
-                    vec16 mx = m * m;
+                    vec16 amplitude = v + s * L(conf) * (__builtin_elementwise_sqrt(MAX_OF(L(c), zero16)) - v);
+                    vec16 mx = amplitude * amplitude;
                     S(final, MAX_OF(mx, fl * L(floor)));
                 }, {
                     float v = __builtin_sqrtf(MAX_OF(target[i], 0.0f));
-                    float m = v + s * conf[i] * (__builtin_sqrtf(MAX_OF(c[i], 0.0f)) - v);
-                    float mx = m * m;
+                    float amplitude = v + s * conf[i] * (__builtin_sqrtf(MAX_OF(c[i], 0.0f)) - v);
+                    float mx = amplitude * amplitude;
                     final[i] = MAX_OF(mx, fl * floor[i]);
                 });
             }
