@@ -54,11 +54,15 @@ final class TemporalBlenderTests: XCTestCase {
 
     /// RMS of the detail finer than a 3×3 box blur, away from the borders.
     func fineRMS(_ rgb: [Float]) -> Double {
-        let smooth = BoxBlur.apply(rgb, width: w, height: 3 * h, radius: 1)
+        rms(rgb, minus: BoxBlur.apply(rgb, width: w, height: 3 * h, radius: 1))
+    }
+
+    /// RMS of `rgb − reference` over the three planes, away from the borders.
+    func rms(_ rgb: [Float], minus reference: [Float]) -> Double {
         var sum = 0.0, count = 0
         for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
             let i = c * w * h + y * w + x
-            let d = Double(rgb[i] - smooth[i])
+            let d = Double(rgb[i] - reference[i])
             sum += d * d; count += 1
         } } }
         return (sum / Double(count)).squareRoot()
@@ -202,15 +206,7 @@ final class TemporalBlenderTests: XCTestCase {
         let first = zip(still, strokes).map { $0 + $1 }
         let last = lastBlended([first] + Array(repeating: still, count: frames - 1),
                                motions: Array(repeating: motion, count: frames), settings: sized { _ in })
-        func strength(_ rgb: [Float]) -> Double {
-            var sum = 0.0, count = 0
-            for c in 0..<3 { for y in 8..<(h - 8) { for x in 8..<(w - 8) {
-                let i = c * w * h + y * w + x, d = Double(rgb[i] - still[i])
-                sum += d * d; count += 1
-            } } }
-            return (sum / Double(count)).squareRoot()
-        }
-        let left = strength(last) / strength(first)
+        let left = rms(last, minus: still) / rms(first, minus: still)
         print("strokes no longer painted, after ten frames: \(left) of their strength")
         XCTAssertLessThan(left, 0.45, "the gains kept strokes the new frames no longer paint")
         XCTAssertGreaterThan(left, 0.2, "the history was dropped, not carried")
