@@ -137,7 +137,11 @@ enum Temporal {
         if let background {
             // Also where its own small motion was kept: beside the places the noisy flow crowds,
             // the occlusion test would flag a still background pixel by pixel.
-            for i in 0..<n where background.agrees[i] { hard.mask[i] = 1 }
+            hard.mask.withUnsafeMutableBufferPointer { mask in
+                background.agrees.withUnsafeBufferPointer { agrees in
+                    for i in 0..<n where agrees[i] { mask[i] = 1 }
+                }
+            }
         }
         let soft = hard.feathered(radius: settings.featherRadius)
 
@@ -182,7 +186,10 @@ enum Temporal {
         BoxBlur.apply(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
         brightness.withUnsafeMutableBufferPointer { brightness in
             support.withUnsafeBufferPointer { support in
-                for i in 0..<n { brightness[i] = support[i] > 0.05 ? brightness[i] / support[i] : global }
+                for i in 0..<n {
+                    let ratio = brightness[i] / support[i]   // for every pixel, so that the loop vectorizes
+                    brightness[i] = support[i] > 0.05 ? ratio : global
+                }
             }
         }
         var confidence = soft.mask
@@ -198,10 +205,12 @@ enum Temporal {
             luma.withUnsafeMutableBufferPointer { luma in
             cb.withUnsafeMutableBufferPointer { cb in
             cr.withUnsafeMutableBufferPointer { cr in
+                let (nowCb, nowCr) = (now.baseAddress! + n, now.baseAddress! + 2 * n)
+                let (beforeCb, beforeCr) = (before.baseAddress! + n, before.baseAddress! + 2 * n)
                 for i in 0..<n {
                     luma[i] = luma[i] - brightness[i]
-                    cb[i] = now[n + i] - before[n + i]
-                    cr[i] = now[2 * n + i] - before[2 * n + i]
+                    cb[i] = nowCb[i] - beforeCb[i]
+                    cr[i] = nowCr[i] - beforeCr[i]
                 }
             }}}}}}
             /// 1 up to `low`, falling to 0 at `high`, for the size of the three residuals, into `factor`
@@ -236,17 +245,24 @@ enum Temporal {
                 // a pixel that stands out of its surroundings more in frame t than in frame t−1 carried
                 // to it is (next to) a particle's place now.
                 var behind = residual
-                for i in 0..<n where now[i] > before[i] { behind.mask[i] = 1 }
+                behind.mask.withUnsafeMutableBufferPointer { mask in
+                    for i in 0..<n where now[i] > before[i] { mask[i] = 1 }
+                }
                 let trail = behind.widened(radius: settings.particleTrailMargin).feathered(radius: settings.featherRadius).mask
                 let outline = residual.widened(radius: settings.particleOutlineMargin).feathered(radius: settings.featherRadius).mask
                 var unwidened = confidence
-                for i in 0..<n {
-                    unwidened[i] *= feathered[i]
-                    confidence[i] *= min(trail[i], outline[i])
-                }
+                unwidened.withUnsafeMutableBufferPointer { unwidened in
+                confidence.withUnsafeMutableBufferPointer { confidence in
+                    for i in 0..<n {
+                        unwidened[i] *= feathered[i]
+                        confidence[i] *= min(trail[i], outline[i])
+                    }
+                }}
                 confined = unwidened
             } else {
-                for i in 0..<n { confidence[i] *= feathered[i] }
+                confidence.withUnsafeMutableBufferPointer { confidence in
+                    for i in 0..<n { confidence[i] *= feathered[i] }
+                }
             }
         }
         var contrastWeight: [Float] = []
