@@ -31,7 +31,7 @@ public final class FrameStylizer {
     /// bank's weights, `StyleSettings.modelInputs`); `foldInputs` false while they change from frame
     /// to frame (a cross-fade), so that they do not make a plan each.
     public func stylize(_ frame: inout PreparedFrame, link: TemporalLink? = nil,
-                        reusing recycled: [Float]? = nil, modelInputs: [String: Tensor] = [:],
+                        reusing recycled: consuming [Float]? = nil, modelInputs: [String: Tensor] = [:],
                         foldInputs: Bool = true) throws(PipelineError) -> StylizedFrame {
         let (w, h, scale) = (size.width, size.height, inputScale)
         guard frame.pixels.count == 3 * w * h else {
@@ -48,7 +48,7 @@ public final class FrameStylizer {
         guard output.channels == 3 else {
             throw PipelineError(.engine, "the style network returned \(output.channels) channels; an RGB image needs 3")
         }
-        var pixels = recycled ?? []
+        var pixels = (consume recycled) ?? []   // referenced once: written in place, not copied first
         let count = output.pixels.count
         if pixels.count != count { pixels = Array(repeating: 0, count: count) }
         let unscale = 1 / scale

@@ -24,9 +24,9 @@ public final class FramePreparer {
     }
 
     /// `recycled`, when given, is reused for the pixels' storage.
-    public func prepare(_ frame: VideoFrame, reusing recycled: [Float]? = nil) throws(MediaError) -> PreparedFrame {
+    public func prepare(_ frame: VideoFrame, reusing recycled: consuming [Float]? = nil) throws(MediaError) -> PreparedFrame {
         let (w, h) = (size.width, size.height)
-        var pixels = recycled ?? []
+        var pixels = (consume recycled) ?? []   // referenced once: written in place, not copied first
         if pixels.count != 3 * w * h { pixels = Array(repeating: 0, count: 3 * w * h) }
         let motion = try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) -> MotionFrame? in
             try converter.planarRGB(from: frame, width: w, height: h, into: buffer.baseAddress!)
