@@ -7,7 +7,7 @@ import CKernels
 public enum BoxBlur {
     public static func apply(_ src: [Float], width: Int, height: Int, radius r: Int) -> [Float] {
         if r <= 0 { return src }
-        var dst = [Float](repeating: 0, count: src.count)
+        var dst = [Float].uninitialized(src.count)
         var workspace = [Float]()
         src.withUnsafeBufferPointer { s in
             dst.withUnsafeMutableBufferPointer { d in

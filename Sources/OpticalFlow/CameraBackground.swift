@@ -155,10 +155,14 @@ public struct CameraBackground: Sendable, Equatable {
     /// |a − b| at each pixel, after a brightness change is removed (so a fade does not count):
     /// `change`, else their mean difference, which is returned.
     private static func differences(_ a: GrayImage, _ b: GrayImage, change: Float? = nil) -> (sizes: [Float], change: Float) {
-        var d = [Float](repeating: 0, count: a.pixels.count)
-        for i in d.indices { d[i] = a.pixels[i] - b.pixels[i] }
+        var d = [Float].uninitialized(a.pixels.count)
+        a.pixels.withUnsafeBufferPointer { a in
+            b.pixels.withUnsafeBufferPointer { b in
+                d.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = a[i] - b[i] } }
+            }
+        }
         let mean = change ?? PlaneStatistics.mean(d)
-        for i in d.indices { d[i] = abs(d[i] - mean) }
+        d.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = abs(d[i] - mean) } }
         return (d, mean)
     }
 }

@@ -36,8 +36,14 @@ public struct FlowConfidence: Sendable, Equatable {
         precondition(radius >= 0, "radius must be non-negative")
         if radius == 0 || mask.isEmpty { return self }
         let blurred = BoxBlur.apply(mask, width: width, height: height, radius: radius)
-        var out = [Float](repeating: 0, count: mask.count)
-        for i in 0..<mask.count { out[i] = min(max(mask[i] * blurred[i], 0), 1) }
+        var out = [Float].uninitialized(mask.count)
+        mask.withUnsafeBufferPointer { mask in
+            blurred.withUnsafeBufferPointer { blurred in
+                out.withUnsafeMutableBufferPointer { out in
+                    for i in out.indices { out[i] = min(max(mask[i] * blurred[i], 0), 1) }
+                }
+            }
+        }
         return FlowConfidence(width: width, height: height, mask: out)
     }
 

@@ -27,8 +27,7 @@ enum Pyramid {
     static func down(_ src: [Float], width w: Int, height h: Int) -> (pixels: [Float], width: Int, height: Int) {
         let w2 = (w + 1) / 2, h2 = (h + 1) / 2
         // Horizontal pass: h rows × w2 columns.
-        var tmp = [Float](repeating: 0, count: w2 * h)
-        var out = [Float](repeating: 0, count: w2 * h2)
+        var tmp = [Float].uninitialized(w2 * h), out = [Float].uninitialized(w2 * h2)
         src.withUnsafeBufferPointer { s in
             tmp.withUnsafeMutableBufferPointer { t in
                 for y in 0..<h {
@@ -108,7 +107,7 @@ enum Pyramid {
     /// border replicated), each value times `scale`.
     static func upsample(_ plane: [Float], width w: Int, height h: Int, toWidth W: Int, height H: Int,
                          factor: Int, scale f: Float) -> [Float] {
-        var out = [Float](repeating: 0, count: W * H)
+        var out = [Float].uninitialized(W * H)
         let inv = 1 / Float(factor)
         // Separable: per output row, blend the two source rows (length w), then expand horizontally with tables.
         var x0s = [Int](repeating: 0, count: W), x1s = x0s, fxs = [Float](repeating: 0, count: W)

@@ -71,8 +71,7 @@ public enum Warp {
     public static func backward(planar image: [Float], channels: Int, width: Int, height: Int,
                                 flow: FlowField) -> (image: [Float], valid: [Float]) {
         precondition(image.count == channels * width * height, "image must hold channels×width×height floats")
-        var out = [Float](repeating: 0, count: image.count)
-        var valid = [Float](repeating: 0, count: width * height)
+        var out = [Float].uninitialized(image.count), valid = [Float].uninitialized(width * height)
         image.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 valid.withUnsafeMutableBufferPointer { val in

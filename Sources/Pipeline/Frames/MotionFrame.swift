@@ -12,7 +12,7 @@ public struct MotionFrame: @unchecked Sendable {
     /// From planar RGB 0…255 at network size.
     init(planar rgb: UnsafePointer<Float>, width: Int, height: Int, settings: DISSettings) {
         let n = width * height
-        var planes = [Float](repeating: 0, count: 3 * n)
+        var planes = [Float].uninitialized(3 * n)
         planes.withUnsafeMutableBufferPointer { p in
             for i in 0..<n {
                 (p[i], p[n + i], p[2 * n + i]) = BT601.ycbcr(rgb[i], rgb[n + i], rgb[2 * n + i])

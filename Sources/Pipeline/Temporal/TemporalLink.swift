@@ -26,16 +26,11 @@ enum Temporal {
     /// Rec. 601 luma of planar RGB 0…255.
     static func gray(planar rgb: UnsafePointer<Float>, width: Int, height: Int) -> GrayImage {
         let n = width * height
-        var pixels = [Float](repeating: 0, count: n)
+        var pixels = [Float].uninitialized(n)
         pixels.withUnsafeMutableBufferPointer { g in
             for i in 0..<n { g[i] = BT601.luma(rgb[i], rgb[n + i], rgb[2 * n + i]) }
         }
         return GrayImage(width: width, height: height, pixels: pixels)
-    }
-
-    /// A plane of `count` floats, not yet written.
-    static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     /// How far each pixel's luma (the first plane of `planes`) stands out of its 5×5 surroundings.
@@ -149,7 +144,7 @@ enum Temporal {
         // Frame t−1's Y, Cb, Cr carried to frame t along the flow, in one pass.
         var warped: [Float] = []
         Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward, reusing: &warped)
-        var diff = uninitialized(n), weighted = uninitialized(n), deviation = uninitialized(n)
+        var diff = [Float].uninitialized(n), weighted = [Float].uninitialized(n), deviation = [Float].uninitialized(n)
         current.withUnsafeBufferPointer { now in
         warped.withUnsafeBufferPointer { before in
         hard.mask.withUnsafeBufferPointer { trusted in
@@ -180,7 +175,7 @@ enum Temporal {
         let global = meanConfidence > 0 ? PlaneStatistics.mean(weighted) / meanConfidence : meanDiff
         let r = settings.brightnessRadius
         var blurSpace: [Float] = []
-        var brightness = uninitialized(n), support = deviation
+        var brightness = [Float].uninitialized(n), support = deviation
         deviation = []   // its storage is the support's now
         BoxBlur.apply(weighted, into: &brightness, width: w, radius: r, workspace: &blurSpace)
         BoxBlur.apply(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
@@ -197,7 +192,7 @@ enum Temporal {
         if settings.residualHigh > settings.residualLow {
             // Blur each signed residual, then take their size: zero-mean noise averages away,
             // while a misplaced edge or object (same sign over a patch) stays.
-            var luma = diff, cb = weighted, cr = uninitialized(n)
+            var luma = diff, cb = weighted, cr = [Float].uninitialized(n)
             (diff, weighted) = ([], [])   // their storage is the residuals' now
             current.withUnsafeBufferPointer { now in
             warped.withUnsafeBufferPointer { before in
@@ -271,7 +266,7 @@ enum Temporal {
             if particles && settings.particleClosing > 0 {
                 weight = FlowConfidence(width: w, height: h, mask: weight).closed(radius: settings.particleClosing).mask
             }
-            contrastWeight = uninitialized(n)
+            contrastWeight = [Float].uninitialized(n)
             BoxBlur.apply(weight, into: &contrastWeight, width: w, radius: settings.contrastRadius, workspace: &blurSpace)
             let slope = settings.contrastConfinement
             contrastWeight.withUnsafeMutableBufferPointer { weight in
