@@ -6,9 +6,10 @@ temporal blend — then
   docs/flicker.gif         a crop of both side by side (per frame | temporal), looping;
   docs/flicker-change.jpg  where each video changes from one frame to the next in a way the motion
                            does not explain (each frame against the one before carried along the
-                           input's optical flow, OpenCV's, as Benchmarks/flicker_judge.py judges),
-                           as an RMS over the clip: per frame, temporal, on one scale (white: per
-                           frame's 99th percentile); black is steady.
+                           input's optical flow, OpenCV's, as Benchmarks/flicker_judge.py warps it;
+                           here without its occlusion mask), as an RMS over the clip: per frame,
+                           temporal, on one scale (white: per frame's 99th percentile); black is
+                           steady.
 
   .venv-bench/bin/python Benchmarks/flicker_demo.py [--bin .build/release/stylize] [--docs docs]
       [--clip .work/bench-flicker/cuts/dry-grass-60.mp4] [--crop X,Y,W,H] [--work .work/bench-flicker-demo]
@@ -39,7 +40,8 @@ def stylize(binary, clip, out, *flags):
     command = [binary, "video", clip, "-o", out, "--force", "--max-size", str(SIZE), "--crf", "12", *flags]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"flicker_demo: {' '.join(command)} failed: {done.stderr.strip().splitlines()[-1:]}")
+        reason = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+        sys.exit(f"flicker_demo: {' '.join(command)} failed: {reason}")
 
 
 def label(tile, text):
