@@ -161,9 +161,8 @@ public struct CameraBackground: Sendable, Equatable {
                 d.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = a[i] - b[i] } }
             }
         }
-        let mean = change ?? PlaneStatistics.mean(d)
-        d.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] = abs(d[i] - mean) } }
-        return (d, mean)
+        let (sizes, mean) = PlaneStatistics.absoluteDeviations(d, from: change)
+        return (sizes, mean)
     }
 }
 

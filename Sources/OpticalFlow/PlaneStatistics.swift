@@ -10,4 +10,14 @@ public enum PlaneStatistics {
         plane.withUnsafeBufferPointer { stylize_mean_variance($0.baseAddress!, $0.count, &mean, &variance) }
         return mean
     }
+
+    /// |x − mean| for every value of `plane`, and the mean: `mean` when given, else the plane's.
+    public static func absoluteDeviations(_ plane: [Float], from mean: Float? = nil) -> (sizes: [Float], mean: Float) {
+        let mean = mean ?? Self.mean(plane)
+        var sizes = [Float].uninitialized(plane.count)
+        plane.withUnsafeBufferPointer { x in
+            sizes.withUnsafeMutableBufferPointer { sizes in for i in sizes.indices { sizes[i] = abs(x[i] - mean) } }
+        }
+        return (sizes, mean)
+    }
 }

@@ -144,7 +144,7 @@ enum Temporal {
         // Frame t−1's Y, Cb, Cr carried to frame t along the flow, in one pass.
         var warped: [Float] = []
         Warp.backward(planar: pm.planes, channels: 3, width: w, height: h, flow: backward, reusing: &warped)
-        var diff = [Float].uninitialized(n), weighted = [Float].uninitialized(n), deviation = [Float].uninitialized(n)
+        var diff = [Float].uninitialized(n), weighted = [Float].uninitialized(n)
         current.withUnsafeBufferPointer { now in
         warped.withUnsafeBufferPointer { before in
         hard.mask.withUnsafeBufferPointer { trusted in
@@ -158,12 +158,7 @@ enum Temporal {
         }}}}}
         let meanConfidence = Float(hard.meanConfidence)
         // Cut test over all pixels (a cut also makes the flow unreliable, so don't trust the mask alone).
-        let meanDiff = PlaneStatistics.mean(diff)
-        diff.withUnsafeBufferPointer { d in
-            deviation.withUnsafeMutableBufferPointer { deviation in
-                for i in 0..<n { deviation[i] = abs(d[i] - meanDiff) }
-            }
-        }
+        let (deviation, meanDiff) = PlaneStatistics.absoluteDeviations(diff)
         let difference = PlaneStatistics.mean(deviation)
         // Where each pixel stands out of its surroundings in frame t and in frame t−1 carried to it.
         let now = standingOut(current, width: w, height: h), before = standingOut(warped, width: w, height: h)
@@ -175,8 +170,7 @@ enum Temporal {
         let global = meanConfidence > 0 ? PlaneStatistics.mean(weighted) / meanConfidence : meanDiff
         let r = settings.brightnessRadius
         var blurSpace: [Float] = []
-        var brightness = [Float].uninitialized(n), support = deviation
-        deviation = []   // its storage is the support's now
+        var brightness = [Float].uninitialized(n), support = consume deviation   // its storage is the support's now
         BoxBlur.apply(weighted, into: &brightness, width: w, radius: r, workspace: &blurSpace)
         BoxBlur.apply(hard.mask, into: &support, width: w, radius: r, workspace: &blurSpace)
         brightness.withUnsafeMutableBufferPointer { brightness in
