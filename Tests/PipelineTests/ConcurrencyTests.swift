@@ -20,7 +20,7 @@ final class FrameQueueTests: XCTestCase {
     func testAHandedOverBufferArrivesUncopied() {
         let queue = FrameQueue<[Float]>(capacity: 1)
         var buffer = [Float](repeating: 1, count: 1 << 16)
-        let storage = buffer.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let storage = buffer.storageAddress
         XCTAssertTrue(queue.tryPush(buffer.handedOver()))
         XCTAssertTrue(buffer.isEmpty)
         var received = queue.pop()!
@@ -32,7 +32,7 @@ final class FrameQueueTests: XCTestCase {
         var held = [Float](repeating: 1, count: 1 << 16)
         XCTAssertTrue(queue.tryPush(held))
         var copy = queue.pop()!
-        let heldStorage = held.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let heldStorage = held.storageAddress
         copy.withUnsafeMutableBufferPointer { XCTAssertNotEqual(UInt(bitPattern: $0.baseAddress), heldStorage) }
         held[0] = 3
     }

@@ -9,10 +9,6 @@ import PresetCatalog
 /// a borrowed argument, the caller's own reference made every frame copy it (2 MB at 480 px) into a
 /// fresh allocation first, and the new pages were zeroed by the kernel on their first write.
 final class FrameBufferReuseTests: XCTestCase {
-    private static func address(_ buffer: [Float]) -> UInt {
-        buffer.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-    }
-
     private func frameAndSize() throws -> (VideoFrame, NetworkSize) {
         let original = try XCTUnwrap(try MediaReader(path: StyleBankTests.still).nextVideoFrame())
         return (original, NetworkSize(fitting: original.width, original.height, maxSize: 48, multiple: 4))
@@ -22,9 +18,9 @@ final class FrameBufferReuseTests: XCTestCase {
         let (original, size) = try frameAndSize()
         let preparer = FramePreparer(size: size, flow: nil)
         var recycled = [Float](repeating: -1, count: 3 * size.width * size.height)
-        let storage = Self.address(recycled)
+        let storage = recycled.storageAddress
         let prepared = try preparer.prepare(original, reusing: recycled.handedOver())
-        XCTAssertEqual(Self.address(prepared.pixels), storage, "written where it was, not copied first")
+        XCTAssertEqual(prepared.pixels.storageAddress, storage, "written where it was, not copied first")
         XCTAssertEqual(prepared.pixels, try preparer.prepare(original).pixels, "the same picture as into a new buffer")
     }
 
@@ -35,9 +31,14 @@ final class FrameBufferReuseTests: XCTestCase {
         let inputs = settings.modelInputs(strength: 0.6)
         var prepared = try FramePreparer(size: size, flow: nil).prepare(original)
         var recycled = [Float](repeating: -1, count: 3 * size.width * size.height)
-        let storage = Self.address(recycled)
+        let storage = recycled.storageAddress
         let result = try stylizer.stylize(&prepared, reusing: recycled.handedOver(), modelInputs: inputs)
-        XCTAssertEqual(Self.address(result.pixels), storage, "written where it was, not copied first")
+        XCTAssertEqual(result.pixels.storageAddress, storage, "written where it was, not copied first")
         XCTAssertEqual(result.pixels, try stylizer.stylize(original, modelInputs: inputs).pixels)
     }
+}
+
+extension Array where Element == Float {
+    /// Where the array's elements are stored now: equal before and after, nothing was copied.
+    var storageAddress: UInt { withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
 }
