@@ -29,6 +29,8 @@
 #   --width PX       the cut's width (default 480; a multiple of 480 when synthetic clips run: they
 #                    are filmed at that size, not scaled — `stylize video` paints files at up to 960)
 #   --clips SPEC     dev | holdout | synthetic | all (default: those three) | original | unseen | NAME,...
+#                    or your own videos by path (any entry with a / or naming a file: ./bird.mp4),
+#                    reported as split "files" and judged as the real clips are
 #                    (original: the five clips the first sessions tuned on, kept out of the set since,
 #                    as a check on footage the later tuning never saw; unseen: clips first run after
 #                    the method was set, never tuned on: street traffic, a car's interior, CG)
@@ -48,9 +50,10 @@
 # A full run (18 real clips, 60 frames) takes about 23 minutes on this project's 2-core machine
 # (stylizing is most of it; the judge takes ~20 s a clip, two thirds of it the style loss).
 set -euo pipefail
+caller_dir=$PWD   # your own clips' paths are relative to where you ran this
 cd "$(dirname "$0")/.."
 
-style=${STYLE:-} frames=${FRAMES:-60} width=480 clips=all out= style_loss=1 reuse=0 live= temporal_flags=() perframe_flags=()
+style=${STYLE:-} frames=${FRAMES:-60} width=480 clips=all out= style_loss=1 reuse=0 live= temporal_flags=() perframe_flags=() files=()
 while (($#)); do
   case $1 in
     --style) style=$2; shift 2 ;;
@@ -71,6 +74,25 @@ done
 [[ $width =~ ^[0-9]+$ ]] && ((width >= 32 && width % 2 == 0)) || { echo "flicker.sh: --width needs an even number ≥ 32" >&2; exit 2; }
 [[ -z $live || ($live =~ ^[0-9]+$ && live -ge 16) ]] || { echo "flicker.sh: --live needs a network size in pixels ≥ 16" >&2; exit 2; }
 
+# Which clips: by split or by name, from the manifest.
+manifest=Benchmarks/devset/clips.tsv
+case $clips in
+  all|dev|holdout|synthetic|original|unseen)
+    names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" ? $2 != "original" && $2 != "unseen" : $2 == s) { print $1 }' "$manifest") ;;
+  *) names=
+     IFS=, read -ra entries <<<"$clips"
+     for e in "${entries[@]}"; do
+       path=$e; [[ $path == /* ]] || path=$caller_dir/$e
+       if [[ $e == */* || -f $path ]]; then   # a video of your own, judged with OpenCV's flow as the real clips are
+         [ -f "$path" ] || { echo "flicker.sh: no file $e" >&2; exit 2; }
+         files+=("$path")
+       else
+         names+="$e "
+       fi
+     done ;;
+esac
+[ -n "$names" ] || ((${#files[@]})) || { echo "flicker.sh: no clips match '$clips'" >&2; exit 2; }
+
 source Benchmarks/lib.sh
 bench_setup flicker "$style"
 venv_flags=(); ((style_loss)) || venv_flags=(--no-torch)
@@ -79,15 +101,6 @@ out=${out:-$work/run-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out/videos" "$work/cuts"
 rm -f "$out"/*.json   # a reused folder reports this run only
 
-# Which clips: by split or by name, from the manifest.
-manifest=Benchmarks/devset/clips.tsv
-case $clips in
-  all|dev|holdout|synthetic|original|unseen)
-    names=$(awk -F'\t' -v s="$clips" 'NR > 1 && $1 !~ /^#/ && $1 != "" && (s == "all" ? $2 != "original" && $2 != "unseen" : $2 == s) { print $1 }' "$manifest") ;;
-  *) names=${clips//,/ } ;;
-esac
-[ -n "$names" ] || { echo "flicker.sh: no clips match '$clips'" >&2; exit 2; }
-
 # fetch.sh is idempotent (a re-hash when cached) and prints: name split ... path (last column).
 # It renders the synthetic clips with this venv's OpenCV.
 # shellcheck disable=SC2086 # names are words
@@ -95,7 +108,13 @@ scale=$((width / 480))
 if ((width % 480)) && awk -F'\t' -v n=" ${names//$'\n'/ } " '$9 ~ /^synth=/ && index(n, " " $1 " ")' "$manifest" | grep -q .; then
   echo "flicker.sh: synthetic clips are filmed at a multiple of 480 px wide, not $width (leave them out with --clips)" >&2; exit 2
 fi
-listing=$(STYLIZE_BENCH_PYTHON=$python STYLIZE_DEVSET_SCALE=$((scale > 0 ? scale : 1)) Benchmarks/devset/fetch.sh $names)
+listing=
+[ -z "$names" ] || listing=$(STYLIZE_BENCH_PYTHON=$python STYLIZE_DEVSET_SCALE=$((scale > 0 ? scale : 1)) Benchmarks/devset/fetch.sh $names)
+# Your own files: split "files", named by their file name (letters, digits, - and _ kept).
+for f in "${files[@]}"; do
+  n=$(basename "${f%.*}" | tr -c 'A-Za-z0-9_\n-' '-')
+  listing+=$'\n'"$n files - - - - - - - $(realpath "$f")"
+done
 
 # The painting the style loss compares with: the preset's style.jpg, or one beside the .onnx.
 painting=
@@ -147,9 +166,10 @@ ext=mp4; [ -z "$live" ] || ext=y4m
 
 started=$SECONDS
 while read -r name split _ _ _ _ _ _ _ src; do
-  [ "$name" = name ] && continue   # fetch.sh's header
+  [ -z "$name" ] || [ "$name" = name ] && continue   # fetch.sh's header
   echo "$name: stylizing ($split)..." >&2
-  cut=$(cut_clip "$name" "$src")
+  key=$name; [ "$split" != files ] || key=files-$name   # your clip named like one of the set gets its own cut
+  cut=$(cut_clip "$key" "$src")
   perframe=$out/videos/$name-perframe.$ext
   if ((reuse)) && [ -s "$perframe" ] && [ "$perframe" -nt "$cut" ]; then
     fps_p=$(logged_fps "$perframe.log")

@@ -48,7 +48,7 @@ import numpy as np
 
 GAP_MARK, GRADIENT_MARK, STYLE_MARK = 0.80, 0.95, 0.10   # issue 16's "done when"
 COST_MARK = 0.85   # temporal throughput as a share of per-frame's (issue 16)
-SPLITS = ("dev", "holdout", "synthetic", "original", "unseen")   # the manifest's splits, in the report's order
+SPLITS = ("dev", "holdout", "synthetic", "original", "unseen", "files")   # the manifest's splits and your own files, in the report's order
 STYLE_FRAMES = 6       # frames sampled for the style loss (VGG on 2 cores is the slow part)
 CROP = 128             # crop side at benchmark size; shown 2× (nearest) so strokes stay visible
 CROP_LABEL = 28        # height of the crop sheet's label band, above the crops
