@@ -1,7 +1,7 @@
 /*
  * The temporal blend's passes over one plane (Pipeline/Temporal/TemporalBlender.swift says what
- * they do and why): the history mixed in by confidence, then each band's energy and the coarse
- * rest's local variance brought to their targets. One body, inlined into a function per target,
+ * they do and why): the history mixed in by confidence, then each band's energy brought to its
+ * target (with no bands, the whole plane's local variance). One body, inlined into a function per target,
  * chosen from the CPU's report; the operations are those of the Swift passes they replaced, in
  * their order (no fused multiply-add; min and max as Swift's, which pick +0 over −0), so the
  * pictures are the same bit for bit on every target.
@@ -104,14 +104,14 @@ static inline __attribute__((always_inline)) float *ring_row(ring q, int y) {
 
 /* Lays out the blend's blurs and rings in memory (NULL: only counts); returns the floats used. */
 typedef struct {
-    row_blur split[STYLIZE_BLEND_MAX_BANDS], carried_coarse, energy[STYLIZE_BLEND_MAX_BANDS], mean[3], squares[3];
+    row_blur split[STYLIZE_BLEND_MAX_BANDS], energy[STYLIZE_BLEND_MAX_BANDS], mean[3], squares[3];
     row_blur floor[STYLIZE_BLEND_MAX_BANDS], mixed_split[STYLIZE_BLEND_MAX_BANDS], actual[STYLIZE_BLEND_MAX_BANDS];
     row_blur final_split[STYLIZE_BLEND_MAX_BANDS], history[STYLIZE_BLEND_MAX_BANDS], history_capped[STYLIZE_BLEND_MAX_BANDS];
     ring split_out[STYLIZE_BLEND_MAX_BANDS], bands[STYLIZE_BLEND_MAX_BANDS], targets[STYLIZE_BLEND_MAX_BANDS];
-    ring mixed_split_out[STYLIZE_BLEND_MAX_BANDS], mixed_bands[STYLIZE_BLEND_MAX_BANDS], mixed_coarse;
-    ring final_targets[STYLIZE_BLEND_MAX_BANDS], coarse_target, final_split_out[STYLIZE_BLEND_MAX_BANDS];
+    ring mixed_split_out[STYLIZE_BLEND_MAX_BANDS], mixed_bands[STYLIZE_BLEND_MAX_BANDS];
+    ring final_targets[STYLIZE_BLEND_MAX_BANDS], variance_target, final_split_out[STYLIZE_BLEND_MAX_BANDS];
     ring final_bands[STYLIZE_BLEND_MAX_BANDS], history_out[STYLIZE_BLEND_MAX_BANDS];
-    float *row[8]; /* single rows of scratch */
+    float *row[5]; /* single rows of scratch */
     /* Lags (rows behind the input row) of the passes. */
     int split_lag, moments_lag, floor_lag, mixed_lag, gains_lag, final_lag, history_lag, capped_lag, last_lag;
 } blend_rows;
@@ -160,14 +160,16 @@ static size_t blend_rows_layout(blend_rows *m, float *memory, int width, int hei
         RING(m->history_out[k], 1);
         BLUR(m->history_capped[k], R, squares);
     }
-    if (K > 0) BLUR(m->carried_coarse, rK, plain);
-    for (int j = 0; j < 3; j++) {
-        BLUR(m->mean[j], R, plain);
-        BLUR(m->squares[j], R, centred);
+    if (K == 0) {
+        /* Without bands, one gain: the plane's local variance (the stylized plane's, the carried
+           one's, the plain blend's) brought to its target. */
+        for (int j = 0; j < 3; j++) {
+            BLUR(m->mean[j], R, plain);
+            BLUR(m->squares[j], R, centred);
+        }
+        RING(m->variance_target, m->gains_lag - m->moments_lag + 1);
     }
-    RING(m->mixed_coarse, m->gains_lag - m->mixed_lag + 1);
-    RING(m->coarse_target, m->gains_lag - m->moments_lag + 1);
-    for (int j = 0; j < 8; j++) m->row[j] = TAKE((size_t)width);
+    for (int j = 0; j < 5; j++) m->row[j] = TAKE((size_t)width);
     m->last_lag = K == 0 ? m->gains_lag : m->capped_lag;
 #undef RING
 #undef BLUR
@@ -218,8 +220,8 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
     row_blur *const mean_own = &m.mean[0], *const squares_own = &m.squares[0];
     row_blur *const mean_carried = &m.mean[1], *const squares_carried = &m.squares[1];
     row_blur *const mean_mixed = &m.mean[2], *const squares_mixed = &m.squares[2];
-    float *const variance_carried = m.row[0], *const coarse_mean = m.row[1], *const actual = m.row[2];
-    float *const carried_coarse = m.row[3], *const floor = m.row[4], *const deviation = m.row[5];
+    float *const variance_carried = m.row[0], *const plane_mean = m.row[1], *const actual = m.row[2];
+    float *const floor = m.row[3], *const deviation = m.row[4];
     float *blurred[STYLIZE_BLEND_MAX_BANDS], *bands[STYLIZE_BLEND_MAX_BANDS];
 
     for (int t = 0; t < h + m.last_lag; t++) {
@@ -230,47 +232,45 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
             const float *br = p->brightness + (size_t)y * w;
             FOR_EACH(w, S(ca, L(ca) + L(br)), ca[i] += br[i]);
             for (int k = 0; k < K; k++) row_blur_push(&m.split[k], st, NULL);
-            if (K > 0) {
-                row_blur_push(&m.carried_coarse, ca, NULL);
-            } else {
+            if (K == 0) {
                 row_blur_push(mean_own, st, NULL);
                 row_blur_push(squares_own, st, NULL);
                 row_blur_push(mean_carried, ca, NULL);
                 row_blur_push(squares_carried, ca, NULL);
             }
         }
-        /* The stylized row's bands and coarse rest; the carried row's rest. */
+        /* The stylized row's bands. */
         y = split_step(m.split, m.split_out, m.bands, K, p->band_radii, 0, t, ST, w, h, blurred, bands);
-        if (y >= 0) {
+        if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.energy[k], bands[k], NULL);
-            row_blur_push(mean_own, blurred[K - 1], NULL);
-            row_blur_push(squares_own, blurred[K - 1], NULL);
-            row_blur_emit(&m.carried_coarse, carried_coarse);
-            row_blur_push(mean_carried, carried_coarse, NULL);
-            row_blur_push(squares_carried, carried_coarse, NULL);
-        }
         y = t - m.moments_lag;
         if (y >= 0 && y < h) {
-            /* The targets: each band's energy and the rest's variance, the stylized row's and the
-               history's mixed by the history's weight; the plain blend. */
-            float *ct = ring_row(m.coarse_target, y);
-            row_blur_emit(mean_own, coarse_mean);
-            row_blur_emit(squares_own, ct);
-            variance_row(coarse_mean, ct, w);
-            row_blur_emit(mean_carried, coarse_mean);
-            row_blur_emit(squares_carried, variance_carried);
-            variance_row(coarse_mean, variance_carried, w);
+            /* The targets: each band's energy (below), or without bands the plane's variance, the
+               stylized row's and the history's mixed by the history's weight; the plain blend. */
             float *st = ST + (size_t)y * w;
             const float *ca = CA + (size_t)y * w, *conf = p->confidence + (size_t)y * w;
+            if (K == 0) {
+                float *ct = ring_row(m.variance_target, y);
+                row_blur_emit(mean_own, plane_mean);
+                row_blur_emit(squares_own, ct);
+                variance_row(plane_mean, ct, w);
+                row_blur_emit(mean_carried, plane_mean);
+                row_blur_emit(squares_carried, variance_carried);
+                variance_row(plane_mean, variance_carried, w);
+                FOR_EACH(w, {
+                    vec16 a = s * L(conf);
+                    vec16 c = L(ct);
+                    S(ct, c + a * (L(variance_carried) - c));
+                }, {
+                    float a = s * conf[i];
+                    ct[i] += a * (variance_carried[i] - ct[i]);
+                });
+            }
             FOR_EACH(w, {
-                vec16 a = s * L(conf);
-                vec16 c = L(ct);
-                S(ct, c + a * (L(variance_carried) - c));
                 vec16 x = L(st);
-                S(st, x + a * (L(ca) - x));
+                S(st, x + s * L(conf) * (L(ca) - x));
             }, {
                 float a = s * conf[i];
-                ct[i] += a * (variance_carried[i] - ct[i]);
                 st[i] += a * (ca[i] - st[i]);
             });
             for (int k = 0; k < K; k++) {
@@ -287,16 +287,11 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
                 row_blur_push(squares_mixed, st, NULL);
             }
         }
-        /* The plain blend's bands and rest. */
+        /* The plain blend's bands. */
         y = split_step(m.mixed_split, m.mixed_split_out, m.mixed_bands, K, p->band_radii, m.moments_lag, t, ST, w, h,
                        blurred, bands);
-        if (y >= 0) {
-            float *coarse = ring_row(m.mixed_coarse, y);
-            memcpy(coarse, blurred[K - 1], (size_t)w * sizeof(float));
+        if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.actual[k], bands[k], NULL);
-            row_blur_push(mean_mixed, coarse, NULL);
-            row_blur_push(squares_mixed, coarse, NULL);
-        }
         y = t - m.floor_lag;
         if (K > 0 && y >= 0 && y < h) {
             const float *conf = p->confidence + (size_t)y * w;
@@ -323,17 +318,19 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
         }
         y = t - m.gains_lag;
         if (y >= 0 && y < h) {
-            /* The plain blend's bands and rest, each brought to its target by its own gain. */
+            /* The plain blend's bands (without bands, the plane), each brought to its target by its
+               own gain. */
             float *st = ST + (size_t)y * w, *ca = CA + (size_t)y * w;
             const float *share = p->share ? p->share + (size_t)y * w : NULL;
-            const float *coarse = K > 0 ? ring_row(m.mixed_coarse, y) : st;
-            float *variance = actual;
-            row_blur_emit(mean_mixed, coarse_mean);
-            row_blur_emit(squares_mixed, variance);
-            variance_row(coarse_mean, variance, w);
-            FOR_EACH(w, S(deviation, L(coarse) - L(coarse_mean)), deviation[i] = coarse[i] - coarse_mean[i]);
-            add_gained(st, deviation, ring_row(m.coarse_target, y), variance, share, p->min_gain, p->max_gain,
-                       p->deviation_limit, (size_t)w);
+            if (K == 0) {
+                float *variance = actual;
+                row_blur_emit(mean_mixed, plane_mean);
+                row_blur_emit(squares_mixed, variance);
+                variance_row(plane_mean, variance, w);
+                FOR_EACH(w, S(deviation, L(st) - L(plane_mean)), deviation[i] = st[i] - plane_mean[i]);
+                add_gained(st, deviation, ring_row(m.variance_target, y), variance, share, p->min_gain, p->max_gain,
+                           p->deviation_limit, (size_t)w);
+            }
             for (int k = 0; k < K; k++) {
                 row_blur_emit(&m.actual[k], actual);
                 add_gained(st, ring_row(m.mixed_bands[k], y), ring_row(m.final_targets[k], y), actual, share,

@@ -90,7 +90,7 @@ public enum Warp {
     public static func backward(planar image: [Float], channels: Int, width: Int, height: Int,
                                 flow: FlowField, reusing output: inout [Float]) {
         precondition(image.count == channels * width * height, "image must hold channels×width×height floats")
-        if output.count != image.count { output = [Float](repeating: 0, count: image.count) }
+        if output.count != image.count { output = .uninitialized(image.count) }   // every pixel is written
         image.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
                 backward(planar: src.baseAddress!, channels: channels, width: width, height: height,

@@ -517,7 +517,8 @@ final class TemporalBlenderTests: XCTestCase {
     }
 
     /// The C kernel of one plane's blend, on every target this CPU runs, against the blend written
-    /// out plainly (local moments, the target variances and the bands' floor, the gains, the band energies carried on):
+    /// out plainly (the bands' target energies and floor, or without bands the plane's local moments; the gains,
+    /// the band energies carried on):
     /// the same numbers bit for bit, with and without gain shares, with the fine band off, and with the
     /// band energies carried on measured with their specks capped.
     func testPlaneBlendIsThePlainPassesOnEveryTarget() {
@@ -540,14 +541,14 @@ final class TemporalBlenderTests: XCTestCase {
                 let mean = blur(x, r), squares = blur(x.map { ($0 - 128) * ($0 - 128) }, r)
                 return (mean, zip(squares, mean).map { max($0 - ($1 - 128) * ($1 - 128), 0) })
             }
-            func split(_ x: [Float], _ radii: [Int]) -> (bands: [[Float]], coarse: [Float]) {
+            func bands(_ x: [Float], _ radii: [Int]) -> [[Float]] {
                 var finer = x, bands: [[Float]] = []
                 for radius in radii {
                     let coarser = blur(x, radius)
                     bands.append(zip(finer, coarser).map { $0 - $1 })
                     finer = coarser
                 }
-                return (bands, finer)
+                return bands
             }
             func energy(_ band: [Float]) -> [Float] { blur(band.map { $0 * $0 }, r) }
             func gain(_ target: Float, _ actual: Float, _ share: Float) -> Float {
@@ -564,18 +565,19 @@ final class TemporalBlenderTests: XCTestCase {
             func reference(shares: [Float]?, radii: [Int], carriedBands: [[Float]], speckCap: Float) -> (picture: [Float], bands: [[Float]]) {
                 var st = stylized
                 let ca = zip(carried, brightness).map { $0 + $1 }
-                let own = split(st, radii)
-                var targets = own.bands.map(energy)
-                var coarseTarget = moments(own.coarse).variance
-                let carriedCoarse = moments(radii.isEmpty ? ca : blur(ca, radii.last!)).variance
+                let own = bands(st, radii)
+                var targets = own.map(energy)
+                // Without bands, one gain: the plane's variance mixed as a band's energy is.
+                var varianceTarget = moments(st).variance
+                let carriedVariance = moments(ca).variance
                 for i in 0..<n {
                     let a = s * confidence[i]
-                    coarseTarget[i] += a * (carriedCoarse[i] - coarseTarget[i])
+                    varianceTarget[i] += a * (carriedVariance[i] - varianceTarget[i])
                     st[i] += a * (ca[i] - st[i])
                 }
                 for k in radii.indices {
                     // The floor: the band's energy with each square capped at limit² × that energy.
-                    let capped = blur(zip(own.bands[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
+                    let capped = blur(zip(own[k], targets[k]).map { min($0 * $0, limit * limit * $1) }, r)
                     for i in 0..<n {
                         let own = max(targets[k][i], 0).squareRoot()
                         let amplitude = own + s * confidence[i] * (max(carriedBands[k][i], 0).squareRoot() - own)
@@ -583,15 +585,17 @@ final class TemporalBlenderTests: XCTestCase {
                         targets[k][i] = mixed >= floor * capped[i] ? mixed : floor * capped[i]
                     }
                 }
-                let mixed = split(st, radii)
-                let (mean, variance) = moments(mixed.coarse)
-                for i in 0..<n { st[i] = st[i] + gained(mixed.coarse[i] - mean[i], coarseTarget[i], variance[i], shares?[i] ?? 1) }
+                let mixed = bands(st, radii)
+                if radii.isEmpty {
+                    let (mean, variance) = moments(st)
+                    for i in 0..<n { st[i] = st[i] + gained(st[i] - mean[i], varianceTarget[i], variance[i], shares?[i] ?? 1) }
+                }
                 for k in radii.indices {
-                    let actual = energy(mixed.bands[k])
-                    for i in 0..<n { st[i] = st[i] + gained(mixed.bands[k][i], targets[k][i], actual[i], shares?[i] ?? 1) }
+                    let actual = energy(mixed[k])
+                    for i in 0..<n { st[i] = st[i] + gained(mixed[k][i], targets[k][i], actual[i], shares?[i] ?? 1) }
                 }
                 st = st.map { min(max($0, 0), 255) }
-                return (st, split(st, radii).bands.map { speckCap > 0 ? capped($0, speckCap) : energy($0) })
+                return (st, bands(st, radii).map { speckCap > 0 ? capped($0, speckCap) : energy($0) })
             }
 
             let best = stylize_vector_kernel_best()

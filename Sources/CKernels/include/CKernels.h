@@ -248,13 +248,14 @@ void stylize_band_energies_plane(stylize_vector_kernel kernel, const stylize_ban
 
 /* The temporal blend of one plane (Pipeline/Temporal/TemporalBlender.swift): carried += brightness,
    then stylized and carried ← the plain blend of the two with the history's weight stability ×
-   confidence, each band (as stylize_band_energies splits it) and the coarse rest brought by a
-   gain of its own toward its target: the mix of the stylized plane's band energy and the
-   history's (carried_bands, band_count planes), but at least detail_floor × the stylized band's
-   energy with each pixel's square capped at deviation_limit² × that energy, and the mix of the
-   two planes' local variances of the rest. A gain lies within min_gain … max_gain, is taken in
-   part where share < 1 (share NULL: in full) and adds (gain − 1) × a pixel's deviation (from the
-   rest's window mean, or its band) limited to deviation_limit (> 0) local standard deviations.
+   confidence, each band (as stylize_band_energies splits it) brought by a gain of its own
+   toward its target: the mix of the stylized plane's band energy and the history's
+   (carried_bands, band_count planes), but at least detail_floor × the stylized band's energy
+   with each pixel's square capped at deviation_limit² × that energy (band_count 0: one gain, the
+   plane's local variance toward the mix of the two planes'). A gain lies within min_gain …
+   max_gain, is taken in part where share < 1 (share NULL: in full) and adds (gain − 1) × a
+   pixel's deviation (its band, or from its window's mean) limited to deviation_limit (> 0) local
+   standard deviations.
    history_bands ← the result's band energies (with history_speck_cap > 0, each pixel's band²
    capped at history_speck_cap × that energy and blurred again: a speck's energy left out).
    radius ≥ 1; memory: stylize_contrast_blend_memory floats (rows, not planes: the passes run row

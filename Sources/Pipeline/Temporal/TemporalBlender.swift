@@ -7,12 +7,14 @@ import OpticalFlow
 /// A plain blend `mix(stylized, carried, a)` of two pictures whose strokes do not line up
 /// (a network that redraws its strokes every frame) averages the strokes away: repeated every
 /// frame, the carried texture fades towards a smooth wash. So the blend keeps the local
-/// contrast, band by band: it splits each picture into bands of detail (`bandRadii`) and a
-/// coarse rest, and around each pixel brings the blend's energy in each band, and the rest's
-/// variance, to the same mix of the two pictures' own, a·carried + (1−a)·stylized, instead of
-/// the smaller energy of the mix (the variance-preserving blend of texture synthesis). Where the
-/// two agree the gains are 1 and nothing changes. One gain per band because the brushings share
-/// the layout and differ most in the finest strokes: averaging takes a different share of each.
+/// contrast, band by band: it splits each picture into bands of detail (`bandRadii`), and around
+/// each pixel brings the blend's energy in each band to the same mix of the two pictures' own,
+/// a·carried + (1−a)·stylized, instead of the smaller energy of the mix (the variance-preserving
+/// blend of texture synthesis). Where the two agree the gains are 1 and nothing changes. One gain
+/// per band because the brushings differ most in the finest strokes: averaging takes a different
+/// share of each. The coarse rest beyond the last band is the layout, which the brushings share:
+/// the plain blend keeps it (a gain there stayed near 1; docs/temporal.md). Without bands, one
+/// gain brings the whole plane's local variance to its target.
 /// The history's share of a band's target is its energy as it was painted, measured before the
 /// warp and carried along the flow: the resampling softens the finest strokes and lifts those a
 /// few pixels across a little every frame, and measured after it the change would compound
@@ -167,7 +169,7 @@ public final class TemporalBlender {
     /// receive the result (the C kernel `stylize_contrast_blend_plane`). The history's weight at
     /// a pixel is `stability` × `confidence`; `gainShare`: how much of the gains each pixel may
     /// take (nil: all); `capsSpecks`: the result's band energies, kept for the next frame, leave
-    /// the specks out. A gain brings a band's energy (or the rest's variance) to its target,
+    /// the specks out. A gain brings a band's energy (without bands, the plane's variance) to its target,
     /// within `minContrastGain` … `maxContrastGain`, +1 on both so that flat areas (energy ≈ 0)
     /// keep gain ≈ 1 instead of amplifying noise.
     private func blendKeepingContrast(stylized: UnsafeMutablePointer<Float>, carried: UnsafeMutablePointer<Float>,

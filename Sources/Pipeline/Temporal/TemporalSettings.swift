@@ -127,8 +127,8 @@ public struct TemporalSettings: Sendable, Equatable {
     public var deviationLimit: Float = 2.5
     /// The detail is split into bands at these box-blur radii (rising; at most
     /// `TemporalBlender.maxBands`): band k is what the blur at the k-th radius removes beyond the one
-    /// before; each band, and the coarse rest, gets its own variance-keeping gain over the same
-    /// window. Averaging two brushings takes most of the finest strokes' contrast and little of
+    /// before; each band gets its own variance-keeping gain over the same window, and the coarse
+    /// rest none. Averaging two brushings takes most of the finest strokes' contrast and little of
     /// the layout's, which they share; one gain for all would leave the fine strokes faint, or
     /// lift the layout past what either picture painted (docs/temporal.md, "One gain per band").
     public var bandRadii = [1, 3]
