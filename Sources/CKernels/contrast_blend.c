@@ -1,8 +1,8 @@
 /*
  * The temporal blend's passes over one plane (Pipeline/Temporal/TemporalBlender.swift says what
  * they do and why): the history mixed in by confidence, then each band's energy brought to its
- * target (with no bands, the whole plane's local variance). One body, inlined into a function per target,
- * chosen from the CPU's report; the operations are those of the Swift passes they replaced, in
+ * target (with no bands, the whole plane's local variance). One body, inlined into a function per
+ * target, chosen from the CPU's report; the operations are those of the Swift passes they replaced, in
  * their order (no fused multiply-add; min and max as Swift's, which pick +0 over −0), so the
  * pictures are the same bit for bit on every target.
  */
@@ -191,17 +191,18 @@ static inline __attribute__((always_inline)) void split_row(const float *x, floa
 
 /* One step t of the split of rows pushed into `blurs` at `lag`: each blur gives its row
    t − lag − r_k − 1 (into `blurred_rows`); once all have row y = t − lag − r_{K−1} − 1, the bands of
-   row y of `plane` go into `band_rows` (blurred, bands: where they are). Returns y, or −1. */
+   row y of `plane` go into `band_rows` (bands: where they are). Returns y, or −1. */
 static inline __attribute__((always_inline)) int split_step(row_blur *blurs, const ring *blurred_rows,
                                                              const ring *band_rows, int K, const int *radii, int lag,
                                                              int t, const float *plane, int w, int h,
-                                                             float **blurred, float **bands) {
+                                                             float **bands) {
     for (int k = 0; k < K; k++) {
         const int y = t - (lag + radii[k] + 1);
         if (y >= 0 && y < h) row_blur_emit(&blurs[k], ring_row(blurred_rows[k], y));
     }
     const int y = K > 0 ? t - (lag + radii[K - 1] + 1) : -1;
     if (y < 0 || y >= h) return -1;
+    float *blurred[STYLIZE_BLEND_MAX_BANDS];
     for (int k = 0; k < K; k++) {
         blurred[k] = ring_row(blurred_rows[k], y);
         bands[k] = ring_row(band_rows[k], y);
@@ -222,7 +223,7 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
     row_blur *const mean_mixed = &m.mean[2], *const squares_mixed = &m.squares[2];
     float *const variance_carried = m.row[0], *const plane_mean = m.row[1], *const actual = m.row[2];
     float *const floor = m.row[3], *const deviation = m.row[4];
-    float *blurred[STYLIZE_BLEND_MAX_BANDS], *bands[STYLIZE_BLEND_MAX_BANDS];
+    float *bands[STYLIZE_BLEND_MAX_BANDS];
 
     for (int t = 0; t < h + m.last_lag; t++) {
         int y = t;
@@ -240,7 +241,7 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
             }
         }
         /* The stylized row's bands. */
-        y = split_step(m.split, m.split_out, m.bands, K, p->band_radii, 0, t, ST, w, h, blurred, bands);
+        y = split_step(m.split, m.split_out, m.bands, K, p->band_radii, 0, t, ST, w, h, bands);
         if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.energy[k], bands[k], NULL);
         y = t - m.moments_lag;
@@ -289,7 +290,7 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
         }
         /* The plain blend's bands. */
         y = split_step(m.mixed_split, m.mixed_split_out, m.mixed_bands, K, p->band_radii, m.moments_lag, t, ST, w, h,
-                       blurred, bands);
+                       bands);
         if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.actual[k], bands[k], NULL);
         y = t - m.floor_lag;
@@ -343,7 +344,7 @@ static inline __attribute__((always_inline)) void contrast_blend(const stylize_c
         }
         /* The result's band energies, kept for the next frame. */
         y = split_step(m.final_split, m.final_split_out, m.final_bands, K, p->band_radii, m.gains_lag, t, ST, w, h,
-                       blurred, bands);
+                       bands);
         if (y >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.history[k], bands[k], NULL);
         y = t - m.history_lag;
@@ -395,13 +396,13 @@ static inline __attribute__((always_inline)) void band_energies(const stylize_ba
     if (K == 0) return;
     blend_rows m;
     blend_rows_layout(&m, p->memory, w, h, p->radius, K, p->band_radii);
-    float *blurred[STYLIZE_BLEND_MAX_BANDS], *bands[STYLIZE_BLEND_MAX_BANDS];
+    float *bands[STYLIZE_BLEND_MAX_BANDS];
     const int lag = p->band_radii[K - 1] + 1 + p->radius + 1;
     for (int t = 0; t < h + lag; t++) {
         if (t < h)
             for (int k = 0; k < K; k++) row_blur_push(&m.final_split[k], p->plane + (size_t)t * w, NULL);
         if (split_step(m.final_split, m.final_split_out, m.final_bands, K, p->band_radii, 0, t, p->plane, w, h,
-                       blurred, bands) >= 0)
+                       bands) >= 0)
             for (int k = 0; k < K; k++) row_blur_push(&m.history[k], bands[k], NULL);
         const int y = t - lag;
         if (y >= 0)
