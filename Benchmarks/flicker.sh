@@ -33,7 +33,8 @@
 #                    reported as split "files" and judged as the real clips are
 #                    (original: the five clips the first sessions tuned on, kept out of the set since,
 #                    as a check on footage the later tuning never saw; unseen: clips first run after
-#                    the method was set, never tuned on: street traffic, a car's interior, CG)
+#                    the method was set, never tuned on: street traffic, a car's interior, CG, a bird
+#                    close up, murky water, a thrown ball, a 1906 film, a webcam)
 #   --out DIR        output folder (default: .work/bench-flicker/run-DATE)
 #   --perframe-flags "F..."  extra `stylize video` flags for the per-frame run only (e.g. an
 #                    optimization's --iterations, to give both runs the same budget)

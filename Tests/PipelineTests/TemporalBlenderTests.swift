@@ -347,8 +347,9 @@ final class TemporalBlenderTests: XCTestCase {
             Temporal.link(previous: motion(a), current: motion(b), settings: settings)
         }
         func share(_ a: [Float], _ b: [Float]) -> Float {
-            Temporal.decorrelatedShare(a, b, standingOut: (Temporal.standingOut(a, width: w, height: h),
-                                                           Temporal.standingOut(b, width: w, height: h)), width: w, height: h)
+            Temporal.blockChange(a, b, previous: b, standingOut: (Temporal.standingOut(a, width: w, height: h),
+                                                                  Temporal.standingOut(b, width: w, height: h)),
+                                 width: w, height: h).decorrelatedShare
         }
         let across = link(shot, other, settings), missed = link(shot, other, blind)
         print("cut between dim shots: difference \(across.difference) (a cut above \(settings.cutDifference)), "
@@ -361,6 +362,42 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertEqual(share(shot, shot), 0)
         let n = w * h
         XCTAssertEqual(share(Array(shot[0..<n]), Array(other[0..<n])), share(shot, other), "only the first plane counts")
+    }
+
+    /// Murky water before a still camera: a layout that stays (light above, dark below, a lighter
+    /// patch) under a fine murk that changes all over from one frame to the next. Every block's
+    /// content decorrelates, as at a cut, but not where the frame is light and where dark: not a
+    /// cut. (Underwater footage with drifting particles reset the history on most pairs before.)
+    func testMurkyWaterIsNotACut() {
+        let n = w * h
+        func water(_ t: Int) -> [Float] {
+            let murk = BoxBlur.apply(flicker([Float](repeating: 0, count: n), seed: 100 + t, amplitude: 40),
+                                     width: w, height: h, radius: 1)
+            var rgb = [Float](repeating: 0, count: 3 * n)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let dx = Float(x) - 0.7 * Float(w), dy = Float(y) - 0.4 * Float(h)
+                    let light = 60 + 80 * (1 - Float(y) / Float(h)) + 40 * exp(-(dx * dx + dy * dy) / 1800) + murk[y * w + x]
+                    for (c, tint) in [Float(0.6), 0.9, 1].enumerated() { rgb[c * n + y * w + x] = tint * light }
+                }
+            }
+            return rgb
+        }
+        let settings = TemporalSettings(frameWidth: w, height: h)
+        var layoutBlind = settings
+        layoutBlind.cutLayoutCorrelation = 1.01   // any layout counts as changed
+        let (a, b) = (water(0), water(1))
+        let change = Temporal.blockChange(b, a, previous: a, standingOut: (Temporal.standingOut(b, width: w, height: h),
+                                                                           Temporal.standingOut(a, width: w, height: h)),
+                                          width: w, height: h)
+        let link = Temporal.link(previous: motion(a), current: motion(b), settings: settings)
+        print("murky water: decorrelated blocks \(change.decorrelatedShare), layout correlation \(change.layoutCorrelation ?? .nan), "
+              + "difference \(link.difference), mean confidence \(link.meanConfidence)")
+        XCTAssertGreaterThanOrEqual(change.decorrelatedShare, settings.cutDecorrelation, "the blocks still correlate: the test shows nothing")
+        XCTAssertFalse(link.isCut)
+        XCTAssertTrue(Temporal.link(previous: motion(a), current: motion(b), settings: layoutBlind).isCut,
+                      "only the layout keeps it from being a cut")
+        XCTAssertNil(Temporal.correlation([(1, 5), (1.5, 9), (1.2, 2)], flatBelow: 2), "no layout in a flat frame")
     }
 
     /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there

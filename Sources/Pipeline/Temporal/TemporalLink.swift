@@ -46,29 +46,48 @@ enum Temporal {
         }
     }
 
-    /// Of the 16×16 blocks textured in both (luma standard deviation over 5 levels), the share whose
-    /// content in `a` and `b` (the first planes) correlates under 0.5: a block that `b`, frame t−1
-    /// carried along the flow, no longer explains. Pixels standing out of their 5×5 surroundings by
-    /// more than 30 levels in either (`standingOut` of each: specks, flakes, whose every move
-    /// decorrelates a flat sky's blocks) are left out. Blocks left over at the right and bottom are not counted.
-    static func decorrelatedShare(_ a: [Float], _ b: [Float], standingOut apart: (a: [Float], b: [Float]),
-                                  width w: Int, height h: Int) -> Float {
+    /// How the content of the 16×16 blocks changed from frame t−1 to frame t (the first planes:
+    /// `a` is frame t, `b` frame t−1 carried along the flow, `previous` frame t−1 as it stands).
+    /// Blocks left over at the right and bottom are not counted.
+    struct BlockChange: Equatable {
+        /// Of the blocks textured in both `a` and `b` (luma standard deviation over 5 levels), the
+        /// share whose content correlates under 0.5: a block that frame t−1 no longer explains.
+        /// Pixels standing out of their 5×5 surroundings by more than 30 levels in either
+        /// (`standingOut` of each: specks, flakes, whose every move decorrelates a flat sky's
+        /// blocks) are left out.
+        var decorrelatedShare: Float
+        /// Whether the frame's layout — where it is light and where dark — stayed: the correlation,
+        /// over the blocks, of their mean luma in frame t and in frame t−1, taken with frame t−1 as
+        /// it stands and carried along the flow, and averaged. As they stand, a moving camera shifts
+        /// the layout; carried, a flow found between two unrelated shots can shape one's smooth
+        /// light into the other's. nil when frame t's means hardly vary (no layout to compare).
+        var layoutCorrelation: Float?
+    }
+
+    static func blockChange(_ a: [Float], _ b: [Float], previous c: [Float], standingOut apart: (a: [Float], b: [Float]),
+                            width w: Int, height h: Int) -> BlockChange {
         let side = 16
         var textured = 0, decorrelated = 0
+        var carried: [(a: Float, b: Float)] = [], standing: [(a: Float, b: Float)] = []
         a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
+        c.withUnsafeBufferPointer { c in
         apart.a.withUnsafeBufferPointer { apartA in
         apart.b.withUnsafeBufferPointer { apartB in
         for top in stride(from: 0, through: h - side, by: side) {
             for left in stride(from: 0, through: w - side, by: side) {
                 var count: Float = 0, sa: Float = 0, sb: Float = 0, saa: Float = 0, sbb: Float = 0, sab: Float = 0
+                var layoutA: Float = 0, layoutB: Float = 0, layoutC: Float = 0
                 for y in top..<(top + side) {
                     for x in left..<(left + side) {
                         let i = y * w + x, p = a[i], q = b[i]
+                        layoutA += p; layoutB += q; layoutC += c[i]
                         if apartA[i] > 30 || apartB[i] > 30 { continue }
                         count += 1; sa += p; sb += q; saa += p * p; sbb += q * q; sab += p * q
                     }
                 }
+                carried.append((layoutA, layoutB))
+                standing.append((layoutA, layoutC))
                 guard count >= Float(side * side / 2) else { continue }
                 let (meanA, meanB) = (sa / count, sb / count)
                 let va = saa / count - meanA * meanA, vb = sbb / count - meanB * meanB
@@ -78,8 +97,28 @@ enum Temporal {
                 if covariance < 0.5 * (va * vb).squareRoot() { decorrelated += 1 }
             }
         }
-        }}}}
-        return textured > 0 ? Float(decorrelated) / Float(textured) : 0
+        }}}}}
+        let share = textured > 0 ? Float(decorrelated) / Float(textured) : 0
+        // Block sums: a mean luma that varies by 2 levels varies by 2·256 here.
+        let flat = Float(2 * side * side)
+        var layout: Float? = nil
+        if correlation(carried.map { ($0.a, $0.a) }, flatBelow: flat) != nil {
+            layout = ((correlation(carried, flatBelow: flat) ?? 0) + (correlation(standing, flatBelow: flat) ?? 0)) / 2
+        }
+        return BlockChange(decorrelatedShare: share, layoutCorrelation: layout)
+    }
+
+    /// Pearson's correlation of the pairs; nil when either side's standard deviation is under `flatBelow`.
+    static func correlation(_ pairs: [(a: Float, b: Float)], flatBelow: Float) -> Float? {
+        guard !pairs.isEmpty else { return nil }
+        let k = Float(pairs.count)
+        let meanA = pairs.reduce(0) { $0 + $1.a } / k, meanB = pairs.reduce(0) { $0 + $1.b } / k
+        var va: Float = 0, vb: Float = 0, cab: Float = 0
+        for (x, y) in pairs {
+            va += (x - meanA) * (x - meanA); vb += (y - meanB) * (y - meanB); cab += (x - meanA) * (y - meanB)
+        }
+        guard va / k >= flatBelow * flatBelow && vb / k >= flatBelow * flatBelow else { return nil }
+        return cab / (va * vb).squareRoot()
     }
 
     /// The flow from frame t to t−1 and everything derived from it.
@@ -162,8 +201,10 @@ enum Temporal {
         let difference = PlaneStatistics.mean(deviation)
         // Where each pixel stands out of its surroundings in frame t and in frame t−1 carried to it.
         let now = standingOut(current, width: w, height: h), before = standingOut(warped, width: w, height: h)
+        let blocks = blockChange(current, warped, previous: pm.planes, standingOut: (now, before), width: w, height: h)
         let isCut = difference > settings.cutDifference || meanConfidence < settings.cutConfidence
-            || decorrelatedShare(current, warped, standingOut: (now, before), width: w, height: h) >= settings.cutDecorrelation
+            || (blocks.decorrelatedShare >= settings.cutDecorrelation
+                && blocks.layoutCorrelation.map { $0 < settings.cutLayoutCorrelation } ?? true)
 
         // Δ = blur(M·d) / blur(M): the local brightness change, from reliable pixels only;
         // where none are near, the global mean change.

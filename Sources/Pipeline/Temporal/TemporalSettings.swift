@@ -64,10 +64,15 @@ public struct TemporalSettings: Sendable, Equatable {
     /// …or when fewer than this fraction of the pixels have a consistent flow…
     public var cutConfidence: Float = 0.1
     /// …or when at least this share of the 16×16 blocks textured in both frames no longer
-    /// correlate (`Temporal.decorrelatedShare`): a cut between dark or alike shots changes the
+    /// correlate (`Temporal.BlockChange`): a cut between dark or alike shots changes the
     /// frame's mean difference little, while its blocks' content changes all over
-    /// (docs/temporal.md, "Cuts that the difference misses").
+    /// (docs/temporal.md, "Cuts that the difference misses")…
     public var cutDecorrelation: Float = 0.5
+    /// …and the blocks' mean luma, the frame's layout, correlates under this between the two
+    /// frames (or has none to compare). Murky water and drifting particles change every block's
+    /// fine content from one frame to the next while where it is light and where dark stays; a
+    /// cut changes that too (docs/temporal.md, "Water is not a cut").
+    public var cutLayoutCorrelation: Float = 0.8
 
     /// Where frame t−1 moved along the flow still does not look like frame t (after the
     /// brightness change), the flow is wrong there — typically background just uncovered by a
