@@ -8,9 +8,12 @@
 /// First the frame: on its textured pixels, no motion explains the two frames at least as well
 /// as the dense flow (the median luminance difference, each way's mean change removed, is no
 /// larger) — a still camera; or the same once things moving on their own are left out (pixels no
-/// motion explains `speckContrast` levels worse, if they are fewer than half): balls, cars or
-/// people crossing a tripod's view, which the dense flow follows, would otherwise outvote the
-/// background, and around them DIS smears their motion over it. Otherwise the camera's motion
+/// motion explains `speckContrast` levels worse, if they are fewer than half), where the dense
+/// flow of what is left hardly moves (its median under `minimumMotion`): balls, cars or people
+/// crossing a tripod's view, which the dense flow follows, would otherwise outvote the
+/// background, and around them DIS smears their motion over it. (Murky water streaming past a
+/// moving lens leaves out the pixels that show its motion too, and what is left — flat murk,
+/// compression blocks fixed to the frame — no motion explains as well as any.) Otherwise the camera's motion
 /// (`CameraMotion`, a shift, zoom and roll) is fitted to the dense flow on the textured pixels it
 /// carries well. Where the flow found particles in front, it must explain those pixels nearly as
 /// well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving on its
@@ -31,7 +34,9 @@
 public struct CameraBackground: Sendable, Equatable {
     /// Radius of the window the two explanations are compared over, in pixels.
     public var radius = 2
-    /// With a still camera, motion (pixels) below which the dense flow is kept.
+    /// With a still camera, motion (pixels) below which the dense flow is kept; and the most the
+    /// dense flow of what is left, once things moving on their own are left out, may move for the
+    /// camera to be taken as still.
     public var minimumMotion: Float = 1
     /// With a moving camera, distance (pixels) from its motion below which the dense flow is kept.
     public var minimumDeviation: Float = 0.5
@@ -78,11 +83,11 @@ public struct CameraBackground: Sendable, Equatable {
                 }
             }
         }
-        let stillMedians = medians(explained: still, moved: moved, on: textured)
+        let stillMedians = medians(explained: still, moved: moved, on: textured, motion: flow)
         guard stillMedians.count > n / 50 else { return nil }
         let motion: CameraMotion, explained: [Float], minimum: Float
         if stillMedians.all.explained <= stillMedians.all.moved
-            || stillMedians.rest.map({ $0.explained <= $0.moved }) == true {
+            || stillMedians.rest.map({ $0.explained <= $0.moved && $0.motion < minimumMotion }) == true {
             (motion, explained, minimum) = (.still, still, minimumMotion)
         } else {
             guard particles || fitsWithoutParticles,
@@ -135,20 +140,22 @@ public struct CameraBackground: Sendable, Equatable {
 
     /// Median differences left by `explained` and by the dense flow (`moved`) over the pixels `on`:
     /// all of them, and the rest once the pixels `explained` leaves `speckContrast` levels worse
-    /// (things moving on their own) are left out — nil when those are half or more.
-    private func medians(explained: [Float], moved: [Float], on selected: [Bool])
-        -> (count: Int, all: (explained: Float, moved: Float), rest: (explained: Float, moved: Float)?) {
+    /// (things moving on their own) are left out — nil when those are half or more — with the
+    /// median size of the `motion` there (pixels; 0 without one).
+    private func medians(explained: [Float], moved: [Float], on selected: [Bool], motion flow: FlowField? = nil)
+        -> (count: Int, all: (explained: Float, moved: Float), rest: (explained: Float, moved: Float, motion: Float)?) {
         var explainedAll = DifferenceHistogram(), movedAll = DifferenceHistogram()
-        var explainedRest = DifferenceHistogram(), movedRest = DifferenceHistogram()
+        var explainedRest = DifferenceHistogram(), movedRest = DifferenceHistogram(), motionRest = DifferenceHistogram()
         for i in selected.indices where selected[i] {
             explainedAll.add(explained[i])
             movedAll.add(moved[i])
             if explained[i] - moved[i] <= speckContrast {
                 explainedRest.add(explained[i])
                 movedRest.add(moved[i])
+                if let flow { motionRest.add((flow.u[i] * flow.u[i] + flow.v[i] * flow.v[i]).squareRoot()) }
             }
         }
-        let rest = 2 * explainedRest.count > explainedAll.count ? (explainedRest.median, movedRest.median) : nil
+        let rest = 2 * explainedRest.count > explainedAll.count ? (explainedRest.median, movedRest.median, motionRest.median) : nil
         return (explainedAll.count, (explainedAll.median, movedAll.median), rest)
     }
 

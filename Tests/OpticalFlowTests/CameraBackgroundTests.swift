@@ -233,6 +233,30 @@ final class CameraBackgroundTests: XCTestCase {
         XCTAssertNil(live.background(previous: scene.previous, current: scene.current, flow: scene.flow))
     }
 
+    /// Murky water streaming 7 px a frame past a moving lens: a low-contrast texture that moves, under
+    /// compression blocks fixed to the frame (8×8, a step of 8 levels) and camera noise; the flow
+    /// is exact. The texture's pixels show the motion, and left out as things moving on their
+    /// own, what is left — the blocks' edges — the still camera explains best; but the dense flow
+    /// of what is left moves 7 px: the camera is not still, and no pixel is stopped.
+    func testMurkStreamingPastAMovingLensIsNotAStillCamera() {
+        let shift: Float = 7
+        func frame(_ t: Int) -> GrayImage {
+            var pixels = [Float](repeating: 0, count: w * h)
+            var rng = SyntheticMotion.Rng(state: UInt64(40 + t))
+            for y in 0..<h {
+                for x in 0..<w {
+                    let murk = 100 + 0.8 * (texture.value(Float(x) - shift * Float(t), Float(y)) - 128)
+                    let block = Float((x / 8 + y / 8) % 2) * 8
+                    pixels[y * w + x] = murk + block + Float(rng.next() * 4 - 2)
+                }
+            }
+            return GrayImage(width: w, height: h, pixels: pixels)
+        }
+        let background = CameraBackground().background(previous: frame(0), current: frame(1), flow: uniformFlow(u: -shift, v: 0))
+        XCTAssertNotEqual(background?.motion, .still)
+        XCTAssertEqual(background?.pixels.filter { $0 }.count ?? 0, 0, "pixels of the streaming murk were stopped")
+    }
+
     /// Two identical frames and a flow of 0.6 px: no motion explains them better, but motion
     /// under a pixel is never replaced (at 1.5 px it is); the still camera agrees with them all the same.
     func testMotionUnderAPixelIsKept() {
