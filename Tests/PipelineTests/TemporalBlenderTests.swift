@@ -398,6 +398,7 @@ final class TemporalBlenderTests: XCTestCase {
         XCTAssertTrue(Temporal.link(previous: motion(a), current: motion(b), settings: layoutBlind).isCut,
                       "only the layout keeps it from being a cut")
         XCTAssertNil(Temporal.correlation([(1, 5), (1.5, 9), (1.2, 2)], flatBelow: 2), "no layout in a flat frame")
+        XCTAssertEqual(Temporal.correlation([(5, 1), (9, 1.5), (2, 1.2)], flatBelow: 2), 0, "a layout against none")
     }
 
     /// The pan of the test above over a scene whose right part is flat (a wall, the sky): there

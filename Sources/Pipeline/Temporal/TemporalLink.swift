@@ -102,13 +102,14 @@ enum Temporal {
         // Block sums: a mean luma that varies by 2 levels varies by 2·256 here.
         let flat = Float(2 * side * side)
         var layout: Float? = nil
-        if correlation(carried.map { ($0.a, $0.a) }, flatBelow: flat) != nil {
-            layout = ((correlation(carried, flatBelow: flat) ?? 0) + (correlation(standing, flatBelow: flat) ?? 0)) / 2
+        if let carried = correlation(carried, flatBelow: flat), let standing = correlation(standing, flatBelow: flat) {
+            layout = (carried + standing) / 2
         }
         return BlockChange(decorrelatedShare: share, layoutCorrelation: layout)
     }
 
-    /// Pearson's correlation of the pairs; nil when either side's standard deviation is under `flatBelow`.
+    /// Pearson's correlation of the pairs: nil when the first values' standard deviation is under
+    /// `flatBelow` (nothing to compare with), 0 when only the second values' is.
     static func correlation(_ pairs: [(a: Float, b: Float)], flatBelow: Float) -> Float? {
         guard !pairs.isEmpty else { return nil }
         let k = Float(pairs.count)
@@ -117,7 +118,8 @@ enum Temporal {
         for (x, y) in pairs {
             va += (x - meanA) * (x - meanA); vb += (y - meanB) * (y - meanB); cab += (x - meanA) * (y - meanB)
         }
-        guard va / k >= flatBelow * flatBelow && vb / k >= flatBelow * flatBelow else { return nil }
+        guard va / k >= flatBelow * flatBelow else { return nil }
+        guard vb / k >= flatBelow * flatBelow else { return 0 }
         return cab / (va * vb).squareRoot()
     }
 
