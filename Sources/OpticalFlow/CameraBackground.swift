@@ -12,8 +12,9 @@
 /// flow of what is left hardly moves (its median under `minimumMotion`): balls, cars or people
 /// crossing a tripod's view, which the dense flow follows, would otherwise outvote the
 /// background, and around them DIS smears their motion over it. (Murky water streaming past a
-/// moving lens leaves out the pixels that show its motion too, and what is left — flat murk,
-/// compression blocks fixed to the frame — no motion explains as well as any.) Otherwise the camera's motion
+/// moving lens would pass without that: the pixels left out are the ones that show its motion,
+/// and what is left — flat murk, compression blocks fixed to the frame — zero motion explains as
+/// well as any, while the dense flow there moves with the water.) Otherwise the camera's motion
 /// (`CameraMotion`, a shift, zoom and roll) is fitted to the dense flow on the textured pixels it
 /// carries well. Where the flow found particles in front, it must explain those pixels nearly as
 /// well as the dense flow (`fitTolerance`): a scene of depth, or one large thing moving on its

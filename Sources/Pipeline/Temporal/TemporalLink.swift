@@ -102,8 +102,8 @@ enum Temporal {
         // Block sums: a mean luma that varies by 2 levels varies by 2·256 here.
         let flat = Float(2 * side * side)
         var layout: Float? = nil
-        if let carried = correlation(carried, flatBelow: flat), let standing = correlation(standing, flatBelow: flat) {
-            layout = (carried + standing) / 2
+        if let alongFlow = correlation(carried, flatBelow: flat), let asTheyStand = correlation(standing, flatBelow: flat) {
+            layout = (alongFlow + asTheyStand) / 2
         }
         return BlockChange(decorrelatedShare: share, layoutCorrelation: layout)
     }

@@ -71,7 +71,7 @@ public struct TemporalSettings: Sendable, Equatable {
     /// …and the blocks' mean luma, the frame's layout, correlates under this between the two
     /// frames (or has none to compare). Murky water and drifting particles change every block's
     /// fine content from one frame to the next while where it is light and where dark stays; a
-    /// cut changes that too (docs/temporal.md, "Water is not a cut").
+    /// cut changes that too (docs/temporal.md, "Murky water is not a cut").
     public var cutLayoutCorrelation: Float = 0.8
 
     /// Where frame t−1 moved along the flow still does not look like frame t (after the
