@@ -36,6 +36,14 @@ final class TemporalBlenderTests: XCTestCase {
         return rgb.withUnsafeBufferPointer { MotionFrame(planar: $0.baseAddress!, width: w, height: h, settings: settings.flow) }
     }
 
+    /// `Temporal.blockChange` of frame t against frame t − 1 as it stands (a still camera's carry).
+    func blockChange(_ current: [Float], _ previous: [Float]) -> Temporal.BlockChange {
+        Temporal.blockChange(current, previous, previous: previous,
+                             standingOut: (Temporal.standingOut(current, width: w, height: h),
+                                           Temporal.standingOut(previous, width: w, height: h)),
+                             width: w, height: h)
+    }
+
     /// Deterministic noise in ±amplitude.
     func flicker(_ rgb: [Float], seed: Int, amplitude: Float) -> [Float] {
         var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
@@ -346,11 +354,7 @@ final class TemporalBlenderTests: XCTestCase {
         func link(_ a: [Float], _ b: [Float], _ settings: TemporalSettings) -> TemporalLink {
             Temporal.link(previous: motion(a), current: motion(b), settings: settings)
         }
-        func share(_ a: [Float], _ b: [Float]) -> Float {
-            Temporal.blockChange(a, b, previous: b, standingOut: (Temporal.standingOut(a, width: w, height: h),
-                                                                  Temporal.standingOut(b, width: w, height: h)),
-                                 width: w, height: h).decorrelatedShare
-        }
+        func share(_ a: [Float], _ b: [Float]) -> Float { blockChange(a, b).decorrelatedShare }
         let across = link(shot, other, settings), missed = link(shot, other, blind)
         print("cut between dim shots: difference \(across.difference) (a cut above \(settings.cutDifference)), "
               + "mean confidence \(across.meanConfidence); decorrelated blocks \(share(shot, other))")
@@ -387,15 +391,14 @@ final class TemporalBlenderTests: XCTestCase {
         var layoutBlind = settings
         layoutBlind.cutLayoutCorrelation = 1.01   // any layout counts as changed
         let (a, b) = (water(0), water(1))
-        let change = Temporal.blockChange(b, a, previous: a, standingOut: (Temporal.standingOut(b, width: w, height: h),
-                                                                           Temporal.standingOut(a, width: w, height: h)),
-                                          width: w, height: h)
-        let link = Temporal.link(previous: motion(a), current: motion(b), settings: settings)
+        let (before, after) = (motion(a), motion(b))
+        let change = blockChange(b, a)
+        let link = Temporal.link(previous: before, current: after, settings: settings)
         print("murky water: decorrelated blocks \(change.decorrelatedShare), layout correlation \(change.layoutCorrelation ?? .nan), "
               + "difference \(link.difference), mean confidence \(link.meanConfidence)")
         XCTAssertGreaterThanOrEqual(change.decorrelatedShare, settings.cutDecorrelation, "the blocks still correlate: the test shows nothing")
         XCTAssertFalse(link.isCut)
-        XCTAssertTrue(Temporal.link(previous: motion(a), current: motion(b), settings: layoutBlind).isCut,
+        XCTAssertTrue(Temporal.link(previous: before, current: after, settings: layoutBlind).isCut,
                       "only the layout keeps it from being a cut")
         XCTAssertNil(Temporal.correlation([(1, 5), (1.5, 9), (1.2, 2)], flatBelow: 2), "no layout in a flat frame")
         XCTAssertEqual(Temporal.correlation([(5, 1), (9, 1.5), (2, 1.2)], flatBelow: 2), 0, "a layout against none")
