@@ -17,6 +17,8 @@
   agree; the same clip with synth.py's camera noise scores about 2σ² of that noise;
 - a clip with objects moving on their own (synth.py --objects): along their exact motion the
   identity scores ~0 on them too, and judged along the camera's motion alone it does not;
+- the second referee (Farnebäck's flow, flicker.sh's "closed-fb") finds the same translation,
+  and scores the identity near zero and noise far above it;
 - the helpers: gap closed (None where per-frame is not above the floor) and the gradient
   ratio's measure (identical → same value, blurred → lower).
 
@@ -78,6 +80,20 @@ class FlickerJudgeTests(unittest.TestCase):
             self.assertEqual(float(mask[:, W - SHIFT + 1:].max()), 0.0)
             self.assertGreater(mask.mean(), 0.8)
         self.assertLess(judge.warping_error(frames, flows), 1e-5)
+
+    def test_the_second_referee_finds_the_translation_too(self):
+        frames = translating()
+        flows = judge.flows_and_masks(frames, judge.farneback)
+        for back, mask in flows:
+            inside = mask > 0
+            self.assertAlmostEqual(float(np.median(back[..., 0][inside])), SHIFT, delta=0.1)
+            self.assertAlmostEqual(float(np.median(back[..., 1][inside])), 0, delta=0.1)
+            self.assertGreater(mask.mean(), 0.6)
+        clean = judge.warping_error(frames, flows)
+        self.assertLess(clean, 1e-4)
+        rng = np.random.default_rng(4)
+        noisy = frames.astype(np.float32) / 255 + rng.normal(0, 0.03, frames.shape).astype(np.float32)
+        self.assertGreater(judge.warping_error(noisy, flows), 10 * clean)
 
     def test_independent_noise_raises_the_error_to_about_two_sigma_squared(self):
         frames = translating()

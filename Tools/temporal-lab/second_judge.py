@@ -8,21 +8,14 @@ so that agreeing with the judge's errors cannot pass for steadiness.
 Each RUN is a `Benchmarks/flicker.sh --out` folder (the same per-frame videos in each, `--reuse`);
 the cuts are read from .work/bench-flicker/cuts/CLIP-60.mp4. Prints per clip the input floor and
 per-frame warping error (×10⁴) and each run's share of the gap closed, with Farneback's
-flow (pyramid ½, 5 levels, window 15, 3 iterations, poly 5 / 1.1) and the judge's
-forward–backward occlusion test.
+flow and the judge's occlusion test (`flicker_judge.farneback`: flicker.sh's column "closed-fb",
+here for runs side by side, or runs judged before that column).
 """
 import os
 import sys
 
-import cv2
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Benchmarks"))
 import flicker_judge as judge  # noqa: E402
-
-
-def farneback(a, b):
-    return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 5, 15, 3, 5, 1.1, 0)
 
 
 def main():
@@ -34,11 +27,7 @@ def main():
         cut = os.path.join(cuts, f"{clip}-60.mp4")
         size = judge.probe_size(cut)
         frames = judge.decode(cut, size)
-        gray = [np.clip(judge.luma(f) * 255 + 0.5, 0, 255).astype(np.uint8) for f in frames]
-        flows = []
-        for t in range(1, len(frames)):
-            back, fwd = farneback(gray[t], gray[t - 1]), farneback(gray[t - 1], gray[t])
-            flows.append((back, judge.non_occlusion(back, fwd)))
+        flows = judge.flows_and_masks(frames, judge.farneback)
         floor = judge.warping_error(frames, flows)
         per = judge.warping_error(judge.decode(f"{runs[0]}/videos/{clip}-perframe.mp4", size), flows)
         cells = [clip, f"floor {floor * 1e4:.2f} per-frame {per * 1e4:.2f}"]
