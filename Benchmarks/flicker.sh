@@ -11,6 +11,8 @@
 #   per-frame  warping error of the per-frame output
 #   temporal   warping error of the temporal output
 #   closed     share of the per-frame → floor gap the blending closes (— if per-frame ≤ floor)
+#   closed-fb  the same share judged with OpenCV's Farnebäck flow instead (real clips): a referee
+#              kin to no DIS, so a gain that only moved our flow closer to the judge's shows here
 #   grad       mean gradient magnitude, temporal ÷ per-frame (below 1: smeared strokes)
 #   style      VGG Gram style loss change, temporal vs per-frame (Benchmarks/style_loss.py)
 #   fps-pf, fps-tmp   end-to-end frames/s of `stylize video` (all workers), both ways
