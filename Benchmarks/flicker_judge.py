@@ -309,7 +309,8 @@ def judge_clip(a):
     if a.flow:
         second = None
     else:
-        second = [warping_error(v, flows_and_masks(inp, farneback)) for v in (inp, per, tem)]
+        farneback_flows = flows_and_masks(inp, farneback)
+        second = [warping_error(v, farneback_flows) for v in (inp, per, tem)]
     style, style_note = style_change(a.style_image, per, tem)
     os.makedirs(a.out, exist_ok=True)
     crop = crop_sheet(os.path.join(a.out, a.name + ".png"), inp, per, tem, flows, per_maps)
