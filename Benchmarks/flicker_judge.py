@@ -379,12 +379,13 @@ def report(a):
             continue
         r = max(have, key=lambda r: badness(r[k]))
         print(f"  {h:<9} {fmt(r[k], f):>9}  {r['name']}")
-    print("\nsplit     clips  pass  gap closed (min / median)  grad (min / mean)  style (mean)  fps per-frame → temporal (ratio)")
+    print("\nsplit     clips  pass  gap closed (min / median)  closed-fb (median)  grad (min / mean)  style (mean)  fps per-frame → temporal (ratio)")
     for split in SPLITS + ("all",):
         s = [r for r in rows if split in ("all", r["split"])]
         if not s:
             continue
         gaps = [r["gap_closed"] for r in s if r["gap_closed"] is not None]
+        second = [r["gap_closed_farneback"] for r in s if r["gap_closed_farneback"] is not None]
         grads = [r["gradient_ratio"] for r in s]
         styles = [r["style_change"] for r in s if r["style_change"] is not None]
         # Throughput over the split: all frames over all seconds (a slow clip weighs its time).
@@ -392,6 +393,7 @@ def report(a):
                for k in ("fps_per_frame", "fps_temporal")]
         print(f"{split:<9} {len(s):>5} {sum(map(passes, s)):>5}"
               f"  {fmt(min(gaps) if gaps else None, '.0%'):>11} / {fmt(float(np.median(gaps)) if gaps else None, '.0%'):<12}"
+              f"  {fmt(float(np.median(second)) if second else None, '.0%'):>18}"
               f"  {min(grads):>7.2f} / {np.mean(grads):<7.2f}  {fmt(float(np.mean(styles)) if styles else None, '+.1%'):>12}"
               f"  {fmt(fps[0], '.2f'):>8} → {fmt(fps[1], '.2f')}"
               + (f" ({fps[1] / fps[0]:.3f})" if fps[0] and fps[1] else ""))
