@@ -9,6 +9,9 @@ blend cannot grade its own homework.
       judges one clip: writes DIR/N.json and the crop DIR/N.png
   flicker_judge.py report DIR
       prints the table of every DIR/*.json, the worst row per column and a summary per split
+  flicker_judge.py compare BEFORE AFTER
+      two runs' results clip by clip, before → after, and the mean changes (two settings of a
+      temporal sweep, two networks with `flicker.sh --style`)
 
 Warping error (Lai et al. 2018, "Learning Blind Video Temporal Consistency"): for t = 1…T−1,
   E_t = Σ_x M_t(x) Σ_c (O_t(x,c) − O_{t−1}(x + b_t(x), c))² / (3 Σ_x M_t(x))
@@ -46,6 +49,7 @@ frames both ways; needs torch, and is left out (—) with a note when torch is m
 import argparse
 import glob
 import json
+import math
 import os
 import subprocess
 import sys
@@ -361,7 +365,7 @@ def passes(r):
 
 
 def report(a):
-    rows = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(a.dir, "*.json")))]
+    rows = list(load_results(a.dir).values())
     if not rows:
         sys.exit(f"flicker_judge: no results in {a.dir}")
     rows.sort(key=lambda r: (SPLITS.index(r["split"]) if r["split"] in SPLITS else len(SPLITS), r["name"]))
@@ -407,6 +411,55 @@ def report(a):
           f"grad ≥ {GRADIENT_MARK}, style within ±{STYLE_MARK:.0%}; temporal fps ≥ {COST_MARK} of per-frame's")
 
 
+def load_results(folder):
+    """{clip name: its result} of a folder of NAME.json files."""
+    return {r["name"]: r for r in (json.load(open(p)) for p in sorted(glob.glob(os.path.join(folder, "*.json"))))}
+
+
+def compare(before, after):
+    """Two runs' results, clip by clip (the clips both judged): rows of (name, {key: (before, after)})
+    for the errors, the shares closed, the gradient ratio and the style change, and a summary: the
+    geometric mean of each error's ratio after ÷ before, the mean change of each share in points,
+    and how many clips meet the marks before and after."""
+    keys = ("per_frame", "temporal", "gap_closed", "gap_closed_farneback", "gradient_ratio", "style_change")
+    names = sorted(set(before) & set(after))
+    rows = [(n, {k: (before[n].get(k), after[n].get(k)) for k in keys}) for n in names]
+    summary = {}
+    for k in ("per_frame", "temporal"):
+        logs = [math.log(b / a) for _, c in rows for a, b in [c[k]] if a and b]
+        summary[k] = math.exp(sum(logs) / len(logs)) if logs else None
+    for k in ("gap_closed", "gap_closed_farneback", "gradient_ratio", "style_change"):
+        changes = [b - a for _, c in rows for a, b in [c[k]] if a is not None and b is not None]
+        summary[k] = sum(changes) / len(changes) if changes else None
+    summary["passes"] = (sum(passes(before[n]) for n in names), sum(passes(after[n]) for n in names), len(names))
+    return rows, summary
+
+
+def print_comparison(a):
+    before, after = load_results(a.before), load_results(a.after)
+    rows, summary = compare(before, after)
+    if not rows:
+        sys.exit(f"flicker_judge: no clip judged in both {a.before} and {a.after}")
+    print(f"{'clip':<19} {'per-frame ×1e-4':>17} {'temporal ×1e-4':>17} {'closed':>13} {'closed-fb':>13} "
+          f"{'grad':>13} {'style':>15}")
+    spec = {"per_frame": ("7.2f", 1e4), "temporal": ("7.2f", 1e4), "gap_closed": ("5.1f", 100),
+            "gap_closed_farneback": ("5.1f", 100), "gradient_ratio": ("5.3f", 1), "style_change": ("+6.1f", 100)}
+    for name, c in rows:
+        cells = []
+        for k, (f, scale) in spec.items():
+            x, y = c[k]
+            cells.append(f"{fmt(None if x is None else x * scale, f)} → {fmt(None if y is None else y * scale, f)}")
+        print(f"{name:<19} " + "  ".join(cells))
+    def ratio(k):
+        return fmt(summary[k], ".3f")
+    def points(k, scale=100, f="+.2f"):
+        return fmt(None if summary[k] is None else summary[k] * scale, f)
+    print(f"after ÷ before, geometric mean: per-frame {ratio('per_frame')}, temporal {ratio('temporal')}; "
+          f"mean change: closed {points('gap_closed')} points, closed-fb {points('gap_closed_farneback')}, "
+          f"grad {points('gradient_ratio', 1, '+.4f')}, style {points('style_change')} points; "
+          f"clips meeting the marks {summary['passes'][0]} → {summary['passes'][1]} of {summary['passes'][2]}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -424,8 +477,11 @@ def main():
     c.add_argument("--out", required=True, help="folder for NAME.json and NAME.png")
     r = sub.add_parser("report", help="print the table of a folder of results")
     r.add_argument("dir")
+    v = sub.add_parser("compare", help="two folders of results clip by clip (e.g. two settings, or two networks)")
+    v.add_argument("before")
+    v.add_argument("after")
     a = p.parse_args()
-    judge_clip(a) if a.command == "clip" else report(a)
+    {"clip": judge_clip, "report": report, "compare": print_comparison}[a.command](a)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@
   identity scores ~0 on them too, and judged along the camera's motion alone it does not;
 - the second referee (Farnebäck's flow, flicker.sh's "closed-fb") finds the same translation,
   and scores the identity near zero and noise far above it;
-- the helpers: gap closed (None where per-frame is not above the floor) and the gradient
-  ratio's measure (identical → same value, blurred → lower).
+- the helpers: gap closed (None where per-frame is not above the floor), the gradient
+  ratio's measure (identical → same value, blurred → lower), and `compare` of two runs (only the
+  clips both judged; geometric mean of the errors' ratios, mean change of the shares, marks met).
 
   .venv-bench/bin/python Benchmarks/test_flicker_judge.py     (Benchmarks/setup-venv.sh --no-torch)
 """
+import json
 import os
 import sys
 import tempfile
@@ -229,6 +231,30 @@ class FlickerJudgeTests(unittest.TestCase):
         blurred = np.stack([cv2.GaussianBlur(f, (0, 0), 1.5) for f in frames])
         self.assertAlmostEqual(judge.mean_gradient(frames) / judge.mean_gradient(frames.copy()), 1.0)
         self.assertLess(judge.mean_gradient(blurred) / judge.mean_gradient(frames), 0.8)
+
+    def test_compare_pairs_the_clips_both_runs_judged(self):
+        def result(name, per_frame, temporal, closed, grad):
+            return {"name": name, "per_frame": per_frame, "temporal": temporal, "gap_closed": closed,
+                    "gap_closed_farneback": None, "gradient_ratio": grad, "style_change": 0.01}
+        before = {"a": result("a", 0.004, 0.002, 0.78, 0.96), "b": result("b", 0.001, 0.0002, 0.90, 0.94),
+                  "only-before": result("only-before", 1.0, 1.0, 0.0, 0.5)}
+        after = {"a": result("a", 0.002, 0.002, 0.82, 0.96), "b": result("b", 0.004, 0.0002, 0.80, 0.96)}
+        with tempfile.TemporaryDirectory() as folder:   # through the files, as flicker.sh leaves them
+            for tag, run in (("before", before), ("after", after)):
+                os.makedirs(os.path.join(folder, tag))
+                for r in run.values():
+                    with open(os.path.join(folder, tag, r["name"] + ".json"), "w") as f:
+                        json.dump(r, f)
+            rows, summary = judge.compare(judge.load_results(os.path.join(folder, "before")),
+                                          judge.load_results(os.path.join(folder, "after")))
+        self.assertEqual([name for name, _ in rows], ["a", "b"])
+        self.assertEqual(rows[1][1]["gap_closed"], (0.90, 0.80))
+        self.assertAlmostEqual(summary["per_frame"], 2 ** 0.5)  # ×½ and ×4: the geometric mean of the ratios
+        self.assertAlmostEqual(summary["temporal"], 1.0)
+        self.assertAlmostEqual(summary["gap_closed"], (0.04 - 0.10) / 2)
+        self.assertAlmostEqual(summary["gradient_ratio"], 0.01)
+        self.assertIsNone(summary["gap_closed_farneback"])     # neither run has the second referee
+        self.assertEqual(summary["passes"], (0, 2, 2))         # a: gap 78% → 82%; b: gradient 0.94 → 0.96
 
 
 if __name__ == "__main__":
