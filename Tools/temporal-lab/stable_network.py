@@ -9,7 +9,7 @@ from the extra steps'). Writes a preset folder; judge it with
 `Benchmarks/flicker.sh --style OUT/quality.onnx` beside the unchanged network
 (docs/temporal.md, "Tried, not kept: a network that flickers less by itself").
 
-  .venv-train/bin/python Tools/temporal-lab/stable_network.py [--control] --out DIR \\
+  .venv-train/bin/python Tools/temporal-lab/stable_network.py [--control | --only noise|jpeg] --out DIR \\
       [--iterations 400] [--lr 5e-4] [train.py's options]
 """
 import io
@@ -41,15 +41,16 @@ def jpeg(batch, quality):
     return torch.stack(out)
 
 
-def degraded(motion, rng):
-    """train.random_motion with the moved batch also degraded (see the module's docstring)."""
+def degraded(motion, rng, kinds):
+    """train.random_motion with the moved batch also degraded (see the module's docstring), by the
+    `kinds` named ("noise", "jpeg")."""
     def moved_and_degraded(x, train_rng):
         moved, move, valid = motion(x, train_rng)
-        if rng.random() < 0.5:
+        if "noise" in kinds and rng.random() < 0.5:
             # Box-filtered white noise keeps its standard deviation at σ when multiplied by 3.
             noise = F.avg_pool2d(torch.randn_like(moved), 3, 1, 1) * 3 * rng.uniform(1, 4)
             moved = (moved + noise).clamp(0, 255)
-        if rng.random() < 0.5:
+        if "jpeg" in kinds and rng.random() < 0.5:
             moved = jpeg(moved, rng.randint(30, 90))
         return moved, move, valid
     return moved_and_degraded
@@ -65,13 +66,20 @@ class FineTuner(train.Trainer):
 def main():
     control = "--control" in sys.argv
     argv = [a for a in sys.argv[1:] if a != "--control"]
+    kinds = {"noise", "jpeg"}
+    if "--only" in argv:   # one of the two degradations, to tell their effects apart
+        at = argv.index("--only")
+        if at + 1 >= len(argv) or argv[at + 1] not in kinds:
+            sys.exit("stable_network: --only takes noise or jpeg")
+        kinds = {argv[at + 1]}
+        del argv[at:at + 2]
     if not any(a == "--out" or a.startswith("--out=") for a in argv):
         sys.exit("stable_network: --out DIR is needed (the preset folder to write, outside Presets/)")
     defaults = ["--style", os.path.join(train.DATA, "styles", "starry-night.jpg"), "--name", "stable-network",
                 "--iterations", "400", "--lr", "5e-4"]
     args = train.parse_args(defaults + argv)
     if not control:
-        train.random_motion = degraded(train.random_motion, random.Random(args.seed + 6))
+        train.random_motion = degraded(train.random_motion, random.Random(args.seed + 6), kinds)
     train.Stop.on_signals()
     trainer = FineTuner(args)
     if args.resume:
