@@ -442,13 +442,13 @@ def print_comparison(a):
         sys.exit(f"flicker_judge: no clip judged in both {a.before} and {a.after}")
     print(f"{'clip':<19} {'per-frame ×1e-4':>17} {'temporal ×1e-4':>17} {'closed':>13} {'closed-fb':>13} "
           f"{'grad':>13} {'style':>15}")
-    spec = {"per_frame": ("7.2f", 1e4), "temporal": ("7.2f", 1e4), "gap_closed": ("5.1f", 100),
-            "gap_closed_farneback": ("5.1f", 100), "gradient_ratio": ("5.3f", 1), "style_change": ("+6.1f", 100)}
+    spec = {"per_frame": (".2f", 7, 1e4), "temporal": (".2f", 7, 1e4), "gap_closed": (".1f", 5, 100),
+            "gap_closed_farneback": (".1f", 5, 100), "gradient_ratio": (".3f", 5, 1), "style_change": ("+.1f", 6, 100)}
     for name, c in rows:
         cells = []
-        for k, (f, scale) in spec.items():
-            x, y = c[k]
-            cells.append(f"{fmt(None if x is None else x * scale, f)} → {fmt(None if y is None else y * scale, f)}")
+        for k, (f, width, scale) in spec.items():
+            x, y = (fmt(None if v is None else v * scale, f) for v in c[k])
+            cells.append(f"{x:>{width}} → {y:>{width}}")
         print(f"{name:<19} " + "  ".join(cells))
     def ratio(k):
         return fmt(summary[k], ".3f")
