@@ -556,17 +556,22 @@ def train_or_exit(trainer, program):
         sys.exit(130)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def run(args, trainer_class=None, program="train"):
+    """A run of `trainer_class` (default Trainer) on parsed `args`: resumed or exported as they ask,
+    trained to the end or to a stop request, exported."""
     Stop.on_signals()
     if not os.path.exists(args.style):
         fail(f"{args.style}: no such file")
-    trainer = Trainer(args)
+    trainer = (trainer_class or Trainer)(args)
     if args.resume or args.export_only:
         trainer.load()
     if not args.export_only:
-        train_or_exit(trainer, "train")
+        train_or_exit(trainer, program)
     trainer.export()
+
+
+def main(argv=None):
+    run(parse_args(argv))
 
 
 if __name__ == "__main__":

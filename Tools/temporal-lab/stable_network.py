@@ -12,6 +12,7 @@ from the extra steps'). Writes a preset folder; judge it with
   .venv-train/bin/python Tools/temporal-lab/stable_network.py [--control | --only noise|jpeg] --out DIR \\
       [--iterations 400] [--lr 5e-4] [train.py's options]
 """
+import argparse
 import io
 import os
 import random
@@ -64,28 +65,22 @@ class FineTuner(train.Trainer):
 
 
 def main():
-    control = "--control" in sys.argv
-    argv = [a for a in sys.argv[1:] if a != "--control"]
-    kinds = {"noise", "jpeg"}
-    if "--only" in argv:   # one of the two degradations, to tell their effects apart
-        at = argv.index("--only")
-        if at + 1 >= len(argv) or argv[at + 1] not in kinds:
-            sys.exit("stable_network: --only takes noise or jpeg")
-        kinds = {argv[at + 1]}
-        del argv[at:at + 2]
-    if not any(a == "--out" or a.startswith("--out=") for a in argv):
-        sys.exit("stable_network: --out DIR is needed (the preset folder to write, outside Presets/)")
+    # Its own options; the rest are train.py's (abbreviations off, so that none is taken for one of these).
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                allow_abbrev=False)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--control", action="store_true", help="the stability term as shipped (no degradation)")
+    which.add_argument("--only", choices=("noise", "jpeg"), help="one of the two degradations, to tell their effects apart")
+    own, rest = p.parse_known_args()
+    if not any(a == "--out" or a.startswith("--out=") for a in rest):
+        p.error("--out DIR is needed (the preset folder to write, outside Presets/)")
     defaults = ["--style", os.path.join(train.DATA, "styles", "starry-night.jpg"), "--name", "stable-network",
                 "--iterations", "400", "--lr", "5e-4"]
-    args = train.parse_args(defaults + argv)
-    if not control:
+    args = train.parse_args(defaults + rest)
+    if not own.control:
+        kinds = {own.only} if own.only else {"noise", "jpeg"}
         train.random_motion = degraded(train.random_motion, random.Random(args.seed + 6), kinds)
-    train.Stop.on_signals()
-    trainer = FineTuner(args)
-    if args.resume:
-        trainer.load()
-    train.train_or_exit(trainer, "stable_network")
-    trainer.export()
+    train.run(args, FineTuner, "stable_network")
 
 
 if __name__ == "__main__":
