@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Flicker before and after, for people to look at (the README's pictures, issue 16): a clip of the
-development set stylized with the default preset twice — per frame (`--no-temporal`) and with the
-temporal blend — then
+development set stylized with the default preset three times — per frame (`--no-temporal`), with the
+temporal blend one way only (`--lookahead 0`, what the live camera does) and with the default
+two-way blend — then
 
-  docs/flicker.gif         a crop of both side by side (per frame | temporal), looping;
+  docs/flicker.gif         a crop of the three side by side (per frame | one-way | two-way), looping;
   docs/flicker-change.jpg  where each video changes from one frame to the next in a way the motion
                            does not explain (each frame against the one before carried along the
                            input's optical flow, OpenCV's, as Benchmarks/flicker_judge.py warps it;
-                           here without its occlusion mask), as an RMS over the clip: per frame,
-                           temporal, on one scale (white: per frame's 99th percentile); black is
-                           steady.
+                           here without its occlusion mask), as an RMS over the clip: the three on
+                           one scale (white: per frame's 99th percentile); black is steady.
 
   .venv-bench/bin/python Benchmarks/flicker_demo.py [--bin .build/release/stylize] [--docs docs]
       [--clip .work/bench-flicker/cuts/dry-grass-60.mp4] [--crop X,Y,W,H] [--work .work/bench-flicker-demo]
@@ -33,7 +33,8 @@ import flicker_judge as judge  # noqa: E402
 
 CLIP = os.path.join(REPO, ".work", "bench-flicker", "cuts", "dry-grass-60.mp4")
 SIZE = 480                   # painted size
-GIF_FRAMES, GIF_ZOOM = 20, 2
+GIF_FRAMES, GIF_ZOOM = 16, 2
+RUNS = {"per-frame": ["--no-temporal"], "one-way": ["--lookahead", "0"], "two-way": []}
 
 
 def stylize(binary, clip, out, *flags):
@@ -84,12 +85,12 @@ def main():
     x, y, w, h = (int(v) for v in a.crop.split(","))
     os.makedirs(a.work, exist_ok=True)
     os.makedirs(a.docs, exist_ok=True)
-    videos = {name: os.path.join(a.work, f"{name}.mp4") for name in ("per-frame", "temporal")}
+    videos = {name: os.path.join(a.work, f"{name}.mp4") for name in RUNS}
     if not os.path.exists(a.clip):
         sys.exit(f"flicker_demo: no {a.clip}: Benchmarks/flicker.sh --clips dry-grass fetches and cuts it")
-    stylize(a.bin, a.clip, videos["per-frame"], "--no-temporal")
-    stylize(a.bin, a.clip, videos["temporal"])
-    size = judge.probe_size(videos["temporal"])
+    for name, flags in RUNS.items():
+        stylize(a.bin, a.clip, videos[name], *flags)
+    size = judge.probe_size(videos["per-frame"])
     if x + w > size[0] or y + h > size[1]:
         sys.exit(f"flicker_demo: the crop {a.crop} does not fit the painted frames ({size[0]}×{size[1]})")
     frames = {"input": judge.decode(a.clip, size)}
@@ -101,7 +102,7 @@ def main():
     shown = []
     for t in range(first, min(count, first + GIF_FRAMES)):
         tiles = []
-        for name in ("per-frame", "temporal"):
+        for name in RUNS:
             crop = frames[name][t, y:y + h, x:x + w]
             tiles.append(label(cv2.resize(crop, None, fx=GIF_ZOOM, fy=GIF_ZOOM, interpolation=cv2.INTER_NEAREST), name))
         shown.append(side_by_side(tiles))
@@ -112,10 +113,10 @@ def main():
     # input's flow (the judge's: OpenCV DIS medium), as an RMS over the clip per pixel.
     flows = judge.flows_and_masks(frames["input"][:count])
     rms = {name: np.sqrt(np.mean(judge.difference_maps(frames[name][:count], flows), axis=0) / 3) * 255
-           for name in ("per-frame", "temporal")}                              # levels, 0…255
+           for name in RUNS}                                                   # levels, 0…255
     white = float(np.percentile(rms["per-frame"], 99))                         # the same scale for both
     tiles = []
-    for name in ("per-frame", "temporal"):
+    for name in RUNS:
         shade = np.clip(rms[name] * (255 / white), 0, 255).astype(np.uint8)
         half = cv2.resize(cv2.cvtColor(shade, cv2.COLOR_GRAY2RGB), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         tiles.append(label(half, f"{name}: {np.mean(rms[name]):.1f} levels (white: {white:.0f})"))

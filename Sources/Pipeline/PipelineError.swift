@@ -13,6 +13,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable {
         case stability, maxSize = "longest painted side", strength, threads, workers, quality = "encoder quality"
         case frameRate = "frame rate", pictureSize = "picture size", frameLimit = "frame limit"
         case rangeStart = "start of the time range", rangeEnd = "end of the time range", warmUp = "warm-up frames"
+        case lookahead = "lookahead"
         case segments = "number of segments", segmentSeconds = "segment length", trainingSteps = "training steps"
         case iterations, styleWeight = "style weight", contentWeight = "content weight", styleScale = "style scale"
         case styleMix = "style mix", temporalWeight = "temporal weight", precision = "arithmetic precision"

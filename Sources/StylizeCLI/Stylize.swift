@@ -45,7 +45,7 @@ func exitWithError(_ error: PipelineError) -> ExitCode {
     let flags: [PipelineError.Setting: String] = [
         .stability: "--stability", .maxSize: "--max-size", .strength: "--strength", .threads: "--threads",
         .workers: "--workers", .quality: "--crf", .frameRate: "--fps", .pictureSize: "--size", .frameLimit: "--frames",
-        .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up", .trainingSteps: "--iterations",
+        .rangeStart: "--from", .rangeEnd: "--to", .warmUp: "--warm-up", .lookahead: "--lookahead", .trainingSteps: "--iterations",
         .iterations: "--iterations", .styleWeight: "--style-weight", .contentWeight: "--content-weight",
         .styleScale: "--style-scale", .styleMix: "--mix", .temporalWeight: "--temporal-weight", .precision: "--precision",
     ]

@@ -73,6 +73,14 @@ struct VideoCommand: ParsableCommand {
         """, valueName: "0..1"))
     var stability: Float = TemporalSettings.defaultStability
 
+    @Option(help: ArgumentHelp("""
+        Frames after each one that also steady its strokes (default: \(TemporalSettings.defaultLookahead); \
+        at most \(TemporalSettings.maxLookahead)). The blending runs forwards, then back from this many frames \
+        later, so a stroke is held by the frames on both sides; each frame is written once those after it \
+        are painted. 0 keeps only the frames before (as `stylize camera` must): a little faster, more flicker.
+        """, valueName: "frames"))
+    var lookahead = TemporalSettings.defaultLookahead
+
     @Flag(name: .customLong("no-temporal"), help: "Stylize every frame on its own (no optical flow, no blending; a little faster, flickers).")
     var noTemporal = false
 
@@ -180,6 +188,7 @@ struct VideoCommand: ParsableCommand {
         options.overwrite = force
         options.temporal = !noTemporal
         options.stability = stability
+        options.lookahead = lookahead
         if from != nil || to != nil { options.range = TimeRange(start: from ?? 0, end: to) }
         options.warmUpFrames = warmUp
         return options

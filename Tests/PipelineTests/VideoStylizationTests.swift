@@ -43,6 +43,28 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         XCTAssertEqual(try countFrames(output), frames)
     }
 
+    /// A time range is read with frames around it that steady the history — before its start
+    /// (the warm-up) and after its end (for the frames before the end to look ahead to) — marked as
+    /// context, never written; the range's own frames start at time zero.
+    func testATimeRangeIsReadWithContextFramesAroundIt() throws {
+        // 20 frames a second: the range holds frames 10 to 29.
+        let source = try MediaFileSource(path: clip.path, range: TimeRange(start: 0.5, end: 1.5), warmUpFrames: 3, coolDownFrames: 4)
+        var read: [SourceFrame] = []
+        while let item = try source.next() {
+            if case .frame(let frame) = item { read.append(frame) }
+        }
+        XCTAssertEqual(read.map(\.context), [Bool](repeating: true, count: 3) + [Bool](repeating: false, count: 20)
+                       + [Bool](repeating: true, count: 4))
+        XCTAssertEqual(read.first { !$0.context }?.frame.pts, 0)
+        // At the file's end there is nothing after the range to read.
+        let last = try MediaFileSource(path: clip.path, range: TimeRange(start: 1.5, end: 2.5), coolDownFrames: 4)
+        var count = 0
+        while let item = try last.next() {
+            if case .frame(let frame) = item { XCTAssertFalse(frame.context); count += 1 }
+        }
+        XCTAssertEqual(count, 10)
+    }
+
     /// Records, for each picture it is shown, the last progress count reported before it.
     final class StatusCheckingPreview: FrameSink {
         var framesDone = 0
@@ -63,6 +85,9 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         let output = folder.appendingPathComponent("short.mp4").path
         var opts = try options(output: output)
         opts.threads = 1
+        // Frames wait for those after them (up to three times the lookahead): a short one, so that
+        // the request comes while the clip is still being read. The frames held are written too.
+        opts.lookahead = 4
         let job = try VideoStylization(options: opts)
         let stop = StopSignal()
         let summary = try job.run(stop: stop) { progress in
@@ -91,10 +116,11 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         options.memoryLimit = 80 * 60 * 3 / 2 * 10   // ten 80×60 pictures
         XCTAssertThrowsError(try VideoStylization(options: options)) { error in
             let message = (error as? PipelineError)?.message ?? ""
-            XCTAssertTrue(message.contains("clip.mp4: a 80×60 video needs about 2 MB of memory"), message)
+            // 198 pictures (150 and the lookahead's 48) and the 48 held frames painted at 80×60.
+            XCTAssertTrue(message.contains("clip.mp4: a 80×60 video needs about 9 MB of memory"), message)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
-        options.memoryLimit = 80 * 60 * 3 / 2 * 150
+        options.memoryLimit = 80 * 60 * 3 / 2 * 198 + 80 * 60 * 32 * 48
         XCTAssertNoThrow(try VideoStylization(options: options))
     }
 

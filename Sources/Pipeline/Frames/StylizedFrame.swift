@@ -9,4 +9,7 @@ public struct StylizedFrame: @unchecked Sendable {
     /// How to carry the previous output into this frame (temporal blending); nil for the
     /// first frame or when temporal blending is off.
     public var link: TemporalLink? = nil
+    /// How to carry this frame's output back into the previous frame (the two-way blend's second
+    /// pass); nil without a lookahead.
+    public var reverseLink: TemporalLink? = nil
 }

@@ -11,19 +11,22 @@ public final class MediaFileSource: FrameSource {
 
     /// Only this part of the file, its timestamps moved so that the range starts at zero.
     public let range: TimeRange?
-    /// Painted before the range starts (`SourceFrame.warmUp`), never written.
-    public let warmUpFrames: Int
+    /// Painted before the range starts and after it ends (`SourceFrame.context`), never written.
+    public let warmUpFrames: Int, coolDownFrames: Int
     private var rangeEnded = false
+    /// Frames after the range given so far.
+    private var cooledDown = 0
     /// In the video time base: where the range starts, where warm-up starts, where the range ends
     /// (audio packets are compared in seconds, in their own time base).
     private var startTicks: Int64 = 0, warmUpTicks: Int64 = 0, endTicks: Int64 = .max
 
-    public init(path: String, range: TimeRange? = nil, warmUpFrames: Int = 0) throws(PipelineError) {
+    public init(path: String, range: TimeRange? = nil, warmUpFrames: Int = 0, coolDownFrames: Int = 0) throws(PipelineError) {
         do throws(MediaError) { reader = try MediaReader(path: path) } catch { throw PipelineError(error) }
         self.path = path
         info = reader.info
         self.range = range
         self.warmUpFrames = range == nil ? 0 : warmUpFrames
+        self.coolDownFrames = range?.end == nil ? 0 : coolDownFrames
         guard let range else { return }
         let tb = info.video.timeBase.doubleValue
         let frame = 1 / (info.video.frameRate?.doubleValue ?? 25)
@@ -59,12 +62,16 @@ public final class MediaFileSource: FrameSource {
                 return nil
             case .video(let frame)?:
                 guard range != nil else { return .frame(SourceFrame(frame: frame, captured: monotonicSeconds())) }
-                if frame.pts >= endTicks { rangeEnded = true; return nil }
+                if frame.pts >= endTicks {
+                    guard cooledDown < coolDownFrames else { rangeEnded = true; return nil }
+                    cooledDown += 1
+                    return .frame(SourceFrame(frame: frame, captured: monotonicSeconds(), context: true))
+                }
                 if frame.pts < warmUpTicks { continue }
                 let warmUp = frame.pts < startTicks
                 if warmUp && warmUpFrames == 0 { continue }
                 return .frame(SourceFrame(frame: warmUp ? frame : frame.moved(earlierBy: startTicks), captured: monotonicSeconds(),
-                                          warmUp: warmUp))
+                                          context: warmUp))
             case .audio(let packet)?:
                 guard let range else { return .audio(packet) }
                 guard let time = packet.time, time >= range.start, time < range.end ?? .infinity else { continue }

@@ -26,6 +26,8 @@ public struct VideoJobOptions: Sendable {
     public var temporal = true
     /// 0…1: how much of the carried previous output each frame keeps where the motion is trusted.
     public var stability: Float = TemporalSettings.defaultStability
+    /// Frames after each one that also steady it (`TemporalSettings.lookahead`); 0: only those before.
+    public var lookahead = TemporalSettings.defaultLookahead
     /// Only this part of the input (`--from`/`--to`); the output starts at zero.
     public var range: TimeRange?
     /// Frames painted before the range starts so that the temporal history is steady at its first
@@ -89,6 +91,16 @@ public struct VideoJobOptions: Sendable {
         return warmUpFrames ?? (linksFrames ? TemporalSettings.warmUpFrames(stability: stability) : 0)
     }
 
+    /// The frames this job paints after its range, for the frames before its end to look ahead to
+    /// (so that a film painted in segments has no seam of lookahead where they join).
+    var chosenCoolDownFrames: Int { range?.end == nil ? 0 : chosenLookahead }
+
+    /// The lookahead of a network's blend (an optimization holds frames together itself).
+    var chosenLookahead: Int {
+        guard case .network = painter, linksFrames else { return 0 }
+        return lookahead
+    }
+
     /// Every value checked once, before any work.
     func validate() throws(PipelineError) {
         switch painter {
@@ -96,6 +108,7 @@ public struct VideoJobOptions: Sendable {
         case .optimization(let painting, let frames): try painting.validate(); try frames.validate()
         }
         try PipelineError.Setting.stability.check(stability, in: 0...1)
+        try PipelineError.Setting.lookahead.check(lookahead, in: 0...TemporalSettings.maxLookahead)
         try PipelineError.Setting.maxSize.check(maxSize, atLeast: 16, unit: " pixels")
         try PipelineError.Setting.quality.check(encoder.crf, in: 0...51)
         try PipelineError.Setting.threads.check(threads, atLeast: 1)

@@ -20,8 +20,11 @@ public final class VideoStylization {
     public init(options: VideoJobOptions) throws(PipelineError) {
         try options.validate()
         self.options = options
-        source = try MediaFileSource(path: options.inputPath, range: options.range, warmUpFrames: options.chosenWarmUpFrames)
-        try VideoMemory.check(width: source.width, height: source.height,
+        source = try MediaFileSource(path: options.inputPath, range: options.range, warmUpFrames: options.chosenWarmUpFrames,
+                                     coolDownFrames: options.chosenCoolDownFrames)
+        let painted = NetworkSize(fitting: source.width, source.height, maxSize: options.maxSize)
+        try VideoMemory.check(width: source.width, height: source.height, lookahead: options.chosenLookahead,
+                              networkPixels: painted.width * painted.height,
                               input: options.inputPath == "-" ? "standard input" : options.inputPath, limit: options.memoryLimit)
         output = options.outputPath == "-" ? try OutputFile.standardOutput(container: options.streamFormat)
             : try OutputFile(path: options.outputPath, inputPath: options.inputPath, overwrite: options.overwrite)
@@ -103,8 +106,11 @@ public final class VideoStylization {
             preview?.close()   // the pipeline closes its sinks once it runs; before that, this does
             throw error
         }
-        let temporal = options.linksFrames
-            ? TemporalSettings(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height) : nil
+        let temporal = options.linksFrames ? {
+            var settings = TemporalSettings(stability: options.stability, frameWidth: networkSize.width, height: networkSize.height)
+            settings.lookahead = options.chosenLookahead
+            return settings
+        }() : nil
         let pipeline = FramePipeline(styles: [style], size: networkSize, threads: threads, admission: .waitForWorker,
                                      temporal: temporal)
         let look = FixedLook(Look(style: 0, strength: options.style?.strength ?? 1, temporal: true))

@@ -104,6 +104,8 @@ public final class FramePipeline {
         let start = monotonicSeconds()
         let (size, temporal, admission) = (self.size, self.temporal, self.admission)
         let workers = threads.workers
+        // Only a file's frames can wait for the frames after them, and only a blend looks ahead.
+        let lookahead = admission == .waitForWorker && styles.contains(where: \.blendsOutput) ? temporal?.lookahead ?? 0 : 0
         let failure = FirstError()
         let styles = self.styles
         // mixable[a][b]: a frame can be painted on its way from style a to style b.
@@ -204,13 +206,17 @@ public final class FramePipeline {
                         guard finished.deliver(Done(stylized: nil, input: job.input, look: job.look), sequence: job.sequence) else { return }
                         continue
                     }
-                    var link: TemporalLink? = nil
+                    var link: TemporalLink? = nil, reverseLink: TemporalLink? = nil
                     if job.look.temporal, let temporal, let previous = job.previous, let current = prepared.motion {
-                        link = Temporal.link(previous: previous, current: current, settings: temporal)
+                        let forward = Temporal.link(previous: previous, current: current, settings: temporal)
+                        if lookahead > 0 && !forward.isCut {
+                            reverseLink = Temporal.reverse(of: forward, previous: previous, current: current, settings: temporal)
+                        }
+                        link = forward
                     }
                     let style = job.look.style
                     do throws(PipelineError) {
-                        let result: StylizedFrame
+                        var result: StylizedFrame
                         switch styles[style].method {
                         case .network(let model, let settings):
                             let stylizer = stylizers[style] ?? FrameStylizer(model: model, inputRange: settings.preset.inputRange,
@@ -227,6 +233,7 @@ public final class FramePipeline {
                                 stop.state != .aborted && ended.state == .running
                             }
                         }
+                        result.reverseLink = reverseLink
                         inputBuffers.tryPush(prepared.pixels.handedOver())   // referenced once: reused, not copied
                         guard finished.deliver(Done(stylized: result, input: job.input, look: job.look), sequence: job.sequence) else { return }
                     } catch {
@@ -236,9 +243,11 @@ public final class FramePipeline {
             }
         }
 
-        // Output, on this thread, in order: blend with the history, mix with the source picture, write.
+        // Output, on this thread, in order: blend with the history (forwards, then with a lookahead
+        // backwards too), mix with the source picture, write.
         let composer = FrameConverter()
         let blender = styles.contains(where: \.blendsOutput) ? temporal.map { TemporalBlender(settings: $0) } : nil
+        let lookaheadBlend = lookahead > 0 ? temporal.map { TemporalLookahead<Done>(settings: $0) } : nil
         var freshStarts = 0   // optimized frames with no result before them to start from
         var stats = LiveStats()
         func drainAudio(waiting: Bool) throws(PipelineError) {
@@ -246,36 +255,64 @@ public final class FramePipeline {
                 for sink in sinks { try sink.write(audio: packet) }
             }
         }
+        /// Mixes a finished frame with its source picture and writes it; false when the run ends
+        /// with it (the frame limit, a live feed's stop, an abort).
+        func output(_ done: Done) throws(PipelineError) -> Bool {
+            if stop.state == .aborted { return false }
+            var done = done
+            let picture: VideoFrame
+            if var frame = done.stylized.take() {
+                // A frame around a time range has steadied the history; it is not part of the output.
+                picture = done.input.context ? done.input.frame
+                    : try composer.compose(frame, strength: styles[done.look.style].fade(strength: done.look.strength),
+                                           preserveColors: styles[done.look.style].preserveColors)
+                resultBuffers.tryPush(frame.pixels.handedOver())   // a spare for the workers; dropped when they have enough
+            } else {
+                picture = done.input.frame
+            }
+            if done.input.context { return true }
+            let captured = counters.totals
+            stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
+            stats.output(captured: done.input.captured, at: monotonicSeconds())
+            progress(Progress(stats: stats, look: done.look, elapsed: monotonicSeconds() - start))
+            for sink in sinks { try sink.write(picture) }
+            try drainAudio(waiting: false)
+            if let frameLimit, stats.framesOut >= frameLimit { return false }
+            return !(admission == .dropWhenBusy && stop.state != .running)
+        }
+        /// A lookahead entry's frame back in its `Done`.
+        func restored(_ entry: TemporalLookahead<Done>.Entry) -> Done {
+            var done = entry.payload
+            if let frame = entry.frame { done.stylized = frame }
+            return done
+        }
         do throws(PipelineError) {
             // True once every frame the source gave has come out (so the side channel is closed too).
             var sourceDrained = false
-            while true {
+            var open = true   // false once the output ended early (frame limit, stop, abort)
+            while open {
                 guard var done = finished.next() else { sourceDrained = true; break }
                 if stop.state == .aborted { break }
-                let picture: VideoFrame
+                var blended = false, carried = false
                 if var frame = done.stylized.take() {   // referenced once: blended in place, not copied first
-                    if done.look.temporal && styles[done.look.style].blendsOutput {
-                        blender?.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
+                    if done.look.temporal && styles[done.look.style].blendsOutput, let blender {
+                        carried = blender.blend(&frame.pixels, width: frame.width, height: frame.height, link: frame.link)
+                        blended = true
                     } else if done.look.temporal && temporal != nil && frame.link?.isCut ?? true {
                         freshStarts += 1
                     }
-                    // A warm-up frame has steadied the history; it is not part of the output.
-                    picture = done.input.warmUp ? done.input.frame
-                        : try composer.compose(frame, strength: styles[done.look.style].fade(strength: done.look.strength),
-                                               preserveColors: styles[done.look.style].preserveColors)
-                    resultBuffers.tryPush(frame.pixels.handedOver())   // a spare for the workers; dropped when they have enough
-                } else {
-                    picture = done.input.frame
+                    frame.link = nil   // used; not kept while the frame waits for those after it
+                    done.stylized = frame
                 }
-                if done.input.warmUp { continue }
-                let captured = counters.totals
-                stats.record(capturedFrames: captured.frames, skipped: captured.skipped, refused: captured.refused)
-                stats.output(captured: done.input.captured, at: monotonicSeconds())
-                progress(Progress(stats: stats, look: done.look, elapsed: monotonicSeconds() - start))
-                for sink in sinks { try sink.write(picture) }
-                try drainAudio(waiting: false)
-                if let frameLimit, stats.framesOut >= frameLimit { break }
-                if admission == .dropWhenBusy && stop.state != .running { break }
+                guard let lookaheadBlend else { open = try output(done); continue }
+                // Blended frames wait for the frames after them; any other ends the wait.
+                let frame = blended ? done.stylized.take() : nil
+                for entry in lookaheadBlend.add(.init(frame: frame, continues: carried, payload: done)) where open {
+                    open = try output(restored(entry))
+                }
+            }
+            if sourceDrained && open, let lookaheadBlend {
+                for entry in lookaheadBlend.finish() where open { open = try output(restored(entry)) }
             }
             if sourceDrained && failure.value == nil { try drainAudio(waiting: true) }
         } catch {

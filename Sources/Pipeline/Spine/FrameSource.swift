@@ -7,14 +7,15 @@ public struct SourceFrame: @unchecked Sendable {
     public let captured: Double
     /// Frames the source skipped just before this one because the consumer was busy.
     public let dropped: Int
-    /// Painted only to steady the temporal history before a time range starts; never written.
-    public let warmUp: Bool
+    /// Painted only to steady the temporal history around a time range — before it starts, and
+    /// after it ends for the frames before to look ahead to (`TemporalSettings.lookahead`); never written.
+    public let context: Bool
 
-    public init(frame: VideoFrame, captured: Double, dropped: Int = 0, warmUp: Bool = false) {
+    public init(frame: VideoFrame, captured: Double, dropped: Int = 0, context: Bool = false) {
         self.frame = frame
         self.captured = captured
         self.dropped = dropped
-        self.warmUp = warmUp
+        self.context = context
     }
 }
 

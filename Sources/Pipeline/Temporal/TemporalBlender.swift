@@ -71,8 +71,10 @@ public final class TemporalBlender {
     }
 
     /// Blends `pixels` (planar RGB 0…255, width×height) with the carried history in place,
-    /// and keeps the result as the new history.
-    public func blend(_ pixels: inout [Float], width: Int, height: Int, link: TemporalLink?) {
+    /// and keeps the result as the new history. False when the history started afresh instead
+    /// (no link, a cut, another size).
+    @discardableResult
+    public func blend(_ pixels: inout [Float], width: Int, height: Int, link: TemporalLink?) -> Bool {
         let n = width * height
         guard let link, !link.isCut, historySize == (width, height), history.count == 3 * n,
               link.flow.width == width, link.flow.height == height, stability > 0 else {
@@ -80,7 +82,7 @@ public final class TemporalBlender {
             Self.copy(pixels, into: &history)
             historySize = (width, height)
             measureBandEnergies(of: pixels, width: width, height: height)
-            return
+            return false
         }
         // The sharp bicubic (see `Warp.backwardCubic`): the history is warped again every frame,
         // and a softer resampling at sub-pixel offsets blurs it a little more each time.
@@ -124,6 +126,7 @@ public final class TemporalBlender {
             }
         }
         swap(&history, &warped)
+        return true
     }
 
     /// `historyBands` ← the band energies of each of the three planes of `pixels`.
