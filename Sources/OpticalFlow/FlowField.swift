@@ -66,40 +66,6 @@ extension FlowField {
 }
 
 extension FlowField {
-    /// The field with its holes (NaN: `reversed` found no one motion landing there) filled from
-    /// the motions around them, ring by ring inwards (a hole wider than eight pixels keeps 0 in its
-    /// middle), so that the filled field has no edge of its own there; and where the holes were.
-    public func holesFilled() -> (field: FlowField, holes: [Bool]) {
-        var u = self.u, v = self.v
-        let holes = zip(u, v).map { $0.isNaN || $1.isNaN }
-        var open = holes
-        for _ in 0..<4 where open.contains(true) {
-            let before = open
-            for y in 0..<height {
-                for x in 0..<width where before[y * width + x] {
-                    var su: Float = 0, sv: Float = 0, count: Float = 0
-                    for yy in max(y - 1, 0)...min(y + 1, height - 1) {
-                        for xx in max(x - 1, 0)...min(x + 1, width - 1) where !before[yy * width + xx] {
-                            su += u[yy * width + xx]; sv += v[yy * width + xx]; count += 1
-                        }
-                    }
-                    guard count > 0 else { continue }
-                    u[y * width + x] = su / count; v[y * width + x] = sv / count
-                    open[y * width + x] = false
-                }
-            }
-        }
-        for i in open.indices where open[i] { u[i] = 0; v[i] = 0 }
-        return (FlowField(width: width, height: height, u: u, v: v), holes)
-    }
-
-    /// The field bilinearly `step` times larger, cut to `W`×`H`, in that grid's pixels: the inverse
-    /// of `subsampled(by:)` for a field as DIS upsamples it from its finest level.
-    public func upsampled(by step: Int, toWidth W: Int, height H: Int) -> FlowField {
-        let (uu, vv) = Pyramid.upsampleFlow(u: u, v: v, width: width, height: height, toWidth: W, height: H, factor: step)
-        return FlowField(width: W, height: H, u: uu, v: vv)
-    }
-
     /// The field on a grid `step` times coarser: pixel (X, Y) takes pixel (step·X, step·Y)'s motion,
     /// in that grid's pixels (divided by `step`). For a field upsampled bilinearly from that grid
     /// (`DISSettings.finestScale`), the field it was upsampled from.

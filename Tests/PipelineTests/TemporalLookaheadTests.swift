@@ -27,7 +27,7 @@ final class TemporalLookaheadTests: XCTestCase, SyntheticPan {
             let link = Temporal.link(previous: motions[t - 1], current: motions[t], settings: settings)
             links.append(link)
             reverseLinks.append(link.isCut ? nil
-                                : Temporal.reverse(of: link, previous: motions[t - 1], current: motions[t], settings: settings))
+                                : Temporal.link(previous: motions[t], current: motions[t - 1], settings: settings))
         }
         return Clip(truth: truth, stylized: stylized, motions: motions, links: links, reverseLinks: reverseLinks)
     }

@@ -210,7 +210,9 @@ public final class FramePipeline {
                     if job.look.temporal, let temporal, let previous = job.previous, let current = prepared.motion {
                         let forward = Temporal.link(previous: previous, current: current, settings: temporal)
                         if lookahead > 0 && !forward.isCut {
-                            reverseLink = Temporal.reverse(of: forward, previous: previous, current: current, settings: temporal)
+                            // A flow of its own: the forward flow reversed carries less well (second referee,
+                            // docs/temporal.md "The two-way blend").
+                            reverseLink = Temporal.link(previous: current, current: previous, settings: temporal)
                         }
                         link = forward
                     }

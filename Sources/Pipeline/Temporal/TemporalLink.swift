@@ -125,36 +125,11 @@ enum Temporal {
 
     /// The flow from frame t to t−1 and everything derived from it.
     static func link(previous pm: MotionFrame, current cm: MotionFrame, settings: TemporalSettings) -> TemporalLink {
-        let match = OpticalFlow.match(from: cm.flow, to: pm.flow, settings: settings.flow)    // t → t−1, on t's grid
-        return link(previous: pm, current: cm, flow: match.flow, particlesFound: match.foundParticles ? true : nil,
-                    unreached: nil, settings: settings)
-    }
-
-    /// The link that carries frame t's output back into frame t−1 (the two-way blend's second
-    /// pass), from `forward` — frame t's link to t−1 — without a flow of its own: the forward
-    /// link's flow reversed (`FlowField.reversed`), where nothing of frame t lands (what t covers)
-    /// untrusted. `forward`'s flow already went with the camera where it should; its particle
-    /// test's answer stands for the pair.
-    static func reverse(of forward: TemporalLink, previous pm: MotionFrame, current cm: MotionFrame,
-                        settings: TemporalSettings) -> TemporalLink {
-        let step = 1 << settings.flow.finestScale
-        let (reversed, unreached) = forward.flow.subsampled(by: step)
-            .reversed(crowding: settings.occlusionCrowding).holesFilled()
-        let flow = reversed.upsampled(by: step, toWidth: pm.flow.image.width, height: pm.flow.image.height)
-        return link(previous: cm, current: pm, flow: flow, particlesFound: forward.particles,
-                    unreached: unreached, settings: settings)
-    }
-
-    /// `flow` (t → t−1, on t's grid) and everything derived from it. `particlesFound`: whether the
-    /// pair shows particles (nil: the test on frame t−1's patches decides; true: the flow's own test
-    /// found them). `unreached`: places of the flow's grid it does not explain (untrusted); nil:
-    /// a flow of its own, which the camera's background may replace.
-    private static func link(previous pm: MotionFrame, current cm: MotionFrame, flow: FlowField, particlesFound: Bool?,
-                             unreached: [Bool]?, settings: TemporalSettings) -> TemporalLink {
         let a = pm.flow, b = cm.flow
         let w = b.width, h = b.height, n = w * h
         let current = cm.planes   // Y, Cb, Cr planes of frame t
-        var backward = flow
+        let backwardMatch = OpticalFlow.match(from: b, to: a, settings: settings.flow)    // t → t−1, on t's grid
+        var backward = backwardMatch.flow
         // The occlusion test runs on the grid DIS ended on (its field was upsampled from there; the
         // test on the full grid costs four times as much for the same pictures: docs/temporal.md,
         // "The occlusion test on the flow's grid").
@@ -167,15 +142,15 @@ enum Temporal {
         // (docs/temporal.md, "The reverse flow from the backward flow").
         var forward = coarse.reversed(crowding: settings.occlusionCrowding)
         // Particles show in either frame's patches: frame t−1's are tested along the reverse flow.
-        let particles = particlesFound
-            ?? settings.flow.particleTest.map { test in
+        let particles = backwardMatch.foundParticles
+            || settings.flow.particleTest.map { test in
                 let share = OpticalFlow.particleShare(from: a, to: b, along: forward, gridStep: step, settings: settings.flow)
                 return (share ?? 0) >= test.share
             } ?? false
         // The background behind things that move on their own (snow, rain) goes with the camera, both
         // ways (the forward flow, on frame t−1's grid, at the same pixels: the camera moves them by a
         // pixel or two, within the same background).
-        let background = unreached != nil ? nil : settings.cameraBackground?.background(previous: a.image, current: b.image, flow: backward,
+        let background = settings.cameraBackground?.background(previous: a.image, current: b.image, flow: backward,
                                                                particles: particles)
         if let background {
             background.motion.replace(in: &backward, at: background.pixels, width: w)
@@ -193,13 +168,8 @@ enum Temporal {
         thresholds.boundaryAbsolute = settings.motionBoundaryTolerance
         let masks = Consistency.masks(flow: coarse, reverse: forward, boundariesOf: found,
                                       thresholds: thresholds.coarser(by: step))
-        var coarseConfidence = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
-        if let unreached {
-            coarseConfidence.mask.withUnsafeMutableBufferPointer { mask in
-                for i in 0..<mask.count where unreached[i] { mask[i] = 0 }
-            }
-        }
-        var hard = coarseConfidence.upsampled(by: step, toWidth: w, height: h)
+        var hard = Consistency.confidence(masks, includeMotionBoundaries: settings.motionBoundaries)
+            .upsampled(by: step, toWidth: w, height: h)
         if let background {
             // Also where its own small motion was kept: beside the places the noisy flow crowds,
             // the occlusion test would flag a still background pixel by pixel.
