@@ -31,13 +31,15 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
                                  "-vf", "crop=160:120:x='t*40':y=20,noise=alls=8:allf=t", "-frames:v", "\(frames)"])
     }
 
-    func run(input: String, output name: String, temporal: Bool, stability: Float? = nil) throws -> (String, VideoJobSummary) {
+    func run(input: String, output name: String, temporal: Bool, stability: Float? = nil,
+             lookahead: Int = 0) throws -> (String, VideoJobSummary) {
         let output = folder.appendingPathComponent(name).path
         let preset = try PresetCatalog(searchPaths: [Self.repository.appendingPathComponent("Presets").path]).resolve("sketch")
         var options = VideoJobOptions(inputPath: input, outputPath: output, style: StyleSettings(preset: preset))
         options.threads = 2
         options.temporal = temporal
         if let stability { options.stability = stability }
+        options.lookahead = lookahead
         options.encoder.crf = 0
         let summary = try VideoStylization(options: options).run()
         return (output, summary)
@@ -158,24 +160,48 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
         // the sprite's left edge passes 116.
         let strip = (x: 100..<116, y: (top + 4)..<(top + side - 4))
         let uncovered = (strip.x.upperBound - start + step - 1) / step
-        func difference(_ t: Int) -> Double {
-            var sum = 0.0, count = 0
-            for c in 0..<3 {
-                for y in strip.y {
-                    for x in strip.x {
-                        let i = c * w * h + y * w + x
-                        sum += Double(abs(a[t][i] - b[t][i])); count += 1
-                    }
-                }
-            }
-            return sum / Double(count)
-        }
+        let difference = { (t: Int) in self.stripDifference(a[t], b[t], columns: strip.x) }
         let justAfter = (uncovered..<(uncovered + 3)).map(difference)
         let later = ((frames - 6)..<frames).map(difference).reduce(0, +) / 6
         print("sprite strip: |temporal − per-frame| right after \(justAfter), later \(later)")
         for d in justAfter {
             XCTAssertLessThan(d, later * 1.5, "a ghost of the sprite lingers behind it", file: file, line: line)
         }
+    }
+
+    /// Mean |a − b| over the sprite's rows (but its outline) in `columns`.
+    func stripDifference(_ a: [Float], _ b: [Float], columns: Range<Int>) -> Double {
+        let (w, h, _, side, top, _, _) = Self.sprite
+        var sum = 0.0, count = 0
+        for c in 0..<3 {
+            for y in (top + 4)..<(top + side - 4) {
+                for x in columns {
+                    let i = c * w * h + y * w + x
+                    sum += Double(abs(a[i] - b[i])); count += 1
+                }
+            }
+        }
+        return sum / Double(count)
+    }
+
+    /// With a lookahead the blend also runs back in time, where the sprite's arrival is what
+    /// uncovers the background: no ghost of it ahead of it either (in a strip in the frames just
+    /// before the sprite reaches it), nor behind it; every frame comes out, at its time.
+    func testMovingSpriteLeavesNoGhostEitherWayWithALookahead() throws {
+        let clip = try spriteClip()
+        let (steady, summary) = try run(input: clip, output: "two-way.mkv", temporal: true,
+                                        lookahead: TemporalSettings.suggestedLookahead)
+        let (plain, _) = try run(input: clip, output: "plain.mkv", temporal: false)
+        XCTAssertEqual(summary.framesWritten, Self.sprite.frames)
+        let a = try decode(steady), b = try decode(plain)
+        XCTAssertEqual(a.map(\.pts), b.map(\.pts))
+        assertNoGhostTrail(steady: a.map(\.rgb), plain: b.map(\.rgb))
+        // Columns 260..<276: the sprite's right edge (10 + 80 + 8t) reaches them at frame 22.
+        let (columns, reached) = (260..<276, 22)
+        let justBefore = ((reached - 3)..<reached).map { stripDifference(a[$0].rgb, b[$0].rgb, columns: columns) }
+        let earlier = (4..<10).map { stripDifference(a[$0].rgb, b[$0].rgb, columns: columns) }.reduce(0, +) / 6
+        print("sprite strip ahead: |two-way − per-frame| just before \(justBefore), earlier \(earlier)")
+        for d in justBefore { XCTAssertLessThan(d, earlier * 1.5, "a ghost of the sprite comes before it") }
     }
 
     func testSceneCutStartsAFreshHistory() throws {

@@ -116,10 +116,15 @@ final class VideoStylizationTests: TemporaryFolderTestCase {
         options.memoryLimit = 80 * 60 * 3 / 2 * 10   // ten 80×60 pictures
         XCTAssertThrowsError(try VideoStylization(options: options)) { error in
             let message = (error as? PipelineError)?.message ?? ""
-            // 198 pictures (150 and the lookahead's 48) and the 48 held frames painted at 80×60.
-            XCTAssertTrue(message.contains("clip.mp4: a 80×60 video needs about 9 MB of memory"), message)
+            XCTAssertTrue(message.contains("clip.mp4: a 80×60 video needs about 2 MB of memory"), message)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        options.memoryLimit = 80 * 60 * 3 / 2 * 150
+        XCTAssertNoThrow(try VideoStylization(options: options))
+        // The two-way blend holds up to 48 more frames, each with its source picture and, at network
+        // size, its painted picture and reverse link: about 9 MB.
+        options.lookahead = 16
+        XCTAssertThrowsError(try VideoStylization(options: options))
         options.memoryLimit = 80 * 60 * 3 / 2 * 198 + 80 * 60 * 32 * 48
         XCTAssertNoThrow(try VideoStylization(options: options))
     }

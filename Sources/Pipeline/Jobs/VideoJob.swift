@@ -27,7 +27,7 @@ public struct VideoJobOptions: Sendable {
     /// 0…1: how much of the carried previous output each frame keeps where the motion is trusted.
     public var stability: Float = TemporalSettings.defaultStability
     /// Frames after each one that also steady it (`TemporalSettings.lookahead`); 0: only those before.
-    public var lookahead = TemporalSettings.defaultLookahead
+    public var lookahead = 0
     /// Only this part of the input (`--from`/`--to`); the output starts at zero.
     public var range: TimeRange?
     /// Frames painted before the range starts so that the temporal history is steady at its first
