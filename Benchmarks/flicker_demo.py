@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Flicker before and after, for people to look at (the README's pictures, issue 16): a clip of the
 development set stylized with the default preset three times — per frame (`--no-temporal`), with the
-temporal blend one way only (`--lookahead 0`, what the live camera does) and with the default
-two-way blend — then
+default temporal blend (one way, from the frames before, as the live camera does too) and with the
+two-way blend (`--lookahead 16`) — then
 
   docs/flicker.gif         a crop of the three side by side (per frame | one-way | two-way), looping;
   docs/flicker-change.jpg  where each video changes from one frame to the next in a way the motion
@@ -34,7 +34,7 @@ import flicker_judge as judge  # noqa: E402
 CLIP = os.path.join(REPO, ".work", "bench-flicker", "cuts", "dry-grass-60.mp4")
 SIZE = 480                   # painted size
 GIF_FRAMES, GIF_ZOOM = 16, 2
-RUNS = {"per-frame": ["--no-temporal"], "one-way": ["--lookahead", "0"], "two-way": []}
+RUNS = {"per-frame": ["--no-temporal"], "one-way": [], "two-way": ["--lookahead", "16"]}
 
 
 def stylize(binary, clip, out, *flags):

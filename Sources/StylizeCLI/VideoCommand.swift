@@ -77,7 +77,7 @@ struct VideoCommand: ParsableCommand {
         Frames after each one that also steady its strokes (default: 0, only the frames before, as \
         `stylize camera` must; at most \(TemporalSettings.maxLookahead)). With \(TemporalSettings.suggestedLookahead) \
         the blending also runs back from that many frames later, so a stroke is held by the frames on \
-        both sides: about a ninth less flicker, for about a fifth more time and somewhat softer fine \
+        both sides: about a ninth less flicker, for about a quarter more time and somewhat softer fine \
         strokes on noisy handheld footage.
         """, valueName: "frames"))
     var lookahead = 0

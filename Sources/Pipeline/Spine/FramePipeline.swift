@@ -258,10 +258,10 @@ public final class FramePipeline {
             }
         }
         /// Mixes a finished frame with its source picture and writes it; false when the run ends
-        /// with it (the frame limit, a live feed's stop, an abort).
-        func output(_ done: Done) throws(PipelineError) -> Bool {
+        /// with it (the frame limit, a live feed's stop, an abort). In place: its pixels are handed
+        /// back to the workers, referenced once.
+        func output(_ done: inout Done) throws(PipelineError) -> Bool {
             if stop.state == .aborted { return false }
-            var done = done
             let picture: VideoFrame
             if var frame = done.stylized.take() {
                 // A frame around a time range has steadied the history; it is not part of the output.
@@ -306,15 +306,19 @@ public final class FramePipeline {
                     frame.link = nil   // used; not kept while the frame waits for those after it
                     done.stylized = frame
                 }
-                guard let lookaheadBlend else { open = try output(done); continue }
+                guard let lookaheadBlend else { open = try output(&done); continue }
                 // Blended frames wait for the frames after them; any other ends the wait.
                 let frame = blended ? done.stylized.take() : nil
                 for entry in lookaheadBlend.add(.init(frame: frame, continues: carried, payload: done)) where open {
-                    open = try output(restored(entry))
+                    var ready = restored(entry)
+                    open = try output(&ready)
                 }
             }
             if sourceDrained && open, let lookaheadBlend {
-                for entry in lookaheadBlend.finish() where open { open = try output(restored(entry)) }
+                for entry in lookaheadBlend.finish() where open {
+                    var ready = restored(entry)
+                    open = try output(&ready)
+                }
             }
             if sourceDrained && failure.value == nil { try drainAudio(waiting: true) }
         } catch {
