@@ -26,7 +26,7 @@ public struct TemporalSettings: Sendable, Equatable {
     /// before it, as live must). Each output frame waits until this many more have been blended
     /// forwards; then the blend runs again from the newest back (`TemporalLookahead`), carrying
     /// the output of the frame after along its own flow, so that a stroke is held by the frames on
-    /// both sides. It leaves about a ninth less flicker, for about a quarter more time and somewhat softer
+    /// both sides. Not the default: it costs a second flow and a second blend a frame, and softens
     /// fine strokes on noisy handheld footage (docs/temporal.md, "The two-way blend").
     public var lookahead = 0
     /// DIS preset for the flow (computed on the network-size gray frames, in the workers).
