@@ -31,6 +31,13 @@ extension SyntheticPan {
         return rgb
     }
 
+    /// The settings for frames of this size, with one change.
+    func sized(_ change: (inout TemporalSettings) -> Void) -> TemporalSettings {
+        var settings = TemporalSettings(frameWidth: w, height: h)
+        change(&settings)
+        return settings
+    }
+
     /// Built for the temporal settings at this size (gradients on every level their flow uses,
     /// which covers the `.fast` flows of the measurement too).
     func motion(_ rgb: [Float]) -> MotionFrame {

@@ -17,13 +17,6 @@ final class TemporalBlenderTests: XCTestCase, SyntheticPan {
                              width: w, height: h)
     }
 
-    /// The settings for frames of this size, with one change.
-    func sized(_ change: (inout TemporalSettings) -> Void) -> TemporalSettings {
-        var settings = TemporalSettings(frameWidth: w, height: h)
-        change(&settings)
-        return settings
-    }
-
     /// The last picture of `stylized` blended frame after frame with `settings` (the first starts the history).
     func lastBlended(_ stylized: [[Float]], motions: [MotionFrame], settings: TemporalSettings) -> [Float] {
         let blender = TemporalBlender(settings: settings)

@@ -152,15 +152,15 @@ final class TemporalBlendingTests: TemporaryFolderTestCase {
 
     /// `steady` and `plain`: the sprite clip's frames, planar RGB, with and without blending.
     func assertNoGhostTrail(steady a: [[Float]], plain b: [[Float]], file: StaticString = #filePath, line: UInt = #line) {
-        let (w, h, frames, side, top, step, start) = Self.sprite
+        let (_, _, frames, _, _, step, start) = Self.sprite
         XCTAssertEqual(a.count, frames, file: file, line: line)
         XCTAssertEqual(b.count, frames, file: file, line: line)
         guard a.count == frames, b.count == frames else { return }
-        // The strip: columns 100..<116 at the sprite's height; uncovered from the frame where
-        // the sprite's left edge passes 116.
-        let strip = (x: 100..<116, y: (top + 4)..<(top + side - 4))
-        let uncovered = (strip.x.upperBound - start + step - 1) / step
-        let difference = { (t: Int) in self.stripDifference(a[t], b[t], columns: strip.x) }
+        // The strip: columns 100..<116 at the sprite's height (`stripDifference`); uncovered from
+        // the frame where the sprite's left edge passes 116.
+        let columns = 100..<116
+        let uncovered = (columns.upperBound - start + step - 1) / step
+        let difference = { (t: Int) in self.stripDifference(a[t], b[t], columns: columns) }
         let justAfter = (uncovered..<(uncovered + 3)).map(difference)
         let later = ((frames - 6)..<frames).map(difference).reduce(0, +) / 6
         print("sprite strip: |temporal − per-frame| right after \(justAfter), later \(later)")

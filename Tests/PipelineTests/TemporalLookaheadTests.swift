@@ -82,11 +82,7 @@ final class TemporalLookaheadTests: XCTestCase, SyntheticPan {
         return (output.mean, floor.mean)
     }
 
-    func settings(lookahead: Int) -> TemporalSettings {
-        var settings = TemporalSettings(frameWidth: w, height: h)
-        settings.lookahead = lookahead
-        return settings
-    }
+    func settings(lookahead: Int) -> TemporalSettings { sized { $0.lookahead = lookahead } }
 
     /// The frames after each one take out most of what flicker the forward blend leaves, and the
     /// strokes keep their strength (fine detail within 10% of the forward blend's).
